@@ -1,0 +1,122 @@
+package io.gatehouse.gateway;
+
+import io.gatehouse.gateway.config.ActiveConfig;
+import io.gatehouse.gateway.config.ConfigHolder;
+import io.gatehouse.gateway.config.InvalidConfigException;
+import io.gatehouse.gateway.config.SnapshotStore;
+import io.gatehouse.gateway.proxy.ProxyVerticle;
+import io.gatehouse.gateway.status.StatusVerticle;
+import io.gatehouse.gateway.sync.ControlPlaneClient;
+import io.gatehouse.protocol.Json;
+import io.gatehouse.protocol.config.ConfigSnapshot;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/** A running gateway node: proxy servers on every event loop, the status server, and the config channel. */
+public final class GatewayNode {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayNode.class);
+    private final NodeSettings settings;
+    private final ConfigHolder config = new ConfigHolder();
+    private Vertx vertx;
+    private ControlPlaneClient controlPlane;
+
+    public GatewayNode(NodeSettings settings) {
+        this.settings = settings;
+    }
+
+    public NodeSettings settings() {
+        return settings;
+    }
+
+    public ConfigHolder config() {
+        return config;
+    }
+
+    /** Starts the node and waits until its ports are open. Blocking: call it from a main thread or a test. */
+    public GatewayNode start() {
+        loadInitialConfig();
+        vertx = Vertx.builder()
+                .with(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(Math.max(1, settings.eventLoops())))
+                .build();
+        if (!vertx.isNativeTransportEnabled()) {
+            LOG.info("native transport unavailable, using NIO: {}", String.valueOf(vertx.unavailableNativeTransportCause()));
+        }
+        try {
+            Future<?> proxies = vertx.deployVerticle(() -> new ProxyVerticle(settings, config),
+                    new DeploymentOptions().setInstances(Math.max(1, settings.eventLoops())).setThreadingModel(ThreadingModel.EVENT_LOOP));
+            proxies.await(30, TimeUnit.SECONDS);
+            if (!settings.standalone()) {
+                controlPlane = new ControlPlaneClient(settings, config, new SnapshotStore(settings.dataDir()));
+                vertx.deployVerticle(controlPlane).await(30, TimeUnit.SECONDS);
+            }
+            vertx.deployVerticle(new StatusVerticle(settings, config, controlPlane)).await(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            vertx.close();
+            throw new IllegalStateException("gateway node failed to start: " + e.getMessage(), e);
+        }
+        LOG.info("gateway node {} listening on {}:{} (status on {}), {}", settings.nodeId(), settings.proxyHost(),
+                settings.proxyPort(), settings.statusPort(),
+                settings.standalone() ? "standalone" : "control plane " + settings.controlPlaneUrl());
+        return this;
+    }
+
+    public void stop() {
+        if (vertx != null) {
+            try {
+                vertx.close().await(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("gateway node did not stop cleanly: {}", e.toString());
+            }
+            vertx = null;
+        }
+    }
+
+    private void loadInitialConfig() {
+        if (settings.snapshotFile() != null) {
+            ConfigSnapshot snapshot = readSnapshotFile();
+            // Hand-written snapshot files (GitOps, benchmarks) need not carry a hash: compute it.
+            if (snapshot.hash() == null) {
+                snapshot = snapshot.withHash(snapshot.computeHash());
+            }
+            try {
+                config.install(ActiveConfig.compile(snapshot), "file:" + settings.snapshotFile());
+            } catch (InvalidConfigException e) {
+                throw new IllegalArgumentException("snapshot file " + settings.snapshotFile() + " cannot be served: " + e.getMessage(), e);
+            }
+            LOG.info("serving config version {} from {}", snapshot.version(), settings.snapshotFile());
+            return;
+        }
+        SnapshotStore store = new SnapshotStore(settings.dataDir());
+        try {
+            Optional<ConfigSnapshot> saved = store.load();
+            if (saved.isPresent()) {
+                config.install(ActiveConfig.compile(saved.get()), "disk");
+                LOG.info("serving last good config version {} from {} until the control plane answers", saved.get().version(), store.file());
+            } else {
+                LOG.info("no saved config in {}: not ready until the control plane sends one", store.file());
+            }
+        } catch (IOException | Json.MalformedMessageException | InvalidConfigException e) {
+            LOG.error("saved config {} is unusable ({}); waiting for the control plane", store.file(), e.getMessage());
+        }
+    }
+
+    private ConfigSnapshot readSnapshotFile() {
+        try {
+            return SnapshotStore.load(settings.snapshotFile())
+                    .orElseThrow(() -> new IllegalArgumentException("snapshot file " + settings.snapshotFile() + " does not exist"));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read snapshot file " + settings.snapshotFile() + ": " + e.getMessage(), e);
+        } catch (Json.MalformedMessageException e) {
+            throw new IllegalArgumentException("snapshot file " + settings.snapshotFile() + " is not a valid snapshot: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package io.gatehouse.gateway;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+
+/**
+ * A gateway node's settings. Each one is a property (as in {@code gateway.properties}) and an environment variable
+ * named after it ({@code gatehouse.proxy.port} is {@code GATEHOUSE_PROXY_PORT}); a JVM system property wins over the
+ * environment, which wins over the file. docs/configuration.md lists them all.
+ */
+public record NodeSettings(
+        String proxyHost,
+        int proxyPort,
+        int statusPort,
+        String controlPlaneUrl,
+        String nodeToken,
+        String nodeId,
+        Path dataDir,
+        Path snapshotFile,
+        int eventLoops,
+        long maxBodyBytes,
+        int upstreamPoolSize,
+        long reconnectMinMs,
+        long reconnectMaxMs,
+        long heartbeatMs) {
+
+    public boolean standalone() {
+        return controlPlaneUrl == null || controlPlaneUrl.isBlank();
+    }
+
+    public static NodeSettings load(Map<String, String> env) {
+        Properties file = new Properties();
+        String configPath = lookup("gatehouse.config", env, new Properties());
+        Path path = Path.of(configPath != null ? configPath : "gateway.properties");
+        if (Files.isRegularFile(path)) {
+            try (InputStream in = Files.newInputStream(path)) {
+                file.load(in);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read " + path + ": " + e.getMessage(), e);
+            }
+        }
+        Source s = new Source(env, file);
+        String nodeId = s.get("gatehouse.node.id", null);
+        return new NodeSettings(
+                s.get("gatehouse.proxy.host", "0.0.0.0"),
+                s.integer("gatehouse.proxy.port", 8000),
+                s.integer("gatehouse.status.port", 8100),
+                s.get("gatehouse.control-plane.url", null),
+                s.get("gatehouse.node.token", null),
+                nodeId != null ? nodeId : defaultNodeId(),
+                Path.of(s.get("gatehouse.data-dir", "gatehouse-data")),
+                pathOrNull(s.get("gatehouse.snapshot-file", null)),
+                s.integer("gatehouse.event-loops", Runtime.getRuntime().availableProcessors()),
+                s.longValue("gatehouse.max-body-bytes", 10L * 1024 * 1024),
+                s.integer("gatehouse.upstream.pool-size", 128),
+                s.longValue("gatehouse.reconnect.min-ms", 500),
+                s.longValue("gatehouse.reconnect.max-ms", 15_000),
+                s.longValue("gatehouse.heartbeat-ms", 5_000));
+    }
+
+    /** A copy with some settings replaced, for embedding a node (tests, the local launcher). */
+    public NodeSettings with(Map<String, String> overrides) {
+        Map<String, String> env = new HashMap<>();
+        env.put("GATEHOUSE_PROXY_HOST", proxyHost);
+        env.put("GATEHOUSE_PROXY_PORT", String.valueOf(proxyPort));
+        env.put("GATEHOUSE_STATUS_PORT", String.valueOf(statusPort));
+        if (controlPlaneUrl != null) env.put("GATEHOUSE_CONTROL_PLANE_URL", controlPlaneUrl);
+        if (nodeToken != null) env.put("GATEHOUSE_NODE_TOKEN", nodeToken);
+        env.put("GATEHOUSE_NODE_ID", nodeId);
+        env.put("GATEHOUSE_DATA_DIR", dataDir.toString());
+        if (snapshotFile != null) env.put("GATEHOUSE_SNAPSHOT_FILE", snapshotFile.toString());
+        env.put("GATEHOUSE_EVENT_LOOPS", String.valueOf(eventLoops));
+        env.put("GATEHOUSE_MAX_BODY_BYTES", String.valueOf(maxBodyBytes));
+        env.put("GATEHOUSE_UPSTREAM_POOL_SIZE", String.valueOf(upstreamPoolSize));
+        env.put("GATEHOUSE_RECONNECT_MIN_MS", String.valueOf(reconnectMinMs));
+        env.put("GATEHOUSE_RECONNECT_MAX_MS", String.valueOf(reconnectMaxMs));
+        env.put("GATEHOUSE_HEARTBEAT_MS", String.valueOf(heartbeatMs));
+        overrides.forEach((k, v) -> env.put(envName(k), v));
+        env.put("GATEHOUSE_CONFIG", "/nonexistent/gateway.properties");
+        return load(env);
+    }
+
+    static String envName(String property) {
+        return property.toUpperCase().replace('.', '_').replace('-', '_');
+    }
+
+    private static String lookup(String property, Map<String, String> env, Properties file) {
+        String value = System.getProperty(property);
+        if (value == null) value = env.get(envName(property));
+        if (value == null) value = file.getProperty(property);
+        return value == null || value.isBlank() ? null : value.trim();
+    }
+
+    private static Path pathOrNull(String value) {
+        return value == null ? null : Path.of(value);
+    }
+
+    private static String defaultNodeId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "node";
+        }
+        return host + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private record Source(Map<String, String> env, Properties file) {
+        String get(String property, String fallback) {
+            String value = lookup(property, env, file);
+            return value != null ? value : fallback;
+        }
+
+        int integer(String property, int fallback) {
+            return (int) longValue(property, fallback);
+        }
+
+        long longValue(String property, long fallback) {
+            String value = get(property, null);
+            if (value == null) return fallback;
+            try {
+                return Long.parseLong(value);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(property + " (" + envName(property) + ") must be a number, got '" + value + "'");
+            }
+        }
+    }
+}

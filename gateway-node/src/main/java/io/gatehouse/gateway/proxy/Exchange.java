@@ -1,0 +1,114 @@
+package io.gatehouse.gateway.proxy;
+
+import io.gatehouse.gateway.auth.Credential;
+import io.gatehouse.gateway.config.ActiveConfig;
+import io.gatehouse.gateway.routing.Route;
+import io.gatehouse.gateway.routing.Upstream;
+import io.gatehouse.protocol.config.SubscriptionGrant;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * One request on its way through the policy chain: the only object the gateway allocates per request on purpose.
+ * Policies fill in what they decide (route, credential, upstream) for the ones after them.
+ */
+public final class Exchange {
+    private final HttpServerRequest request;
+    private final Policy[] chain;
+    private final String requestId;
+    private final ActiveConfig config;
+    private final long startNanos;
+    private int position;
+
+    private Route route;
+    private Credential credential;
+    private SubscriptionGrant subscription;
+    private String credentialHeader;
+    private Upstream upstream;
+
+    Exchange(HttpServerRequest request, Policy[] chain, String requestId, ActiveConfig config) {
+        this.request = request;
+        this.chain = chain;
+        this.requestId = requestId;
+        this.config = config;
+        this.startNanos = System.nanoTime();
+    }
+
+    /** Hands the exchange to the next policy. */
+    public void next() {
+        if (position < chain.length) {
+            chain[position++].apply(this);
+        }
+    }
+
+    /** Ends the exchange with a gateway error. */
+    public void reject(GatewayError error) {
+        HttpServerResponse response = request.response();
+        if (response.headWritten() || response.closed()) {
+            return;
+        }
+        response.setStatusCode(error.status())
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(ProxyHeaders.REQUEST_ID, requestId);
+        if (error.status() == 401) {
+            response.putHeader("WWW-Authenticate", "Bearer realm=\"gatehouse\"");
+        }
+        if (error == GatewayError.PAYLOAD_TOO_LARGE) {
+            // The unread body would otherwise be parsed as the next request on this connection.
+            response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+        }
+        response.end(error.body(requestId));
+    }
+
+    public HttpServerRequest request() {
+        return request;
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    public ActiveConfig config() {
+        return config;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    public void routeTo(Route matched) {
+        this.route = matched;
+    }
+
+    /** @param carriedBy the header that carried the key, to drop before going upstream; null keeps it */
+    public void authenticate(Credential who, SubscriptionGrant under, String carriedBy) {
+        this.credential = who;
+        this.subscription = under;
+        this.credentialHeader = carriedBy == null ? null : carriedBy.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public void sendTo(Upstream target) {
+        this.upstream = target;
+    }
+
+    public String credentialHeader() {
+        return credentialHeader;
+    }
+
+    public Route route() {
+        return route;
+    }
+
+    public Credential credential() {
+        return credential;
+    }
+
+    public SubscriptionGrant subscription() {
+        return subscription;
+    }
+
+    public Upstream upstream() {
+        return upstream;
+    }
+}

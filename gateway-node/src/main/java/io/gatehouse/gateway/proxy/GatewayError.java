@@ -1,0 +1,42 @@
+package io.gatehouse.gateway.proxy;
+
+/** The errors the gateway answers by itself. Codes are stable: clients and dashboards match on them. */
+public enum GatewayError {
+    BAD_REQUEST(400, "bad_request", "The request cannot be routed as sent."),
+    MISSING_API_KEY(401, "missing_api_key", "This API needs an API key: send it in the X-API-Key header or as Authorization: Bearer."),
+    INVALID_API_KEY(401, "invalid_api_key", "The API key is not valid."),
+    EXPIRED_API_KEY(401, "expired_api_key", "The API key has expired."),
+    NOT_SUBSCRIBED(403, "not_subscribed", "The application this key belongs to has no active subscription to this API."),
+    NO_ROUTE(404, "no_route", "No API is published at this path."),
+    PAYLOAD_TOO_LARGE(413, "payload_too_large", "The request body is larger than this gateway accepts."),
+    UPSTREAM_UNAVAILABLE(502, "upstream_unavailable", "The upstream service could not be reached."),
+    NOT_READY(503, "not_ready", "The gateway has no configuration yet."),
+    UPSTREAM_TIMEOUT(504, "upstream_timeout", "The upstream service did not answer in time.");
+
+    private final int status;
+    private final String code;
+    private final String message;
+
+    GatewayError(int status, String code, String message) {
+        this.status = status;
+        this.code = code;
+        this.message = message;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public String message() {
+        return message;
+    }
+
+    /** The JSON body; the request id lets a client quote the exact request to an operator. */
+    public String body(String requestId) {
+        return "{\"code\":\"" + code + "\",\"message\":\"" + message + "\",\"requestId\":\"" + requestId + "\"}";
+    }
+}

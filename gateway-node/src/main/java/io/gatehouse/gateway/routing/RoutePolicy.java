@@ -1,0 +1,51 @@
+package io.gatehouse.gateway.routing;
+
+import io.gatehouse.gateway.proxy.Exchange;
+import io.gatehouse.gateway.proxy.GatewayError;
+import io.gatehouse.gateway.proxy.Policy;
+
+/**
+ * Finds the API a request is for. It runs first, before authentication, because a key is only valid for the APIs
+ * its application subscribes to: which API is asked for must be known to judge the key.
+ */
+public final class RoutePolicy implements Policy {
+
+    /** No settings yet: the route table comes from the pushed config. */
+    public record Config() {
+    }
+
+    public RoutePolicy(Config config) {
+    }
+
+    @Override
+    public void apply(Exchange exchange) {
+        String path = exchange.request().path();
+        if (path == null || path.isEmpty() || path.charAt(0) != '/' || hasDotSegment(path)) {
+            exchange.reject(GatewayError.BAD_REQUEST);
+            return;
+        }
+        var authority = exchange.request().authority();
+        Route route = exchange.config().routes().match(authority == null ? null : authority.host(), path);
+        if (route == null) {
+            exchange.reject(GatewayError.NO_ROUTE);
+            return;
+        }
+        exchange.routeTo(route);
+        exchange.next();
+    }
+
+    /** '.' and '..' segments could climb out of an API's base path once it is stripped; they are refused, not resolved. */
+    static boolean hasDotSegment(String path) {
+        int i = path.indexOf('.');
+        if (i < 0) {
+            return false;
+        }
+        for (String segment : path.split("/", -1)) {
+            if (segment.equals(".") || segment.equals("..") || segment.equalsIgnoreCase("%2e") || segment.equalsIgnoreCase("%2e%2e")
+                    || segment.equalsIgnoreCase(".%2e") || segment.equalsIgnoreCase("%2e.")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

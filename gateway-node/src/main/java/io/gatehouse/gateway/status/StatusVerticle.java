@@ -1,0 +1,75 @@
+package io.gatehouse.gateway.status;
+
+import io.gatehouse.gateway.NodeSettings;
+import io.gatehouse.gateway.config.ActiveConfig;
+import io.gatehouse.gateway.config.ConfigHolder;
+import io.gatehouse.gateway.sync.ControlPlaneClient;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Health and status on their own port, away from API traffic (as Kong's status listener): a load balancer probes
+ * readiness here, and an operator sees which config the node serves.
+ */
+public final class StatusVerticle extends VerticleBase {
+    private final NodeSettings settings;
+    private final ConfigHolder config;
+    private final ControlPlaneClient controlPlane;
+    private HttpServer server;
+
+    public StatusVerticle(NodeSettings settings, ConfigHolder config, ControlPlaneClient controlPlane) {
+        this.settings = settings;
+        this.config = config;
+        this.controlPlane = controlPlane;
+    }
+
+    @Override
+    public Future<?> start() {
+        server = vertx.createHttpServer();
+        return server.requestHandler(this::handle).listen(settings.statusPort(), settings.proxyHost());
+    }
+
+    private void handle(HttpServerRequest request) {
+        switch (request.path()) {
+            case "/status/live" -> json(request, 200, new JsonObject().put("status", "UP"));
+            case "/status/ready" -> {
+                boolean ready = config.loaded();
+                json(request, ready ? 200 : 503, new JsonObject().put("status", ready ? "UP" : "DOWN")
+                        .put("reason", ready ? null : "no configuration loaded yet"));
+            }
+            case "/status" -> json(request, 200, status());
+            default -> json(request, 404, new JsonObject().put("code", "not_found").put("message", "no such status endpoint"));
+        }
+    }
+
+    private JsonObject status() {
+        ActiveConfig current = config.current();
+        JsonObject status = new JsonObject()
+                .put("nodeId", settings.nodeId())
+                .put("ready", current != null)
+                .put("configSource", config.source())
+                .put("configVersion", current == null ? null : current.version())
+                .put("configHash", current == null ? null : current.hash())
+                .put("apis", current == null ? 0 : current.routes().size())
+                .put("keys", current == null ? 0 : current.keys().size());
+        if (controlPlane != null) {
+            status.put("controlPlane", new JsonObject()
+                    .put("url", settings.controlPlaneUrl())
+                    .put("connected", controlPlane.connected())
+                    .put("lastError", controlPlane.lastError()));
+        }
+        return status;
+    }
+
+    private static void json(HttpServerRequest request, int status, JsonObject body) {
+        request.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    }
+
+    @Override
+    public Future<?> stop() {
+        return server.close();
+    }
+}

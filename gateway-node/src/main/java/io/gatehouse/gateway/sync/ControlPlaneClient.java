@@ -1,0 +1,221 @@
+package io.gatehouse.gateway.sync;
+
+import io.gatehouse.gateway.NodeSettings;
+import io.gatehouse.gateway.config.ActiveConfig;
+import io.gatehouse.gateway.config.ConfigHolder;
+import io.gatehouse.gateway.config.InvalidConfigException;
+import io.gatehouse.gateway.config.SnapshotStore;
+import io.gatehouse.protocol.Json;
+import io.gatehouse.protocol.config.ConfigMismatchException;
+import io.gatehouse.protocol.config.ConfigSnapshot;
+import io.gatehouse.protocol.sync.ControlMessage;
+import io.gatehouse.protocol.sync.NodeMessage;
+import io.gatehouse.protocol.sync.SyncChannel;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The node's side of the config channel. The node dials out (so gateways can sit behind NAT and firewalls that only
+ * allow egress), says what it holds, and applies what it is sent: all or nothing, then to disk, then ACK. Anything
+ * it cannot apply is NACKed and the old config keeps serving. When the control plane is away, the node keeps
+ * serving and redials with capped exponential backoff and jitter, so a fleet does not reconnect in lockstep.
+ */
+public final class ControlPlaneClient extends VerticleBase {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneClient.class);
+    private final NodeSettings settings;
+    private final ConfigHolder config;
+    private final SnapshotStore store;
+    private WebSocketClient client;
+    private WebSocket socket;
+    private int failedAttempts;
+    private long heartbeatTimer = -1;
+    private boolean stopped;
+    private volatile boolean connected;
+    private volatile String lastError;
+
+    public ControlPlaneClient(NodeSettings settings, ConfigHolder config, SnapshotStore store) {
+        this.settings = settings;
+        this.config = config;
+        this.store = store;
+    }
+
+    public boolean connected() {
+        return connected;
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+
+    @Override
+    public Future<?> start() {
+        client = vertx.createWebSocketClient(new WebSocketClientOptions()
+                .setMaxMessageSize(SyncChannel.MAX_MESSAGE_BYTES)
+                .setMaxFrameSize(1024 * 1024)
+                .setConnectTimeout(5_000));
+        connect();
+        return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<?> stop() {
+        stopped = true;
+        connected = false;
+        return client.close();
+    }
+
+    private void connect() {
+        if (stopped) {
+            return;
+        }
+        WebSocketConnectOptions options = new WebSocketConnectOptions()
+                .setAbsoluteURI(channelUrl(settings.controlPlaneUrl()))
+                .addHeader(SyncChannel.NODE_ID_HEADER, settings.nodeId())
+                .setConnectTimeout(5_000);
+        if (settings.nodeToken() != null) {
+            options.addHeader("Authorization", "Bearer " + settings.nodeToken());
+        }
+        client.connect(options).onComplete(result -> {
+            if (result.succeeded()) {
+                opened(result.result());
+            } else {
+                lastError = result.cause().getMessage();
+                redial();
+            }
+        });
+    }
+
+    static String channelUrl(String controlPlaneUrl) {
+        URI base = URI.create(controlPlaneUrl.endsWith("/") ? controlPlaneUrl.substring(0, controlPlaneUrl.length() - 1) : controlPlaneUrl);
+        String scheme = "https".equalsIgnoreCase(base.getScheme()) || "wss".equalsIgnoreCase(base.getScheme()) ? "wss" : "ws";
+        String path = base.getRawPath() == null ? "" : base.getRawPath();
+        return scheme + "://" + base.getRawAuthority() + path + SyncChannel.PATH;
+    }
+
+    private void opened(WebSocket ws) {
+        if (stopped) {
+            ws.close();
+            return;
+        }
+        socket = ws;
+        failedAttempts = 0;
+        connected = true;
+        lastError = null;
+        LOG.info("connected to control plane {} as node {}", settings.controlPlaneUrl(), settings.nodeId());
+        ws.textMessageHandler(this::received);
+        ws.exceptionHandler(e -> LOG.debug("config channel error: {}", e.toString()));
+        ws.closeHandler(v -> {
+            connected = false;
+            socket = null;
+            vertx.cancelTimer(heartbeatTimer);
+            if (!stopped) {
+                LOG.warn("control plane connection closed (status {} {}); serving version {} meanwhile",
+                        ws.closeStatusCode(), ws.closeReason(), heldVersion());
+                redial();
+            }
+        });
+        ActiveConfig held = config.current();
+        send(new NodeMessage.Hello(settings.nodeId(), held == null ? 0 : held.version(), held == null ? null : held.hash(),
+                GatewayVersion.get()));
+        heartbeatTimer = vertx.setPeriodic(settings.heartbeatMs(), id -> send(new NodeMessage.Heartbeat(heldVersion())));
+    }
+
+    private void redial() {
+        if (stopped) {
+            return;
+        }
+        long ceiling = Math.min(settings.reconnectMaxMs(), settings.reconnectMinMs() << Math.min(failedAttempts, 20));
+        long delay = Math.max(50, (long) (ceiling * (0.5 + ThreadLocalRandom.current().nextDouble() * 0.5)));
+        failedAttempts++;
+        if (failedAttempts == 1 || failedAttempts % 10 == 0) {
+            LOG.warn("control plane {} unreachable ({}); serving version {}, retrying in {} ms",
+                    settings.controlPlaneUrl(), lastError, heldVersion(), delay);
+        }
+        vertx.setTimer(delay, id -> connect());
+    }
+
+    private void received(String text) {
+        // Parsing and compiling a large snapshot, and the disk write, must not stall the event loop; ordered
+        // execution keeps messages applied in the order they arrived.
+        vertx.executeBlocking(() -> apply(text), true).onComplete(result -> {
+            if (result.succeeded()) {
+                send(result.result());
+            } else {
+                LOG.error("applying config failed unexpectedly", result.cause());
+                send(new NodeMessage.Nack(-1, heldVersion(), "internal_error", String.valueOf(result.cause())));
+            }
+        });
+    }
+
+    /** Runs on a worker thread. Returns the ACK or NACK to send. */
+    private NodeMessage apply(String text) {
+        ControlMessage message;
+        try {
+            message = Json.read(text, ControlMessage.class);
+        } catch (Json.MalformedMessageException e) {
+            LOG.warn("NACK: unreadable message from control plane: {}", e.getMessage());
+            return new NodeMessage.Nack(-1, heldVersion(), "malformed_message", e.getMessage());
+        }
+        ActiveConfig held = config.current();
+        ConfigSnapshot next;
+        long offered;
+        try {
+            if (message instanceof ControlMessage.Snapshot snapshot) {
+                next = snapshot.snapshot();
+                offered = next.version();
+            } else {
+                ControlMessage.Delta delta = (ControlMessage.Delta) message;
+                offered = delta.delta().version();
+                if (held == null) {
+                    throw new ConfigMismatchException("base_version_mismatch", "a delta arrived but this node holds no config");
+                }
+                next = held.snapshot().apply(delta.delta());
+            }
+        } catch (ConfigMismatchException e) {
+            LOG.warn("NACK: {}", e.getMessage());
+            return new NodeMessage.Nack(versionOf(message), heldVersion(), e.code(), e.getMessage());
+        }
+        ActiveConfig compiled;
+        try {
+            compiled = ActiveConfig.compile(next);
+        } catch (InvalidConfigException e) {
+            LOG.warn("NACK version {}: {} (still serving version {})", offered, e.getMessage(), heldVersion());
+            return new NodeMessage.Nack(offered, heldVersion(), e.code(), e.getMessage());
+        }
+        config.install(compiled, "control-plane");
+        try {
+            store.save(next);
+        } catch (IOException e) {
+            // The config is live; only a restart without the control plane would miss it. Say so loudly.
+            LOG.error("config version {} is live but could not be written to {}: {}", next.version(), store.file(), e.toString());
+        }
+        LOG.info("applied config version {} ({} APIs, {} keys)", next.version(), next.apis().size(), next.keys().size());
+        return new NodeMessage.Ack(next.version(), next.hash());
+    }
+
+    private static long versionOf(ControlMessage message) {
+        return message instanceof ControlMessage.Snapshot s ? s.snapshot().version() : ((ControlMessage.Delta) message).delta().version();
+    }
+
+    private long heldVersion() {
+        ActiveConfig held = config.current();
+        return held == null ? 0 : held.version();
+    }
+
+    private void send(NodeMessage message) {
+        WebSocket ws = socket;
+        if (ws != null && !ws.isClosed()) {
+            ws.writeTextMessage(Json.write(message));
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.gatehouse.protocol.config;
+
+import java.util.List;
+
+/**
+ * An API as a gateway routes it. Only published and deprecated APIs reach the gateway; drafts stay in the control plane.
+ *
+ * @param host             the Host header this API answers to; null to answer on any host
+ * @param basePath         the path prefix it is mounted on, starting with '/'
+ * @param stripBasePath    whether the base path is removed before the request goes upstream
+ * @param keyHeader        the request header that carries the API key (Authorization: Bearer is always accepted)
+ * @param connectTimeoutMs how long to wait for an upstream connection
+ * @param readTimeoutMs    how long an upstream may stay silent before the gateway answers 504
+ */
+public record ApiDefinition(
+        String id,
+        String name,
+        String version,
+        String host,
+        String basePath,
+        boolean stripBasePath,
+        List<UpstreamTarget> targets,
+        String keyHeader,
+        int connectTimeoutMs,
+        int readTimeoutMs,
+        String status) implements Identified {
+}

@@ -1,0 +1,18 @@
+package io.gatehouse.protocol.config;
+
+/**
+ * A plan's limits. A null limit means none.
+ *
+ * @param ratePerSecond steady requests per second per consumer and API
+ * @param burst         requests allowed at once above the steady rate
+ * @param monthlyQuota  requests per calendar month (UTC) per subscription
+ * @param quotaMode     HARD answers 429 once the quota is spent; SOFT lets requests through and bills the overage
+ */
+public record PlanDefinition(
+        String id,
+        String name,
+        Long ratePerSecond,
+        Long burst,
+        Long monthlyQuota,
+        String quotaMode) implements Identified {
+}
