@@ -11,6 +11,8 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.core.http.RequestOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,7 +62,9 @@ public final class DispatchPolicy implements Policy {
             exchange.reject(GatewayError.PAYLOAD_TOO_LARGE);
             return;
         }
-        boolean hasBody = length > 0 || (length < 0 && request.headers().contains(HttpHeaders.TRANSFER_ENCODING));
+        // HTTP/1.1 announces a body with Content-Length or Transfer-Encoding; HTTP/2 has neither and just sends DATA.
+        boolean hasBody = length > 0 || (length < 0 && (request.headers().contains(HttpHeaders.TRANSFER_ENCODING)
+                || (request.version() == HttpVersion.HTTP_2 && !request.isEnded())));
         RequestOptions options = upstreamRequest(exchange);
         if (!hasBody) {
             client.request(options)
@@ -89,14 +93,16 @@ public final class DispatchPolicy implements Policy {
         if (announced < 0) {
             upstream.setChunked(true);
         }
+        upstream.exceptionHandler(e -> LOG.debug("request {} upstream stream: {}", exchange.requestId(), e.toString()));
         BodyCounter counter = new BodyCounter();
         request.handler(chunk -> {
             counter.bytes += chunk.length();
             if (counter.bytes > config.maxBodyBytes()) {
                 request.handler(null);
                 request.endHandler(null);
-                upstream.reset();
+                // Answer first: resetting the upstream fails its response, which must not turn into a 502.
                 exchange.reject(GatewayError.PAYLOAD_TOO_LARGE);
+                upstream.reset();
                 return;
             }
             upstream.write(chunk);
@@ -126,9 +132,9 @@ public final class DispatchPolicy implements Policy {
             headers.set(ProxyHeaders.FORWARDED_FOR, forwardedFor == null ? client : forwardedFor + ", " + client);
         }
         headers.set(ProxyHeaders.FORWARDED_PROTO, request.isSSL() ? "https" : "http");
-        String host = request.getHeader(HttpHeaders.HOST);
-        if (host != null) {
-            headers.set(ProxyHeaders.FORWARDED_HOST, host);
+        HostAndPort authority = request.authority();
+        if (authority != null) {
+            headers.set(ProxyHeaders.FORWARDED_HOST, authority.port() > 0 ? authority.host() + ':' + authority.port() : authority.host());
         }
         headers.set(ProxyHeaders.REQUEST_ID, exchange.requestId());
         Credential credential = exchange.credential();

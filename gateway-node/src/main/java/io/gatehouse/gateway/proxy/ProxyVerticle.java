@@ -57,6 +57,8 @@ public final class ProxyVerticle extends VerticleBase {
         chain = chain(settings, client);
         server = vertx.createHttpServer(new HttpServerOptions()
                 .setTcpNoDelay(true)
+                // HTTP/1.1 only on the plain port: clients that try h2c upgrade stay on HTTP/1.1.
+                .setHttp2ClearTextEnabled(false)
                 .setCompressionSupported(false)
                 .setHandle100ContinueAutomatically(true));
         return server.requestHandler(this::handle).listen(settings.proxyPort(), settings.proxyHost());

@@ -1,0 +1,100 @@
+package io.gatehouse.gateway;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real HTTP upstream for tests. It answers what it received as JSON; {@code /slow} waits before answering,
+ * {@code /download?bytes=N} streams N bytes in chunks, and a request with a large body gets its SHA-256 back.
+ */
+public final class EchoUpstream implements AutoCloseable {
+    private final Vertx vertx = Vertx.vertx();
+    private final HttpServer server;
+    private final String name;
+    /** Requests received whole. */
+    public final AtomicInteger requests = new AtomicInteger();
+
+    public EchoUpstream(String name) throws Exception {
+        this.name = name;
+        this.server = vertx.createHttpServer().requestHandler(this::handle).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    private void handle(HttpServerRequest request) {
+        if (request.path().endsWith("/download")) {
+            int bytes = Integer.parseInt(request.getParam("bytes"));
+            var response = request.response().setChunked(true).putHeader("Content-Type", "application/octet-stream");
+            byte[] chunk = new byte[64 * 1024];
+            for (int i = 0; i < chunk.length; i++) {
+                chunk[i] = (byte) ('a' + i % 26);
+            }
+            int sent = 0;
+            while (sent < bytes) {
+                int n = Math.min(chunk.length, bytes - sent);
+                response.write(Buffer.buffer(chunk).slice(0, n));
+                sent += n;
+            }
+            response.end();
+            requests.incrementAndGet();
+            return;
+        }
+        request.body().onSuccess(body -> {
+            requests.incrementAndGet();
+            JsonObject headers = new JsonObject();
+            request.headers().forEach(h -> {
+                Object existing = headers.getValue(h.getKey().toLowerCase());
+                headers.put(h.getKey().toLowerCase(), existing == null ? h.getValue() : existing + "," + h.getValue());
+            });
+            JsonObject echo = new JsonObject()
+                    .put("upstream", name)
+                    .put("method", request.method().name())
+                    .put("uri", request.uri())
+                    .put("path", request.path())
+                    .put("query", request.query())
+                    .put("headers", headers)
+                    .put("bodyLength", body.length())
+                    .put("bodySha256", sha256(body.getBytes()))
+                    .put("body", body.length() <= 4096 ? body.toString() : null);
+            long delay = request.path().endsWith("/slow") ? Long.parseLong(request.getParam("ms", "2000")) : 0;
+            Runnable answer = () -> request.response()
+                    .setStatusCode(request.path().endsWith("/created") ? 201 : 200)
+                    .putHeader("Content-Type", "application/json")
+                    .putHeader("X-Upstream", name)
+                    .end(echo.encode());
+            if (delay > 0) {
+                vertx.setTimer(delay, t -> answer.run());
+            } else {
+                answer.run();
+            }
+        });
+    }
+
+    public static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+}
