@@ -74,7 +74,7 @@ public final class EchoUpstream implements AutoCloseable {
             Runnable answer = () -> request.response()
                     .setStatusCode(request.path().endsWith("/created") ? 201 : 200)
                     .putHeader("Content-Type", "application/json")
-                    .putHeader("X-Upstream", name)
+                    .putHeader("X-UpstreamUrl", name)
                     .end(echo.encode());
             if (delay > 0) {
                 vertx.setTimer(delay, t -> answer.run());

@@ -2,7 +2,7 @@ package io.gatehouse.gateway.proxy;
 
 import io.gatehouse.gateway.auth.Credential;
 import io.gatehouse.gateway.routing.Route;
-import io.gatehouse.gateway.routing.Upstream;
+import io.gatehouse.protocol.config.UpstreamUrl;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClient;
@@ -120,7 +120,7 @@ public final class DispatchPolicy implements Policy {
     private RequestOptions upstreamRequest(Exchange exchange) {
         HttpServerRequest request = exchange.request();
         Route route = exchange.route();
-        Upstream target = exchange.upstream();
+        UpstreamUrl target = exchange.upstream();
         String query = request.query();
         String path = route.upstreamPath(target, request.path());
 

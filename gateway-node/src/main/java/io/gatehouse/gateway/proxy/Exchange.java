@@ -3,7 +3,7 @@ package io.gatehouse.gateway.proxy;
 import io.gatehouse.gateway.auth.Credential;
 import io.gatehouse.gateway.config.ActiveConfig;
 import io.gatehouse.gateway.routing.Route;
-import io.gatehouse.gateway.routing.Upstream;
+import io.gatehouse.protocol.config.UpstreamUrl;
 import io.gatehouse.protocol.config.SubscriptionGrant;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -25,7 +25,7 @@ public final class Exchange {
     private Credential credential;
     private SubscriptionGrant subscription;
     private String credentialHeader;
-    private Upstream upstream;
+    private UpstreamUrl upstream;
 
     Exchange(HttpServerRequest request, Policy[] chain, String requestId, ActiveConfig config) {
         this.request = request;
@@ -88,7 +88,7 @@ public final class Exchange {
         this.credentialHeader = carriedBy == null ? null : carriedBy.toLowerCase(java.util.Locale.ROOT);
     }
 
-    public void sendTo(Upstream target) {
+    public void sendTo(UpstreamUrl target) {
         this.upstream = target;
     }
 
@@ -108,7 +108,7 @@ public final class Exchange {
         return subscription;
     }
 
-    public Upstream upstream() {
+    public UpstreamUrl upstream() {
         return upstream;
     }
 }

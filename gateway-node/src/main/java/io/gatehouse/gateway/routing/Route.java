@@ -1,6 +1,7 @@
 package io.gatehouse.gateway.routing;
 
 import io.gatehouse.protocol.config.ApiDefinition;
+import io.gatehouse.protocol.config.UpstreamUrl;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -8,11 +9,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Route {
     private final ApiDefinition api;
     private final String basePath;
-    private final Upstream[] slots;
+    private final UpstreamUrl[] slots;
     private final String keyHeader;
     private final AtomicInteger cursor = new AtomicInteger();
 
-    Route(ApiDefinition api, String basePath, Upstream[] slots) {
+    Route(ApiDefinition api, String basePath, UpstreamUrl[] slots) {
         this.api = api;
         this.basePath = basePath;
         this.slots = slots;
@@ -47,13 +48,13 @@ public final class Route {
      * Weighted round robin over the targets: each target fills as many slots as its weight. The cursor is shared by
      * all event loops; a lock-free increment is enough because an exact sequence across loops does not matter.
      */
-    public Upstream nextUpstream() {
+    public UpstreamUrl nextUpstream() {
         int i = cursor.getAndIncrement() & Integer.MAX_VALUE;
         return slots[i % slots.length];
     }
 
     /** The path to send upstream for a request path that matched this route. */
-    public String upstreamPath(Upstream upstream, String requestPath) {
+    public String upstreamPath(UpstreamUrl upstream, String requestPath) {
         String rest = api.stripBasePath() && !"/".equals(basePath) ? requestPath.substring(basePath.length()) : requestPath;
         String prefix = upstream.pathPrefix();
         if (rest.isEmpty()) {

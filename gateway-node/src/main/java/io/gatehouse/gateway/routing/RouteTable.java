@@ -1,6 +1,7 @@
 package io.gatehouse.gateway.routing;
 
 import io.gatehouse.protocol.config.ApiDefinition;
+import io.gatehouse.protocol.config.UpstreamUrl;
 import io.gatehouse.protocol.config.UpstreamTarget;
 
 import java.util.ArrayList;
@@ -99,15 +100,15 @@ public final class RouteTable {
         return path;
     }
 
-    private static Upstream[] slots(ApiDefinition api) {
+    private static UpstreamUrl[] slots(ApiDefinition api) {
         if (api.targets() == null || api.targets().isEmpty()) {
             throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + ") has no upstream targets");
         }
-        List<Upstream> slots = new ArrayList<>();
+        List<UpstreamUrl> slots = new ArrayList<>();
         for (UpstreamTarget target : api.targets()) {
-            Upstream upstream;
+            UpstreamUrl upstream;
             try {
-                upstream = Upstream.parse(target.url());
+                upstream = UpstreamUrl.parse(target.url());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + "): " + e.getMessage());
             }
@@ -116,6 +117,6 @@ public final class RouteTable {
                 slots.add(upstream);
             }
         }
-        return slots.toArray(Upstream[]::new);
+        return slots.toArray(UpstreamUrl[]::new);
     }
 }

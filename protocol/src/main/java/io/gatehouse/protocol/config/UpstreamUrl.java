@@ -1,11 +1,17 @@
-package io.gatehouse.gateway.routing;
+package io.gatehouse.protocol.config;
 
 import java.net.URI;
 
-/** An upstream server, parsed once when config is loaded so the hot path only reads fields. */
-public record Upstream(String url, String host, int port, boolean ssl, String pathPrefix) {
+/**
+ * An upstream URL, parsed. The one rule for what an upstream may be: the control plane applies it to admin input,
+ * the gateway when it compiles a config (once, so its hot path only reads fields).
+ */
+public record UpstreamUrl(String url, String host, int port, boolean ssl, String pathPrefix) {
 
-    static Upstream parse(String url) {
+    public static UpstreamUrl parse(String url) {
+        if (url == null || url.isBlank()) {
+            throw new IllegalArgumentException("upstream URL is empty");
+        }
         URI uri;
         try {
             uri = URI.create(url);
@@ -28,6 +34,6 @@ public record Upstream(String url, String host, int port, boolean ssl, String pa
         while (path.endsWith("/")) {
             path = path.substring(0, path.length() - 1);
         }
-        return new Upstream(url, uri.getHost(), port, ssl, path);
+        return new UpstreamUrl(url, uri.getHost(), port, ssl, path);
     }
 }

@@ -1,0 +1,34 @@
+package io.gatehouse.management;
+
+import io.smallrye.config.ConfigMapping;
+
+import java.time.Duration;
+
+/** The control plane's own settings (the datasource and HTTP ones are Quarkus's). */
+@ConfigMapping(prefix = "gatehouse")
+public interface GatehouseConfig {
+
+    Admin admin();
+
+    Node node();
+
+    Sync sync();
+
+    interface Admin {
+        /** Bearer token for the admin API, until console sign-in with OIDC replaces it. */
+        String token();
+    }
+
+    interface Node {
+        /** Bearer token gateway nodes present when they open the config channel. */
+        String token();
+    }
+
+    interface Sync {
+        /** How many published config versions are kept, to send deltas to nodes that are behind. */
+        int retainedVersions();
+
+        /** How long an expired key stays in the config, so a caller hears "expired" rather than "invalid". */
+        Duration expiredKeyGrace();
+    }
+}

@@ -1,0 +1,43 @@
+package io.gatehouse.management.apis;
+
+import io.gatehouse.protocol.config.UpstreamTarget;
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+@Entity
+@Table(name = "apis")
+public class ApiEntity extends PanacheEntityBase {
+    @Id
+    public UUID id;
+    public String name;
+    public String version;
+    public String host;
+    @Column(name = "base_path")
+    public String basePath;
+    @Column(name = "strip_base_path")
+    public boolean stripBasePath;
+    @Convert(converter = TargetsConverter.class)
+    public List<UpstreamTarget> targets;
+    @Column(name = "key_header")
+    public String keyHeader;
+    @Column(name = "connect_timeout_ms")
+    public int connectTimeoutMs;
+    @Column(name = "read_timeout_ms")
+    public int readTimeoutMs;
+    @Enumerated(EnumType.STRING)
+    public ApiStatus status;
+    @Column(name = "created_at")
+    public Instant createdAt;
+    @Column(name = "updated_at")
+    public Instant updatedAt;
+}

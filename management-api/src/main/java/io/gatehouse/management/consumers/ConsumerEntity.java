@@ -1,0 +1,22 @@
+package io.gatehouse.management.consumers;
+
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/** A developer or organisation that calls APIs through its applications. */
+@Entity
+@Table(name = "consumers")
+public class ConsumerEntity extends PanacheEntityBase {
+    @Id
+    public UUID id;
+    public String username;
+    public String email;
+    @Column(name = "created_at")
+    public Instant createdAt;
+}

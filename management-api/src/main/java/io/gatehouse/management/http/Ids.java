@@ -1,0 +1,26 @@
+package io.gatehouse.management.http;
+
+import java.util.UUID;
+
+/** Path ids are UUIDs; anything else names nothing, so it is a 404 rather than a 400. */
+public final class Ids {
+    private Ids() {
+    }
+
+    public static UUID parse(String what, String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw DomainException.notFound(what, id);
+        }
+    }
+
+    /** For ids inside a request body: a malformed one cannot name anything either. */
+    public static UUID reference(String what, String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw DomainException.unknownReference(what, String.valueOf(id));
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.gatehouse.management.keys;
+
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/** An API key of an application. Only its SHA-256 is stored; the key itself is shown once, when it is created. */
+@Entity
+@Table(name = "api_keys")
+public class ApiKeyEntity extends PanacheEntityBase {
+    @Id
+    public UUID id;
+    @Column(name = "application_id")
+    public UUID applicationId;
+    @Column(name = "key_hash")
+    public String keyHash;
+    public String prefix;
+    @Column(name = "created_at")
+    public Instant createdAt;
+    @Column(name = "expires_at")
+    public Instant expiresAt;
+    @Column(name = "revoked_at")
+    public Instant revokedAt;
+
+    public String state(Instant now) {
+        if (revokedAt != null) return "REVOKED";
+        if (expiresAt != null && !now.isBefore(expiresAt)) return "EXPIRED";
+        return "ACTIVE";
+    }
+}

@@ -1,0 +1,210 @@
+package io.gatehouse.management.sync;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.gatehouse.management.GatehouseConfig;
+import io.gatehouse.protocol.Json;
+import io.gatehouse.protocol.config.ApiDefinition;
+import io.gatehouse.protocol.config.ConfigSnapshot;
+import io.gatehouse.protocol.config.KeyGrant;
+import io.gatehouse.protocol.config.PlanDefinition;
+import io.gatehouse.protocol.config.SubscriptionGrant;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Turns the state of the database into versioned config snapshots and hands each new one to the connected nodes.
+ *
+ * <p>Every admin change asks for a publish; requests that arrive while one runs are folded into the next, so a
+ * burst of changes costs a few builds, not one each. A build reads all four sections in <em>one</em> SQL statement,
+ * so the snapshot is consistent (no subscription to an API the same snapshot lacks), under a transaction-scoped
+ * advisory lock so that several control plane instances never hand out the same version twice. Content that has
+ * not changed gets no new version.
+ */
+@ApplicationScoped
+public class ConfigPublisher {
+    private static final Logger LOG = Logger.getLogger(ConfigPublisher.class);
+    private static final long PUBLISH_LOCK = 0x6761746568L; // "gateh"
+    private static final String ISO_UTC = "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'";
+    private static final String SNAPSHOT_SQL = """
+            select
+              (select coalesce(json_agg(x order by x.id), '[]'::json) from (
+                 select id::text as id, name, version, host, base_path as "basePath", strip_base_path as "stripBasePath",
+                        targets::json as targets, key_header as "keyHeader", connect_timeout_ms as "connectTimeoutMs",
+                        read_timeout_ms as "readTimeoutMs", status
+                 from apis where status in ('PUBLISHED', 'DEPRECATED')) x)::text as apis,
+              (select coalesce(json_agg(x order by x.id), '[]'::json) from (
+                 select id::text as id, name, rate_per_second as "ratePerSecond", burst, monthly_quota as "monthlyQuota",
+                        quota_mode as "quotaMode"
+                 from plans) x)::text as plans,
+              (select coalesce(json_agg(x order by x.id), '[]'::json) from (
+                 select k.id::text as id, k.key_hash as "keyHash", k.application_id::text as "applicationId",
+                        a.consumer_id::text as "consumerId",
+                        to_char(k.expires_at at time zone 'UTC', %s) as "expiresAt"
+                 from api_keys k join applications a on a.id = k.application_id
+                 where k.revoked_at is null and (k.expires_at is null or k.expires_at > $1)) x)::text as keys,
+              (select coalesce(json_agg(x order by x.id), '[]'::json) from (
+                 select s.id::text as id, s.application_id::text as "applicationId", s.api_id::text as "apiId",
+                        s.plan_id::text as "planId"
+                 from subscriptions s join apis p on p.id = s.api_id
+                 where s.status = 'ACTIVE' and p.status in ('PUBLISHED', 'DEPRECATED')) x)::text as subscriptions,
+              (select version from config_publications order by version desc limit 1) as latest_version,
+              (select hash from config_publications order by version desc limit 1) as latest_hash
+            """.formatted(ISO_UTC);
+
+    @Inject
+    Pool pool;
+    @Inject
+    Vertx vertx;
+    @Inject
+    GatehouseConfig config;
+    @Inject
+    NodeRegistry nodes;
+
+    private final ConcurrentSkipListMap<Long, ConfigSnapshot> retained = new ConcurrentSkipListMap<>();
+    private final AtomicBoolean running = new AtomicBoolean();
+    private final AtomicBoolean dirty = new AtomicBoolean();
+    private volatile ConfigSnapshot current;
+
+    void onStart(@Observes StartupEvent event) {
+        loadRetained().subscribe().with(
+                loaded -> {
+                    LOG.infof("config: %d retained versions, current %s", loaded, current == null ? "none" : current.version());
+                    requestPublish();
+                },
+                failure -> {
+                    LOG.errorf("config: cannot load published versions: %s", failure.toString());
+                    requestPublish();
+                });
+    }
+
+    /** The snapshot nodes should hold now; null until the first publish. */
+    public ConfigSnapshot current() {
+        return current;
+    }
+
+    /** A retained snapshot by version, to compute a delta from; null when it is no longer kept. */
+    public ConfigSnapshot retained(long version) {
+        return retained.get(version);
+    }
+
+    /** Asks for a publish after a change; returns at once. */
+    public void requestPublish() {
+        dirty.set(true);
+        drain();
+    }
+
+    private void drain() {
+        if (!running.compareAndSet(false, true)) {
+            return;
+        }
+        if (!dirty.getAndSet(false)) {
+            running.set(false);
+            if (dirty.get()) {
+                drain();
+            }
+            return;
+        }
+        publishOnce().subscribe().with(
+                published -> {
+                    running.set(false);
+                    drain();
+                },
+                failure -> {
+                    running.set(false);
+                    LOG.errorf("config: publish failed (%s); retrying in 1 s", failure.toString());
+                    vertx.setTimer(1000, id -> requestPublish());
+                });
+    }
+
+    private Uni<ConfigSnapshot> publishOnce() {
+        Instant now = Instant.now();
+        OffsetDateTime keysValidAfter = now.minus(config.sync().expiredKeyGrace()).atOffset(ZoneOffset.UTC);
+        return pool.withTransaction(connection -> connection.preparedQuery("select pg_advisory_xact_lock($1)").execute(Tuple.of(PUBLISH_LOCK))
+                        .chain(() -> connection.preparedQuery(SNAPSHOT_SQL).execute(Tuple.of(keysValidAfter)))
+                        .chain(rows -> {
+                            Row row = rows.iterator().next();
+                            ConfigSnapshot content = ConfigSnapshot.of(0, now,
+                                    read(row, "apis", new TypeReference<List<ApiDefinition>>() { }),
+                                    read(row, "plans", new TypeReference<List<PlanDefinition>>() { }),
+                                    read(row, "keys", new TypeReference<List<KeyGrant>>() { }),
+                                    read(row, "subscriptions", new TypeReference<List<SubscriptionGrant>>() { }));
+                            Long latestVersion = row.getLong("latest_version");
+                            if (latestVersion != null && content.hash().equals(row.getString("latest_hash"))) {
+                                return latest(connection, latestVersion);
+                            }
+                            long version = latestVersion == null ? 1 : latestVersion + 1;
+                            return insert(connection, content.withVersion(version, now));
+                        }))
+                .invoke(this::install);
+    }
+
+    private Uni<ConfigSnapshot> latest(SqlConnection connection, long version) {
+        ConfigSnapshot known = retained.get(version);
+        if (known != null) {
+            return Uni.createFrom().item(known);
+        }
+        return connection.preparedQuery("select snapshot from config_publications where version = $1").execute(Tuple.of(version))
+                .map(rows -> Json.read(rows.iterator().next().getString("snapshot"), ConfigSnapshot.class));
+    }
+
+    private Uni<ConfigSnapshot> insert(SqlConnection connection, ConfigSnapshot snapshot) {
+        return connection.preparedQuery("insert into config_publications (version, hash, snapshot, published_at) values ($1, $2, $3, $4)")
+                .execute(Tuple.of(snapshot.version(), snapshot.hash(), Json.write(snapshot), snapshot.publishedAt().atOffset(ZoneOffset.UTC)))
+                .chain(() -> connection.preparedQuery("delete from config_publications where version <= $1")
+                        .execute(Tuple.of(snapshot.version() - config.sync().retainedVersions())))
+                .invoke(() -> LOG.infof("config: published version %d (%s), %d APIs, %d keys, %d subscriptions", snapshot.version(),
+                        snapshot.hash().substring(0, 12), snapshot.apis().size(), snapshot.keys().size(), snapshot.subscriptions().size()))
+                .replaceWith(snapshot);
+    }
+
+    private void install(ConfigSnapshot snapshot) {
+        retained.put(snapshot.version(), snapshot);
+        while (retained.size() > Math.max(1, config.sync().retainedVersions())) {
+            retained.pollFirstEntry();
+        }
+        ConfigSnapshot previous = current;
+        if (previous == null || snapshot.version() >= previous.version()) {
+            current = snapshot;
+        }
+        nodes.broadcast(current, this);
+    }
+
+    private Uni<Integer> loadRetained() {
+        return pool.preparedQuery("select version, snapshot from config_publications order by version desc limit $1")
+                .execute(Tuple.of(Math.max(1, config.sync().retainedVersions())))
+                .map(rows -> {
+                    for (Row row : rows) {
+                        ConfigSnapshot snapshot = Json.read(row.getString("snapshot"), ConfigSnapshot.class);
+                        retained.put(snapshot.version(), snapshot);
+                    }
+                    Map.Entry<Long, ConfigSnapshot> last = retained.lastEntry();
+                    current = last == null ? null : last.getValue();
+                    return rows.size();
+                });
+    }
+
+    private static <T> T read(Row row, String column, TypeReference<T> type) {
+        try {
+            return Json.mapper().readValue(row.getString(column), type);
+        } catch (Exception e) {
+            throw new IllegalStateException("config: cannot read " + column + " from the database: " + e.getMessage(), e);
+        }
+    }
+}

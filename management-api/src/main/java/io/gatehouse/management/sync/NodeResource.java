@@ -1,0 +1,46 @@
+package io.gatehouse.management.sync;
+
+import io.gatehouse.protocol.config.ConfigSnapshot;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import java.time.Instant;
+import java.util.List;
+
+@Path("/admin")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Gateway nodes")
+public class NodeResource {
+
+    @Inject
+    NodeRegistry registry;
+    @Inject
+    ConfigPublisher publisher;
+
+    public record ConfigView(Long version, String hash, Instant publishedAt, int apis, int plans, int keys, int subscriptions) {
+    }
+
+    @GET
+    @Path("/nodes")
+    @Operation(summary = "Gateway nodes that are or were connected, with the config version and hash they serve")
+    public List<NodeView> nodes() {
+        return registry.list(publisher.current());
+    }
+
+    @GET
+    @Path("/config")
+    @Operation(summary = "The config version gateway nodes should serve now")
+    public ConfigView config() {
+        ConfigSnapshot current = publisher.current();
+        if (current == null) {
+            return new ConfigView(null, null, null, 0, 0, 0, 0);
+        }
+        return new ConfigView(current.version(), current.hash(), current.publishedAt(), current.apis().size(),
+                current.plans().size(), current.keys().size(), current.subscriptions().size());
+    }
+}
