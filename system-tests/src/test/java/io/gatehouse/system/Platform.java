@@ -1,0 +1,125 @@
+package io.gatehouse.system;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.gatehouse.gateway.GatewayNode;
+import io.gatehouse.gateway.NodeSettings;
+import io.gatehouse.local.AdminClient;
+import io.gatehouse.local.ControlPlaneProcess;
+import io.gatehouse.local.DemoUpstream;
+import io.gatehouse.local.EmbeddedDatabase;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** The real thing, on one machine: PostgreSQL, the packaged control plane as its own process, gateway nodes, an upstream. */
+final class Platform implements AutoCloseable {
+    static final String ADMIN_TOKEN = "system-test-admin";
+    static final String NODE_TOKEN = "system-test-node";
+
+    final Path dir;
+    final EmbeddedDatabase database;
+    final DemoUpstream upstream;
+    final int controlPlanePort = freePort();
+    final AdminClient admin;
+    private final PrintWriter controlPlaneLog;
+    private final List<GatewayNode> gateways = new ArrayList<>();
+    private ControlPlaneProcess controlPlane;
+
+    Platform(Path dir) throws IOException {
+        this.dir = dir;
+        this.database = EmbeddedDatabase.start(null, 0);
+        this.upstream = DemoUpstream.start(0, "inventory");
+        Path log = Path.of("target", "control-plane.log");
+        this.controlPlaneLog = new PrintWriter(Files.newBufferedWriter(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND), true);
+        this.admin = new AdminClient("http://127.0.0.1:" + controlPlanePort, ADMIN_TOKEN);
+        startControlPlane();
+    }
+
+    void startControlPlane() {
+        Map<String, String> env = new HashMap<>(database.controlPlaneEnvironment());
+        env.put("GATEHOUSE_ADMIN_TOKEN", ADMIN_TOKEN);
+        env.put("GATEHOUSE_NODE_TOKEN", NODE_TOKEN);
+        try {
+            controlPlane = ControlPlaneProcess.start(ControlPlaneProcess.locateApp(), controlPlanePort, env, controlPlaneLog::println);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        controlPlane.awaitReady(Duration.ofSeconds(90));
+    }
+
+    void stopControlPlane() {
+        controlPlane.close();
+    }
+
+    String controlPlaneUrl() {
+        return "http://127.0.0.1:" + controlPlanePort;
+    }
+
+    GatewayNode startGateway(String nodeId) {
+        return startGateway(nodeId, NODE_TOKEN);
+    }
+
+    GatewayNode startGateway(String nodeId, String token) {
+        Map<String, String> env = new HashMap<>();
+        env.put("GATEHOUSE_PROXY_HOST", "127.0.0.1");
+        env.put("GATEHOUSE_PROXY_PORT", String.valueOf(freePort()));
+        env.put("GATEHOUSE_STATUS_PORT", String.valueOf(freePort()));
+        env.put("GATEHOUSE_CONTROL_PLANE_URL", controlPlaneUrl());
+        env.put("GATEHOUSE_NODE_TOKEN", token);
+        env.put("GATEHOUSE_NODE_ID", nodeId);
+        env.put("GATEHOUSE_DATA_DIR", dir.resolve(nodeId).toString());
+        env.put("GATEHOUSE_EVENT_LOOPS", "2");
+        env.put("GATEHOUSE_RECONNECT_MIN_MS", "100");
+        env.put("GATEHOUSE_RECONNECT_MAX_MS", "1000");
+        env.put("GATEHOUSE_CONFIG", "/nonexistent");
+        NodeSettings settings = NodeSettings.load(env);
+        GatewayNode node = new GatewayNode(settings).start();
+        gateways.add(node);
+        return node;
+    }
+
+    /** An API on the upstream, a plan, a consumer with an application subscribed to it, and one key. */
+    Tenant newTenant(String label) {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String basePath = "/" + label + "-" + suffix;
+        String apiId = admin.create("/admin/apis", Map.of("name", label + "-" + suffix, "version", "1", "basePath", basePath,
+                "status", "PUBLISHED", "targets", List.of(Map.of("url", upstream.url() + "/inventory")))).path("id").asText();
+        String planId = admin.create("/admin/plans", Map.of("name", "plan-" + suffix)).path("id").asText();
+        String consumerId = admin.create("/admin/consumers", Map.of("username", "dev-" + suffix)).path("id").asText();
+        String appId = admin.create("/admin/consumers/" + consumerId + "/applications", Map.of("name", "app")).path("id").asText();
+        admin.create("/admin/subscriptions", Map.of("applicationId", appId, "apiId", apiId, "planId", planId));
+        JsonNode key = admin.create("/admin/applications/" + appId + "/keys", Map.of());
+        return new Tenant(apiId, planId, consumerId, appId, basePath, key.path("key").asText(), key.path("id").asText());
+    }
+
+    record Tenant(String apiId, String planId, String consumerId, String applicationId, String basePath, String key, String keyId) {
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        gateways.forEach(GatewayNode::stop);
+        if (controlPlane != null) controlPlane.close();
+        upstream.close();
+        database.close();
+        controlPlaneLog.close();
+    }
+}
