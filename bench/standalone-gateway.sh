@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Starts a gateway node in standalone mode for the benchmark; proxy-compare.sh runs it with BENCH_UPSTREAM_URL set.
+# usage: standalone-gateway.sh JAR PORT KEY
+set -euo pipefail
+jar="$1"; port="$2"; key="$3"
+work=$(mktemp -d)
+hash=$(printf %s "$key" | sha256sum | cut -d' ' -f1)
+cat >"$work/snapshot.json" <<JSON
+{
+  "version": 1,
+  "publishedAt": "2026-01-01T00:00:00Z",
+  "apis": [{"id": "bench", "name": "bench", "version": "1", "basePath": "/bench", "stripBasePath": false,
+            "targets": [{"url": "${BENCH_UPSTREAM_URL}", "weight": 1}], "keyHeader": "X-API-Key",
+            "connectTimeoutMs": 2000, "readTimeoutMs": 30000, "status": "PUBLISHED"}],
+  "plans": [{"id": "bench-plan", "name": "bench", "quotaMode": "HARD"}],
+  "keys": [{"id": "bench-key", "keyHash": "$hash", "applicationId": "bench-app", "consumerId": "bench-consumer"}],
+  "subscriptions": [{"id": "bench-sub", "applicationId": "bench-app", "apiId": "bench", "planId": "bench-plan"}]
+}
+JSON
+export GATEHOUSE_SNAPSHOT_FILE="$work/snapshot.json" GATEHOUSE_PROXY_HOST=127.0.0.1 GATEHOUSE_PROXY_PORT="$port" \
+  GATEHOUSE_STATUS_PORT=0 GATEHOUSE_DATA_DIR="$work/data" GATEHOUSE_CONFIG=/nonexistent
+exec java ${GATEWAY_JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseParallelGC -XX:+AlwaysPreTouch} -jar "$jar"
