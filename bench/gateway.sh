@@ -5,6 +5,7 @@
 #
 # usage: bench/gateway.sh [proxy-compare options, e.g. -d 8 -r 3]
 # env:   PROXY_COMPARE   path of proxy-compare.sh (default ../shared/bench/proxy-compare.sh)
+#        BENCH_LIMITS=1  give the plan a rate limit and a quota that are never reached (the cost of the limits)
 #        GATEWAY_JAVA_OPTS  JVM options for the gateway (default -Xms512m -Xmx512m -XX:+UseParallelGC)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

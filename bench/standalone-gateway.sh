@@ -5,6 +5,12 @@ set -euo pipefail
 jar="$1"; port="$2"; key="$3"
 work=$(mktemp -d)
 hash=$(printf %s "$key" | sha256sum | cut -d' ' -f1)
+# BENCH_LIMITS=1: the plan has a rate limit and a quota that are never reached, so every request pays for the
+# GCRA check, the quota unit and the usage count without being refused.
+plan='{"id": "bench-plan", "name": "bench", "quotaMode": "HARD"}'
+if [ "${BENCH_LIMITS:-0}" = 1 ]; then
+  plan='{"id": "bench-plan", "name": "bench", "ratePerSecond": 10000000, "burst": 1000000, "monthlyQuota": 1000000000000, "quotaMode": "HARD"}'
+fi
 cat >"$work/snapshot.json" <<JSON
 {
   "version": 1,
@@ -12,7 +18,7 @@ cat >"$work/snapshot.json" <<JSON
   "apis": [{"id": "bench", "name": "bench", "version": "1", "basePath": "/bench", "stripBasePath": false,
             "targets": [{"url": "${BENCH_UPSTREAM_URL}", "weight": 1}], "keyHeader": "X-API-Key",
             "connectTimeoutMs": 2000, "readTimeoutMs": 30000, "status": "PUBLISHED"}],
-  "plans": [{"id": "bench-plan", "name": "bench", "quotaMode": "HARD"}],
+  "plans": [$plan],
   "keys": [{"id": "bench-key", "keyHash": "$hash", "applicationId": "bench-app", "consumerId": "bench-consumer"}],
   "subscriptions": [{"id": "bench-sub", "applicationId": "bench-app", "apiId": "bench", "planId": "bench-plan"}]
 }

@@ -4,6 +4,8 @@ import io.gatehouse.gateway.config.ActiveConfig;
 import io.gatehouse.gateway.config.ConfigHolder;
 import io.gatehouse.gateway.config.InvalidConfigException;
 import io.gatehouse.gateway.config.SnapshotStore;
+import io.gatehouse.gateway.limits.Limits;
+import io.gatehouse.gateway.limits.LocalLeases;
 import io.gatehouse.gateway.proxy.ProxyVerticle;
 import io.gatehouse.gateway.status.StatusVerticle;
 import io.gatehouse.gateway.sync.ControlPlaneClient;
@@ -26,6 +28,7 @@ public final class GatewayNode {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayNode.class);
     private final NodeSettings settings;
     private final ConfigHolder config = new ConfigHolder();
+    private final Limits limits = new Limits();
     private Vertx vertx;
     private ControlPlaneClient controlPlane;
 
@@ -51,13 +54,16 @@ public final class GatewayNode {
             LOG.info("native transport unavailable, using NIO: {}", String.valueOf(vertx.unavailableNativeTransportCause()));
         }
         try {
-            Future<?> proxies = vertx.deployVerticle(() -> new ProxyVerticle(settings, config),
+            Future<?> proxies = vertx.deployVerticle(() -> new ProxyVerticle(settings, config, limits),
                     new DeploymentOptions().setInstances(Math.max(1, settings.eventLoops())).setThreadingModel(ThreadingModel.EVENT_LOOP));
             proxies.await(30, TimeUnit.SECONDS);
             if (!settings.standalone()) {
-                controlPlane = new ControlPlaneClient(settings, config, new SnapshotStore(settings.dataDir()));
+                controlPlane = new ControlPlaneClient(settings, config, new SnapshotStore(settings.dataDir()), limits);
                 vertx.deployVerticle(controlPlane).await(30, TimeUnit.SECONDS);
+            } else {
+                limits.connect(new LocalLeases(limits, config));
             }
+            vertx.setPeriodic(200, id -> limits.tick());
             vertx.deployVerticle(new StatusVerticle(settings, config, controlPlane)).await(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             vertx.close();

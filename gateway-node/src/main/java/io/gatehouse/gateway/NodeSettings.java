@@ -29,7 +29,9 @@ public record NodeSettings(
         int upstreamPoolSize,
         long reconnectMinMs,
         long reconnectMaxMs,
-        long heartbeatMs) {
+        long heartbeatMs,
+        long usageReportMs,
+        long leaseWaitMs) {
 
     public boolean standalone() {
         return controlPlaneUrl == null || controlPlaneUrl.isBlank();
@@ -62,7 +64,9 @@ public record NodeSettings(
                 s.integer("gatehouse.upstream.pool-size", 128),
                 s.longValue("gatehouse.reconnect.min-ms", 500),
                 s.longValue("gatehouse.reconnect.max-ms", 15_000),
-                s.longValue("gatehouse.heartbeat-ms", 5_000));
+                s.longValue("gatehouse.heartbeat-ms", 5_000),
+                s.longValue("gatehouse.usage.report-ms", 1_000),
+                s.longValue("gatehouse.limits.lease-wait-ms", 1_000));
     }
 
     /** A copy with some settings replaced, for embedding a node (tests, the local launcher). */
@@ -82,6 +86,8 @@ public record NodeSettings(
         env.put("GATEHOUSE_RECONNECT_MIN_MS", String.valueOf(reconnectMinMs));
         env.put("GATEHOUSE_RECONNECT_MAX_MS", String.valueOf(reconnectMaxMs));
         env.put("GATEHOUSE_HEARTBEAT_MS", String.valueOf(heartbeatMs));
+        env.put("GATEHOUSE_USAGE_REPORT_MS", String.valueOf(usageReportMs));
+        env.put("GATEHOUSE_LIMITS_LEASE_WAIT_MS", String.valueOf(leaseWaitMs));
         overrides.forEach((k, v) -> env.put(envName(k), v));
         env.put("GATEHOUSE_CONFIG", "/nonexistent/gateway.properties");
         return load(env);

@@ -24,7 +24,7 @@ import java.util.function.BooleanSupplier;
 /** Builders and helpers shared by the gateway tests. */
 public final class TestSupport {
     public static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    public static final PlanDefinition GOLD = new PlanDefinition("plan-gold", "gold", null, null, null, "HARD");
+    public static final PlanDefinition GOLD = new PlanDefinition("plan-gold", "gold", null, null, null, "HARD", "OPEN");
 
     private TestSupport() {
     }
@@ -54,7 +54,7 @@ public final class TestSupport {
     }
 
     public static SubscriptionGrant subscription(String applicationId, String apiId) {
-        return new SubscriptionGrant("sub-" + applicationId + "-" + apiId, applicationId, apiId, GOLD.id());
+        return new SubscriptionGrant("sub-" + applicationId + "-" + apiId, applicationId, apiId, GOLD.id(), null);
     }
 
     public static ConfigSnapshot snapshot(long version, List<ApiDefinition> apis, List<KeyGrant> keys, List<SubscriptionGrant> subs) {

@@ -91,11 +91,18 @@ final class Platform implements AutoCloseable {
 
     /** An API on the upstream, a plan, a consumer with an application subscribed to it, and one key. */
     Tenant newTenant(String label) {
+        return newTenant(label, Map.of());
+    }
+
+    /** The same, with a plan of the given limits (ratePerSecond, burst, monthlyQuota, quotaMode, failureMode). */
+    Tenant newTenant(String label, Map<String, Object> limits) {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         String basePath = "/" + label + "-" + suffix;
         String apiId = admin.create("/admin/apis", Map.of("name", label + "-" + suffix, "version", "1", "basePath", basePath,
                 "status", "PUBLISHED", "targets", List.of(Map.of("url", upstream.url() + "/inventory")))).path("id").asText();
-        String planId = admin.create("/admin/plans", Map.of("name", "plan-" + suffix)).path("id").asText();
+        Map<String, Object> plan = new HashMap<>(limits);
+        plan.put("name", "plan-" + suffix);
+        String planId = admin.create("/admin/plans", plan).path("id").asText();
         String consumerId = admin.create("/admin/consumers", Map.of("username", "dev-" + suffix)).path("id").asText();
         String appId = admin.create("/admin/consumers/" + consumerId + "/applications", Map.of("name", "app")).path("id").asText();
         admin.create("/admin/subscriptions", Map.of("applicationId", appId, "apiId", apiId, "planId", planId));

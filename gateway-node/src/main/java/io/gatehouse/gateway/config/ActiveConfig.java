@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
  * A snapshot compiled into the structures the request path reads. Built off the event loop, then published with
  * one reference swap: a request sees either the whole old config or the whole new one.
  */
-public record ActiveConfig(ConfigSnapshot snapshot, RouteTable routes, KeyIndex keys) {
+public record ActiveConfig(ConfigSnapshot snapshot, RouteTable routes, KeyIndex keys, java.util.Map<String, PlanDefinition> plans) {
 
     /** Compiles a snapshot, or throws {@link InvalidConfigException} naming what is wrong. Never half-built. */
     public static ActiveConfig compile(ConfigSnapshot snapshot) {
@@ -25,10 +25,16 @@ public record ActiveConfig(ConfigSnapshot snapshot, RouteTable routes, KeyIndex 
             Set<String> apiIds = snapshot.apis().stream().map(ApiDefinition::id).collect(Collectors.toSet());
             Set<String> planIds = snapshot.plans().stream().map(PlanDefinition::id).collect(Collectors.toSet());
             KeyIndex keys = KeyIndex.build(snapshot.keys(), snapshot.subscriptions(), apiIds, planIds);
-            return new ActiveConfig(snapshot, routes, keys);
+            java.util.Map<String, PlanDefinition> plans = snapshot.plans().stream()
+                    .collect(Collectors.toUnmodifiableMap(PlanDefinition::id, p -> p));
+            return new ActiveConfig(snapshot, routes, keys, plans);
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException("invalid_config", e.getMessage());
         }
+    }
+
+    public PlanDefinition plan(String planId) {
+        return plans.get(planId);
     }
 
     public long version() {

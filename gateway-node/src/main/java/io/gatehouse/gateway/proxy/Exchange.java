@@ -26,6 +26,7 @@ public final class Exchange {
     private SubscriptionGrant subscription;
     private String credentialHeader;
     private UpstreamUrl upstream;
+    private long leaseDeadlineNanos;
 
     Exchange(HttpServerRequest request, Policy[] chain, String requestId, ActiveConfig config) {
         this.request = request;
@@ -90,6 +91,15 @@ public final class Exchange {
 
     public void sendTo(UpstreamUrl target) {
         this.upstream = target;
+    }
+
+    /** Until when this request may wait for a lease (0: it has not waited yet). */
+    public long leaseDeadlineNanos() {
+        return leaseDeadlineNanos;
+    }
+
+    public void leaseDeadlineNanos(long deadline) {
+        this.leaseDeadlineNanos = deadline;
     }
 
     public String credentialHeader() {

@@ -9,8 +9,11 @@ public enum GatewayError {
     NOT_SUBSCRIBED(403, "not_subscribed", "The application this key belongs to has no active subscription to this API."),
     NO_ROUTE(404, "no_route", "No API is published at this path."),
     PAYLOAD_TOO_LARGE(413, "payload_too_large", "The request body is larger than this gateway accepts."),
+    RATE_LIMITED(429, "rate_limited", "Too many requests for this plan's rate limit; retry after the time in Retry-After."),
+    QUOTA_EXCEEDED(429, "quota_exceeded", "This plan's quota for the period is spent; it renews at the time in X-Quota-Reset."),
     UPSTREAM_UNAVAILABLE(502, "upstream_unavailable", "The upstream service could not be reached."),
     NOT_READY(503, "not_ready", "The gateway has no configuration yet."),
+    LIMITS_UNAVAILABLE(503, "limits_unavailable", "The plan's limits cannot be checked right now; retry shortly."),
     UPSTREAM_TIMEOUT(504, "upstream_timeout", "The upstream service did not answer in time.");
 
     private final int status;

@@ -4,6 +4,8 @@ import io.gatehouse.gateway.NodeSettings;
 import io.gatehouse.gateway.auth.AuthenticatePolicy;
 import io.gatehouse.gateway.config.ActiveConfig;
 import io.gatehouse.gateway.config.ConfigHolder;
+import io.gatehouse.gateway.limits.Limits;
+import io.gatehouse.gateway.limits.LimitsPolicy;
 import io.gatehouse.gateway.routing.BalancePolicy;
 import io.gatehouse.gateway.routing.RoutePolicy;
 import io.vertx.core.Future;
@@ -25,20 +27,23 @@ public final class ProxyVerticle extends VerticleBase {
     private static final int MAX_INCOMING_REQUEST_ID = 128;
     private final NodeSettings settings;
     private final ConfigHolder config;
+    private final Limits limits;
     private HttpClient client;
     private HttpServer server;
     private Policy[] chain;
 
-    public ProxyVerticle(NodeSettings settings, ConfigHolder config) {
+    public ProxyVerticle(NodeSettings settings, ConfigHolder config, Limits limits) {
         this.settings = settings;
         this.config = config;
+        this.limits = limits;
     }
 
     /** The request path, in order. Adding a policy means adding it here, and nowhere else. */
-    static Policy[] chain(NodeSettings settings, HttpClient client) {
+    static Policy[] chain(NodeSettings settings, HttpClient client, Limits limits) {
         return new Policy[] {
                 new RoutePolicy(new RoutePolicy.Config()),
                 new AuthenticatePolicy(new AuthenticatePolicy.Config(true)),
+                new LimitsPolicy(new LimitsPolicy.Config(limits, settings.leaseWaitMs())),
                 new BalancePolicy(new BalancePolicy.Config()),
                 new DispatchPolicy(new DispatchPolicy.Config(settings.maxBodyBytes(), 64 * 1024), client)
         };
@@ -54,7 +59,7 @@ public final class ProxyVerticle extends VerticleBase {
                         .setDecompressionSupported(false)
                         .setName("gatehouse-upstream"),
                 new PoolOptions().setHttp1MaxSize(settings.upstreamPoolSize()).setMaxWaitQueueSize(10_000));
-        chain = chain(settings, client);
+        chain = chain(settings, client, limits);
         server = vertx.createHttpServer(new HttpServerOptions()
                 .setTcpNoDelay(true)
                 // HTTP/1.1 only on the plain port: clients that try h2c upgrade stay on HTTP/1.1.

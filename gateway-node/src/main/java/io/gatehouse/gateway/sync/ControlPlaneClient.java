@@ -5,6 +5,9 @@ import io.gatehouse.gateway.config.ActiveConfig;
 import io.gatehouse.gateway.config.ConfigHolder;
 import io.gatehouse.gateway.config.InvalidConfigException;
 import io.gatehouse.gateway.config.SnapshotStore;
+import io.gatehouse.gateway.limits.ControlPlaneLink;
+import io.gatehouse.gateway.limits.Limits;
+import io.gatehouse.gateway.limits.UsageReporter;
 import io.gatehouse.protocol.Json;
 import io.gatehouse.protocol.config.ConfigMismatchException;
 import io.gatehouse.protocol.config.ConfigSnapshot;
@@ -30,27 +33,36 @@ import java.util.concurrent.ThreadLocalRandom;
  * it cannot apply is NACKed and the old config keeps serving. When the control plane is away, the node keeps
  * serving and redials with capped exponential backoff and jitter, so a fleet does not reconnect in lockstep.
  */
-public final class ControlPlaneClient extends VerticleBase {
+public final class ControlPlaneClient extends VerticleBase implements ControlPlaneLink {
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneClient.class);
     private final NodeSettings settings;
     private final ConfigHolder config;
     private final SnapshotStore store;
+    private final Limits limits;
+    private final UsageReporter usage;
     private WebSocketClient client;
-    private WebSocket socket;
+    private volatile WebSocket socket;
     private int failedAttempts;
     private long heartbeatTimer = -1;
     private boolean stopped;
     private volatile boolean connected;
     private volatile String lastError;
 
-    public ControlPlaneClient(NodeSettings settings, ConfigHolder config, SnapshotStore store) {
+    public ControlPlaneClient(NodeSettings settings, ConfigHolder config, SnapshotStore store, Limits limits) {
         this.settings = settings;
         this.config = config;
         this.store = store;
+        this.limits = limits;
+        this.usage = new UsageReporter(limits, settings.nodeId());
     }
 
+    @Override
     public boolean connected() {
         return connected;
+    }
+
+    public int pendingUsageBatches() {
+        return usage.pendingBatches();
     }
 
     public String lastError() {
@@ -63,12 +75,17 @@ public final class ControlPlaneClient extends VerticleBase {
                 .setMaxMessageSize(SyncChannel.MAX_MESSAGE_BYTES)
                 .setMaxFrameSize(1024 * 1024)
                 .setConnectTimeout(5_000));
+        limits.connect(this);
+        vertx.setPeriodic(settings.usageReportMs(), id -> usage.report(this));
         connect();
         return Future.succeededFuture();
     }
 
     @Override
     public Future<?> stop() {
+        // Units this node will never spend go back for the other nodes; unreported usage is sent one last time.
+        limits.giveBackAll();
+        usage.report(this);
         stopped = true;
         connected = false;
         return client.close();
@@ -128,6 +145,7 @@ public final class ControlPlaneClient extends VerticleBase {
         send(new NodeMessage.Hello(settings.nodeId(), held == null ? 0 : held.version(), held == null ? null : held.hash(),
                 GatewayVersion.get()));
         heartbeatTimer = vertx.setPeriodic(settings.heartbeatMs(), id -> send(new NodeMessage.Heartbeat(heldVersion())));
+        usage.resendAll(this);
     }
 
     private void redial() {
@@ -145,6 +163,22 @@ public final class ControlPlaneClient extends VerticleBase {
     }
 
     private void received(String text) {
+        if (!text.startsWith("{\"type\":\"snapshot\"") && !text.startsWith("{\"type\":\"delta\"")) {
+            // Leases and acknowledgements are small: handled right here, in arrival order.
+            ControlMessage message;
+            try {
+                message = Json.read(text, ControlMessage.class);
+            } catch (Json.MalformedMessageException e) {
+                LOG.warn("unreadable message from control plane: {}", e.getMessage());
+                return;
+            }
+            if (message instanceof ControlMessage.UsageAck ack) {
+                usage.acknowledged(ack.batchId());
+            } else {
+                limits.received(message);
+            }
+            return;
+        }
         // Parsing and compiling a large snapshot, and the disk write, must not stall the event loop; ordered
         // execution keeps messages applied in the order they arrived.
         vertx.executeBlocking(() -> apply(text), true).onComplete(result -> {
@@ -212,7 +246,8 @@ public final class ControlPlaneClient extends VerticleBase {
         return held == null ? 0 : held.version();
     }
 
-    private void send(NodeMessage message) {
+    @Override
+    public void send(NodeMessage message) {
         WebSocket ws = socket;
         if (ws != null && !ws.isClosed()) {
             ws.writeTextMessage(Json.write(message));

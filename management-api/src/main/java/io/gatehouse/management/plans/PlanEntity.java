@@ -26,6 +26,9 @@ public class PlanEntity extends PanacheEntityBase {
     @Enumerated(EnumType.STRING)
     @Column(name = "quota_mode")
     public QuotaMode quotaMode;
+    @Enumerated(EnumType.STRING)
+    @Column(name = "failure_mode")
+    public FailureMode failureMode;
     @Column(name = "created_at")
     public Instant createdAt;
     @Column(name = "updated_at")

@@ -46,6 +46,7 @@ public class PlanResource {
      * @param burst         extra requests allowed at once above the steady rate (default: none)
      * @param monthlyQuota  requests per calendar month (UTC)
      * @param quotaMode     HARD (default) or SOFT
+     * @param failureMode   OPEN (default) or CLOSED: what nodes do when the control plane cannot be reached
      */
     public record PlanRequest(
             @NotBlank @Size(max = 100) @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9 ._-]*", message = "may hold letters, digits, space, '.', '_' and '-'")
@@ -54,14 +55,15 @@ public class PlanResource {
             @Min(1) @Max(1_000_000) Long ratePerSecond,
             @Min(0) @Max(1_000_000) Long burst,
             @Min(0) Long monthlyQuota,
-            QuotaMode quotaMode) {
+            QuotaMode quotaMode,
+            FailureMode failureMode) {
     }
 
     public record PlanView(String id, String name, String description, Long ratePerSecond, Long burst, Long monthlyQuota,
-                           QuotaMode quotaMode, Instant createdAt, Instant updatedAt) {
+                           QuotaMode quotaMode, FailureMode failureMode, Instant createdAt, Instant updatedAt) {
         static PlanView of(PlanEntity p) {
             return new PlanView(p.id.toString(), p.name, p.description, p.ratePerSecond, p.burst, p.monthlyQuota, p.quotaMode,
-                    p.createdAt, p.updatedAt);
+                    p.failureMode, p.createdAt, p.updatedAt);
         }
     }
 
@@ -130,6 +132,7 @@ public class PlanResource {
         plan.burst = request.ratePerSecond() == null ? null : (request.burst() == null ? 0L : request.burst());
         plan.monthlyQuota = request.monthlyQuota();
         plan.quotaMode = request.quotaMode() == null ? QuotaMode.HARD : request.quotaMode();
+        plan.failureMode = request.failureMode() == null ? FailureMode.OPEN : request.failureMode();
         plan.updatedAt = Instant.now();
     }
 

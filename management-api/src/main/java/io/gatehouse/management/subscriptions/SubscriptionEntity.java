@@ -27,6 +27,8 @@ public class SubscriptionEntity extends PanacheEntityBase {
     public SubscriptionStatus status;
     @Column(name = "created_at")
     public Instant createdAt;
+    @Column(name = "billing_anchor")
+    public Instant billingAnchor;
     @Column(name = "cancelled_at")
     public Instant cancelledAt;
 }

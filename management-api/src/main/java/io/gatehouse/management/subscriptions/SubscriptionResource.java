@@ -17,6 +17,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -31,20 +32,25 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-@Path("/admin/subscriptions")
+@Path("/admin")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "Subscriptions")
 public class SubscriptionResource {
 
-    public record SubscriptionRequest(@NotBlank String applicationId, @NotBlank String apiId, @NotBlank String planId) {
+    /** @param billingAnchor optional: monthly quota periods start on this day and time; default calendar months (UTC) */
+    public record SubscriptionRequest(@NotBlank String applicationId, @NotBlank String apiId, @NotBlank String planId,
+                                      Instant billingAnchor) {
+    }
+
+    public record PlanChange(@NotBlank String planId) {
     }
 
     public record SubscriptionView(String id, String applicationId, String apiId, String planId, SubscriptionStatus status,
-                                   Instant createdAt, Instant cancelledAt) {
+                                   Instant billingAnchor, Instant createdAt, Instant cancelledAt) {
         static SubscriptionView of(SubscriptionEntity s) {
             return new SubscriptionView(s.id.toString(), s.applicationId.toString(), s.apiId.toString(), s.planId.toString(),
-                    s.status, s.createdAt, s.cancelledAt);
+                    s.status, s.billingAnchor, s.createdAt, s.cancelledAt);
         }
     }
 
@@ -52,6 +58,7 @@ public class SubscriptionResource {
     ConfigChanges changes;
 
     @GET
+    @Path("/subscriptions")
     @WithSession
     @Operation(summary = "Subscriptions, optionally of one application")
     public Uni<List<SubscriptionView>> list(@QueryParam("applicationId") String applicationId) {
@@ -62,13 +69,14 @@ public class SubscriptionResource {
     }
 
     @GET
-    @Path("/{id}")
+    @Path("/subscriptions/{id}")
     @WithSession
     public Uni<SubscriptionView> get(@PathParam("id") String id) {
         return find(id).map(SubscriptionView::of);
     }
 
     @POST
+    @Path("/subscriptions")
     @Operation(summary = "Subscribe an application to a published API under a plan")
     public Uni<Response> create(@Valid @NotNull SubscriptionRequest request) {
         UUID applicationId = Ids.reference("application", request.applicationId());
@@ -97,14 +105,33 @@ public class SubscriptionResource {
                     subscription.apiId = apiId;
                     subscription.planId = planId;
                     subscription.status = SubscriptionStatus.ACTIVE;
+                    subscription.billingAnchor = request.billingAnchor();
                     subscription.createdAt = Instant.now();
                     return subscription.<SubscriptionEntity>persist();
                 }))
                 .map(s -> Response.created(URI.create("/admin/subscriptions/" + s.id)).entity(SubscriptionView.of(s)).build());
     }
 
+    @PUT
+    @Path("/subscriptions/{id}/plan")
+    @Operation(summary = "Move a subscription to another plan; every gateway applies it within a second, and the period's usage carries over")
+    public Uni<SubscriptionView> changePlan(@PathParam("id") String id, @Valid @NotNull PlanChange change) {
+        UUID planId = Ids.reference("plan", change.planId());
+        return changes.commit(() -> find(id).chain(s -> {
+            if (s.status != SubscriptionStatus.ACTIVE) {
+                throw DomainException.conflict("not_active", "subscription " + s.id + " is " + s.status);
+            }
+            return PlanEntity.<PlanEntity>findById(planId)
+                    .onItem().ifNull().failWith(() -> DomainException.unknownReference("plan", change.planId()))
+                    .map(plan -> {
+                        s.planId = plan.id;
+                        return s;
+                    });
+        })).map(SubscriptionView::of);
+    }
+
     @DELETE
-    @Path("/{id}")
+    @Path("/subscriptions/{id}")
     @Operation(summary = "Cancel a subscription; the application's keys stop working for that API")
     public Uni<SubscriptionView> cancel(@PathParam("id") String id) {
         return changes.commit(() -> find(id).invoke(s -> {
@@ -115,7 +142,7 @@ public class SubscriptionResource {
         })).map(SubscriptionView::of);
     }
 
-    static Uni<SubscriptionEntity> find(String id) {
+    public static Uni<SubscriptionEntity> find(String id) {
         return SubscriptionEntity.<SubscriptionEntity>findById(Ids.parse("subscription", id)).onItem().ifNull()
                 .failWith(() -> DomainException.notFound("subscription", id));
     }

@@ -51,7 +51,7 @@ public class ConfigPublisher {
                  from apis where status in ('PUBLISHED', 'DEPRECATED')) x)::text as apis,
               (select coalesce(json_agg(x order by x.id), '[]'::json) from (
                  select id::text as id, name, rate_per_second as "ratePerSecond", burst, monthly_quota as "monthlyQuota",
-                        quota_mode as "quotaMode"
+                        quota_mode as "quotaMode", failure_mode as "failureMode"
                  from plans) x)::text as plans,
               (select coalesce(json_agg(x order by x.id), '[]'::json) from (
                  select k.id::text as id, k.key_hash as "keyHash", k.application_id::text as "applicationId",
@@ -61,12 +61,13 @@ public class ConfigPublisher {
                  where k.revoked_at is null and (k.expires_at is null or k.expires_at > $1)) x)::text as keys,
               (select coalesce(json_agg(x order by x.id), '[]'::json) from (
                  select s.id::text as id, s.application_id::text as "applicationId", s.api_id::text as "apiId",
-                        s.plan_id::text as "planId"
+                        s.plan_id::text as "planId",
+                        to_char(s.billing_anchor at time zone 'UTC', %s) as "billingAnchor"
                  from subscriptions s join apis p on p.id = s.api_id
                  where s.status = 'ACTIVE' and p.status in ('PUBLISHED', 'DEPRECATED')) x)::text as subscriptions,
               (select version from config_publications order by version desc limit 1) as latest_version,
               (select hash from config_publications order by version desc limit 1) as latest_hash
-            """.formatted(ISO_UTC);
+            """.formatted(ISO_UTC, ISO_UTC);
 
     @Inject
     Pool pool;
@@ -81,6 +82,7 @@ public class ConfigPublisher {
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean dirty = new AtomicBoolean();
     private volatile ConfigSnapshot current;
+    private volatile SnapshotIndex index = SnapshotIndex.of(null);
 
     void onStart(@Observes StartupEvent event) {
         loadRetained().subscribe().with(
@@ -97,6 +99,11 @@ public class ConfigPublisher {
     /** The snapshot nodes should hold now; null until the first publish. */
     public ConfigSnapshot current() {
         return current;
+    }
+
+    /** Subscriptions and plans of the current snapshot by id: what leases are granted against. */
+    public SnapshotIndex index() {
+        return index;
     }
 
     /** A retained snapshot by version, to compute a delta from; null when it is no longer kept. */
@@ -182,6 +189,7 @@ public class ConfigPublisher {
         ConfigSnapshot previous = current;
         if (previous == null || snapshot.version() >= previous.version()) {
             current = snapshot;
+            index = SnapshotIndex.of(snapshot);
         }
         nodes.broadcast(current, this);
     }
@@ -196,6 +204,7 @@ public class ConfigPublisher {
                     }
                     Map.Entry<Long, ConfigSnapshot> last = retained.lastEntry();
                     current = last == null ? null : last.getValue();
+                    index = SnapshotIndex.of(current);
                     return rows.size();
                 });
     }

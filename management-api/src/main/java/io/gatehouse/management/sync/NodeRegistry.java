@@ -5,7 +5,12 @@ import io.gatehouse.protocol.config.ConfigSnapshot;
 import io.gatehouse.protocol.sync.NodeMessage;
 import io.gatehouse.protocol.sync.SyncChannel;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.gatehouse.management.limits.QuotaLedger;
+import io.gatehouse.management.limits.RateAllocator;
+import io.gatehouse.management.usage.UsageStore;
+import io.gatehouse.protocol.sync.ControlMessage;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.util.Comparator;
@@ -19,6 +24,13 @@ public class NodeRegistry {
     private static final Logger LOG = Logger.getLogger(NodeRegistry.class);
     private final Map<String, NodeSession> byConnection = new ConcurrentHashMap<>();
     private final Map<String, NodeSession> byNode = new ConcurrentHashMap<>();
+
+    @Inject
+    QuotaLedger quotas;
+    @Inject
+    RateAllocator rates;
+    @Inject
+    UsageStore usage;
 
     void opened(WebSocketConnection connection) {
         String nodeId = connection.handshakeRequest().header(SyncChannel.NODE_ID_HEADER);
@@ -58,6 +70,31 @@ public class NodeRegistry {
             session.ack(ack, publisher);
         } else if (message instanceof NodeMessage.Nack nack) {
             session.nack(nack, publisher);
+        } else if (message instanceof NodeMessage.RateLeaseRequest request) {
+            session.seen();
+            for (RateAllocator.Grant grant : rates.allocate(session.nodeId(), request, publisher.index().planOf(request.subscriptionId()))) {
+                NodeSession target = grant.nodeId().equals(session.nodeId()) ? session : byNode.get(grant.nodeId());
+                if (target != null) {
+                    target.reply(grant.lease());
+                }
+            }
+        } else if (message instanceof NodeMessage.QuotaLeaseRequest request) {
+            session.seen();
+            var index = publisher.index();
+            quotas.grant(request, index.subscriptions().get(request.subscriptionId()), index.planOf(request.subscriptionId()))
+                    .subscribe().with(session::reply,
+                            failure -> LOG.warnf("node %s: quota lease failed: %s", session.nodeId(), failure.toString()));
+        } else if (message instanceof NodeMessage.QuotaReturn returned) {
+            session.seen();
+            quotas.giveBack(returned).subscribe().with(v -> { },
+                    failure -> LOG.warnf("node %s: quota return failed: %s", session.nodeId(), failure.toString()));
+        } else if (message instanceof NodeMessage.UsageReport report) {
+            session.seen();
+            // Acknowledged only once stored: an unacknowledged batch is sent again and stored once.
+            usage.store(session.nodeId(), report).subscribe().with(
+                    stored -> session.reply(new ControlMessage.UsageAck(report.batchId())),
+                    failure -> LOG.warnf("node %s: usage batch %s not stored (%s); the node will resend it",
+                            session.nodeId(), report.batchId(), failure.toString()));
         } else {
             session.seen();
         }

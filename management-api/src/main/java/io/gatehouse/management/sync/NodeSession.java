@@ -131,6 +131,11 @@ final class NodeSession {
                 connectedAt, lastSeen, lastError, nodeVersion);
     }
 
+    /** Answers a lease or usage message; not ordered with config pushes, and need not be. */
+    void reply(ControlMessage message) {
+        send(message);
+    }
+
     private void send(ControlMessage message) {
         connection.sendText(Json.write(message)).subscribe().with(
                 ok -> { },

@@ -7,6 +7,7 @@ package io.gatehouse.protocol.config;
  * @param burst         requests allowed at once above the steady rate
  * @param monthlyQuota  requests per calendar month (UTC) per subscription
  * @param quotaMode     HARD answers 429 once the quota is spent; SOFT lets requests through and bills the overage
+ * @param failureMode   when a node cannot reach the control plane for more than it holds: OPEN admits, CLOSED refuses
  */
 public record PlanDefinition(
         String id,
@@ -14,5 +15,18 @@ public record PlanDefinition(
         Long ratePerSecond,
         Long burst,
         Long monthlyQuota,
-        String quotaMode) implements Identified {
+        String quotaMode,
+        String failureMode) implements Identified {
+
+    public boolean limited() {
+        return ratePerSecond != null || monthlyQuota != null;
+    }
+
+    public boolean softQuota() {
+        return "SOFT".equals(quotaMode);
+    }
+
+    public boolean failOpen() {
+        return !"CLOSED".equals(failureMode);
+    }
 }

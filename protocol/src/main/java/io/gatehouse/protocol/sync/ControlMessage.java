@@ -9,7 +9,10 @@ import io.gatehouse.protocol.config.ConfigSnapshot;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
         @JsonSubTypes.Type(value = ControlMessage.Snapshot.class, name = "snapshot"),
-        @JsonSubTypes.Type(value = ControlMessage.Delta.class, name = "delta")
+        @JsonSubTypes.Type(value = ControlMessage.Delta.class, name = "delta"),
+        @JsonSubTypes.Type(value = ControlMessage.QuotaLease.class, name = "quota-lease"),
+        @JsonSubTypes.Type(value = ControlMessage.RateLease.class, name = "rate-lease"),
+        @JsonSubTypes.Type(value = ControlMessage.UsageAck.class, name = "usage-ack")
 })
 public sealed interface ControlMessage {
 
@@ -19,5 +22,29 @@ public sealed interface ControlMessage {
 
     /** Move from {@code delta.baseVersion()} to {@code delta.version()}. */
     record Delta(ConfigDelta delta) implements ControlMessage {
+    }
+
+    /**
+     * Quota units granted to this node ({@code units} may be 0). {@code exhausted}: nothing is left to grant in this
+     * period. {@code remaining} is what was left to grant after this grant, for the quota headers.
+     */
+    record QuotaLease(long requestId, String subscriptionId, java.time.Instant periodStart, long units, long quota,
+                      long remaining, boolean exhausted) implements ControlMessage {
+    }
+
+    /**
+     * This node's share of a subscription's rate limit, valid for {@code validForMs} from when the node receives it:
+     * a steady {@code ratePerSecond} and a bucket of {@code burst} requests. The shares of all nodes never add up to
+     * more than the plan's rate and burst. The control plane may send one unasked, to shrink or grow a share;
+     * {@code leaseId} orders them, and a node acknowledges the one it installed in its next request.
+     * {@code initialTokens}: what a node without a share in force may start its bucket with (0 unless the
+     * subscription has been idle everywhere long enough for a single bucket to have filled).
+     */
+    record RateLease(long requestId, long leaseId, String subscriptionId, double ratePerSecond, double burst, long validForMs,
+                     double initialTokens) implements ControlMessage {
+    }
+
+    /** The usage batch is stored; the node may forget it. */
+    record UsageAck(String batchId) implements ControlMessage {
     }
 }

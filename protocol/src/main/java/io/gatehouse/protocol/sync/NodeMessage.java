@@ -9,7 +9,11 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = NodeMessage.Hello.class, name = "hello"),
         @JsonSubTypes.Type(value = NodeMessage.Ack.class, name = "ack"),
         @JsonSubTypes.Type(value = NodeMessage.Nack.class, name = "nack"),
-        @JsonSubTypes.Type(value = NodeMessage.Heartbeat.class, name = "heartbeat")
+        @JsonSubTypes.Type(value = NodeMessage.Heartbeat.class, name = "heartbeat"),
+        @JsonSubTypes.Type(value = NodeMessage.QuotaLeaseRequest.class, name = "quota-lease"),
+        @JsonSubTypes.Type(value = NodeMessage.QuotaReturn.class, name = "quota-return"),
+        @JsonSubTypes.Type(value = NodeMessage.RateLeaseRequest.class, name = "rate-lease"),
+        @JsonSubTypes.Type(value = NodeMessage.UsageReport.class, name = "usage")
 })
 public sealed interface NodeMessage {
 
@@ -29,5 +33,25 @@ public sealed interface NodeMessage {
 
     /** Keeps last-seen fresh while nothing else is said. */
     record Heartbeat(long version) implements NodeMessage {
+    }
+
+    /** Asks for up to {@code units} more requests of a subscription's quota for the period starting at {@code periodStart}. */
+    record QuotaLeaseRequest(long requestId, String subscriptionId, java.time.Instant periodStart, long units) implements NodeMessage {
+    }
+
+    /** Gives back quota units the node holds but will not use (it is idle, or stopping). */
+    record QuotaReturn(String subscriptionId, java.time.Instant periodStart, long units) implements NodeMessage {
+    }
+
+    /**
+     * Asks for (or renews) this node's share of a subscription's rate limit. {@code demandPerSecond} is what the node
+     * saw asked of it lately, admitted or not: shares follow demand. {@code appliedLeaseId} is the last rate lease
+     * the node installed for this subscription (0 for none): leases before it are no longer in use anywhere.
+     */
+    record RateLeaseRequest(long requestId, String subscriptionId, double demandPerSecond, long appliedLeaseId) implements NodeMessage {
+    }
+
+    /** Usage since the last report. {@code batchId} is unique per node and batch: the control plane stores each once. */
+    record UsageReport(String batchId, java.util.List<io.gatehouse.protocol.usage.UsageRecord> records) implements NodeMessage {
     }
 }

@@ -41,7 +41,7 @@ class ConfigSnapshotTest {
         ConfigSnapshot base = ConfigSnapshot.of(3, T0, List.of(api("a", "/a"), api("b", "/b")), List.of(),
                 List.of(key("k1"), key("k2")), List.of());
         ConfigSnapshot target = ConfigSnapshot.of(4, T0.plusSeconds(1), List.of(api("a", "/a2"), api("c", "/c")), List.of(),
-                List.of(key("k2"), key("k3")), List.of(new SubscriptionGrant("s1", "app-1", "a", "p1")));
+                List.of(key("k2"), key("k3")), List.of(new SubscriptionGrant("s1", "app-1", "a", "p1", null)));
 
         ConfigDelta delta = target.deltaFrom(base);
         assertThat(delta.apis().upsert()).extracting(ApiDefinition::id).containsExactly("a", "c");

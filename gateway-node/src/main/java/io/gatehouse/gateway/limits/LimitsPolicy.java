@@ -1,0 +1,172 @@
+package io.gatehouse.gateway.limits;
+
+import io.gatehouse.gateway.proxy.Exchange;
+import io.gatehouse.gateway.proxy.GatewayError;
+import io.gatehouse.gateway.proxy.Policy;
+import io.gatehouse.protocol.config.PlanDefinition;
+import io.gatehouse.protocol.config.SubscriptionGrant;
+import io.vertx.core.Context;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The plan's limits: the rate (GCRA over this node's leased share) and the monthly quota (leased units), and the
+ * usage count of every request that gets through.
+ *
+ * <p>A request that finds no share or no units waits, without blocking, for the lease it triggers; a lease is a
+ * round trip on the config channel, so this happens to the first request of a subscription on a node and when a
+ * quota runs low, not per request. When the control plane cannot be reached, the node spends what it holds; beyond
+ * that the plan's failure mode decides: OPEN admits, CLOSED answers 503 {@code limits_unavailable}.
+ */
+public final class LimitsPolicy implements Policy {
+
+    /** @param leaseWaitMs how long a request may wait for a lease before the plan's failure mode decides */
+    public record Config(Limits limits, long leaseWaitMs) {
+    }
+
+    private static final CharSequence RATE_LIMIT = "RateLimit-Limit";
+    private static final CharSequence RATE_REMAINING = "RateLimit-Remaining";
+    private static final CharSequence RATE_RESET = "RateLimit-Reset";
+    private static final CharSequence QUOTA_LIMIT = "X-Quota-Limit";
+    private static final CharSequence QUOTA_REMAINING = "X-Quota-Remaining";
+    private static final CharSequence QUOTA_RESET = "X-Quota-Reset";
+    private static final CharSequence RETRY_AFTER = "Retry-After";
+
+    private final Config config;
+
+    public LimitsPolicy(Config config) {
+        this.config = config;
+    }
+
+    @Override
+    public void apply(Exchange exchange) {
+        SubscriptionGrant subscription = exchange.subscription();
+        PlanDefinition plan = subscription == null ? null : exchange.config().plan(subscription.planId());
+        if (plan == null) {
+            exchange.next();
+            return;
+        }
+        SubscriptionLimits limits = config.limits().of(subscription, plan, exchange.credential().consumerId(), System.currentTimeMillis());
+        evaluate(exchange, limits);
+    }
+
+    static void resume(Parked parked) {
+        parked.policy.evaluate(parked.exchange, parked.limits);
+    }
+
+    /** Whether the request may (still) wait for a lease: the control plane is there and the wait is not over. */
+    private boolean mayWait(Exchange exchange, long now) {
+        long deadline = exchange.leaseDeadlineNanos();
+        return config.limits().connected() && (deadline == 0 || now < deadline);
+    }
+
+    void evaluate(Exchange exchange, SubscriptionLimits limits) {
+        long now = System.nanoTime();
+        long nowMillis = System.currentTimeMillis();
+        PlanDefinition plan = limits.plan;
+        MultiMap headers = exchange.request().response().headers();
+
+        if (limits.rate != null) {
+            long outcome = limits.rate.tryAcquire(now);
+            if (outcome == RateLimiter.NO_SHARE) {
+                if (mayWait(exchange, now)) {
+                    // Park first, then ask: an answer quicker than this thread must still find the request waiting.
+                    park(exchange, limits);
+                    config.limits().requestRate(limits, now);
+                    return;
+                }
+                if (!plan.failOpen()) {
+                    limits.refused(nowMillis);
+                    exchange.reject(GatewayError.LIMITS_UNAVAILABLE);
+                    return;
+                }
+            } else if (outcome < 0) {
+                long waitNanos = -outcome;
+                if (exchange.leaseDeadlineNanos() != 0 && now + waitNanos < exchange.leaseDeadlineNanos()) {
+                    // This request waited for a share, and a fresh share starts empty: its first token is a moment
+                    // away. Waiting for it beats refusing the very request that asked for the share.
+                    Vertx.currentContext().owner().setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos) + 1),
+                            t -> evaluate(exchange, limits));
+                    return;
+                }
+                limits.refused(nowMillis);
+                long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
+                headers.set(RATE_LIMIT, Long.toString(plan.ratePerSecond()));
+                headers.set(RATE_REMAINING, "0");
+                headers.set(RATE_RESET, Long.toString(seconds));
+                headers.set(RETRY_AFTER, Long.toString(seconds));
+                exchange.reject(GatewayError.RATE_LIMITED);
+                return;
+            } else {
+                headers.set(RATE_LIMIT, Long.toString(plan.ratePerSecond()));
+                headers.set(RATE_REMAINING, Long.toString(outcome));
+                headers.set(RATE_RESET, "1");
+            }
+        }
+
+        if (plan.monthlyQuota() != null) {
+            QuotaAccount account = limits.quota(nowMillis);
+            QuotaAccount.Take take = account.take(now);
+            long resetSeconds = Math.max(1, (account.periodEndMillis - nowMillis + 999) / 1000);
+            switch (take) {
+                case TAKEN -> {
+                    if (account.needsMore()) {
+                        config.limits().requestQuota(limits, account, now);
+                    }
+                }
+                case EXHAUSTED -> {
+                    if (!plan.softQuota()) {
+                        limits.refused(nowMillis);
+                        quotaHeaders(headers, plan, 0, resetSeconds);
+                        headers.set(RETRY_AFTER, Long.toString(resetSeconds));
+                        exchange.reject(GatewayError.QUOTA_EXCEEDED);
+                        return;
+                    }
+                    // Soft quota: through it goes; the control plane bills what the period used beyond the quota.
+                }
+                case WAIT -> {
+                    if (mayWait(exchange, now)) {
+                        park(exchange, limits);
+                        config.limits().requestQuota(limits, account, now);
+                        return;
+                    }
+                    if (!plan.failOpen()) {
+                        limits.refused(nowMillis);
+                        exchange.reject(GatewayError.LIMITS_UNAVAILABLE);
+                        return;
+                    }
+                }
+            }
+            quotaHeaders(headers, plan, account.remainingEstimate(), resetSeconds);
+        }
+        limits.admitted(nowMillis);
+        exchange.next();
+    }
+
+    private static void quotaHeaders(MultiMap headers, PlanDefinition plan, long remaining, long resetSeconds) {
+        headers.set(QUOTA_LIMIT, Long.toString(plan.monthlyQuota()));
+        if (remaining >= 0) {
+            headers.set(QUOTA_REMAINING, Long.toString(remaining));
+        }
+        headers.set(QUOTA_RESET, Long.toString(resetSeconds));
+    }
+
+    private void park(Exchange exchange, SubscriptionLimits limits) {
+        long now = System.nanoTime();
+        if (exchange.leaseDeadlineNanos() == 0) {
+            exchange.leaseDeadlineNanos(now + TimeUnit.MILLISECONDS.toNanos(config.leaseWaitMs()));
+        }
+        Context context = Vertx.currentContext();
+        Parked parked = new Parked(exchange, context, limits, this);
+        limits.parked.add(parked);
+        long delayMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(exchange.leaseDeadlineNanos() - now));
+        context.owner().setTimer(delayMs, t -> {
+            if (parked.done.compareAndSet(false, true)) {
+                limits.parked.remove(parked);
+                evaluate(exchange, limits);
+            }
+        });
+    }
+}

@@ -1,0 +1,58 @@
+package io.gatehouse.gateway.limits;
+
+import io.gatehouse.gateway.config.ConfigHolder;
+import io.gatehouse.protocol.config.PlanDefinition;
+import io.gatehouse.protocol.config.SubscriptionGrant;
+import io.gatehouse.protocol.sync.ControlMessage;
+import io.gatehouse.protocol.sync.NodeMessage;
+
+/**
+ * Leases for a standalone node, which is the only node: it gets the plan's whole rate and burst, so rate limits are
+ * exact. Monthly quotas are not enforced standalone: they need the control plane's durable ledger to survive a
+ * restart, and a quota that resets with the process would be a false promise.
+ */
+public final class LocalLeases implements ControlPlaneLink {
+    private static final long VALID_FOR_MS = 60_000;
+    private final Limits limits;
+    private final ConfigHolder config;
+
+    public LocalLeases(Limits limits, ConfigHolder config) {
+        this.limits = limits;
+        this.config = config;
+    }
+
+    @Override
+    public boolean connected() {
+        return true;
+    }
+
+    @Override
+    public void send(NodeMessage message) {
+        if (message instanceof NodeMessage.RateLeaseRequest request) {
+            PlanDefinition plan = planOf(request.subscriptionId());
+            if (plan != null && plan.ratePerSecond() != null) {
+                double burst = plan.burst() == null ? 1 : Math.max(1, plan.burst());
+                limits.received(new ControlMessage.RateLease(request.requestId(), request.requestId(), request.subscriptionId(), plan.ratePerSecond(),
+                        burst, VALID_FOR_MS, 0));
+            }
+        } else if (message instanceof NodeMessage.QuotaLeaseRequest request) {
+            PlanDefinition plan = planOf(request.subscriptionId());
+            long quota = plan == null || plan.monthlyQuota() == null ? 0 : plan.monthlyQuota();
+            limits.received(new ControlMessage.QuotaLease(request.requestId(), request.subscriptionId(), request.periodStart(),
+                    request.units(), quota, -1, false));
+        }
+    }
+
+    private PlanDefinition planOf(String subscriptionId) {
+        var active = config.current();
+        if (active == null) {
+            return null;
+        }
+        for (SubscriptionGrant s : active.snapshot().subscriptions()) {
+            if (s.id().equals(subscriptionId)) {
+                return active.plan(s.planId());
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,124 @@
+package io.gatehouse.gateway.limits;
+
+import io.gatehouse.protocol.config.PlanDefinition;
+import io.gatehouse.protocol.config.SubscriptionGrant;
+import io.gatehouse.protocol.limits.QuotaPeriod;
+import io.gatehouse.protocol.usage.UsageRecord;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Everything this node tracks for one subscription under one plan: rate share, quota units, usage counters. */
+final class SubscriptionLimits {
+    private static final long HOUR_MILLIS = 3_600_000L;
+
+    final SubscriptionGrant subscription;
+    final PlanDefinition plan;
+    final String consumerId;
+    final RateLimiter rate;
+    private volatile QuotaAccount quota;
+    private volatile HourCounters counters;
+    private final Queue<HourCounters> retired = new ConcurrentLinkedQueue<>();
+    final Queue<Parked> parked = new ConcurrentLinkedQueue<>();
+    /** Drains since this was replaced by new plan terms; read and written under the registry's lock. */
+    int retiredDrains;
+
+    SubscriptionLimits(SubscriptionGrant subscription, PlanDefinition plan, String consumerId, long nowMillis) {
+        this.subscription = subscription;
+        this.plan = plan;
+        this.consumerId = consumerId;
+        this.rate = plan.ratePerSecond() == null ? null : new RateLimiter();
+        this.counters = new HourCounters(nowMillis - Math.floorMod(nowMillis, HOUR_MILLIS));
+    }
+
+    /** The quota account of the period containing now; a new one when a period ends. */
+    QuotaAccount quota(long nowMillis) {
+        QuotaAccount account = quota;
+        if (account == null || nowMillis >= account.periodEndMillis) {
+            synchronized (this) {
+                account = quota;
+                if (account == null || nowMillis >= account.periodEndMillis) {
+                    account = new QuotaAccount(QuotaPeriod.containing(Instant.ofEpochMilli(nowMillis), subscription.billingAnchor()));
+                    quota = account;
+                }
+            }
+        }
+        return account;
+    }
+
+    QuotaAccount currentQuota() {
+        return quota;
+    }
+
+    boolean sameTerms(SubscriptionGrant otherSubscription, PlanDefinition otherPlan) {
+        return plan.equals(otherPlan) && java.util.Objects.equals(subscription.billingAnchor(), otherSubscription.billingAnchor());
+    }
+
+    void admitted(long nowMillis) {
+        counters(nowMillis).admitted.increment();
+    }
+
+    void refused(long nowMillis) {
+        counters(nowMillis).refused.increment();
+    }
+
+    private HourCounters counters(long nowMillis) {
+        HourCounters c = counters;
+        if (nowMillis >= c.hourStartMillis + HOUR_MILLIS) {
+            synchronized (this) {
+                c = counters;
+                if (nowMillis >= c.hourStartMillis + HOUR_MILLIS) {
+                    c.retiredAtMillis = nowMillis;
+                    retired.add(c);
+                    c = new HourCounters(nowMillis - Math.floorMod(nowMillis, HOUR_MILLIS));
+                    counters = c;
+                }
+            }
+        }
+        return c;
+    }
+
+    /** Moves the counts so far into usage records (none for hours with nothing counted). */
+    void drainUsage(List<UsageRecord> into, long nowMillis) {
+        List<HourCounters> all = new ArrayList<>();
+        HourCounters old;
+        while ((old = retired.poll()) != null) {
+            all.add(old);
+        }
+        // A request that fetched the old hour's counters just before they were retired may still add to them:
+        // keep retired counters a few seconds, draining them each time, so such a count is never dropped.
+        for (HourCounters c : all) {
+            if (nowMillis - c.retiredAtMillis < 5_000) {
+                retired.add(c);
+            }
+        }
+        all.add(counters);
+        for (HourCounters c : all) {
+            long admitted = c.admitted.sumThenReset();
+            long refused = c.refused.sumThenReset();
+            if (admitted > 0 || refused > 0) {
+                into.add(new UsageRecord(subscription.id(), consumerId, subscription.applicationId(), subscription.apiId(),
+                        plan.id(), Instant.ofEpochMilli(c.hourStartMillis), admitted, refused));
+            }
+        }
+    }
+
+    /**
+     * Counts of one clock hour. A request counted while the flusher reads is not lost: LongAdder.sumThenReset may
+     * only move it to the next report.
+     */
+    static final class HourCounters {
+        final long hourStartMillis;
+        final LongAdder admitted = new LongAdder();
+        final LongAdder refused = new LongAdder();
+        volatile long retiredAtMillis;
+
+        HourCounters(long hourStartMillis) {
+            this.hourStartMillis = hourStartMillis;
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package io.gatehouse.management.limits;
+
+import io.gatehouse.protocol.config.PlanDefinition;
+import io.gatehouse.protocol.sync.ControlMessage;
+import io.gatehouse.protocol.sync.NodeMessage;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Splits each subscription's rate limit into shares for the gateway nodes that serve it, max-min fair by the
+ * demand each node reports. Every node runs GCRA over its share; the shares in force never add up to more than the
+ * plan's rate and burst, so neither does what the nodes admit together.
+ *
+ * <p>A share is leased for {@link #LEASE_MS}; nodes renew while they have traffic, and say which lease they have
+ * installed. Until a node has acknowledged a smaller share, the control plane keeps counting its larger one (the
+ * node may still be using it); a lease never acknowledged counts until it would have expired, plus a margin for
+ * the time messages take. When capacity frees up, the nodes that are short get their larger share pushed at once.
+ */
+@ApplicationScoped
+public class RateAllocator {
+    public static final long LEASE_MS = 1_000;
+    static final long MARGIN_MS = 250;
+    /** Shares are not shrunk for less than this fraction: it keeps small swings of demand from churning leases. */
+    static final double HYSTERESIS = 0.1;
+
+    /** A lease to send to a node. */
+    public record Grant(String nodeId, ControlMessage.RateLease lease) {
+    }
+
+    private record Lease(long id, double rate, double burst, long expiresAtMillis) {
+    }
+
+    private static final class NodeShare {
+        final List<Lease> leases = new ArrayList<>();
+        double demand;
+
+        void forget(long now, long acknowledged) {
+            // Everything older than what the node has installed is no longer in use there.
+            leases.removeIf(l -> l.expiresAtMillis <= now || l.id < acknowledged);
+        }
+
+        double committedRate() {
+            return leases.stream().mapToDouble(Lease::rate).max().orElse(0);
+        }
+
+        double committedBurst() {
+            return leases.stream().mapToDouble(Lease::burst).max().orElse(0);
+        }
+
+        Lease latest() {
+            return leases.isEmpty() ? null : leases.get(leases.size() - 1);
+        }
+    }
+
+    private final Map<String, Map<String, NodeShare>> bySubscription = new ConcurrentHashMap<>();
+    /** Per subscription: when the last lease of any node stops counting. */
+    private final Map<String, Long> busyUntil = new ConcurrentHashMap<>();
+    private final AtomicLong leaseIds = new AtomicLong();
+
+    /** Answers a node's request, and returns the leases pushed to other nodes as a result. */
+    public List<Grant> allocate(String nodeId, NodeMessage.RateLeaseRequest request, PlanDefinition plan) {
+        List<Grant> grants = new ArrayList<>();
+        if (plan == null || plan.ratePerSecond() == null) {
+            grants.add(new Grant(nodeId, new ControlMessage.RateLease(request.requestId(), leaseIds.incrementAndGet(),
+                    request.subscriptionId(), 0, 0, LEASE_MS, 0)));
+            return grants;
+        }
+        double rate = plan.ratePerSecond();
+        double burst = Math.max(1, plan.burst() == null ? 1 : plan.burst());
+        Map<String, NodeShare> nodes = bySubscription.computeIfAbsent(request.subscriptionId(), id -> new HashMap<>());
+        synchronized (nodes) {
+            long now = System.currentTimeMillis();
+            NodeShare self = nodes.computeIfAbsent(nodeId, id -> new NodeShare());
+            self.forget(now, request.appliedLeaseId());
+            // Smoothed demand: one burst of requests should not swing the shares.
+            double reported = Math.max(1, request.demandPerSecond());
+            self.demand = self.demand == 0 ? reported : 0.5 * self.demand + 0.5 * reported;
+            nodes.forEach((id, n) -> {
+                if (!id.equals(nodeId)) {
+                    n.forget(now, 0);
+                }
+            });
+            nodes.entrySet().removeIf(e -> !e.getKey().equals(nodeId) && e.getValue().leases.isEmpty());
+
+            // With no share in force anywhere for as long as a single bucket takes to fill, that bucket would be full:
+            // this node may start with its bucket full. Any other time new buckets start empty, so no change of
+            // shares ever adds tokens.
+            boolean idleEverywhere = nodes.values().stream().allMatch(n -> n.leases.isEmpty())
+                    && now >= busyUntil.getOrDefault(request.subscriptionId(), 0L) + (long) (1000 * burst / rate);
+            Lease granted = grant(nodes, nodeId, self, rate, burst, now, false);
+            busyUntil.merge(request.subscriptionId(), granted.expiresAtMillis, Math::max);
+            grants.add(new Grant(nodeId, new ControlMessage.RateLease(request.requestId(), granted.id, request.subscriptionId(),
+                    granted.rate, granted.burst, LEASE_MS, idleEverywhere ? granted.burst : 0)));
+            // Others: shrink those above their fair share (they acknowledge at once), grow those below it if room is free.
+            for (Map.Entry<String, NodeShare> other : nodes.entrySet()) {
+                if (other.getKey().equals(nodeId) || other.getValue().latest() == null) {
+                    continue;
+                }
+                Lease current = other.getValue().latest();
+                double fair = fairRate(nodes, other.getValue(), rate);
+                boolean shrink = current.rate > fair * (1 + HYSTERESIS);
+                boolean grow = current.rate < fair * (1 - HYSTERESIS);
+                if (shrink || grow) {
+                    Lease pushed = grant(nodes, other.getKey(), other.getValue(), rate, burst, now, true);
+                    busyUntil.merge(request.subscriptionId(), pushed.expiresAtMillis, Math::max);
+                    if (pushed.rate != current.rate || pushed.burst != current.burst) {
+                        grants.add(new Grant(other.getKey(), new ControlMessage.RateLease(0, pushed.id, request.subscriptionId(),
+                                pushed.rate, pushed.burst, LEASE_MS, 0)));
+                    }
+                }
+            }
+            return grants;
+        }
+    }
+
+    private Lease grant(Map<String, NodeShare> nodes, String nodeId, NodeShare self, double rate, double burst, long now, boolean pushed) {
+        double fraction = fairRate(nodes, self, rate) / rate;
+        double othersRate = 0;
+        double othersBurst = 0;
+        for (Map.Entry<String, NodeShare> other : nodes.entrySet()) {
+            if (!other.getKey().equals(nodeId)) {
+                othersRate += other.getValue().committedRate();
+                othersBurst += other.getValue().committedBurst();
+            }
+        }
+        Lease current = self.latest();
+        double wantRate = rate * fraction;
+        double wantBurst = burst * fraction;
+        if (current != null && current.rate >= wantRate && current.rate <= wantRate * (1 + HYSTERESIS)) {
+            wantRate = current.rate;
+            wantBurst = Math.max(wantBurst, current.burst);
+        }
+        double grantedRate = Math.max(0, Math.min(wantRate, rate - othersRate));
+        double grantedBurst = Math.max(0, Math.min(wantBurst, burst - othersBurst));
+        if (grantedBurst < 1) {
+            // A bucket smaller than one request admits nothing: take one whole token if it is free.
+            grantedBurst = burst - othersBurst >= 1 ? 1 : 0;
+        }
+        if (grantedBurst == 0) {
+            grantedRate = 0;
+        }
+        Lease lease = new Lease(leaseIds.incrementAndGet(), grantedRate, grantedBurst, now + LEASE_MS + MARGIN_MS);
+        self.leases.add(lease);
+        return lease;
+    }
+
+    /**
+     * Max-min fair share: nodes that ask for less than an equal split get what they ask for, the others split the
+     * rest equally. When every node is saturated each gets rate / n however their demand figures wobble, so shares
+     * stay put instead of churning with every report.
+     */
+    private static double fairRate(Map<String, NodeShare> nodes, NodeShare node, double rate) {
+        List<NodeShare> byDemand = new ArrayList<>(nodes.values());
+        byDemand.sort(java.util.Comparator.comparingDouble(n -> n.demand));
+        double remaining = rate;
+        int left = byDemand.size();
+        for (NodeShare n : byDemand) {
+            double give = Math.min(n.demand, remaining / left);
+            if (n == node) {
+                return give;
+            }
+            remaining -= give;
+            left--;
+        }
+        return 0;
+    }
+}
