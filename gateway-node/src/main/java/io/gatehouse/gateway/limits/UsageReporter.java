@@ -20,6 +20,8 @@ public final class UsageReporter {
     private static final Logger LOG = LoggerFactory.getLogger(UsageReporter.class);
     private static final long RESEND_NANOS = TimeUnit.SECONDS.toNanos(3);
     private static final int MAX_PENDING = 100_000;
+    /** The control plane remembers batch ids for seven days; a batch older than this is given up, never resent. */
+    private static final long GIVE_UP_NANOS = TimeUnit.DAYS.toNanos(6);
 
     private final Limits limits;
     private final String batchPrefix;
@@ -28,6 +30,7 @@ public final class UsageReporter {
 
     private static final class Pending {
         final NodeMessage.UsageReport report;
+        final long createdNanos = System.nanoTime();
         long lastSentNanos;
 
         Pending(NodeMessage.UsageReport report) {
@@ -70,10 +73,17 @@ public final class UsageReporter {
     }
 
     private void sendDue(ControlPlaneLink link, boolean all) {
+        long now = System.nanoTime();
+        pending.values().removeIf(p -> {
+            boolean tooOld = now - p.createdNanos > GIVE_UP_NANOS;
+            if (tooOld) {
+                LOG.error("usage batch {} given up after six days without an acknowledgement", p.report.batchId());
+            }
+            return tooOld;
+        });
         if (!link.connected()) {
             return;
         }
-        long now = System.nanoTime();
         for (Pending p : pending.values()) {
             if (all || p.lastSentNanos == 0 || now - p.lastSentNanos > RESEND_NANOS) {
                 p.lastSentNanos = now;

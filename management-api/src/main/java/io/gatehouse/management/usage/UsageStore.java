@@ -23,6 +23,13 @@ import java.util.UUID;
 public class UsageStore {
     private static final Logger LOG = Logger.getLogger(UsageStore.class);
 
+    /**
+     * Batch ids are kept this long. Nodes give up on a batch after six days (UsageReporter), so an id is never
+     * resent after it is forgotten, and nothing is counted twice.
+     */
+    static final String KEEP_BATCH_IDS = "7 days";
+    private final java.util.concurrent.atomic.AtomicLong stored = new java.util.concurrent.atomic.AtomicLong();
+
     @Inject
     Pool pool;
 
@@ -55,6 +62,9 @@ public class UsageStore {
                                     set admitted = usage_hourly.admitted + excluded.admitted,
                                         refused = usage_hourly.refused + excluded.refused""")
                             .executeBatch(rows).replaceWith(true);
-                }));
+                }))
+                .call(() -> stored.incrementAndGet() % 1_000 == 0
+                        ? pool.query("delete from usage_batches where received_at < now() - interval '" + KEEP_BATCH_IDS + "'").execute()
+                        : Uni.createFrom().voidItem());
     }
 }
