@@ -7,6 +7,7 @@ import io.gatehouse.gateway.config.SnapshotStore;
 import io.gatehouse.gateway.limits.Limits;
 import io.gatehouse.gateway.limits.LocalLeases;
 import io.gatehouse.gateway.proxy.ProxyVerticle;
+import io.gatehouse.gateway.routing.UpstreamHealth;
 import io.gatehouse.gateway.status.StatusVerticle;
 import io.gatehouse.gateway.sync.ControlPlaneClient;
 import io.gatehouse.protocol.Json;
@@ -29,6 +30,7 @@ public final class GatewayNode {
     private final NodeSettings settings;
     private final ConfigHolder config = new ConfigHolder();
     private final Limits limits = new Limits();
+    private final UpstreamHealth health = new UpstreamHealth();
     private Vertx vertx;
     private ControlPlaneClient controlPlane;
 
@@ -58,12 +60,13 @@ public final class GatewayNode {
                     new DeploymentOptions().setInstances(Math.max(1, settings.eventLoops())).setThreadingModel(ThreadingModel.EVENT_LOOP));
             proxies.await(30, TimeUnit.SECONDS);
             if (!settings.standalone()) {
-                controlPlane = new ControlPlaneClient(settings, config, new SnapshotStore(settings.dataDir()), limits);
+                controlPlane = new ControlPlaneClient(settings, config, new SnapshotStore(settings.dataDir()), limits, health);
                 vertx.deployVerticle(controlPlane).await(30, TimeUnit.SECONDS);
             } else {
                 limits.connect(new LocalLeases(limits, config));
             }
             vertx.setPeriodic(200, id -> limits.tick());
+            health.start(vertx);
             vertx.deployVerticle(new StatusVerticle(settings, config, controlPlane)).await(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             vertx.close();
@@ -94,7 +97,7 @@ public final class GatewayNode {
                 snapshot = snapshot.withHash(snapshot.computeHash());
             }
             try {
-                config.install(ActiveConfig.compile(snapshot), "file:" + settings.snapshotFile());
+                config.install(ActiveConfig.compile(snapshot, health), "file:" + settings.snapshotFile());
             } catch (InvalidConfigException e) {
                 throw new IllegalArgumentException("snapshot file " + settings.snapshotFile() + " cannot be served: " + e.getMessage(), e);
             }
@@ -105,7 +108,7 @@ public final class GatewayNode {
         try {
             Optional<ConfigSnapshot> saved = store.load();
             if (saved.isPresent()) {
-                config.install(ActiveConfig.compile(saved.get()), "disk");
+                config.install(ActiveConfig.compile(saved.get(), health), "disk");
                 LOG.info("serving last good config version {} from {} until the control plane answers", saved.get().version(), store.file());
             } else {
                 LOG.info("no saved config in {}: not ready until the control plane sends one", store.file());

@@ -22,9 +22,17 @@ public final class EchoUpstream implements AutoCloseable {
     /** Requests received whole. */
     public final AtomicInteger requests = new AtomicInteger();
 
+    private final long delayMs;
+
     public EchoUpstream(String name) throws Exception {
+        this(name, 0, 0);
+    }
+
+    /** @param port 0 for any; @param delayMs how long every answer takes */
+    public EchoUpstream(String name, int port, long delayMs) throws Exception {
         this.name = name;
-        this.server = vertx.createHttpServer().requestHandler(this::handle).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+        this.delayMs = delayMs;
+        this.server = vertx.createHttpServer().requestHandler(this::handle).listen(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
     }
 
     public int port() {
@@ -70,7 +78,7 @@ public final class EchoUpstream implements AutoCloseable {
                     .put("bodyLength", body.length())
                     .put("bodySha256", sha256(body.getBytes()))
                     .put("body", body.length() <= 4096 ? body.toString() : null);
-            long delay = request.path().endsWith("/slow") ? Long.parseLong(request.getParam("ms", "2000")) : 0;
+            long delay = request.path().endsWith("/slow") ? Long.parseLong(request.getParam("ms", "2000")) : delayMs;
             Runnable answer = () -> request.response()
                     .setStatusCode(request.path().endsWith("/created") ? 201 : 200)
                     .putHeader("Content-Type", "application/json")

@@ -121,6 +121,24 @@ class AdminApiTest {
     }
 
     @Test
+    void anApiCarriesItsUpstreamPolicyWithDefaultsForWhatIsLeftOut() {
+        Map<String, Object> body = new java.util.HashMap<>(apiBody(unique("lb"), "/" + unique("lb"), "DRAFT"));
+        body.put("upstreamPolicy", Map.of("loadBalancing", "LEAST_REQUEST", "retries", 1));
+        String id = create("/admin/apis", body);
+        Response api = admin().get("/admin/apis/" + id);
+        assertThat(api.jsonPath().getString("upstreamPolicy.loadBalancing")).isEqualTo("LEAST_REQUEST");
+        assertThat(api.jsonPath().getInt("upstreamPolicy.retries")).isEqualTo(1);
+        assertThat(api.jsonPath().getInt("upstreamPolicy.ejectAfterFailures")).isEqualTo(5);
+
+        body.put("upstreamPolicy", Map.of("loadBalancing", "RANDOM", "retries", 9));
+        body.put("name", unique("lb"));
+        body.put("basePath", "/" + unique("lb"));
+        Response invalid = admin().body(body).post("/admin/apis");
+        assertError(invalid, 400, "validation_failed");
+        assertThat(invalid.jsonPath().getList("details.field")).contains("upstreamPolicy.loadBalancing", "upstreamPolicy.retries");
+    }
+
+    @Test
     void unknownIdsAreNotFoundAndUnknownReferencesAreUnprocessable() {
         assertError(admin().get("/admin/apis/" + UUID.randomUUID()), 404, "not_found");
         assertError(admin().get("/admin/apis/not-a-uuid"), 404, "not_found");

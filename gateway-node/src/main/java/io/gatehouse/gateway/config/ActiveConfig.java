@@ -17,16 +17,22 @@ public record ActiveConfig(ConfigSnapshot snapshot, RouteTable routes, KeyIndex 
 
     /** Compiles a snapshot, or throws {@link InvalidConfigException} naming what is wrong. Never half-built. */
     public static ActiveConfig compile(ConfigSnapshot snapshot) {
+        return compile(snapshot, new io.gatehouse.gateway.routing.UpstreamHealth());
+    }
+
+    /** Compiles on the node's upstream target states, which outlive config versions. */
+    public static ActiveConfig compile(ConfigSnapshot snapshot, io.gatehouse.gateway.routing.UpstreamHealth health) {
         if (!snapshot.isIntact()) {
             throw new InvalidConfigException("hash_mismatch", "snapshot " + snapshot.version() + " does not match its hash " + snapshot.hash());
         }
         try {
-            RouteTable routes = RouteTable.build(snapshot.apis());
+            RouteTable routes = RouteTable.build(snapshot.apis(), health);
             Set<String> apiIds = snapshot.apis().stream().map(ApiDefinition::id).collect(Collectors.toSet());
             Set<String> planIds = snapshot.plans().stream().map(PlanDefinition::id).collect(Collectors.toSet());
             KeyIndex keys = KeyIndex.build(snapshot.keys(), snapshot.subscriptions(), apiIds, planIds);
             java.util.Map<String, PlanDefinition> plans = snapshot.plans().stream()
                     .collect(Collectors.toUnmodifiableMap(PlanDefinition::id, p -> p));
+            routes.adoptTargets();
             return new ActiveConfig(snapshot, routes, keys, plans);
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException("invalid_config", e.getMessage());

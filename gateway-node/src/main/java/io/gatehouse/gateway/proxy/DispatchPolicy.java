@@ -2,9 +2,11 @@ package io.gatehouse.gateway.proxy;
 
 import io.gatehouse.gateway.auth.Credential;
 import io.gatehouse.gateway.routing.Route;
-import io.gatehouse.protocol.config.UpstreamUrl;
+import io.gatehouse.gateway.routing.TargetState;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -65,20 +67,27 @@ public final class DispatchPolicy implements Policy {
         // HTTP/1.1 announces a body with Content-Length or Transfer-Encoding; HTTP/2 has neither and just sends DATA.
         boolean hasBody = length > 0 || (length < 0 && (request.headers().contains(HttpHeaders.TRANSFER_ENCODING)
                 || (request.version() == HttpVersion.HTTP_2 && !request.isEnded())));
-        RequestOptions options = upstreamRequest(exchange);
+        exchange.route().requested();
         if (!hasBody) {
-            client.request(options)
-                    .compose(HttpClientRequest::send)
-                    .onComplete(result -> relay(exchange, result));
+            attempt(exchange, null, 0);
         } else if (length > 0 && length <= config.aggregateBelowBytes()) {
-            request.body()
-                    .compose(body -> client.request(options).compose(upstream -> upstream.send(body)))
-                    .onComplete(result -> relay(exchange, result));
+            request.body().onComplete(body -> {
+                if (body.succeeded()) {
+                    attempt(exchange, body.result(), 0);
+                } else {
+                    fail(exchange, body.cause());
+                }
+            });
         } else {
+            // A streamed body can be sent once only: such requests are never retried.
             request.pause();
             long announced = length;
-            client.request(options).onComplete(ready -> {
+            TargetState target = exchange.upstream();
+            target.started();
+            client.request(upstreamRequest(exchange)).onComplete(ready -> {
                 if (ready.failed()) {
+                    target.finished();
+                    exchange.route().failed(target);
                     request.resume();
                     fail(exchange, ready.cause());
                 } else {
@@ -88,12 +97,80 @@ public final class DispatchPolicy implements Policy {
         }
     }
 
+    /**
+     * Sends a request whose body (if any) is in hand, so it can be sent again: an idempotent request whose target
+     * refused the connection or answered 502/503 goes to another target, within the API's retries and the retry
+     * budget (a fifth of recent traffic), so retries cannot multiply an outage.
+     */
+    private void attempt(Exchange exchange, Buffer body, int retriesDone) {
+        TargetState target = exchange.upstream();
+        Route route = exchange.route();
+        target.started();
+        client.request(upstreamRequest(exchange))
+                .compose(upstream -> body == null ? upstream.send() : upstream.send(body))
+                .onComplete(result -> {
+                    target.finished();
+                    if (result.failed()) {
+                        route.failed(target);
+                        if (isConnectFailure(result.cause()) && retryTo(exchange, target, retriesDone)) {
+                            attempt(exchange, body, retriesDone + 1);
+                            return;
+                        }
+                        fail(exchange, result.cause());
+                        return;
+                    }
+                    int status = result.result().statusCode();
+                    if (status >= 500) {
+                        route.failed(target);
+                    } else {
+                        route.succeeded(target);
+                    }
+                    if ((status == 502 || status == 503) && retryTo(exchange, target, retriesDone)) {
+                        result.result().body(); // read and drop the refusal: the connection stays reusable
+                        attempt(exchange, body, retriesDone + 1);
+                        return;
+                    }
+                    relay(exchange, result);
+                });
+    }
+
+    private static boolean retryTo(Exchange exchange, TargetState failed, int retriesDone) {
+        Route route = exchange.route();
+        if (retriesDone >= route.policy().retries() || !IDEMPOTENT.contains(exchange.request().method())
+                || exchange.request().response().closed()) {
+            return false;
+        }
+        TargetState next = route.choose(failed);
+        if (next == failed || !route.mayRetry()) {
+            return false;
+        }
+        exchange.sendTo(next);
+        return true;
+    }
+
+    private static final java.util.Set<HttpMethod> IDEMPOTENT = java.util.Set.of(HttpMethod.GET, HttpMethod.HEAD,
+            HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
+
+    /**
+     * Failures that say the request never reached the upstream application: a refused connection, or a pooled
+     * connection the upstream closed before any answer. Repeating an idempotent request then is safe.
+     */
+    static boolean isConnectFailure(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof io.vertx.core.http.HttpClosedException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void stream(Exchange exchange, HttpClientRequest upstream, long announced) {
         HttpServerRequest request = exchange.request();
         if (announced < 0) {
             upstream.setChunked(true);
         }
         upstream.exceptionHandler(e -> LOG.debug("request {} upstream stream: {}", exchange.requestId(), e.toString()));
+        TargetState target = exchange.upstream();
         BodyCounter counter = new BodyCounter();
         request.handler(chunk -> {
             counter.bytes += chunk.length();
@@ -113,14 +190,22 @@ public final class DispatchPolicy implements Policy {
         });
         request.endHandler(v -> upstream.end());
         request.exceptionHandler(e -> upstream.reset());
-        upstream.response().onComplete(result -> relay(exchange, result));
+        upstream.response().onComplete(result -> {
+            target.finished();
+            if (result.failed() || result.result().statusCode() >= 500) {
+                exchange.route().failed(target);
+            } else {
+                exchange.route().succeeded(target);
+            }
+            relay(exchange, result);
+        });
         request.resume();
     }
 
     private RequestOptions upstreamRequest(Exchange exchange) {
         HttpServerRequest request = exchange.request();
         Route route = exchange.route();
-        UpstreamUrl target = exchange.upstream();
+        TargetState target = exchange.upstream();
         String query = request.query();
         String path = route.upstreamPath(target, request.path());
 
@@ -144,9 +229,9 @@ public final class DispatchPolicy implements Policy {
         }
         return new RequestOptions()
                 .setMethod(request.method())
-                .setHost(target.host())
-                .setPort(target.port())
-                .setSsl(target.ssl())
+                .setHost(target.url().host())
+                .setPort(target.url().port())
+                .setSsl(target.url().ssl())
                 .setURI(query == null ? path : path + '?' + query)
                 .setHeaders(headers)
                 .setConnectTimeout(route.connectTimeoutMs())
@@ -198,7 +283,7 @@ public final class DispatchPolicy implements Policy {
             return;
         }
         GatewayError error = isTimeout(cause) ? GatewayError.UPSTREAM_TIMEOUT : GatewayError.UPSTREAM_UNAVAILABLE;
-        LOG.debug("request {} to {} failed: {}", exchange.requestId(), exchange.upstream().url(), cause.toString());
+        LOG.debug("request {} to {} failed: {}", exchange.requestId(), exchange.upstream().url().url(), cause.toString());
         exchange.reject(error);
     }
 

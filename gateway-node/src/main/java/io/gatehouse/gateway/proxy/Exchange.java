@@ -3,7 +3,7 @@ package io.gatehouse.gateway.proxy;
 import io.gatehouse.gateway.auth.Credential;
 import io.gatehouse.gateway.config.ActiveConfig;
 import io.gatehouse.gateway.routing.Route;
-import io.gatehouse.protocol.config.UpstreamUrl;
+import io.gatehouse.gateway.routing.TargetState;
 import io.gatehouse.protocol.config.SubscriptionGrant;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -25,7 +25,7 @@ public final class Exchange {
     private Credential credential;
     private SubscriptionGrant subscription;
     private String credentialHeader;
-    private UpstreamUrl upstream;
+    private TargetState upstream;
     private long leaseDeadlineNanos;
 
     Exchange(HttpServerRequest request, Policy[] chain, String requestId, ActiveConfig config) {
@@ -89,7 +89,7 @@ public final class Exchange {
         this.credentialHeader = carriedBy == null ? null : carriedBy.toLowerCase(java.util.Locale.ROOT);
     }
 
-    public void sendTo(UpstreamUrl target) {
+    public void sendTo(TargetState target) {
         this.upstream = target;
     }
 
@@ -118,7 +118,7 @@ public final class Exchange {
         return subscription;
     }
 
-    public UpstreamUrl upstream() {
+    public TargetState upstream() {
         return upstream;
     }
 }

@@ -24,6 +24,15 @@ public final class RouteTable {
     private final Route[] anyHost;
     private final Map<String, Route> byApiId;
 
+    private UpstreamHealth health;
+    private Map<String, TargetState> usedTargets;
+    private Map<String, io.gatehouse.protocol.config.UpstreamPolicy> usedPolicies;
+
+    /** Makes this table's targets the ones the node tracks: called once the whole config has compiled. */
+    public void adoptTargets() {
+        health.retain(usedTargets, usedPolicies);
+    }
+
     private RouteTable(Map<String, Route[]> byHost, Route[] anyHost, Map<String, Route> byApiId) {
         this.byHost = byHost;
         this.anyHost = anyHost;
@@ -32,6 +41,13 @@ public final class RouteTable {
 
     /** Builds the table; an API that cannot be routed throws with a message naming it. */
     public static RouteTable build(List<ApiDefinition> apis) {
+        return build(apis, new UpstreamHealth());
+    }
+
+    /** Builds the table on the node's target states, so a new config keeps what is known of each target. */
+    public static RouteTable build(List<ApiDefinition> apis, UpstreamHealth health) {
+        Map<String, TargetState> used = new HashMap<>();
+        Map<String, io.gatehouse.protocol.config.UpstreamPolicy> policies = new HashMap<>();
         Map<String, List<Route>> hosts = new HashMap<>();
         List<Route> any = new ArrayList<>();
         Map<String, Route> byId = new HashMap<>();
@@ -43,7 +59,7 @@ public final class RouteTable {
                 throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + "): another API is already mounted on "
                         + (host == null ? "" : host) + basePath);
             }
-            Route route = new Route(api, basePath, slots(api));
+            Route route = route(api, basePath, health, used, policies);
             byId.put(api.id(), route);
             if (host == null) {
                 any.add(route);
@@ -58,7 +74,11 @@ public final class RouteTable {
             frozen.put(h, routes.toArray(Route[]::new));
         });
         any.sort(longestFirst);
-        return new RouteTable(Map.copyOf(frozen), any.toArray(Route[]::new), Map.copyOf(byId));
+        RouteTable table = new RouteTable(Map.copyOf(frozen), any.toArray(Route[]::new), Map.copyOf(byId));
+        table.health = health;
+        table.usedTargets = used;
+        table.usedPolicies = policies;
+        return table;
     }
 
     /** @param host the request's host without port, or null */
@@ -100,23 +120,32 @@ public final class RouteTable {
         return path;
     }
 
-    private static UpstreamUrl[] slots(ApiDefinition api) {
+    private static Route route(ApiDefinition api, String basePath, UpstreamHealth health, Map<String, TargetState> used,
+                               Map<String, io.gatehouse.protocol.config.UpstreamPolicy> policies) {
         if (api.targets() == null || api.targets().isEmpty()) {
             throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + ") has no upstream targets");
         }
-        List<UpstreamUrl> slots = new ArrayList<>();
+        String balancing = api.policy().loadBalancing();
+        if (!List.of("P2C", "LEAST_REQUEST", "ROUND_ROBIN").contains(balancing)) {
+            throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + "): unknown load balancing '" + balancing + "'");
+        }
+        List<TargetState> targets = new ArrayList<>();
+        List<Integer> slots = new ArrayList<>();
         for (UpstreamTarget target : api.targets()) {
-            UpstreamUrl upstream;
+            UpstreamUrl url;
             try {
-                upstream = UpstreamUrl.parse(target.url());
+                url = UpstreamUrl.parse(target.url());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + "): " + e.getMessage());
             }
             int weight = Math.min(Math.max(target.weight(), 1), MAX_SLOTS_PER_TARGET);
+            TargetState state = health.target(api.id(), url, weight, used);
+            policies.put(UpstreamHealth.policyKey(api, url, weight), api.policy());
             for (int i = 0; i < weight; i++) {
-                slots.add(upstream);
+                slots.add(targets.size());
             }
+            targets.add(state);
         }
-        return slots.toArray(UpstreamUrl[]::new);
+        return new Route(api, basePath, targets.toArray(TargetState[]::new), slots.stream().mapToInt(Integer::intValue).toArray());
     }
 }

@@ -40,6 +40,7 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
     private final SnapshotStore store;
     private final Limits limits;
     private final UsageReporter usage;
+    private final io.gatehouse.gateway.routing.UpstreamHealth health;
     private WebSocketClient client;
     private volatile WebSocket socket;
     private int failedAttempts;
@@ -48,7 +49,9 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
     private volatile boolean connected;
     private volatile String lastError;
 
-    public ControlPlaneClient(NodeSettings settings, ConfigHolder config, SnapshotStore store, Limits limits) {
+    public ControlPlaneClient(NodeSettings settings, ConfigHolder config, SnapshotStore store, Limits limits,
+                              io.gatehouse.gateway.routing.UpstreamHealth health) {
+        this.health = health;
         this.settings = settings;
         this.config = config;
         this.store = store;
@@ -221,7 +224,7 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
         }
         ActiveConfig compiled;
         try {
-            compiled = ActiveConfig.compile(next);
+            compiled = ActiveConfig.compile(next, health);
         } catch (InvalidConfigException e) {
             LOG.warn("NACK version {}: {} (still serving version {})", offered, e.getMessage(), heldVersion());
             return new NodeMessage.Nack(offered, heldVersion(), e.code(), e.getMessage());

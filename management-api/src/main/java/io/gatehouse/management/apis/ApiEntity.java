@@ -36,8 +36,15 @@ public class ApiEntity extends PanacheEntityBase {
     public int readTimeoutMs;
     @Enumerated(EnumType.STRING)
     public ApiStatus status;
+    @Convert(converter = UpstreamPolicyConverter.class)
+    @Column(name = "upstream_policy")
+    public io.gatehouse.protocol.config.UpstreamPolicy upstreamPolicy;
     @Column(name = "created_at")
     public Instant createdAt;
     @Column(name = "updated_at")
     public Instant updatedAt;
+
+    public io.gatehouse.protocol.config.UpstreamPolicy policyOrDefault() {
+        return upstreamPolicy == null ? io.gatehouse.protocol.config.UpstreamPolicy.DEFAULT : upstreamPolicy.orDefaults();
+    }
 }

@@ -18,6 +18,7 @@ import java.util.List;
  * @param stripBasePath remove the base path before going upstream (default true, as Kong's strip_path)
  * @param keyHeader     header that carries the API key (default X-API-Key; Authorization: Bearer always works)
  * @param status        DRAFT (default), PUBLISHED or DEPRECATED
+ * @param upstreamPolicy balancing, retries and ejection of the targets; omitted fields take the defaults
  */
 public record ApiRequest(
         @NotBlank @Size(max = 100) @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9 ._-]*", message = "may hold letters, digits, space, '.', '_' and '-'")
@@ -34,7 +35,18 @@ public record ApiRequest(
         String keyHeader,
         @Min(1) @Max(600_000) Integer connectTimeoutMs,
         @Min(1) @Max(3_600_000) Integer readTimeoutMs,
-        ApiStatus status) {
+        ApiStatus status,
+        @Valid Policy upstreamPolicy) {
+
+    /** See {@link io.gatehouse.protocol.config.UpstreamPolicy}. */
+    public record Policy(
+            @Pattern(regexp = "P2C|LEAST_REQUEST|ROUND_ROBIN", message = "must be P2C, LEAST_REQUEST or ROUND_ROBIN") String loadBalancing,
+            @Min(0) @Max(5) Integer retries,
+            @Min(0) @Max(1000) Integer ejectAfterFailures,
+            @Min(100) @Max(3_600_000) Integer ejectionMs,
+            @Size(max = 200) @Pattern(regexp = "/[A-Za-z0-9._~!$&'()*+,;=:@/?-]*", message = "must be a path starting with '/'") String probePath,
+            @Min(1) @Max(60_000) Integer probeTimeoutMs) {
+    }
 
     public record Target(@NotBlank @Size(max = 2000) String url, @Min(1) @Max(100) Integer weight) {
     }

@@ -116,6 +116,9 @@ public class ApiResource {
         api.keyHeader = request.keyHeader() == null || request.keyHeader().isBlank() ? "X-API-Key" : request.keyHeader();
         api.connectTimeoutMs = request.connectTimeoutMs() == null ? DEFAULT_CONNECT_TIMEOUT_MS : request.connectTimeoutMs();
         api.readTimeoutMs = request.readTimeoutMs() == null ? DEFAULT_READ_TIMEOUT_MS : request.readTimeoutMs();
+        ApiRequest.Policy p = request.upstreamPolicy();
+        api.upstreamPolicy = p == null ? null : new io.gatehouse.protocol.config.UpstreamPolicy(p.loadBalancing(), p.retries(),
+                p.ejectAfterFailures(), p.ejectionMs(), p.probePath(), p.probeTimeoutMs());
         api.updatedAt = Instant.now();
     }
 

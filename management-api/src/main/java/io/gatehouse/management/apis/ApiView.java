@@ -7,10 +7,10 @@ import java.util.List;
 
 public record ApiView(String id, String name, String version, String host, String basePath, boolean stripBasePath,
                       List<UpstreamTarget> targets, String keyHeader, int connectTimeoutMs, int readTimeoutMs,
-                      ApiStatus status, Instant createdAt, Instant updatedAt) {
+                      ApiStatus status, io.gatehouse.protocol.config.UpstreamPolicy upstreamPolicy, Instant createdAt, Instant updatedAt) {
 
     static ApiView of(ApiEntity api) {
         return new ApiView(api.id.toString(), api.name, api.version, api.host, api.basePath, api.stripBasePath, api.targets,
-                api.keyHeader, api.connectTimeoutMs, api.readTimeoutMs, api.status, api.createdAt, api.updatedAt);
+                api.keyHeader, api.connectTimeoutMs, api.readTimeoutMs, api.status, api.policyOrDefault(), api.createdAt, api.updatedAt);
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
  * @param keyHeader        the request header that carries the API key (Authorization: Bearer is always accepted)
  * @param connectTimeoutMs how long to wait for an upstream connection
  * @param readTimeoutMs    how long an upstream may stay silent before the gateway answers 504
+ * @param upstreamPolicy   balancing, retries and ejection of the targets; null for the defaults
  */
 public record ApiDefinition(
         String id,
@@ -23,5 +24,10 @@ public record ApiDefinition(
         String keyHeader,
         int connectTimeoutMs,
         int readTimeoutMs,
-        String status) implements Identified {
+        String status,
+        UpstreamPolicy upstreamPolicy) implements Identified {
+
+    public UpstreamPolicy policy() {
+        return upstreamPolicy == null ? UpstreamPolicy.DEFAULT : upstreamPolicy.orDefaults();
+    }
 }

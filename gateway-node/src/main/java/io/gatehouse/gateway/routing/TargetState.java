@@ -1,0 +1,56 @@
+package io.gatehouse.gateway.routing;
+
+import io.gatehouse.protocol.config.UpstreamUrl;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One upstream target of one API, as every event loop sees it: requests in flight, recent failures, ejection.
+ * Counters are atomics: read and bumped by all event loops without locks. The state outlives config changes
+ * (see {@link UpstreamHealth}), so a push does not forget that a target is down.
+ */
+public final class TargetState {
+    private final UpstreamUrl url;
+    private final int weight;
+    final AtomicInteger outstanding = new AtomicInteger();
+    final AtomicInteger consecutiveFailures = new AtomicInteger();
+    final AtomicBoolean probing = new AtomicBoolean();
+    /** 0 while the target takes traffic; otherwise when it may next be probed. */
+    volatile long ejectedUntilNanos;
+    volatile int ejections;
+
+    TargetState(UpstreamUrl url, int weight) {
+        this.url = url;
+        this.weight = Math.max(1, weight);
+    }
+
+    public UpstreamUrl url() {
+        return url;
+    }
+
+    public int weight() {
+        return weight;
+    }
+
+    public boolean ejected() {
+        return ejectedUntilNanos != 0;
+    }
+
+    public int outstanding() {
+        return outstanding.get();
+    }
+
+    /** Load per unit of weight, for the least-request choices: lower is better. */
+    double load() {
+        return (outstanding.get() + 1.0) / weight;
+    }
+
+    public void started() {
+        outstanding.incrementAndGet();
+    }
+
+    public void finished() {
+        outstanding.decrementAndGet();
+    }
+}

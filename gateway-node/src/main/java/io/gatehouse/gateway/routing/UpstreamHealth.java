@@ -1,0 +1,111 @@
+package io.gatehouse.gateway.routing;
+
+import io.gatehouse.protocol.config.ApiDefinition;
+import io.gatehouse.protocol.config.UpstreamPolicy;
+import io.gatehouse.protocol.config.UpstreamUrl;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The node's upstream targets across config versions, and the prober that brings ejected ones back.
+ *
+ * <p>Passive outlier detection: a target that fails {@code ejectAfterFailures} times in a row (connect failures,
+ * 5xx answers) stops getting traffic, as long as another target of the API still takes it. When its ejection time
+ * is up it is probed; a probe answered below 500 brings it back, a failed one doubles its time out (up to 32×).
+ */
+public final class UpstreamHealth {
+    private static final Logger LOG = LoggerFactory.getLogger(UpstreamHealth.class);
+    private volatile Map<String, TargetState> targets = Map.of();
+    private volatile Map<String, UpstreamPolicy> policies = Map.of();
+    private HttpClient probes;
+
+    /** The state of a target, kept from the previous config when the API still has it with the same weight. */
+    TargetState target(String apiId, UpstreamUrl url, int weight, Map<String, TargetState> next) {
+        String key = apiId + " " + url.url() + " " + weight;
+        TargetState state = targets.get(key);
+        if (state == null) {
+            state = new TargetState(url, weight);
+        }
+        next.put(key, state);
+        return state;
+    }
+
+    /** Called with the states a newly compiled config uses: the others are forgotten. */
+    void retain(Map<String, TargetState> used, Map<String, UpstreamPolicy> usedPolicies) {
+        targets = Map.copyOf(used);
+        policies = Map.copyOf(usedPolicies);
+    }
+
+    static void failed(Route route, TargetState target, long now) {
+        UpstreamPolicy policy = route.policy();
+        int threshold = policy.ejectAfterFailures();
+        if (threshold <= 0 || target.consecutiveFailures.incrementAndGet() < threshold || target.ejected()) {
+            return;
+        }
+        if (route.takingTraffic() <= 1) {
+            return; // never the last one: a struggling target beats none at all
+        }
+        eject(target, policy, now);
+        LOG.warn("upstream {} of API {} ejected after {} failures in a row", target.url().url(), route.apiId(), threshold);
+    }
+
+    static void succeeded(TargetState target) {
+        if (target.consecutiveFailures.get() != 0) {
+            target.consecutiveFailures.set(0);
+        }
+    }
+
+    private static void eject(TargetState target, UpstreamPolicy policy, long now) {
+        int times = Math.min(target.ejections, 5);
+        target.ejections++;
+        target.ejectedUntilNanos = now + TimeUnit.MILLISECONDS.toNanos((long) policy.ejectionMs() << times);
+    }
+
+    /** Starts probing ejected targets, on the given Vert.x instance. */
+    public void start(Vertx vertx) {
+        probes = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setName("gatehouse-probe"));
+        vertx.setPeriodic(250, id -> probeDue());
+    }
+
+    private void probeDue() {
+        long now = System.nanoTime();
+        targets.forEach((key, target) -> {
+            if (target.ejected() && now >= target.ejectedUntilNanos && target.probing.compareAndSet(false, true)) {
+                UpstreamPolicy policy = policies.getOrDefault(key, UpstreamPolicy.DEFAULT);
+                probe(target, policy);
+            }
+        });
+    }
+
+    private void probe(TargetState target, UpstreamPolicy policy) {
+        UpstreamUrl url = target.url();
+        String path = url.pathPrefix() + (policy.probePath().startsWith("/") ? policy.probePath() : "/" + policy.probePath());
+        probes.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(url.host()).setPort(url.port()).setSsl(url.ssl())
+                        .setURI(path).setConnectTimeout(policy.probeTimeoutMs()).setIdleTimeout(policy.probeTimeoutMs()))
+                .compose(request -> request.send().compose(response -> response.body().map(body -> response.statusCode())))
+                .onComplete(result -> {
+                    long now = System.nanoTime();
+                    if (result.succeeded() && result.result() < 500) {
+                        target.consecutiveFailures.set(0);
+                        target.ejectedUntilNanos = 0;
+                        LOG.info("upstream {} passed its probe and takes traffic again", url.url());
+                    } else {
+                        eject(target, policy, now);
+                    }
+                    target.probing.set(false);
+                });
+    }
+
+    static String policyKey(ApiDefinition api, UpstreamUrl url, int weight) {
+        return api.id() + " " + url.url() + " " + weight;
+    }
+}

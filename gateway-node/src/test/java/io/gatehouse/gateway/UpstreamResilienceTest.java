@@ -1,0 +1,177 @@
+package io.gatehouse.gateway;
+
+import io.gatehouse.gateway.routing.TargetState;
+import io.gatehouse.protocol.Json;
+import io.gatehouse.protocol.config.ApiDefinition;
+import io.gatehouse.protocol.config.ConfigSnapshot;
+import io.gatehouse.protocol.config.UpstreamPolicy;
+import io.gatehouse.protocol.config.UpstreamTarget;
+import io.gatehouse.protocol.keys.ApiKeys;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.gatehouse.gateway.TestSupport.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Balancing, retries and ejection, against real upstream servers that die, come back, or are slow. */
+class UpstreamResilienceTest {
+    static final String KEY = ApiKeys.generate();
+
+    @TempDir
+    Path dir;
+    final List<EchoUpstream> upstreams = new ArrayList<>();
+    GatewayNode node;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (node != null) node.stop();
+        for (EchoUpstream upstream : upstreams) {
+            upstream.close();
+        }
+    }
+
+    EchoUpstream upstream(String name, int port, long delayMs) throws Exception {
+        EchoUpstream upstream = new EchoUpstream(name, port, delayMs);
+        upstreams.add(upstream);
+        return upstream;
+    }
+
+    GatewayNode gateway(UpstreamPolicy policy, EchoUpstream... targets) throws Exception {
+        ApiDefinition api = new ApiDefinition("svc", "svc", "1", null, "/svc", true,
+                java.util.Arrays.stream(targets).map(t -> new UpstreamTarget(t.url(), 1)).toList(),
+                "X-API-Key", 500, 5_000, "PUBLISHED", policy);
+        ConfigSnapshot snapshot = snapshot(1, List.of(api), List.of(key("k", KEY, "app", null)), List.of(subscription("app", "svc")));
+        Path file = dir.resolve("snapshot.json");
+        Files.writeString(file, Json.write(snapshot));
+        node = new GatewayNode(settings(dir.resolve("data"), Map.of("gatehouse.snapshot-file", file.toString()))).start();
+        return node;
+    }
+
+    HttpResponse<String> call(String method) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.settings().proxyPort() + "/svc/item"))
+                .method(method, method.equals("POST") ? HttpRequest.BodyPublishers.ofString("{}") : HttpRequest.BodyPublishers.noBody()), "X-API-Key", KEY);
+    }
+
+    TargetState state(EchoUpstream upstream) {
+        for (TargetState t : node.config().current().routes().byApiId("svc").targets()) {
+            if (t.url().port() == upstream.port()) {
+                return t;
+            }
+        }
+        throw new AssertionError("no target on port " + upstream.port());
+    }
+
+    @Test
+    void aTargetKilledUnderLoadCostsNoIdempotentRequestAndIsEjected() throws Exception {
+        EchoUpstream a = upstream("a", 0, 0);
+        EchoUpstream b = upstream("b", 0, 0);
+        EchoUpstream c = upstream("c", 0, 0);
+        gateway(new UpstreamPolicy("P2C", 2, 3, 60_000, "/", 500), a, b, c);
+
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger ok = new AtomicInteger();
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        ExecutorService clients = Executors.newFixedThreadPool(4);
+        List<Future<?>> running4 = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            running4.add(clients.submit(() -> {
+                for (int n = 0; n < 20_000 && running.get(); n++) {
+                    HttpResponse<String> response = call("GET");
+                    if (response.statusCode() == 200) ok.incrementAndGet(); else failures.add(response.statusCode() + " " + response.body());
+                }
+            }));
+        }
+        awaitTrue(Duration.ofSeconds(10), "traffic to reach every target", () -> b.requests.get() > 50);
+        b.close();
+        int okAtKill = ok.get();
+        awaitTrue(Duration.ofSeconds(10), "the dead target to be ejected", () -> state(b).ejected());
+        awaitTrue(Duration.ofSeconds(10), "more traffic after the ejection", () -> ok.get() > okAtKill + 500);
+        running.set(false);
+        for (Future<?> f : running4) f.get(30, TimeUnit.SECONDS);
+        clients.shutdown();
+        System.out.printf("GETs while a target died: %d answered 200, %d failed%n", ok.get(), failures.size());
+        assertThat(failures).as("idempotent requests that hit the dead target are retried elsewhere").isEmpty();
+
+        // A POST is not idempotent: whatever reaches the dead target is not sent again, and only the ejected
+        // target is avoided afterwards. Here the target is already out, so POSTs succeed and each arrives once.
+        int before = a.requests.get() + c.requests.get();
+        for (int i = 0; i < 30; i++) {
+            assertThat(call("POST").statusCode()).isEqualTo(200);
+        }
+        assertThat(a.requests.get() + c.requests.get() - before).as("each POST reached an upstream exactly once").isEqualTo(30);
+    }
+
+    @Test
+    void aNonIdempotentRequestToADeadTargetIsNotRetriedAndAnEjectedTargetReturnsAfterItsProbe() throws Exception {
+        EchoUpstream a = upstream("a", 0, 0);
+        EchoUpstream b = upstream("b", 0, 0);
+        int bPort = b.port();
+        gateway(new UpstreamPolicy("ROUND_ROBIN", 2, 3, 300, "/health", 500), a, b);
+        b.close();
+
+        int refused = 0;
+        int received = a.requests.get();
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> response = call("POST");
+            if (response.statusCode() == 502) {
+                refused++;
+                assertThat(new io.vertx.core.json.JsonObject(response.body()).getString("code")).isEqualTo("upstream_unavailable");
+            } else {
+                assertThat(response.statusCode()).isEqualTo(200);
+            }
+        }
+        System.out.printf("POSTs to a dead target before its ejection: %d refused with 502, not retried%n", refused);
+        assertThat(refused).as("round robin sends the first POSTs to the dead target too").isBetween(1, 3);
+        assertThat(a.requests.get() - received).as("a refused POST was not sent anywhere else").isEqualTo(20 - refused);
+        assertThat(state(b).ejected()).isTrue();
+
+        EchoUpstream revived = upstream("b-again", bPort, 0);
+        awaitTrue(Duration.ofSeconds(15), "the revived target to pass its probe", () -> !state(b).ejected());
+        for (int i = 0; i < 10; i++) {
+            assertThat(call("GET").statusCode()).isEqualTo(200);
+        }
+        assertThat(revived.requests.get()).as("the probe, then a share of the traffic").isGreaterThan(1);
+    }
+
+    @Test
+    void powerOfTwoChoicesMovesLoadAwayFromASlowTarget() throws Exception {
+        EchoUpstream fast1 = upstream("fast-1", 0, 0);
+        EchoUpstream fast2 = upstream("fast-2", 0, 0);
+        EchoUpstream slow = upstream("slow", 0, 40);
+        gateway(null, fast1, fast2, slow);
+
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        List<Future<?>> all = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            all.add(clients.submit(() -> {
+                for (int n = 0; n < 150; n++) {
+                    assertThat(call("GET").statusCode()).isEqualTo(200);
+                }
+            }));
+        }
+        for (Future<?> f : all) f.get(60, TimeUnit.SECONDS);
+        clients.shutdown();
+        double total = fast1.requests.get() + fast2.requests.get() + slow.requests.get();
+        System.out.printf("P2C request shares: fast-1 %.1f%%, fast-2 %.1f%%, slow (40 ms) %.1f%%%n",
+                100 * fast1.requests.get() / total, 100 * fast2.requests.get() / total, 100 * slow.requests.get() / total);
+        assertThat(total).isEqualTo(1200);
+        assertThat(slow.requests.get() / total).as("the slow target gets well under its third").isLessThan(0.15);
+    }
+}

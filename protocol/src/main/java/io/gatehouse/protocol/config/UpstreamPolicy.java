@@ -1,0 +1,34 @@
+package io.gatehouse.protocol.config;
+
+/**
+ * How an API's upstream targets are chosen and guarded. Every field may be left out; {@link #DEFAULT} says what that
+ * means.
+ *
+ * @param loadBalancing     P2C (power of two choices over least outstanding requests, the default), LEAST_REQUEST or ROUND_ROBIN
+ * @param retries           extra attempts for an idempotent request whose target refused the connection or answered 502/503
+ * @param ejectAfterFailures consecutive connect failures or 5xx answers after which a target is taken out (0: never)
+ * @param ejectionMs        how long an ejected target stays out before it is probed; doubled each time it fails a probe
+ * @param probePath         path probed (GET) to bring an ejected target back; any answer below 500 passes
+ * @param probeTimeoutMs    how long a probe may take
+ */
+public record UpstreamPolicy(
+        String loadBalancing,
+        Integer retries,
+        Integer ejectAfterFailures,
+        Integer ejectionMs,
+        String probePath,
+        Integer probeTimeoutMs) {
+
+    public static final UpstreamPolicy DEFAULT = new UpstreamPolicy("P2C", 2, 5, 10_000, "/", 2_000);
+
+    /** This policy with every missing field taken from {@link #DEFAULT}. */
+    public UpstreamPolicy orDefaults() {
+        return new UpstreamPolicy(
+                loadBalancing == null ? DEFAULT.loadBalancing : loadBalancing,
+                retries == null ? DEFAULT.retries : retries,
+                ejectAfterFailures == null ? DEFAULT.ejectAfterFailures : ejectAfterFailures,
+                ejectionMs == null ? DEFAULT.ejectionMs : ejectionMs,
+                probePath == null ? DEFAULT.probePath : probePath,
+                probeTimeoutMs == null ? DEFAULT.probeTimeoutMs : probeTimeoutMs);
+    }
+}
