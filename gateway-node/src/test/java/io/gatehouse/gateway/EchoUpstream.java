@@ -23,6 +23,8 @@ public final class EchoUpstream implements AutoCloseable {
     public final AtomicInteger requests = new AtomicInteger();
 
     private final long delayMs;
+    /** When set, every answer has this status: an upstream that fails on command. */
+    public volatile int forcedStatus;
 
     public EchoUpstream(String name) throws Exception {
         this(name, 0, 0);
@@ -80,7 +82,7 @@ public final class EchoUpstream implements AutoCloseable {
                     .put("body", body.length() <= 4096 ? body.toString() : null);
             long delay = request.path().endsWith("/slow") ? Long.parseLong(request.getParam("ms", "2000")) : delayMs;
             Runnable answer = () -> request.response()
-                    .setStatusCode(request.path().endsWith("/created") ? 201 : 200)
+                    .setStatusCode(forcedStatus > 0 ? forcedStatus : request.path().endsWith("/created") ? 201 : 200)
                     .putHeader("Content-Type", "application/json")
                     .putHeader("X-UpstreamUrl", name)
                     .end(echo.encode());

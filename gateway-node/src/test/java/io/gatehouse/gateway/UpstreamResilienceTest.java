@@ -83,7 +83,7 @@ class UpstreamResilienceTest {
         EchoUpstream a = upstream("a", 0, 0);
         EchoUpstream b = upstream("b", 0, 0);
         EchoUpstream c = upstream("c", 0, 0);
-        gateway(new UpstreamPolicy("P2C", 2, 3, 60_000, "/", 500), a, b, c);
+        gateway(UpstreamPolicy.of("P2C", 2, 3, 60_000, "/", 500), a, b, c);
 
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger ok = new AtomicInteger();
@@ -123,7 +123,7 @@ class UpstreamResilienceTest {
         EchoUpstream a = upstream("a", 0, 0);
         EchoUpstream b = upstream("b", 0, 0);
         int bPort = b.port();
-        gateway(new UpstreamPolicy("ROUND_ROBIN", 2, 3, 300, "/health", 500), a, b);
+        gateway(UpstreamPolicy.of("ROUND_ROBIN", 2, 3, 300, "/health", 500), a, b);
         b.close();
 
         int refused = 0;
@@ -148,6 +148,36 @@ class UpstreamResilienceTest {
             assertThat(call("GET").statusCode()).isEqualTo(200);
         }
         assertThat(revived.requests.get()).as("the probe, then a share of the traffic").isGreaterThan(1);
+    }
+
+    @Test
+    void theCircuitOpensOnAFailingUpstreamAndClosesAfterItRecovers() throws Exception {
+        EchoUpstream only = upstream("only", 0, 0);
+        gateway(new UpstreamPolicy("P2C", 0, 5, 10_000, "/", 500, 1_000, 50, 10, 10_000, 500), only);
+        assertThat(call("GET").statusCode()).isEqualTo(200);
+
+        only.forcedStatus = 500;
+        int relayed = 0;
+        HttpResponse<String> response = call("GET");
+        while (response.statusCode() == 500 && relayed < 100) {
+            relayed++;
+            response = call("GET");
+        }
+        System.out.printf("circuit opened after %d failed requests%n", relayed);
+        assertThat(relayed).as("the window needs 10 requests before it may open").isBetween(9, 12);
+        HttpResponseAssert.error(response, 503, "circuit_open");
+        int seenByUpstream = only.requests.get();
+        for (int i = 0; i < 20; i++) {
+            HttpResponseAssert.error(call("GET"), 503, "circuit_open");
+        }
+        assertThat(only.requests.get()).as("an open circuit sends nothing upstream").isEqualTo(seenByUpstream);
+
+        only.forcedStatus = 0;
+        Duration closed = awaitTrue(Duration.ofSeconds(5), "the trial request to close the circuit", () -> call("GET").statusCode() == 200);
+        System.out.printf("circuit closed %d ms after the upstream recovered%n", closed.toMillis());
+        for (int i = 0; i < 20; i++) {
+            assertThat(call("GET").statusCode()).isEqualTo(200);
+        }
     }
 
     @Test

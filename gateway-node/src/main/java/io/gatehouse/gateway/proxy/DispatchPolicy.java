@@ -67,7 +67,16 @@ public final class DispatchPolicy implements Policy {
         // HTTP/1.1 announces a body with Content-Length or Transfer-Encoding; HTTP/2 has neither and just sends DATA.
         boolean hasBody = length > 0 || (length < 0 && (request.headers().contains(HttpHeaders.TRANSFER_ENCODING)
                 || (request.version() == HttpVersion.HTTP_2 && !request.isEnded())));
-        exchange.route().requested();
+        Route route = exchange.route();
+        if (route.saturated()) {
+            exchange.reject(GatewayError.UPSTREAM_OVERLOADED);
+            return;
+        }
+        if (!route.circuitAllows(System.nanoTime())) {
+            exchange.reject(GatewayError.CIRCUIT_OPEN);
+            return;
+        }
+        route.requested();
         if (!hasBody) {
             attempt(exchange, null, 0);
         } else if (length > 0 && length <= config.aggregateBelowBytes()) {

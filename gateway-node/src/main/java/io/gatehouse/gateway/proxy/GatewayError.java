@@ -13,6 +13,8 @@ public enum GatewayError {
     QUOTA_EXCEEDED(429, "quota_exceeded", "This plan's quota for the period is spent; it renews at the time in X-Quota-Reset."),
     UPSTREAM_UNAVAILABLE(502, "upstream_unavailable", "The upstream service could not be reached."),
     NOT_READY(503, "not_ready", "The gateway has no configuration yet."),
+    CIRCUIT_OPEN(503, "circuit_open", "The upstream service is failing; the gateway is not sending it requests for a moment."),
+    UPSTREAM_OVERLOADED(503, "upstream_overloaded", "The upstream service has as many requests in flight as this API allows."),
     LIMITS_UNAVAILABLE(503, "limits_unavailable", "The plan's limits cannot be checked right now; retry shortly."),
     UPSTREAM_TIMEOUT(504, "upstream_timeout", "The upstream service did not answer in time.");
 

@@ -19,6 +19,7 @@ public final class Route {
     private final AtomicInteger cursor = new AtomicInteger();
     /** Retry tokens ×10: each request earns 2 (a retry budget of 20% of traffic), each retry costs 10. */
     private final AtomicLong retryTokens = new AtomicLong(100);
+    private final CircuitBreaker circuit;
 
     Route(ApiDefinition api, String basePath, TargetState[] targets, int[] slots) {
         this.api = api;
@@ -27,6 +28,25 @@ public final class Route {
         this.targets = targets;
         this.slots = slots;
         this.keyHeader = api.keyHeader() == null || api.keyHeader().isBlank() ? "X-API-Key" : api.keyHeader();
+        this.circuit = new CircuitBreaker(policy);
+    }
+
+    /** Whether a request may be sent upstream: the circuit is closed (or lets this one trial through). */
+    public boolean circuitAllows(long now) {
+        return circuit.allow(now);
+    }
+
+    public boolean circuitOpen() {
+        return circuit.open();
+    }
+
+    /** Whether the upstream already has as many requests in flight from this node as the policy allows. */
+    public boolean saturated() {
+        int pending = 0;
+        for (TargetState t : targets) {
+            pending += t.outstanding();
+        }
+        return pending >= policy.maxPendingRequests();
     }
 
     public ApiDefinition api() {
@@ -136,11 +156,14 @@ public final class Route {
     }
 
     public void failed(TargetState target) {
-        UpstreamHealth.failed(this, target, System.nanoTime());
+        long now = System.nanoTime();
+        UpstreamHealth.failed(this, target, now);
+        circuit.record(false, now);
     }
 
     public void succeeded(TargetState target) {
         UpstreamHealth.succeeded(target);
+        circuit.record(true, System.nanoTime());
     }
 
     /** Every request adds to the retry budget, up to a cap. */

@@ -45,7 +45,12 @@ public record ApiRequest(
             @Min(0) @Max(1000) Integer ejectAfterFailures,
             @Min(100) @Max(3_600_000) Integer ejectionMs,
             @Size(max = 200) @Pattern(regexp = "/[A-Za-z0-9._~!$&'()*+,;=:@/?-]*", message = "must be a path starting with '/'") String probePath,
-            @Min(1) @Max(60_000) Integer probeTimeoutMs) {
+            @Min(1) @Max(60_000) Integer probeTimeoutMs,
+            @Min(1) @Max(1_000_000) Integer maxPendingRequests,
+            @Min(1) @Max(100) Integer circuitFailurePercent,
+            @Min(1) @Max(1_000_000) Integer circuitMinRequests,
+            @Min(100) @Max(3_600_000) Integer circuitWindowMs,
+            @Min(100) @Max(3_600_000) Integer circuitOpenMs) {
     }
 
     public record Target(@NotBlank @Size(max = 2000) String url, @Min(1) @Max(100) Integer weight) {

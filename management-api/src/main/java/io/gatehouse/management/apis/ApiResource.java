@@ -118,7 +118,8 @@ public class ApiResource {
         api.readTimeoutMs = request.readTimeoutMs() == null ? DEFAULT_READ_TIMEOUT_MS : request.readTimeoutMs();
         ApiRequest.Policy p = request.upstreamPolicy();
         api.upstreamPolicy = p == null ? null : new io.gatehouse.protocol.config.UpstreamPolicy(p.loadBalancing(), p.retries(),
-                p.ejectAfterFailures(), p.ejectionMs(), p.probePath(), p.probeTimeoutMs());
+                p.ejectAfterFailures(), p.ejectionMs(), p.probePath(), p.probeTimeoutMs(), p.maxPendingRequests(),
+                p.circuitFailurePercent(), p.circuitMinRequests(), p.circuitWindowMs(), p.circuitOpenMs());
         api.updatedAt = Instant.now();
     }
 

@@ -10,6 +10,11 @@ package io.gatehouse.protocol.config;
  * @param ejectionMs        how long an ejected target stays out before it is probed; doubled each time it fails a probe
  * @param probePath         path probed (GET) to bring an ejected target back; any answer below 500 passes
  * @param probeTimeoutMs    how long a probe may take
+ * @param maxPendingRequests requests in flight to all targets at once, per node, beyond which the gateway answers 503
+ * @param circuitFailurePercent failures (connect, timeout, 5xx) in the window, in percent, that open the circuit
+ * @param circuitMinRequests    requests the window must hold before the circuit may open
+ * @param circuitWindowMs       the window failures are counted over
+ * @param circuitOpenMs         how long an open circuit fails fast before one trial request is let through
  */
 public record UpstreamPolicy(
         String loadBalancing,
@@ -17,9 +22,22 @@ public record UpstreamPolicy(
         Integer ejectAfterFailures,
         Integer ejectionMs,
         String probePath,
-        Integer probeTimeoutMs) {
+        Integer probeTimeoutMs,
+        Integer maxPendingRequests,
+        Integer circuitFailurePercent,
+        Integer circuitMinRequests,
+        Integer circuitWindowMs,
+        Integer circuitOpenMs) {
 
-    public static final UpstreamPolicy DEFAULT = new UpstreamPolicy("P2C", 2, 5, 10_000, "/", 2_000);
+    public static final UpstreamPolicy DEFAULT = new UpstreamPolicy("P2C", 2, 5, 10_000, "/", 2_000,
+            1_024, 50, 20, 10_000, 5_000);
+
+    /** A policy with only the balancing, retry and ejection fields given. */
+    public static UpstreamPolicy of(String loadBalancing, Integer retries, Integer ejectAfterFailures, Integer ejectionMs,
+                                    String probePath, Integer probeTimeoutMs) {
+        return new UpstreamPolicy(loadBalancing, retries, ejectAfterFailures, ejectionMs, probePath, probeTimeoutMs,
+                null, null, null, null, null);
+    }
 
     /** This policy with every missing field taken from {@link #DEFAULT}. */
     public UpstreamPolicy orDefaults() {
@@ -29,6 +47,11 @@ public record UpstreamPolicy(
                 ejectAfterFailures == null ? DEFAULT.ejectAfterFailures : ejectAfterFailures,
                 ejectionMs == null ? DEFAULT.ejectionMs : ejectionMs,
                 probePath == null ? DEFAULT.probePath : probePath,
-                probeTimeoutMs == null ? DEFAULT.probeTimeoutMs : probeTimeoutMs);
+                probeTimeoutMs == null ? DEFAULT.probeTimeoutMs : probeTimeoutMs,
+                maxPendingRequests == null ? DEFAULT.maxPendingRequests : maxPendingRequests,
+                circuitFailurePercent == null ? DEFAULT.circuitFailurePercent : circuitFailurePercent,
+                circuitMinRequests == null ? DEFAULT.circuitMinRequests : circuitMinRequests,
+                circuitWindowMs == null ? DEFAULT.circuitWindowMs : circuitWindowMs,
+                circuitOpenMs == null ? DEFAULT.circuitOpenMs : circuitOpenMs);
     }
 }
