@@ -23,6 +23,9 @@ public final class EchoUpstream implements AutoCloseable {
     public final AtomicInteger requests = new AtomicInteger();
 
     private final long delayMs;
+    /** Requests being answered now, and the most at once. */
+    public final AtomicInteger inFlight = new AtomicInteger();
+    public final AtomicInteger maxInFlight = new AtomicInteger();
     /** When set, every answer has this status: an upstream that fails on command. */
     public volatile int forcedStatus;
 
@@ -65,6 +68,7 @@ public final class EchoUpstream implements AutoCloseable {
         }
         request.body().onSuccess(body -> {
             requests.incrementAndGet();
+            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             JsonObject headers = new JsonObject();
             request.headers().forEach(h -> {
                 Object existing = headers.getValue(h.getKey().toLowerCase());
@@ -81,11 +85,14 @@ public final class EchoUpstream implements AutoCloseable {
                     .put("bodySha256", sha256(body.getBytes()))
                     .put("body", body.length() <= 4096 ? body.toString() : null);
             long delay = request.path().endsWith("/slow") ? Long.parseLong(request.getParam("ms", "2000")) : delayMs;
-            Runnable answer = () -> request.response()
+            Runnable answer = () -> {
+                inFlight.decrementAndGet();
+                request.response()
                     .setStatusCode(forcedStatus > 0 ? forcedStatus : request.path().endsWith("/created") ? 201 : 200)
                     .putHeader("Content-Type", "application/json")
-                    .putHeader("X-UpstreamUrl", name)
+                    .putHeader("X-Upstream", name)
                     .end(echo.encode());
+            };
             if (delay > 0) {
                 vertx.setTimer(delay, t -> answer.run());
             } else {

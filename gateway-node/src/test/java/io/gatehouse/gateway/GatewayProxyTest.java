@@ -84,7 +84,7 @@ class GatewayProxyTest {
                 "X-Gatehouse-Consumer-Id", "forged");
 
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.headers().firstValue("X-UpstreamUrl")).contains("orders");
+        assertThat(response.headers().firstValue("X-Upstream")).contains("orders");
         assertThat(response.headers().firstValue("X-Request-Id")).contains("trace-123");
         JsonObject echo = json(response);
         assertThat(echo.getString("method")).isEqualTo("PATCH");

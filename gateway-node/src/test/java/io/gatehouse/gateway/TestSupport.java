@@ -41,12 +41,12 @@ public final class TestSupport {
     public static ApiDefinition api(String id, String host, String basePath, String... upstreamUrls) {
         return new ApiDefinition(id, "api-" + id, "1", host, basePath, true,
                 java.util.Arrays.stream(upstreamUrls).map(u -> new UpstreamTarget(u, 1)).toList(),
-                "X-API-Key", 1_000, 5_000, "PUBLISHED", null);
+                "X-API-Key", 1_000, 5_000, "PUBLISHED", null, null, null);
     }
 
     public static ApiDefinition withReadTimeout(ApiDefinition api, int ms) {
         return new ApiDefinition(api.id(), api.name(), api.version(), api.host(), api.basePath(), api.stripBasePath(),
-                api.targets(), api.keyHeader(), api.connectTimeoutMs(), ms, api.status(), api.upstreamPolicy());
+                api.targets(), api.keyHeader(), api.connectTimeoutMs(), ms, api.status(), api.upstreamPolicy(), api.canary(), api.shadow());
     }
 
     public static KeyGrant key(String id, String secret, String applicationId, Instant expiresAt) {

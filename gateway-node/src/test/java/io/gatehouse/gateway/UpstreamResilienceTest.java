@@ -56,7 +56,7 @@ class UpstreamResilienceTest {
     GatewayNode gateway(UpstreamPolicy policy, EchoUpstream... targets) throws Exception {
         ApiDefinition api = new ApiDefinition("svc", "svc", "1", null, "/svc", true,
                 java.util.Arrays.stream(targets).map(t -> new UpstreamTarget(t.url(), 1)).toList(),
-                "X-API-Key", 500, 5_000, "PUBLISHED", policy);
+                "X-API-Key", 500, 5_000, "PUBLISHED", policy, null, null);
         ConfigSnapshot snapshot = snapshot(1, List.of(api), List.of(key("k", KEY, "app", null)), List.of(subscription("app", "svc")));
         Path file = dir.resolve("snapshot.json");
         Files.writeString(file, Json.write(snapshot));

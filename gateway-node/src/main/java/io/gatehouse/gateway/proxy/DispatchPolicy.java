@@ -114,6 +114,9 @@ public final class DispatchPolicy implements Policy {
     private void attempt(Exchange exchange, Buffer body, int retriesDone) {
         TargetState target = exchange.upstream();
         Route route = exchange.route();
+        if (retriesDone == 0 && route.shadowRule() != null) {
+            mirror(exchange, body);
+        }
         target.started();
         client.request(upstreamRequest(exchange))
                 .compose(upstream -> body == null ? upstream.send() : upstream.send(body))
@@ -143,13 +146,37 @@ public final class DispatchPolicy implements Policy {
                 });
     }
 
+    /**
+     * Sends a copy to the API's shadow upstream, if this request is sampled and the shadow has room. Fire and forget:
+     * the answer is read and dropped, a failure is only counted, and the client's request never waits for it.
+     */
+    private void mirror(Exchange exchange, Buffer body) {
+        Route route = exchange.route();
+        if (java.util.concurrent.ThreadLocalRandom.current().nextDouble() * 100 >= route.shadowRule().percent() || !route.tryShadow()) {
+            return;
+        }
+        io.gatehouse.protocol.config.UpstreamUrl shadow = route.shadowUrl();
+        HttpServerRequest request = exchange.request();
+        String path = route.upstreamPath(shadow.pathPrefix(), request.path());
+        RequestOptions options = upstreamRequest(exchange)
+                .setHost(shadow.host()).setPort(shadow.port()).setSsl(shadow.ssl())
+                .setURI(request.query() == null ? path : path + '?' + request.query())
+                .putHeader(SHADOW, "true");
+        client.request(options)
+                .compose(copy -> body == null ? copy.send() : copy.send(body))
+                .compose(HttpClientResponse::body)
+                .onComplete(done -> route.shadowDone());
+    }
+
+    private static final CharSequence SHADOW = HttpHeaders.createOptimized("X-Gatehouse-Shadow");
+
     private static boolean retryTo(Exchange exchange, TargetState failed, int retriesDone) {
         Route route = exchange.route();
         if (retriesDone >= route.policy().retries() || !IDEMPOTENT.contains(exchange.request().method())
                 || exchange.request().response().closed()) {
             return false;
         }
-        TargetState next = route.choose(failed);
+        TargetState next = route.choose(exchange.canary(), failed);
         if (next == failed || !route.mayRetry()) {
             return false;
         }
@@ -254,6 +281,9 @@ public final class DispatchPolicy implements Policy {
         }
         HttpClientResponse upstream = result.result();
         HttpServerResponse response = exchange.request().response();
+        if (exchange.route().canaryRule() != null) {
+            exchange.route().stats(exchange.canary()).record(System.nanoTime() - exchange.startNanos(), upstream.statusCode() >= 500);
+        }
         if (response.closed() || response.headWritten()) {
             // The client left, or the exchange was already answered (413 mid-stream): drop the upstream exchange.
             upstream.request().reset();
@@ -292,6 +322,9 @@ public final class DispatchPolicy implements Policy {
             return;
         }
         GatewayError error = isTimeout(cause) ? GatewayError.UPSTREAM_TIMEOUT : GatewayError.UPSTREAM_UNAVAILABLE;
+        if (exchange.route().canaryRule() != null) {
+            exchange.route().stats(exchange.canary()).record(System.nanoTime() - exchange.startNanos(), true);
+        }
         LOG.debug("request {} to {} failed: {}", exchange.requestId(), exchange.upstream().url().url(), cause.toString());
         exchange.reject(error);
     }

@@ -27,6 +27,7 @@ public final class Exchange {
     private String credentialHeader;
     private TargetState upstream;
     private long leaseDeadlineNanos;
+    private boolean canary;
 
     Exchange(HttpServerRequest request, Policy[] chain, String requestId, ActiveConfig config) {
         this.request = request;
@@ -100,6 +101,15 @@ public final class Exchange {
 
     public void leaseDeadlineNanos(long deadline) {
         this.leaseDeadlineNanos = deadline;
+    }
+
+    public void canary(boolean toCanary) {
+        this.canary = toCanary;
+    }
+
+    /** Whether this request goes to the canary variant of its API. */
+    public boolean canary() {
+        return canary;
     }
 
     public String credentialHeader() {

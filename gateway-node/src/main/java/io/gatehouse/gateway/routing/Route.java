@@ -1,9 +1,11 @@
 package io.gatehouse.gateway.routing;
 
 import io.gatehouse.protocol.config.ApiDefinition;
+import io.gatehouse.protocol.config.CanaryRule;
+import io.gatehouse.protocol.config.ShadowRule;
 import io.gatehouse.protocol.config.UpstreamPolicy;
+import io.gatehouse.protocol.config.UpstreamUrl;
 
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -12,21 +14,32 @@ public final class Route {
     private final ApiDefinition api;
     private final UpstreamPolicy policy;
     private final String basePath;
-    private final TargetState[] targets;
-    /** Target indexes, each repeated by its weight: weighted round robin and weighted random picks. */
-    private final int[] slots;
+    private final TargetGroup stable;
+    private final TargetGroup canary;
+    private final CanaryRule canaryRule;
+    private final int canaryBasisPoints;
+    private final int apiHash;
+    private final VariantStats stableStats = new VariantStats();
+    private final VariantStats canaryStats = new VariantStats();
+    private final ShadowRule shadowRule;
+    private final UpstreamUrl shadowUrl;
+    private final AtomicInteger shadowInFlight = new AtomicInteger();
     private final String keyHeader;
-    private final AtomicInteger cursor = new AtomicInteger();
     /** Retry tokens ×10: each request earns 2 (a retry budget of 20% of traffic), each retry costs 10. */
     private final AtomicLong retryTokens = new AtomicLong(100);
     private final CircuitBreaker circuit;
 
-    Route(ApiDefinition api, String basePath, TargetState[] targets, int[] slots) {
+    Route(ApiDefinition api, String basePath, TargetGroup stable, TargetGroup canary, UpstreamUrl shadowUrl) {
         this.api = api;
         this.policy = api.policy();
         this.basePath = basePath;
-        this.targets = targets;
-        this.slots = slots;
+        this.stable = stable;
+        this.canary = canary;
+        this.canaryRule = canary == null ? null : api.canary();
+        this.canaryBasisPoints = canary == null ? 0 : (int) Math.round(Math.max(0, Math.min(100, api.canary().percent())) * 100);
+        this.apiHash = api.id().hashCode();
+        this.shadowRule = shadowUrl == null ? null : api.shadow();
+        this.shadowUrl = shadowUrl;
         this.keyHeader = api.keyHeader() == null || api.keyHeader().isBlank() ? "X-API-Key" : api.keyHeader();
         this.circuit = new CircuitBreaker(policy);
     }
@@ -42,10 +55,7 @@ public final class Route {
 
     /** Whether the upstream already has as many requests in flight from this node as the policy allows. */
     public boolean saturated() {
-        int pending = 0;
-        for (TargetState t : targets) {
-            pending += t.outstanding();
-        }
+        int pending = stable.outstanding() + (canary == null ? 0 : canary.outstanding());
         return pending >= policy.maxPendingRequests();
     }
 
@@ -69,8 +79,14 @@ public final class Route {
         return keyHeader;
     }
 
+    /** Every target, stable and canary. */
     public TargetState[] targets() {
-        return targets;
+        if (canary == null) {
+            return stable.targets();
+        }
+        TargetState[] all = java.util.Arrays.copyOf(stable.targets(), stable.targets().length + canary.targets().length);
+        System.arraycopy(canary.targets(), 0, all, stable.targets().length, canary.targets().length);
+        return all;
     }
 
     public long connectTimeoutMs() {
@@ -82,77 +98,72 @@ public final class Route {
     }
 
     /**
-     * Chooses the target for a request, never {@code avoid} (a target that just failed it) unless it is the only
-     * one. Ejected targets are skipped; if every target is ejected, all are used again (better a struggling
-     * upstream than none).
+     * Chooses the target for a request in its variant's group, never {@code avoid} (a target that just failed it)
+     * unless it is the only one.
      */
+    public TargetState choose(boolean canaryVariant, TargetState avoid) {
+        TargetGroup group = canaryVariant && canary != null ? canary : stable;
+        return group.choose(policy.loadBalancing(), avoid);
+    }
+
     public TargetState choose(TargetState avoid) {
-        boolean panic = takingTraffic() == 0;
-        return switch (policy.loadBalancing()) {
-            case "ROUND_ROBIN" -> roundRobin(avoid, panic);
-            case "LEAST_REQUEST" -> leastRequest(avoid, panic);
-            default -> powerOfTwoChoices(avoid, panic);
-        };
+        return stable.choose(policy.loadBalancing(), avoid);
     }
 
-    private boolean usable(TargetState t, TargetState avoid, boolean panic) {
-        return t != avoid && (panic || !t.ejected());
+    /** Targets of the group that are not ejected. */
+    int takingTraffic(TargetState target) {
+        return (canary != null && canary.contains(target) ? canary : stable).takingTraffic();
     }
 
-    private TargetState roundRobin(TargetState avoid, boolean panic) {
-        for (int i = 0; i < slots.length; i++) {
-            TargetState t = targets[slots[(cursor.getAndIncrement() & Integer.MAX_VALUE) % slots.length]];
-            if (usable(t, avoid, panic)) {
-                return t;
-            }
-        }
-        return avoid != null ? avoid : targets[0];
+    public CanaryRule canaryRule() {
+        return canaryRule;
     }
 
-    private TargetState leastRequest(TargetState avoid, boolean panic) {
-        TargetState best = null;
-        for (TargetState t : targets) {
-            if (usable(t, avoid, panic) && (best == null || t.load() < best.load())) {
-                best = t;
-            }
-        }
-        return best != null ? best : (avoid != null ? avoid : targets[0]);
+    /**
+     * Whether this consumer's requests go to the canary: a hash of its id against the percentage, so the same
+     * consumer always lands on the same side while the percentage holds.
+     */
+    public boolean canaryFor(String consumerId) {
+        return canary != null && Math.floorMod(mix(consumerId.hashCode() ^ apiHash), 10_000) < canaryBasisPoints;
     }
 
-    /** Two weighted random picks, the less loaded wins: near least-request balance without scanning every target. */
-    private TargetState powerOfTwoChoices(TargetState avoid, boolean panic) {
-        if (targets.length == 1) {
-            return targets[0];
-        }
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        TargetState a = null;
-        TargetState b = null;
-        for (int tries = 0; tries < 8 && (a == null || b == null); tries++) {
-            TargetState t = targets[slots[random.nextInt(slots.length)]];
-            if (!usable(t, avoid, panic)) {
-                continue;
-            }
-            if (a == null) {
-                a = t;
-            } else if (t != a) {
-                b = t;
-            }
-        }
-        if (a == null) {
-            return leastRequest(avoid, panic);
-        }
-        return b == null || a.load() <= b.load() ? a : b;
+    /** Murmur3's finaliser: spreads similar ids (consumer-1, consumer-2, …) evenly over the buckets. */
+    static int mix(int h) {
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        h *= 0xc2b2ae35;
+        h ^= h >>> 16;
+        return h;
     }
 
-    /** Targets not ejected. */
-    int takingTraffic() {
-        int n = 0;
-        for (TargetState t : targets) {
-            if (!t.ejected()) {
-                n++;
+    public VariantStats stats(boolean canaryVariant) {
+        return canaryVariant ? canaryStats : stableStats;
+    }
+
+    public ShadowRule shadowRule() {
+        return shadowRule;
+    }
+
+    public UpstreamUrl shadowUrl() {
+        return shadowUrl;
+    }
+
+    /** A slot for a mirrored request, if the shadow has room. */
+    public boolean tryShadow() {
+        while (true) {
+            int inFlight = shadowInFlight.get();
+            if (inFlight >= shadowRule.concurrency()) {
+                return false;
+            }
+            if (shadowInFlight.compareAndSet(inFlight, inFlight + 1)) {
+                return true;
             }
         }
-        return n;
+    }
+
+    public void shadowDone() {
+        shadowInFlight.decrementAndGet();
     }
 
     public void failed(TargetState target) {
@@ -189,8 +200,12 @@ public final class Route {
 
     /** The path to send upstream for a request path that matched this route. */
     public String upstreamPath(TargetState target, String requestPath) {
+        return upstreamPath(target.url().pathPrefix(), requestPath);
+    }
+
+    /** The same, for an upstream whose URL has the given path prefix. */
+    public String upstreamPath(String prefix, String requestPath) {
         String rest = api.stripBasePath() && !"/".equals(basePath) ? requestPath.substring(basePath.length()) : requestPath;
-        String prefix = target.url().pathPrefix();
         if (rest.isEmpty()) {
             return prefix.isEmpty() ? "/" : prefix;
         }

@@ -101,6 +101,10 @@ public final class RouteTable {
         return null;
     }
 
+    public java.util.Collection<Route> all() {
+        return byApiId.values();
+    }
+
     public Route byApiId(String apiId) {
         return byApiId.get(apiId);
     }
@@ -129,9 +133,30 @@ public final class RouteTable {
         if (!List.of("P2C", "LEAST_REQUEST", "ROUND_ROBIN").contains(balancing)) {
             throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + "): unknown load balancing '" + balancing + "'");
         }
+        TargetGroup stable = group(api, api.targets(), health, used, policies);
+        TargetGroup canary = null;
+        if (api.canary() != null) {
+            if (api.canary().targets() == null || api.canary().targets().isEmpty()) {
+                throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + "): the canary has no targets");
+            }
+            canary = group(api, api.canary().targets(), health, used, policies);
+        }
+        UpstreamUrl shadow = null;
+        if (api.shadow() != null) {
+            try {
+                shadow = UpstreamUrl.parse(api.shadow().url());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + "): shadow " + e.getMessage());
+            }
+        }
+        return new Route(api, basePath, stable, canary, shadow);
+    }
+
+    private static TargetGroup group(ApiDefinition api, List<UpstreamTarget> configured, UpstreamHealth health,
+                                     Map<String, TargetState> used, Map<String, io.gatehouse.protocol.config.UpstreamPolicy> policies) {
         List<TargetState> targets = new ArrayList<>();
         List<Integer> slots = new ArrayList<>();
-        for (UpstreamTarget target : api.targets()) {
+        for (UpstreamTarget target : configured) {
             UpstreamUrl url;
             try {
                 url = UpstreamUrl.parse(target.url());
@@ -146,6 +171,6 @@ public final class RouteTable {
             }
             targets.add(state);
         }
-        return new Route(api, basePath, targets.toArray(TargetState[]::new), slots.stream().mapToInt(Integer::intValue).toArray());
+        return new TargetGroup(targets.toArray(TargetState[]::new), slots.stream().mapToInt(Integer::intValue).toArray());
     }
 }

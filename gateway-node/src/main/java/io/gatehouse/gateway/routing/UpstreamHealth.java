@@ -51,7 +51,7 @@ public final class UpstreamHealth {
         if (threshold <= 0 || target.consecutiveFailures.incrementAndGet() < threshold || target.ejected()) {
             return;
         }
-        if (route.takingTraffic() <= 1) {
+        if (route.takingTraffic(target) <= 1) {
             return; // never the last one: a struggling target beats none at all
         }
         eject(target, policy, now);

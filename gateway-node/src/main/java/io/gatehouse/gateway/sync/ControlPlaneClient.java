@@ -79,7 +79,10 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
                 .setMaxFrameSize(1024 * 1024)
                 .setConnectTimeout(5_000));
         limits.connect(this);
-        vertx.setPeriodic(settings.usageReportMs(), id -> usage.report(this));
+        vertx.setPeriodic(settings.usageReportMs(), id -> {
+            usage.report(this);
+            reportVariants();
+        });
         connect();
         return Future.succeededFuture();
     }
@@ -149,6 +152,29 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
                 GatewayVersion.get()));
         heartbeatTimer = vertx.setPeriodic(settings.heartbeatMs(), id -> send(new NodeMessage.Heartbeat(heldVersion())));
         usage.resendAll(this);
+    }
+
+    /** Canary and stable counts of every API with a canary, since the last report. */
+    private void reportVariants() {
+        ActiveConfig current = config.current();
+        if (current == null || !connected) {
+            return;
+        }
+        java.util.List<io.gatehouse.protocol.usage.VariantCounts> variants = new java.util.ArrayList<>();
+        for (io.gatehouse.gateway.routing.Route route : current.routes().all()) {
+            if (route.canaryRule() == null) {
+                continue;
+            }
+            for (boolean canary : new boolean[] {false, true}) {
+                long[] counts = route.stats(canary).drain();
+                if (counts[0] > 0) {
+                    variants.add(new io.gatehouse.protocol.usage.VariantCounts(route.apiId(), canary ? "canary" : "stable", counts));
+                }
+            }
+        }
+        if (!variants.isEmpty()) {
+            send(new NodeMessage.VariantReport(variants));
+        }
     }
 
     private void redial() {

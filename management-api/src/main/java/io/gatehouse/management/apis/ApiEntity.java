@@ -39,6 +39,10 @@ public class ApiEntity extends PanacheEntityBase {
     @Convert(converter = UpstreamPolicyConverter.class)
     @Column(name = "upstream_policy")
     public io.gatehouse.protocol.config.UpstreamPolicy upstreamPolicy;
+    @Convert(converter = CanaryConverter.class)
+    public io.gatehouse.protocol.config.CanaryRule canary;
+    @Convert(converter = ShadowConverter.class)
+    public io.gatehouse.protocol.config.ShadowRule shadow;
     @Column(name = "created_at")
     public Instant createdAt;
     @Column(name = "updated_at")

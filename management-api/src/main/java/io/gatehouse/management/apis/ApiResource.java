@@ -5,13 +5,25 @@ import io.gatehouse.management.http.Ids;
 import io.gatehouse.management.subscriptions.SubscriptionEntity;
 import io.gatehouse.management.subscriptions.SubscriptionStatus;
 import io.gatehouse.management.sync.ConfigChanges;
+import io.gatehouse.protocol.config.CanaryRule;
+import io.gatehouse.protocol.config.ShadowRule;
 import io.gatehouse.protocol.config.UpstreamTarget;
 import io.gatehouse.protocol.config.UpstreamUrl;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -29,6 +41,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 
 @Path("/admin/apis")
@@ -99,6 +112,112 @@ public class ApiResource {
                     // Cancelled subscriptions are history of an API that is going away.
                     return SubscriptionEntity.delete("apiId", api.id).chain(() -> api.delete());
                 }))).map(v -> Response.noContent().build());
+    }
+
+    /**
+     * A canary release: part of the traffic to other targets.
+     *
+     * @param percent share of consumers sent to the canary, 0–100
+     * @param header  optional: requests whose header equals {@code headerValue} go to the canary whatever their consumer
+     * @param cookie  optional: the same with a cookie
+     */
+    public record CanaryRequest(@NotEmpty @Size(max = 32) List<ApiRequest.@Valid Target> targets,
+                                @NotNull @DecimalMin("0") @DecimalMax("100") Double percent,
+                                @Pattern(regexp = "[A-Za-z0-9-]+", message = "must be a header name") String header,
+                                @Size(max = 200) String headerValue,
+                                @Pattern(regexp = "[A-Za-z0-9!#$%&'*+.^_`|~-]+", message = "must be a cookie name") String cookie,
+                                @Size(max = 200) String cookieValue) {
+    }
+
+    /** Traffic mirrored to a shadow upstream. */
+    public record ShadowRequest(@NotBlank String url, @NotNull @DecimalMin("0") @DecimalMax("100") Double percent,
+                                @Min(1) @Max(10_000) Integer maxConcurrent) {
+    }
+
+    /** The canary rule and how each variant is doing since it was set. */
+    public record CanaryStatus(CanaryRule rule, Map<String, CanaryMetrics.VariantView> variants) {
+    }
+
+    @Inject
+    CanaryMetrics canaryMetrics;
+
+    @GET
+    @Path("/{id}/canary")
+    @WithSession
+    @Operation(summary = "The canary rule, and requests, errors and latency per variant since it was set")
+    public Uni<CanaryStatus> canary(@PathParam("id") String id) {
+        return find(id).map(api -> new CanaryStatus(api.canary, canaryMetrics.view(api.id.toString())));
+    }
+
+    @PUT
+    @Path("/{id}/canary")
+    @Operation(summary = "Start or change a canary release (e.g. step up its percentage); consumers stay on their side while it holds")
+    public Uni<ApiView> setCanary(@PathParam("id") String id, @Valid @NotNull CanaryRequest request) {
+        if ((request.header() == null) != (request.headerValue() == null) || (request.cookie() == null) != (request.cookieValue() == null)) {
+            throw DomainException.invalid("validation_failed", "a header rule needs header and headerValue, a cookie rule cookie and cookieValue");
+        }
+        List<UpstreamTarget> targets = request.targets().stream().map(ApiResource::target).toList();
+        return changes.commit(() -> find(id).invoke(api -> {
+            boolean newRelease = api.canary == null || !api.canary.targets().equals(targets);
+            api.canary = new CanaryRule(targets, request.percent(), request.header(), request.headerValue(), request.cookie(),
+                    request.cookieValue());
+            api.updatedAt = Instant.now();
+            if (newRelease) {
+                canaryMetrics.reset(api.id.toString());
+            }
+        })).map(ApiView::of);
+    }
+
+    @POST
+    @Path("/{id}/canary/promote")
+    @Operation(summary = "Promote the canary: its targets become the API's targets, and the rule ends")
+    public Uni<ApiView> promote(@PathParam("id") String id) {
+        return changes.commit(() -> find(id).invoke(api -> {
+            if (api.canary == null) {
+                throw DomainException.conflict("no_canary", "API " + api.id + " has no canary to promote");
+            }
+            api.targets = api.canary.targets();
+            endCanary(api);
+        })).map(ApiView::of);
+    }
+
+    @DELETE
+    @Path("/{id}/canary")
+    @Operation(summary = "Roll back the canary: all traffic returns to the API's own targets")
+    public Uni<ApiView> rollBack(@PathParam("id") String id) {
+        return changes.commit(() -> find(id).invoke(api -> {
+            if (api.canary == null) {
+                throw DomainException.conflict("no_canary", "API " + api.id + " has no canary to roll back");
+            }
+            endCanary(api);
+        })).map(ApiView::of);
+    }
+
+    private void endCanary(ApiEntity api) {
+        api.canary = null;
+        api.updatedAt = Instant.now();
+        canaryMetrics.reset(api.id.toString());
+    }
+
+    @PUT
+    @Path("/{id}/shadow")
+    @Operation(summary = "Mirror a share of the API's requests to a shadow upstream; its answers never reach clients")
+    public Uni<ApiView> setShadow(@PathParam("id") String id, @Valid @NotNull ShadowRequest request) {
+        String url = target(new ApiRequest.Target(request.url(), 1)).url();
+        return changes.commit(() -> find(id).invoke(api -> {
+            api.shadow = new ShadowRule(url, request.percent(), request.maxConcurrent());
+            api.updatedAt = Instant.now();
+        })).map(ApiView::of);
+    }
+
+    @DELETE
+    @Path("/{id}/shadow")
+    @Operation(summary = "Stop mirroring")
+    public Uni<ApiView> removeShadow(@PathParam("id") String id) {
+        return changes.commit(() -> find(id).invoke(api -> {
+            api.shadow = null;
+            api.updatedAt = Instant.now();
+        })).map(ApiView::of);
     }
 
     public static Uni<ApiEntity> find(String id) {

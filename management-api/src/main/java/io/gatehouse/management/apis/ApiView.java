@@ -7,10 +7,12 @@ import java.util.List;
 
 public record ApiView(String id, String name, String version, String host, String basePath, boolean stripBasePath,
                       List<UpstreamTarget> targets, String keyHeader, int connectTimeoutMs, int readTimeoutMs,
-                      ApiStatus status, io.gatehouse.protocol.config.UpstreamPolicy upstreamPolicy, Instant createdAt, Instant updatedAt) {
+                      ApiStatus status, io.gatehouse.protocol.config.UpstreamPolicy upstreamPolicy,
+                      io.gatehouse.protocol.config.CanaryRule canary, io.gatehouse.protocol.config.ShadowRule shadow,
+                      Instant createdAt, Instant updatedAt) {
 
     static ApiView of(ApiEntity api) {
         return new ApiView(api.id.toString(), api.name, api.version, api.host, api.basePath, api.stripBasePath, api.targets,
-                api.keyHeader, api.connectTimeoutMs, api.readTimeoutMs, api.status, api.policyOrDefault(), api.createdAt, api.updatedAt);
+                api.keyHeader, api.connectTimeoutMs, api.readTimeoutMs, api.status, api.policyOrDefault(), api.canary, api.shadow, api.createdAt, api.updatedAt);
     }
 }

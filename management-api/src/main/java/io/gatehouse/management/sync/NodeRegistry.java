@@ -31,6 +31,8 @@ public class NodeRegistry {
     RateAllocator rates;
     @Inject
     UsageStore usage;
+    @Inject
+    io.gatehouse.management.apis.CanaryMetrics canaryMetrics;
 
     void opened(WebSocketConnection connection) {
         String nodeId = connection.handshakeRequest().header(SyncChannel.NODE_ID_HEADER);
@@ -88,6 +90,9 @@ public class NodeRegistry {
             session.seen();
             quotas.giveBack(returned).subscribe().with(v -> { },
                     failure -> LOG.warnf("node %s: quota return failed: %s", session.nodeId(), failure.toString()));
+        } else if (message instanceof NodeMessage.VariantReport report) {
+            session.seen();
+            report.variants().forEach(canaryMetrics::add);
         } else if (message instanceof NodeMessage.UsageReport report) {
             session.seen();
             // Acknowledged only once stored: an unacknowledged batch is sent again and stored once.

@@ -12,6 +12,8 @@ import java.util.List;
  * @param connectTimeoutMs how long to wait for an upstream connection
  * @param readTimeoutMs    how long an upstream may stay silent before the gateway answers 504
  * @param upstreamPolicy   balancing, retries and ejection of the targets; null for the defaults
+ * @param canary           a canary release in progress; null for none
+ * @param shadow           traffic mirrored to another upstream; null for none
  */
 public record ApiDefinition(
         String id,
@@ -25,7 +27,9 @@ public record ApiDefinition(
         int connectTimeoutMs,
         int readTimeoutMs,
         String status,
-        UpstreamPolicy upstreamPolicy) implements Identified {
+        UpstreamPolicy upstreamPolicy,
+        CanaryRule canary,
+        ShadowRule shadow) implements Identified {
 
     public UpstreamPolicy policy() {
         return upstreamPolicy == null ? UpstreamPolicy.DEFAULT : upstreamPolicy.orDefaults();

@@ -13,7 +13,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = NodeMessage.QuotaLeaseRequest.class, name = "quota-lease"),
         @JsonSubTypes.Type(value = NodeMessage.QuotaReturn.class, name = "quota-return"),
         @JsonSubTypes.Type(value = NodeMessage.RateLeaseRequest.class, name = "rate-lease"),
-        @JsonSubTypes.Type(value = NodeMessage.UsageReport.class, name = "usage")
+        @JsonSubTypes.Type(value = NodeMessage.UsageReport.class, name = "usage"),
+        @JsonSubTypes.Type(value = NodeMessage.VariantReport.class, name = "variants")
 })
 public sealed interface NodeMessage {
 
@@ -49,6 +50,10 @@ public sealed interface NodeMessage {
      * the node installed for this subscription (0 for none): leases before it are no longer in use anywhere.
      */
     record RateLeaseRequest(long requestId, String subscriptionId, double demandPerSecond, long appliedLeaseId) implements NodeMessage {
+    }
+
+    /** Canary and stable traffic since the last report, for the owner deciding on a canary. Best effort: not acknowledged. */
+    record VariantReport(java.util.List<io.gatehouse.protocol.usage.VariantCounts> variants) implements NodeMessage {
     }
 
     /** Usage since the last report. {@code batchId} is unique per node and batch: the control plane stores each once. */

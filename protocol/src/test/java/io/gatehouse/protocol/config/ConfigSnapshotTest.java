@@ -15,7 +15,7 @@ class ConfigSnapshotTest {
 
     static ApiDefinition api(String id, String basePath) {
         return new ApiDefinition(id, "orders-" + id, "1", null, basePath, true,
-                List.of(new UpstreamTarget("http://127.0.0.1:9000", 1)), "X-API-Key", 1000, 5000, "PUBLISHED", null);
+                List.of(new UpstreamTarget("http://127.0.0.1:9000", 1)), "X-API-Key", 1000, 5000, "PUBLISHED", null, null, null);
     }
 
     static KeyGrant key(String id) {
