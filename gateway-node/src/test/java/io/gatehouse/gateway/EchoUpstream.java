@@ -26,6 +26,9 @@ public final class EchoUpstream implements AutoCloseable {
     /** Requests being answered now, and the most at once. */
     public final AtomicInteger inFlight = new AtomicInteger();
     public final AtomicInteger maxInFlight = new AtomicInteger();
+    /** Status of GET /health; health checks are not counted in {@link #requests}. */
+    public volatile int healthStatus = 200;
+    public final AtomicInteger healthChecks = new AtomicInteger();
     /** When set, every answer has this status: an upstream that fails on command. */
     public volatile int forcedStatus;
 
@@ -49,6 +52,11 @@ public final class EchoUpstream implements AutoCloseable {
     }
 
     private void handle(HttpServerRequest request) {
+        if (request.path().equals("/health")) {
+            healthChecks.incrementAndGet();
+            request.response().setStatusCode(healthStatus).end();
+            return;
+        }
         if (request.path().endsWith("/download")) {
             int bytes = Integer.parseInt(request.getParam("bytes"));
             var response = request.response().setChunked(true).putHeader("Content-Type", "application/octet-stream");

@@ -153,7 +153,7 @@ class UpstreamResilienceTest {
     @Test
     void theCircuitOpensOnAFailingUpstreamAndClosesAfterItRecovers() throws Exception {
         EchoUpstream only = upstream("only", 0, 0);
-        gateway(new UpstreamPolicy("P2C", 0, 5, 10_000, "/", 500, 1_000, 50, 10, 10_000, 500), only);
+        gateway(new UpstreamPolicy("P2C", 0, 5, 10_000, "/", 500, 1_000, 50, 10, 10_000, 500, null, null, null, null), only);
         assertThat(call("GET").statusCode()).isEqualTo(200);
 
         only.forcedStatus = 500;
@@ -178,6 +178,28 @@ class UpstreamResilienceTest {
         for (int i = 0; i < 20; i++) {
             assertThat(call("GET").statusCode()).isEqualTo(200);
         }
+    }
+
+    @Test
+    void activeHealthChecksTakeAnUnhealthyTargetOutAndBringItBack() throws Exception {
+        EchoUpstream a = upstream("a", 0, 0);
+        EchoUpstream b = upstream("b", 0, 0);
+        gateway(new UpstreamPolicy("ROUND_ROBIN", 0, 0, 10_000, "/", 500, null, null, null, null, null, "/health", 100, 2, 2), a, b);
+        b.healthStatus = 503;
+        awaitTrue(Duration.ofSeconds(5), "b to fail its health checks", () -> state(b).unhealthy());
+        int bBefore = b.requests.get();
+        for (int i = 0; i < 40; i++) {
+            assertThat(call("GET").statusCode()).isEqualTo(200);
+        }
+        assertThat(b.requests.get()).as("an unhealthy target gets no traffic").isEqualTo(bBefore);
+
+        b.healthStatus = 200;
+        awaitTrue(Duration.ofSeconds(5), "b to pass its health checks again", () -> !state(b).unhealthy());
+        for (int i = 0; i < 40; i++) {
+            assertThat(call("GET").statusCode()).isEqualTo(200);
+        }
+        assertThat(b.requests.get() - bBefore).as("round robin shares traffic with it again").isBetween(15, 25);
+        assertThat(a.healthChecks.get()).isPositive();
     }
 
     @Test

@@ -19,6 +19,12 @@ public final class TargetState {
     /** 0 while the target takes traffic; otherwise when it may next be probed. */
     volatile long ejectedUntilNanos;
     volatile int ejections;
+    /** Active health checks: the target failed enough checks in a row and is out until it passes enough again. */
+    volatile boolean unhealthy;
+    final AtomicBoolean checking = new AtomicBoolean();
+    volatile long nextCheckNanos;
+    int checksPassedInARow;
+    int checksFailedInARow;
 
     TargetState(UpstreamUrl url, int weight) {
         this.url = url;
@@ -33,8 +39,13 @@ public final class TargetState {
         return weight;
     }
 
+    /** Out of the rotation: ejected by passive outlier detection, or unhealthy by active checks. */
     public boolean ejected() {
-        return ejectedUntilNanos != 0;
+        return ejectedUntilNanos != 0 || unhealthy;
+    }
+
+    public boolean unhealthy() {
+        return unhealthy;
     }
 
     public int outstanding() {

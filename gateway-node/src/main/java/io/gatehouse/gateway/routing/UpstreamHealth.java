@@ -16,7 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The node's upstream targets across config versions, and the prober that brings ejected ones back.
+ * The node's upstream targets across config versions, the prober that brings ejected ones back, and active health
+ * checks where an API asks for them.
  *
  * <p>Passive outlier detection: a target that fails {@code ejectAfterFailures} times in a row (connect failures,
  * 5xx answers) stops getting traffic, as long as another target of the API still takes it. When its ejection time
@@ -79,19 +80,49 @@ public final class UpstreamHealth {
     private void probeDue() {
         long now = System.nanoTime();
         targets.forEach((key, target) -> {
-            if (target.ejected() && now >= target.ejectedUntilNanos && target.probing.compareAndSet(false, true)) {
-                UpstreamPolicy policy = policies.getOrDefault(key, UpstreamPolicy.DEFAULT);
+            UpstreamPolicy policy = policies.getOrDefault(key, UpstreamPolicy.DEFAULT);
+            long ejectedUntil = target.ejectedUntilNanos;
+            if (ejectedUntil != 0 && now >= ejectedUntil && target.probing.compareAndSet(false, true)) {
                 probe(target, policy);
+            }
+            if (policy.healthCheckPath() != null && now >= target.nextCheckNanos && target.checking.compareAndSet(false, true)) {
+                target.nextCheckNanos = now + TimeUnit.MILLISECONDS.toNanos(policy.healthCheckIntervalMs());
+                check(target, policy);
             }
         });
     }
 
+    /** One active health check; its result is counted against the policy's thresholds. */
+    private void check(TargetState target, UpstreamPolicy policy) {
+        get(target.url(), policy.healthCheckPath(), policy.probeTimeoutMs()).onComplete(result -> {
+            boolean healthy = result.succeeded() && result.result() >= 200 && result.result() < 400;
+            if (healthy) {
+                target.checksFailedInARow = 0;
+                if (++target.checksPassedInARow >= policy.healthyThreshold() && target.unhealthy) {
+                    target.unhealthy = false;
+                    LOG.info("upstream {} passed {} health checks and takes traffic again", target.url().url(), policy.healthyThreshold());
+                }
+            } else {
+                target.checksPassedInARow = 0;
+                if (++target.checksFailedInARow >= policy.unhealthyThreshold() && !target.unhealthy) {
+                    target.unhealthy = true;
+                    LOG.warn("upstream {} failed {} health checks and is taken out", target.url().url(), policy.unhealthyThreshold());
+                }
+            }
+            target.checking.set(false);
+        });
+    }
+
+    private io.vertx.core.Future<Integer> get(UpstreamUrl url, String path, int timeoutMs) {
+        String full = url.pathPrefix() + (path.startsWith("/") ? path : "/" + path);
+        return probes.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(url.host()).setPort(url.port()).setSsl(url.ssl())
+                        .setURI(full).setConnectTimeout(timeoutMs).setIdleTimeout(timeoutMs))
+                .compose(request -> request.send().compose(response -> response.body().map(body -> response.statusCode())));
+    }
+
     private void probe(TargetState target, UpstreamPolicy policy) {
         UpstreamUrl url = target.url();
-        String path = url.pathPrefix() + (policy.probePath().startsWith("/") ? policy.probePath() : "/" + policy.probePath());
-        probes.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(url.host()).setPort(url.port()).setSsl(url.ssl())
-                        .setURI(path).setConnectTimeout(policy.probeTimeoutMs()).setIdleTimeout(policy.probeTimeoutMs()))
-                .compose(request -> request.send().compose(response -> response.body().map(body -> response.statusCode())))
+        get(url, policy.probePath(), policy.probeTimeoutMs())
                 .onComplete(result -> {
                     long now = System.nanoTime();
                     if (result.succeeded() && result.result() < 500) {

@@ -50,7 +50,11 @@ public record ApiRequest(
             @Min(1) @Max(100) Integer circuitFailurePercent,
             @Min(1) @Max(1_000_000) Integer circuitMinRequests,
             @Min(100) @Max(3_600_000) Integer circuitWindowMs,
-            @Min(100) @Max(3_600_000) Integer circuitOpenMs) {
+            @Min(100) @Max(3_600_000) Integer circuitOpenMs,
+            @Size(max = 200) @Pattern(regexp = "/[A-Za-z0-9._~!$&'()*+,;=:@/?-]*", message = "must be a path starting with '/'") String healthCheckPath,
+            @Min(100) @Max(3_600_000) Integer healthCheckIntervalMs,
+            @Min(1) @Max(100) Integer healthyThreshold,
+            @Min(1) @Max(100) Integer unhealthyThreshold) {
     }
 
     public record Target(@NotBlank @Size(max = 2000) String url, @Min(1) @Max(100) Integer weight) {

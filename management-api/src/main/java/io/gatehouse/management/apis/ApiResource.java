@@ -238,7 +238,8 @@ public class ApiResource {
         ApiRequest.Policy p = request.upstreamPolicy();
         api.upstreamPolicy = p == null ? null : new io.gatehouse.protocol.config.UpstreamPolicy(p.loadBalancing(), p.retries(),
                 p.ejectAfterFailures(), p.ejectionMs(), p.probePath(), p.probeTimeoutMs(), p.maxPendingRequests(),
-                p.circuitFailurePercent(), p.circuitMinRequests(), p.circuitWindowMs(), p.circuitOpenMs());
+                p.circuitFailurePercent(), p.circuitMinRequests(), p.circuitWindowMs(), p.circuitOpenMs(), p.healthCheckPath(),
+                p.healthCheckIntervalMs(), p.healthyThreshold(), p.unhealthyThreshold());
         api.updatedAt = Instant.now();
     }
 

@@ -15,6 +15,11 @@ package io.gatehouse.protocol.config;
  * @param circuitMinRequests    requests the window must hold before the circuit may open
  * @param circuitWindowMs       the window failures are counted over
  * @param circuitOpenMs         how long an open circuit fails fast before one trial request is let through
+ * @param healthCheckPath       active health checks: this path is requested (GET) on every target at an interval;
+ *                              an answer from 200 to 399 is healthy (null: no active checks, only passive ejection)
+ * @param healthCheckIntervalMs how often each target is checked
+ * @param healthyThreshold      healthy checks in a row that bring an unhealthy target back
+ * @param unhealthyThreshold    failed checks in a row that take a target out
  */
 public record UpstreamPolicy(
         String loadBalancing,
@@ -27,16 +32,20 @@ public record UpstreamPolicy(
         Integer circuitFailurePercent,
         Integer circuitMinRequests,
         Integer circuitWindowMs,
-        Integer circuitOpenMs) {
+        Integer circuitOpenMs,
+        String healthCheckPath,
+        Integer healthCheckIntervalMs,
+        Integer healthyThreshold,
+        Integer unhealthyThreshold) {
 
     public static final UpstreamPolicy DEFAULT = new UpstreamPolicy("P2C", 2, 5, 10_000, "/", 2_000,
-            1_024, 50, 20, 10_000, 5_000);
+            1_024, 50, 20, 10_000, 5_000, null, 5_000, 2, 3);
 
     /** A policy with only the balancing, retry and ejection fields given. */
     public static UpstreamPolicy of(String loadBalancing, Integer retries, Integer ejectAfterFailures, Integer ejectionMs,
                                     String probePath, Integer probeTimeoutMs) {
         return new UpstreamPolicy(loadBalancing, retries, ejectAfterFailures, ejectionMs, probePath, probeTimeoutMs,
-                null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null);
     }
 
     /** This policy with every missing field taken from {@link #DEFAULT}. */
@@ -52,6 +61,10 @@ public record UpstreamPolicy(
                 circuitFailurePercent == null ? DEFAULT.circuitFailurePercent : circuitFailurePercent,
                 circuitMinRequests == null ? DEFAULT.circuitMinRequests : circuitMinRequests,
                 circuitWindowMs == null ? DEFAULT.circuitWindowMs : circuitWindowMs,
-                circuitOpenMs == null ? DEFAULT.circuitOpenMs : circuitOpenMs);
+                circuitOpenMs == null ? DEFAULT.circuitOpenMs : circuitOpenMs,
+                healthCheckPath,
+                healthCheckIntervalMs == null ? DEFAULT.healthCheckIntervalMs : healthCheckIntervalMs,
+                healthyThreshold == null ? DEFAULT.healthyThreshold : healthyThreshold,
+                unhealthyThreshold == null ? DEFAULT.unhealthyThreshold : unhealthyThreshold);
     }
 }
