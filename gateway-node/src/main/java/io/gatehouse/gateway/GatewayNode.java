@@ -7,6 +7,7 @@ import io.gatehouse.gateway.config.SnapshotStore;
 import io.gatehouse.gateway.limits.Limits;
 import io.gatehouse.gateway.limits.LocalLeases;
 import io.gatehouse.gateway.proxy.ProxyVerticle;
+import io.gatehouse.gateway.routing.Discovery;
 import io.gatehouse.gateway.routing.UpstreamHealth;
 import io.gatehouse.gateway.status.StatusVerticle;
 import io.gatehouse.gateway.sync.ControlPlaneClient;
@@ -67,6 +68,7 @@ public final class GatewayNode {
             }
             vertx.setPeriodic(200, id -> limits.tick());
             health.start(vertx);
+            new Discovery(config, health).start(vertx, settings.dnsServer(), settings.dnsRefreshMs());
             vertx.deployVerticle(new StatusVerticle(settings, config, controlPlane)).await(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             vertx.close();

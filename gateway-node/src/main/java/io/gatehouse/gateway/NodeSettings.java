@@ -31,7 +31,9 @@ public record NodeSettings(
         long reconnectMaxMs,
         long heartbeatMs,
         long usageReportMs,
-        long leaseWaitMs) {
+        long leaseWaitMs,
+        String dnsServer,
+        long dnsRefreshMs) {
 
     public boolean standalone() {
         return controlPlaneUrl == null || controlPlaneUrl.isBlank();
@@ -66,7 +68,9 @@ public record NodeSettings(
                 s.longValue("gatehouse.reconnect.max-ms", 15_000),
                 s.longValue("gatehouse.heartbeat-ms", 5_000),
                 s.longValue("gatehouse.usage.report-ms", 1_000),
-                s.longValue("gatehouse.limits.lease-wait-ms", 1_000));
+                s.longValue("gatehouse.limits.lease-wait-ms", 1_000),
+                s.get("gatehouse.dns.server", null),
+                s.longValue("gatehouse.dns.refresh-ms", 5_000));
     }
 
     /** A copy with some settings replaced, for embedding a node (tests, the local launcher). */
@@ -88,6 +92,8 @@ public record NodeSettings(
         env.put("GATEHOUSE_HEARTBEAT_MS", String.valueOf(heartbeatMs));
         env.put("GATEHOUSE_USAGE_REPORT_MS", String.valueOf(usageReportMs));
         env.put("GATEHOUSE_LIMITS_LEASE_WAIT_MS", String.valueOf(leaseWaitMs));
+        if (dnsServer != null) env.put("GATEHOUSE_DNS_SERVER", dnsServer);
+        env.put("GATEHOUSE_DNS_REFRESH_MS", String.valueOf(dnsRefreshMs));
         overrides.forEach((k, v) -> env.put(envName(k), v));
         env.put("GATEHOUSE_CONFIG", "/nonexistent/gateway.properties");
         return load(env);

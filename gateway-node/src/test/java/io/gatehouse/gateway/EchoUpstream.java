@@ -38,9 +38,14 @@ public final class EchoUpstream implements AutoCloseable {
 
     /** @param port 0 for any; @param delayMs how long every answer takes */
     public EchoUpstream(String name, int port, long delayMs) throws Exception {
+        this(name, "127.0.0.1", port, delayMs);
+    }
+
+    /** @param host the loopback address to listen on (127.0.0.2 and so on are loopback too) */
+    public EchoUpstream(String name, String host, int port, long delayMs) throws Exception {
         this.name = name;
         this.delayMs = delayMs;
-        this.server = vertx.createHttpServer().requestHandler(this::handle).listen(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
+        this.server = vertx.createHttpServer().requestHandler(this::handle).listen(port, host).await(10, TimeUnit.SECONDS);
     }
 
     public int port() {

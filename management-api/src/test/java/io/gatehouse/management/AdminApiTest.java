@@ -130,6 +130,14 @@ class AdminApiTest {
         assertThat(api.jsonPath().getInt("upstreamPolicy.retries")).isEqualTo(1);
         assertThat(api.jsonPath().getInt("upstreamPolicy.ejectAfterFailures")).isEqualTo(5);
 
+        Map<String, Object> discovered = new java.util.HashMap<>(apiBody(unique("dns"), "/" + unique("dns"), "DRAFT"));
+        discovered.put("targets", List.of(Map.of("url", "http://orders.internal:8080", "discovery", "DNS"),
+                Map.of("url", "http://_http._tcp.orders.internal", "discovery", "SRV", "weight", 2)));
+        String discoveredId = create("/admin/apis", discovered);
+        assertThat(admin().get("/admin/apis/" + discoveredId).jsonPath().getString("targets[1].discovery")).isEqualTo("SRV");
+        discovered.put("targets", List.of(Map.of("url", "http://orders.internal", "discovery", "MDNS")));
+        assertError(admin().body(discovered).put("/admin/apis/" + discoveredId), 400, "validation_failed");
+
         body.put("upstreamPolicy", Map.of("loadBalancing", "RANDOM", "retries", 9));
         body.put("name", unique("lb"));
         body.put("basePath", "/" + unique("lb"));

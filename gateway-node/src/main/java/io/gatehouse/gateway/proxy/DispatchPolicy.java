@@ -263,6 +263,9 @@ public final class DispatchPolicy implements Policy {
             headers.set(ProxyHeaders.CONSUMER_ID, credential.consumerId());
             headers.set(ProxyHeaders.APPLICATION_ID, credential.applicationId());
         }
+        if (target.authority() != null) {
+            headers.set(HttpHeaders.HOST, target.authority());
+        }
         return new RequestOptions()
                 .setMethod(request.method())
                 .setHost(target.url().host())

@@ -115,6 +115,11 @@ public final class Route {
         return (canary != null && canary.contains(target) ? canary : stable).takingTraffic();
     }
 
+    /** The route's target groups: stable, and canary if there is one. */
+    java.util.List<TargetGroup> groups() {
+        return canary == null ? java.util.List.of(stable) : java.util.List.of(stable, canary);
+    }
+
     public CanaryRule canaryRule() {
         return canaryRule;
     }

@@ -154,8 +154,7 @@ public final class RouteTable {
 
     private static TargetGroup group(ApiDefinition api, List<UpstreamTarget> configured, UpstreamHealth health,
                                      Map<String, TargetState> used, Map<String, io.gatehouse.protocol.config.UpstreamPolicy> policies) {
-        List<TargetState> targets = new ArrayList<>();
-        List<Integer> slots = new ArrayList<>();
+        List<TargetGroup.Spec> specs = new ArrayList<>();
         for (UpstreamTarget target : configured) {
             UpstreamUrl url;
             try {
@@ -163,14 +162,25 @@ public final class RouteTable {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + "): " + e.getMessage());
             }
-            int weight = Math.min(Math.max(target.weight(), 1), MAX_SLOTS_PER_TARGET);
-            TargetState state = health.target(api.id(), url, weight, used);
-            policies.put(UpstreamHealth.policyKey(api, url, weight), api.policy());
-            for (int i = 0; i < weight; i++) {
-                slots.add(targets.size());
+            if (target.discovery() != null && !target.discovered() && !"STATIC".equals(target.discovery())) {
+                throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + "): unknown discovery '" + target.discovery() + "'");
             }
-            targets.add(state);
+            int weight = Math.min(Math.max(target.weight(), 1), MAX_SLOTS_PER_TARGET);
+            TargetState[] endpoints;
+            List<TargetState> known = target.discovered() ? health.discovered(api.id(), target) : null;
+            if (known != null && !known.isEmpty()) {
+                // What discovery found for the previous config: no gap while the new one is resolved again.
+                endpoints = known.toArray(TargetState[]::new);
+                for (TargetState t : endpoints) {
+                    used.put(UpstreamHealth.endpointKey(api.id(), t), t);
+                    policies.put(UpstreamHealth.endpointKey(api.id(), t), api.policy());
+                }
+            } else {
+                endpoints = new TargetState[] {health.target(api.id(), url, weight, used)};
+                policies.put(UpstreamHealth.policyKey(api, url, weight), api.policy());
+            }
+            specs.add(new TargetGroup.Spec(api.id(), target, url, endpoints));
         }
-        return new TargetGroup(targets.toArray(TargetState[]::new), slots.stream().mapToInt(Integer::intValue).toArray());
+        return new TargetGroup(specs.toArray(TargetGroup.Spec[]::new));
     }
 }

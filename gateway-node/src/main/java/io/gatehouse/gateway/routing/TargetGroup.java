@@ -3,24 +3,65 @@ package io.gatehouse.gateway.routing;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The targets of one variant of an API (stable, or canary), and how one of them is chosen. */
+/**
+ * The targets of one variant of an API (stable, or canary), and how one of them is chosen. A group whose targets
+ * come from DNS changes its members when discovery finds other addresses; a request reads the members once.
+ */
 final class TargetGroup {
-    private final TargetState[] targets;
-    /** Target indexes, each repeated by its weight: weighted round robin and weighted random picks. */
-    private final int[] slots;
+    /** One configured target and the endpoints it stands for now (itself, unless it is discovered). */
+    static final class Spec {
+        final String apiId;
+        final io.gatehouse.protocol.config.UpstreamTarget target;
+        final io.gatehouse.protocol.config.UpstreamUrl url;
+        volatile TargetState[] endpoints;
+
+        Spec(String apiId, io.gatehouse.protocol.config.UpstreamTarget target, io.gatehouse.protocol.config.UpstreamUrl url,
+             TargetState[] endpoints) {
+            this.apiId = apiId;
+            this.target = target;
+            this.url = url;
+            this.endpoints = endpoints;
+        }
+    }
+
+    private record Members(TargetState[] targets, int[] slots) {
+    }
+
+    private final Spec[] specs;
+    private volatile Members members;
     private final AtomicInteger cursor = new AtomicInteger();
 
-    TargetGroup(TargetState[] targets, int[] slots) {
-        this.targets = targets;
-        this.slots = slots;
+    TargetGroup(Spec[] specs) {
+        this.specs = specs;
+        rebuild();
+    }
+
+    Spec[] specs() {
+        return specs;
+    }
+
+    /** Recomputes the members from the specs' current endpoints (after discovery changed some). */
+    synchronized void rebuild() {
+        java.util.List<TargetState> all = new java.util.ArrayList<>();
+        java.util.List<Integer> weighted = new java.util.ArrayList<>();
+        for (Spec spec : specs) {
+            for (TargetState t : spec.endpoints) {
+                for (int i = 0; i < t.weight(); i++) {
+                    weighted.add(all.size());
+                }
+                all.add(t);
+            }
+        }
+        Members next = new Members(all.toArray(TargetState[]::new), weighted.stream().mapToInt(Integer::intValue).toArray());
+        members = next;
     }
 
     TargetState[] targets() {
-        return targets;
+        return members.targets();
     }
 
     boolean contains(TargetState target) {
-        for (TargetState t : targets) {
+        for (TargetState t : members.targets()) {
             if (t == target) {
                 return true;
             }
@@ -30,7 +71,7 @@ final class TargetGroup {
 
     int outstanding() {
         int pending = 0;
-        for (TargetState t : targets) {
+        for (TargetState t : members.targets()) {
             pending += t.outstanding();
         }
         return pending;
@@ -42,11 +83,16 @@ final class TargetGroup {
      * than none).
      */
     TargetState choose(String loadBalancing, TargetState avoid) {
-        boolean panic = takingTraffic() == 0;
+        Members m = members;
+        return choose(loadBalancing, avoid, m.targets(), m.slots());
+    }
+
+    private TargetState choose(String loadBalancing, TargetState avoid, TargetState[] targets, int[] slots) {
+        boolean panic = takingTraffic(targets) == 0;
         return switch (loadBalancing) {
-            case "ROUND_ROBIN" -> roundRobin(avoid, panic);
-            case "LEAST_REQUEST" -> leastRequest(avoid, panic);
-            default -> powerOfTwoChoices(avoid, panic);
+            case "ROUND_ROBIN" -> roundRobin(avoid, panic, targets, slots);
+            case "LEAST_REQUEST" -> leastRequest(avoid, panic, targets);
+            default -> powerOfTwoChoices(avoid, panic, targets, slots);
         };
     }
 
@@ -54,7 +100,7 @@ final class TargetGroup {
         return t != avoid && (panic || !t.ejected());
     }
 
-    private TargetState roundRobin(TargetState avoid, boolean panic) {
+    private TargetState roundRobin(TargetState avoid, boolean panic, TargetState[] targets, int[] slots) {
         for (int i = 0; i < slots.length; i++) {
             TargetState t = targets[slots[(cursor.getAndIncrement() & Integer.MAX_VALUE) % slots.length]];
             if (usable(t, avoid, panic)) {
@@ -64,7 +110,7 @@ final class TargetGroup {
         return avoid != null ? avoid : targets[0];
     }
 
-    private TargetState leastRequest(TargetState avoid, boolean panic) {
+    private TargetState leastRequest(TargetState avoid, boolean panic, TargetState[] targets) {
         TargetState best = null;
         for (TargetState t : targets) {
             if (usable(t, avoid, panic) && (best == null || t.load() < best.load())) {
@@ -75,7 +121,7 @@ final class TargetGroup {
     }
 
     /** Two weighted random picks, the less loaded wins: near least-request balance without scanning every target. */
-    private TargetState powerOfTwoChoices(TargetState avoid, boolean panic) {
+    private TargetState powerOfTwoChoices(TargetState avoid, boolean panic, TargetState[] targets, int[] slots) {
         if (targets.length == 1) {
             return targets[0];
         }
@@ -94,13 +140,17 @@ final class TargetGroup {
             }
         }
         if (a == null) {
-            return leastRequest(avoid, panic);
+            return leastRequest(avoid, panic, targets);
         }
         return b == null || a.load() <= b.load() ? a : b;
     }
 
     /** Targets not ejected. */
     int takingTraffic() {
+        return takingTraffic(members.targets());
+    }
+
+    private static int takingTraffic(TargetState[] targets) {
         int n = 0;
         for (TargetState t : targets) {
             if (!t.ejected()) {

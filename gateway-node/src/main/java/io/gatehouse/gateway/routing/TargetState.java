@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class TargetState {
     private final UpstreamUrl url;
     private final int weight;
+    private final String authority;
     final AtomicInteger outstanding = new AtomicInteger();
     final AtomicInteger consecutiveFailures = new AtomicInteger();
     final AtomicBoolean probing = new AtomicBoolean();
@@ -27,8 +28,19 @@ public final class TargetState {
     int checksFailedInARow;
 
     TargetState(UpstreamUrl url, int weight) {
+        this(url, weight, null);
+    }
+
+    /** @param authority the Host header to send, when the target was found by discovery and is dialled by address */
+    TargetState(UpstreamUrl url, int weight, String authority) {
         this.url = url;
         this.weight = Math.max(1, weight);
+        this.authority = authority;
+    }
+
+    /** The Host header for this target; null to derive it from the URL. */
+    public String authority() {
+        return authority;
     }
 
     public UpstreamUrl url() {

@@ -28,6 +28,8 @@ public final class UpstreamHealth {
     private volatile Map<String, TargetState> targets = Map.of();
     private volatile Map<String, UpstreamPolicy> policies = Map.of();
     private HttpClient probes;
+    /** What discovery last found, per API and configured target: endpoints keep their health across refreshes. */
+    private final Map<String, java.util.List<TargetState>> discovered = new ConcurrentHashMap<>();
 
     /** The state of a target, kept from the previous config when the API still has it with the same weight. */
     TargetState target(String apiId, UpstreamUrl url, int weight, Map<String, TargetState> next) {
@@ -41,9 +43,31 @@ public final class UpstreamHealth {
     }
 
     /** Called with the states a newly compiled config uses: the others are forgotten. */
-    void retain(Map<String, TargetState> used, Map<String, UpstreamPolicy> usedPolicies) {
+    synchronized void retain(Map<String, TargetState> used, Map<String, UpstreamPolicy> usedPolicies) {
         targets = Map.copyOf(used);
         policies = Map.copyOf(usedPolicies);
+    }
+
+    java.util.List<TargetState> discovered(String apiId, io.gatehouse.protocol.config.UpstreamTarget target) {
+        return discovered.get(apiId + " " + target.url() + " " + target.discovery());
+    }
+
+    /** Records what discovery found, and lets the prober watch the new endpoints. */
+    synchronized void discovered(String apiId, io.gatehouse.protocol.config.UpstreamTarget target, java.util.List<TargetState> endpoints,
+                                 UpstreamPolicy policy) {
+        discovered.put(apiId + " " + target.url() + " " + target.discovery(), java.util.List.copyOf(endpoints));
+        Map<String, TargetState> nextTargets = new java.util.HashMap<>(targets);
+        Map<String, UpstreamPolicy> nextPolicies = new java.util.HashMap<>(policies);
+        for (TargetState t : endpoints) {
+            nextTargets.put(endpointKey(apiId, t), t);
+            nextPolicies.put(endpointKey(apiId, t), policy);
+        }
+        targets = Map.copyOf(nextTargets);
+        policies = Map.copyOf(nextPolicies);
+    }
+
+    static String endpointKey(String apiId, TargetState t) {
+        return apiId + " " + t.url().url() + " @" + t.url().host() + ":" + t.url().port() + " " + t.weight();
     }
 
     static void failed(Route route, TargetState target, long now) {

@@ -57,6 +57,11 @@ public record ApiRequest(
             @Min(1) @Max(100) Integer unhealthyThreshold) {
     }
 
-    public record Target(@NotBlank @Size(max = 2000) String url, @Min(1) @Max(100) Integer weight) {
+    /** @param discovery STATIC (default), DNS (re-resolve the host's addresses) or SRV (the host is an SRV name) */
+    public record Target(@NotBlank @Size(max = 2000) String url, @Min(1) @Max(100) Integer weight,
+                         @Pattern(regexp = "STATIC|DNS|SRV", message = "must be STATIC, DNS or SRV") String discovery) {
+        public Target(String url, Integer weight) {
+            this(url, weight, null);
+        }
     }
 }

@@ -249,7 +249,8 @@ public class ApiResource {
         } catch (IllegalArgumentException e) {
             throw DomainException.invalid("invalid_upstream_url", e.getMessage());
         }
-        return new UpstreamTarget(target.url().trim(), target.weight() == null ? 1 : target.weight());
+        return new UpstreamTarget(target.url().trim(), target.weight() == null ? 1 : target.weight(),
+                target.discovery() == null || "STATIC".equals(target.discovery()) ? null : target.discovery());
     }
 
     static String normaliseBasePath(String basePath) {

@@ -22,18 +22,36 @@ public record UpstreamUrl(String url, String host, int port, boolean ssl, String
         if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
             throw new IllegalArgumentException("upstream '" + url + "' must be http or https");
         }
-        if (uri.getHost() == null) {
+        String host = uri.getHost();
+        int explicitPort = uri.getPort();
+        if (host == null && uri.getRawAuthority() != null && !uri.getRawAuthority().contains("@")) {
+            // java.net.URI refuses host names with '_', which SRV names (_http._tcp.example) have by design.
+            String authority = uri.getRawAuthority();
+            int colon = authority.lastIndexOf(':');
+            host = colon > 0 ? authority.substring(0, colon) : authority;
+            if (colon > 0) {
+                try {
+                    explicitPort = Integer.parseInt(authority.substring(colon + 1));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("upstream '" + url + "' has an invalid port");
+                }
+            }
+            if (!host.matches("[A-Za-z0-9_.-]+")) {
+                host = null;
+            }
+        }
+        if (host == null || host.isEmpty()) {
             throw new IllegalArgumentException("upstream '" + url + "' has no host");
         }
         if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
             throw new IllegalArgumentException("upstream '" + url + "' must not have a query or fragment");
         }
         boolean ssl = "https".equalsIgnoreCase(scheme);
-        int port = uri.getPort() > 0 ? uri.getPort() : (ssl ? 443 : 80);
+        int port = explicitPort > 0 ? explicitPort : (ssl ? 443 : 80);
         String path = uri.getRawPath() == null ? "" : uri.getRawPath();
         while (path.endsWith("/")) {
             path = path.substring(0, path.length() - 1);
         }
-        return new UpstreamUrl(url, uri.getHost(), port, ssl, path);
+        return new UpstreamUrl(url, host, port, ssl, path);
     }
 }
