@@ -153,7 +153,7 @@ class UpstreamResilienceTest {
     @Test
     void theCircuitOpensOnAFailingUpstreamAndClosesAfterItRecovers() throws Exception {
         EchoUpstream only = upstream("only", 0, 0);
-        gateway(new UpstreamPolicy("P2C", 0, 5, 10_000, "/", 500, 1_000, 50, 10, 10_000, 500, null, null, null, null), only);
+        gateway(new UpstreamPolicy("P2C", 0, 5, 10_000, "/", 500, 1_000, 50, 10, 10_000, 500, null, null, null, null, null), only);
         assertThat(call("GET").statusCode()).isEqualTo(200);
 
         only.forcedStatus = 500;
@@ -184,7 +184,7 @@ class UpstreamResilienceTest {
     void activeHealthChecksTakeAnUnhealthyTargetOutAndBringItBack() throws Exception {
         EchoUpstream a = upstream("a", 0, 0);
         EchoUpstream b = upstream("b", 0, 0);
-        gateway(new UpstreamPolicy("ROUND_ROBIN", 0, 0, 10_000, "/", 500, null, null, null, null, null, "/health", 100, 2, 2), a, b);
+        gateway(new UpstreamPolicy("ROUND_ROBIN", 0, 0, 10_000, "/", 500, null, null, null, null, null, "/health", 100, 2, 2, null), a, b);
         b.healthStatus = 503;
         awaitTrue(Duration.ofSeconds(5), "b to fail its health checks", () -> state(b).unhealthy());
         int bBefore = b.requests.get();
@@ -200,6 +200,26 @@ class UpstreamResilienceTest {
         }
         assertThat(b.requests.get() - bBefore).as("round robin shares traffic with it again").isBetween(15, 25);
         assertThat(a.healthChecks.get()).isPositive();
+    }
+
+    @Test
+    void anApisConnectionCapHoldsAndRequestsBeyondItWait() throws Exception {
+        EchoUpstream slow = upstream("slow", 0, 100);
+        gateway(new UpstreamPolicy("P2C", 0, 5, 10_000, "/", 500, null, null, null, null, null, null, null, null, null, 2), slow);
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        List<Future<?>> all = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            all.add(clients.submit(() -> {
+                for (int n = 0; n < 3; n++) {
+                    assertThat(call("GET").statusCode()).isEqualTo(200);
+                }
+            }));
+        }
+        for (Future<?> f : all) f.get(60, TimeUnit.SECONDS);
+        clients.shutdown();
+        System.out.printf("8 concurrent clients, connection cap 2: at most %d requests in flight at the upstream%n", slow.maxInFlight.get());
+        assertThat(slow.requests.get()).isEqualTo(24);
+        assertThat(slow.maxInFlight.get()).isBetween(1, 2);
     }
 
     @Test

@@ -35,16 +35,39 @@ public final class DispatchPolicy implements Policy {
     /**
      * @param maxBodyBytes        largest request body accepted (413 above it)
      * @param aggregateBelowBytes bodies with a Content-Length up to this size are buffered instead of streamed
+     * @param eventLoops          the node's event loops, among which a per-API connection cap is divided
      */
-    public record Config(long maxBodyBytes, int aggregateBelowBytes) {
+    public record Config(long maxBodyBytes, int aggregateBelowBytes, int eventLoops) {
     }
 
     private final Config config;
-    private final HttpClient client;
+    private final HttpClient shared;
+    private final java.util.function.IntFunction<HttpClient> capped;
+    /** Clients of APIs with their own connection cap, by API and cap; this event loop's only. */
+    private final java.util.Map<String, HttpClient> cappedClients = new java.util.HashMap<>();
 
-    public DispatchPolicy(Config config, HttpClient client) {
+    /**
+     * @param shared the event loop's upstream client
+     * @param capped makes a client whose pool holds at most the given connections per target, on this event loop
+     */
+    public DispatchPolicy(Config config, HttpClient shared, java.util.function.IntFunction<HttpClient> capped) {
         this.config = config;
-        this.client = client;
+        this.shared = shared;
+        this.capped = capped;
+    }
+
+    /**
+     * The client for an API: the shared one, or one whose pool enforces the API's connection cap. The cap is per
+     * node, so each of the node's event loops gets its part of it (at least one).
+     */
+    private HttpClient clientFor(Route route) {
+        Integer cap = route.policy().maxConnections();
+        if (cap == null) {
+            return shared;
+        }
+        int loops = Math.max(1, config.eventLoops());
+        int perLoop = Math.max(1, cap / loops);
+        return cappedClients.computeIfAbsent(route.apiId() + "/" + perLoop, key -> capped.apply(perLoop));
     }
 
     @Override
@@ -93,7 +116,7 @@ public final class DispatchPolicy implements Policy {
             long announced = length;
             TargetState target = exchange.upstream();
             target.started();
-            client.request(upstreamRequest(exchange)).onComplete(ready -> {
+            clientFor(exchange.route()).request(upstreamRequest(exchange)).onComplete(ready -> {
                 if (ready.failed()) {
                     target.finished();
                     exchange.route().failed(target);
@@ -118,7 +141,7 @@ public final class DispatchPolicy implements Policy {
             mirror(exchange, body);
         }
         target.started();
-        client.request(upstreamRequest(exchange))
+        clientFor(route).request(upstreamRequest(exchange))
                 .compose(upstream -> body == null ? upstream.send() : upstream.send(body))
                 .onComplete(result -> {
                     target.finished();
@@ -162,7 +185,7 @@ public final class DispatchPolicy implements Policy {
                 .setHost(shadow.host()).setPort(shadow.port()).setSsl(shadow.ssl())
                 .setURI(request.query() == null ? path : path + '?' + request.query())
                 .putHeader(SHADOW, "true");
-        client.request(options)
+        shared.request(options)
                 .compose(copy -> body == null ? copy.send() : copy.send(body))
                 .compose(HttpClientResponse::body)
                 .onComplete(done -> route.shadowDone());

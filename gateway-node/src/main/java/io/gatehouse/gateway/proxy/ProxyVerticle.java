@@ -39,27 +39,21 @@ public final class ProxyVerticle extends VerticleBase {
     }
 
     /** The request path, in order. Adding a policy means adding it here, and nowhere else. */
-    static Policy[] chain(NodeSettings settings, HttpClient client, Limits limits) {
+    static Policy[] chain(NodeSettings settings, HttpClient client, java.util.function.IntFunction<HttpClient> capped, Limits limits) {
         return new Policy[] {
                 new RoutePolicy(new RoutePolicy.Config()),
                 new AuthenticatePolicy(new AuthenticatePolicy.Config(true)),
                 new LimitsPolicy(new LimitsPolicy.Config(limits, settings.leaseWaitMs())),
                 new BalancePolicy(new BalancePolicy.Config()),
-                new DispatchPolicy(new DispatchPolicy.Config(settings.maxBodyBytes(), 64 * 1024), client)
+                new DispatchPolicy(new DispatchPolicy.Config(settings.maxBodyBytes(), 64 * 1024, settings.eventLoops()), client,
+                        capped)
         };
     }
 
     @Override
     public Future<?> start() {
-        client = vertx.createHttpClient(new HttpClientOptions()
-                        .setKeepAlive(true)
-                        .setKeepAliveTimeout(60)
-                        .setPipelining(false)
-                        .setTcpNoDelay(true)
-                        .setDecompressionSupported(false)
-                        .setName("gatehouse-upstream"),
-                new PoolOptions().setHttp1MaxSize(settings.upstreamPoolSize()).setMaxWaitQueueSize(10_000));
-        chain = chain(settings, client, limits);
+        client = upstreamClient(settings.upstreamPoolSize());
+        chain = chain(settings, client, this::upstreamClient, limits);
         server = vertx.createHttpServer(new HttpServerOptions()
                 .setTcpNoDelay(true)
                 // HTTP/1.1 only on the plain port: clients that try h2c upgrade stay on HTTP/1.1.
@@ -67,6 +61,18 @@ public final class ProxyVerticle extends VerticleBase {
                 .setCompressionSupported(false)
                 .setHandle100ContinueAutomatically(true));
         return server.requestHandler(this::handle).listen(settings.proxyPort(), settings.proxyHost());
+    }
+
+    /** An upstream client on this event loop, with at most {@code poolSize} connections per target. */
+    private HttpClient upstreamClient(int poolSize) {
+        return vertx.createHttpClient(new HttpClientOptions()
+                        .setKeepAlive(true)
+                        .setKeepAliveTimeout(60)
+                        .setPipelining(false)
+                        .setTcpNoDelay(true)
+                        .setDecompressionSupported(false)
+                        .setName("gatehouse-upstream"),
+                new PoolOptions().setHttp1MaxSize(poolSize).setMaxWaitQueueSize(10_000));
     }
 
     private void handle(HttpServerRequest request) {

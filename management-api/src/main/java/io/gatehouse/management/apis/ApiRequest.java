@@ -54,7 +54,8 @@ public record ApiRequest(
             @Size(max = 200) @Pattern(regexp = "/[A-Za-z0-9._~!$&'()*+,;=:@/?-]*", message = "must be a path starting with '/'") String healthCheckPath,
             @Min(100) @Max(3_600_000) Integer healthCheckIntervalMs,
             @Min(1) @Max(100) Integer healthyThreshold,
-            @Min(1) @Max(100) Integer unhealthyThreshold) {
+            @Min(1) @Max(100) Integer unhealthyThreshold,
+            @Min(1) @Max(100_000) Integer maxConnections) {
     }
 
     /** @param discovery STATIC (default), DNS (re-resolve the host's addresses) or SRV (the host is an SRV name) */

@@ -239,7 +239,7 @@ public class ApiResource {
         api.upstreamPolicy = p == null ? null : new io.gatehouse.protocol.config.UpstreamPolicy(p.loadBalancing(), p.retries(),
                 p.ejectAfterFailures(), p.ejectionMs(), p.probePath(), p.probeTimeoutMs(), p.maxPendingRequests(),
                 p.circuitFailurePercent(), p.circuitMinRequests(), p.circuitWindowMs(), p.circuitOpenMs(), p.healthCheckPath(),
-                p.healthCheckIntervalMs(), p.healthyThreshold(), p.unhealthyThreshold());
+                p.healthCheckIntervalMs(), p.healthyThreshold(), p.unhealthyThreshold(), p.maxConnections());
         api.updatedAt = Instant.now();
     }
 

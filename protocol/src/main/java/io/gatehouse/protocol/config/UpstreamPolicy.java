@@ -20,6 +20,8 @@ package io.gatehouse.protocol.config;
  * @param healthCheckIntervalMs how often each target is checked
  * @param healthyThreshold      healthy checks in a row that bring an unhealthy target back
  * @param unhealthyThreshold    failed checks in a row that take a target out
+ * @param maxConnections        connections per node to each target of this API (null: the node's pool size per
+ *                              event loop); requests beyond them wait for a free connection
  */
 public record UpstreamPolicy(
         String loadBalancing,
@@ -36,16 +38,17 @@ public record UpstreamPolicy(
         String healthCheckPath,
         Integer healthCheckIntervalMs,
         Integer healthyThreshold,
-        Integer unhealthyThreshold) {
+        Integer unhealthyThreshold,
+        Integer maxConnections) {
 
     public static final UpstreamPolicy DEFAULT = new UpstreamPolicy("P2C", 2, 5, 10_000, "/", 2_000,
-            1_024, 50, 20, 10_000, 5_000, null, 5_000, 2, 3);
+            1_024, 50, 20, 10_000, 5_000, null, 5_000, 2, 3, null);
 
     /** A policy with only the balancing, retry and ejection fields given. */
     public static UpstreamPolicy of(String loadBalancing, Integer retries, Integer ejectAfterFailures, Integer ejectionMs,
                                     String probePath, Integer probeTimeoutMs) {
         return new UpstreamPolicy(loadBalancing, retries, ejectAfterFailures, ejectionMs, probePath, probeTimeoutMs,
-                null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null);
     }
 
     /** This policy with every missing field taken from {@link #DEFAULT}. */
@@ -65,6 +68,7 @@ public record UpstreamPolicy(
                 healthCheckPath,
                 healthCheckIntervalMs == null ? DEFAULT.healthCheckIntervalMs : healthCheckIntervalMs,
                 healthyThreshold == null ? DEFAULT.healthyThreshold : healthyThreshold,
-                unhealthyThreshold == null ? DEFAULT.unhealthyThreshold : unhealthyThreshold);
+                unhealthyThreshold == null ? DEFAULT.unhealthyThreshold : unhealthyThreshold,
+                maxConnections);
     }
 }
