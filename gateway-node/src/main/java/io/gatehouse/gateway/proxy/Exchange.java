@@ -87,7 +87,7 @@ public final class Exchange {
     public void authenticate(Credential who, SubscriptionGrant under, String carriedBy) {
         this.credential = who;
         this.subscription = under;
-        this.credentialHeader = carriedBy == null ? null : carriedBy.toLowerCase(java.util.Locale.ROOT);
+        this.credentialHeader = carriedBy;
     }
 
     public void sendTo(TargetState target) {

@@ -5,7 +5,6 @@ import io.vertx.core.http.HttpHeaders;
 
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /** Header names the gateway sets, and the hop-by-hop headers it never forwards (RFC 9110, section 7.6.1). */
 public final class ProxyHeaders {
@@ -16,36 +15,62 @@ public final class ProxyHeaders {
     public static final CharSequence CONSUMER_ID = HttpHeaders.createOptimized("X-Gatehouse-Consumer-Id");
     public static final CharSequence APPLICATION_ID = HttpHeaders.createOptimized("X-Gatehouse-Application-Id");
 
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
-            "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
-
     private ProxyHeaders() {
     }
 
-    /** Request headers the gateway sets itself; a client must not be able to forge them. */
-    private static final Set<String> SET_BY_GATEWAY = Set.of("host", "x-request-id", "x-forwarded-for",
-            "x-forwarded-proto", "x-forwarded-host", "x-gatehouse-consumer-id", "x-gatehouse-application-id", "forwarded");
-
     static void copyRequestHeaders(MultiMap from, MultiMap to, String credentialHeader) {
-        copy(from, to, SET_BY_GATEWAY, credentialHeader);
+        copy(from, to, true, credentialHeader);
     }
 
     static void copyResponseHeaders(MultiMap from, MultiMap to) {
-        copy(from, to, Set.of(), null);
+        copy(from, to, false, null);
     }
 
-    /** Copies end-to-end headers, leaving out hop-by-hop ones, those named in Connection, and the given extras. */
-    private static void copy(MultiMap from, MultiMap to, Set<String> alsoSkip, String alsoSkipName) {
+    /**
+     * Copies end-to-end headers: hop-by-hop ones (RFC 9110, 7.6.1) and those named in Connection are left out, and on
+     * requests also the headers the gateway sets itself (a client must not forge them) and the one that carried the
+     * key. Runs for every header of every request, so names are matched by length first and compared ignoring case,
+     * with no lower-cased copies.
+     */
+    private static void copy(MultiMap from, MultiMap to, boolean request, String alsoSkip) {
         String connection = from.get(HttpHeaders.CONNECTION);
+        boolean namesHeaders = connection != null && !connection.equalsIgnoreCase("keep-alive") && !connection.equalsIgnoreCase("close");
         for (Map.Entry<String, String> header : from) {
-            String name = header.getKey().toLowerCase(Locale.ROOT);
-            if (HOP_BY_HOP.contains(name) || alsoSkip.contains(name) || name.equals(alsoSkipName)) {
+            String name = header.getKey();
+            if (hopByHop(name) || (request && setByGateway(name)) || (alsoSkip != null && name.equalsIgnoreCase(alsoSkip))) {
                 continue;
             }
-            if (connection != null && connection.toLowerCase(Locale.ROOT).contains(name)) {
+            if (namesHeaders && connection.toLowerCase(Locale.ROOT).contains(name.toLowerCase(Locale.ROOT))) {
                 continue;
             }
-            to.add(header.getKey(), header.getValue());
+            to.add(name, header.getValue());
         }
+    }
+
+    static boolean hopByHop(String name) {
+        return switch (name.length()) {
+            case 2 -> name.equalsIgnoreCase("te");
+            case 7 -> name.equalsIgnoreCase("trailer") || name.equalsIgnoreCase("upgrade");
+            case 10 -> name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive");
+            case 16 -> name.equalsIgnoreCase("proxy-connection");
+            case 17 -> name.equalsIgnoreCase("transfer-encoding");
+            case 18 -> name.equalsIgnoreCase("proxy-authenticate");
+            case 19 -> name.equalsIgnoreCase("proxy-authorization");
+            default -> false;
+        };
+    }
+
+    static boolean setByGateway(String name) {
+        return switch (name.length()) {
+            case 4 -> name.equalsIgnoreCase("host");
+            case 9 -> name.equalsIgnoreCase("forwarded");
+            case 12 -> name.equalsIgnoreCase("x-request-id");
+            case 15 -> name.equalsIgnoreCase("x-forwarded-for");
+            case 16 -> name.equalsIgnoreCase("x-forwarded-host");
+            case 17 -> name.equalsIgnoreCase("x-forwarded-proto");
+            case 23 -> name.equalsIgnoreCase("x-gatehouse-consumer-id");
+            case 26 -> name.equalsIgnoreCase("x-gatehouse-application-id");
+            default -> false;
+        };
     }
 }

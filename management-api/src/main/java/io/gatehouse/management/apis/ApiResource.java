@@ -221,8 +221,7 @@ public class ApiResource {
     }
 
     public static Uni<ApiEntity> find(String id) {
-        UUID uuid = Ids.parse("API", id);
-        return ApiEntity.<ApiEntity>findById(uuid).onItem().ifNull().failWith(() -> DomainException.notFound("API", id));
+        return Ids.find("API", id, ApiEntity::<ApiEntity>findById);
     }
 
     private static void apply(ApiEntity api, ApiRequest request) {

@@ -90,7 +90,6 @@ public class ApplicationResource {
     }
 
     public static Uni<ApplicationEntity> find(String id) {
-        return ApplicationEntity.<ApplicationEntity>findById(Ids.parse("application", id)).onItem().ifNull()
-                .failWith(() -> DomainException.notFound("application", id));
+        return Ids.find("application", id, ApplicationEntity::<ApplicationEntity>findById);
     }
 }

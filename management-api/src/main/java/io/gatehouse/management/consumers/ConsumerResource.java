@@ -93,7 +93,6 @@ public class ConsumerResource {
     }
 
     public static Uni<ConsumerEntity> find(String id) {
-        return ConsumerEntity.<ConsumerEntity>findById(Ids.parse("consumer", id)).onItem().ifNull()
-                .failWith(() -> DomainException.notFound("consumer", id));
+        return Ids.find("consumer", id, ConsumerEntity::<ConsumerEntity>findById);
     }
 }

@@ -15,6 +15,11 @@ public final class Ids {
         }
     }
 
+    /** Loads what a path id names, or fails with 404: a malformed id and an unknown one alike name nothing. */
+    public static <T> io.smallrye.mutiny.Uni<T> find(String what, String id, java.util.function.Function<UUID, io.smallrye.mutiny.Uni<T>> byId) {
+        return byId.apply(parse(what, id)).onItem().ifNull().failWith(() -> DomainException.notFound(what, id));
+    }
+
     /** For ids inside a request body: a malformed one cannot name anything either. */
     public static UUID reference(String what, String id) {
         try {

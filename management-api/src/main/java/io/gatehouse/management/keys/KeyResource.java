@@ -102,6 +102,6 @@ public class KeyResource {
     }
 
     static Uni<ApiKeyEntity> find(String id) {
-        return ApiKeyEntity.<ApiKeyEntity>findById(Ids.parse("key", id)).onItem().ifNull().failWith(() -> DomainException.notFound("key", id));
+        return Ids.find("key", id, ApiKeyEntity::<ApiKeyEntity>findById);
     }
 }

@@ -119,7 +119,7 @@ public class PlanResource {
     }
 
     public static Uni<PlanEntity> find(String id) {
-        return PlanEntity.<PlanEntity>findById(Ids.parse("plan", id)).onItem().ifNull().failWith(() -> DomainException.notFound("plan", id));
+        return Ids.find("plan", id, PlanEntity::<PlanEntity>findById);
     }
 
     private static void apply(PlanEntity plan, PlanRequest request) {

@@ -143,7 +143,6 @@ public class SubscriptionResource {
     }
 
     public static Uni<SubscriptionEntity> find(String id) {
-        return SubscriptionEntity.<SubscriptionEntity>findById(Ids.parse("subscription", id)).onItem().ifNull()
-                .failWith(() -> DomainException.notFound("subscription", id));
+        return Ids.find("subscription", id, SubscriptionEntity::<SubscriptionEntity>findById);
     }
 }
