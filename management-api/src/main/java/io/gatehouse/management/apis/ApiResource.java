@@ -221,7 +221,7 @@ public class ApiResource {
     }
 
     public static Uni<ApiEntity> find(String id) {
-        return Ids.find("API", id, ApiEntity::<ApiEntity>findById);
+        return Ids.find("API", id, uuid -> ApiEntity.<ApiEntity>findById(uuid));
     }
 
     private static void apply(ApiEntity api, ApiRequest request) {

@@ -90,6 +90,6 @@ public class ApplicationResource {
     }
 
     public static Uni<ApplicationEntity> find(String id) {
-        return Ids.find("application", id, ApplicationEntity::<ApplicationEntity>findById);
+        return Ids.find("application", id, uuid -> ApplicationEntity.<ApplicationEntity>findById(uuid));
     }
 }

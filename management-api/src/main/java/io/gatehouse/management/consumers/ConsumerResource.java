@@ -93,6 +93,6 @@ public class ConsumerResource {
     }
 
     public static Uni<ConsumerEntity> find(String id) {
-        return Ids.find("consumer", id, ConsumerEntity::<ConsumerEntity>findById);
+        return Ids.find("consumer", id, uuid -> ConsumerEntity.<ConsumerEntity>findById(uuid));
     }
 }

@@ -15,7 +15,11 @@ public final class Ids {
         }
     }
 
-    /** Loads what a path id names, or fails with 404: a malformed id and an unknown one alike name nothing. */
+    /**
+     * Loads what a path id names, or fails with 404: a malformed id and an unknown one alike name nothing. Pass a
+     * lambda that calls the entity's own {@code findById}, not a method reference: Panache generates those methods
+     * in each entity, and a method reference would bind to the generic stub that refuses to run.
+     */
     public static <T> io.smallrye.mutiny.Uni<T> find(String what, String id, java.util.function.Function<UUID, io.smallrye.mutiny.Uni<T>> byId) {
         return byId.apply(parse(what, id)).onItem().ifNull().failWith(() -> DomainException.notFound(what, id));
     }

@@ -102,6 +102,6 @@ public class KeyResource {
     }
 
     static Uni<ApiKeyEntity> find(String id) {
-        return Ids.find("key", id, ApiKeyEntity::<ApiKeyEntity>findById);
+        return Ids.find("key", id, uuid -> ApiKeyEntity.<ApiKeyEntity>findById(uuid));
     }
 }

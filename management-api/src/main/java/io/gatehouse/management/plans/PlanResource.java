@@ -119,7 +119,7 @@ public class PlanResource {
     }
 
     public static Uni<PlanEntity> find(String id) {
-        return Ids.find("plan", id, PlanEntity::<PlanEntity>findById);
+        return Ids.find("plan", id, uuid -> PlanEntity.<PlanEntity>findById(uuid));
     }
 
     private static void apply(PlanEntity plan, PlanRequest request) {

@@ -143,6 +143,6 @@ public class SubscriptionResource {
     }
 
     public static Uni<SubscriptionEntity> find(String id) {
-        return Ids.find("subscription", id, SubscriptionEntity::<SubscriptionEntity>findById);
+        return Ids.find("subscription", id, uuid -> SubscriptionEntity.<SubscriptionEntity>findById(uuid));
     }
 }
