@@ -147,7 +147,7 @@ public final class DispatchPolicy implements Policy {
                     target.finished();
                     if (result.failed()) {
                         route.failed(target);
-                        if (isConnectFailure(result.cause()) && retryTo(exchange, target, retriesDone)) {
+                        if (retryableFailure(result.cause()) && retryTo(exchange, target, retriesDone)) {
                             attempt(exchange, body, retriesDone + 1);
                             return;
                         }
@@ -211,16 +211,13 @@ public final class DispatchPolicy implements Policy {
             HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
 
     /**
-     * Failures that say the request never reached the upstream application: a refused connection, or a pooled
-     * connection the upstream closed before any answer. Repeating an idempotent request then is safe.
+     * Whether a failure without any answer may be retried: a refused connection, or a connection closed or reset
+     * before the answer began (an upstream that died mid-request). RFC 9110 (9.2.2) lets an idempotent request be
+     * repeated after such a failure. A timeout is not retried: the upstream may still be working on it, and
+     * repeating slow requests is how a slow service is made slower.
      */
-    static boolean isConnectFailure(Throwable cause) {
-        for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t instanceof java.net.ConnectException || t instanceof io.vertx.core.http.HttpClosedException) {
-                return true;
-            }
-        }
-        return false;
+    static boolean retryableFailure(Throwable cause) {
+        return !isTimeout(cause);
     }
 
     private void stream(Exchange exchange, HttpClientRequest upstream, long announced) {
