@@ -33,22 +33,10 @@ import static io.gatehouse.gateway.TestSupport.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Canary releases and shadow traffic, through a real gateway to real upstreams. */
-class CanaryAndShadowTest {
-    @TempDir
-    Path dir;
-    final List<EchoUpstream> upstreams = new ArrayList<>();
-    GatewayNode node;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (node != null) node.stop();
-        for (EchoUpstream u : upstreams) u.close();
-    }
+class CanaryAndShadowTest extends StandaloneGateway {
 
     EchoUpstream upstream(String name, long delayMs) throws Exception {
-        EchoUpstream u = new EchoUpstream(name, 0, delayMs);
-        upstreams.add(u);
-        return u;
+        return upstream(name, "127.0.0.1", 0, delayMs);
     }
 
     static ApiDefinition api(String id, String basePath, String url, CanaryRule canary, ShadowRule shadow) {
@@ -57,10 +45,7 @@ class CanaryAndShadowTest {
     }
 
     void start(List<ApiDefinition> apis, List<KeyGrant> keys, List<SubscriptionGrant> subscriptions) throws Exception {
-        ConfigSnapshot snapshot = snapshot(1, apis, keys, subscriptions);
-        Path file = dir.resolve("snapshot.json");
-        Files.writeString(file, Json.write(snapshot));
-        node = new GatewayNode(settings(dir.resolve("data"), Map.of("gatehouse.snapshot-file", file.toString()))).start();
+        startNode(snapshot(1, apis, keys, subscriptions), Map.of());
     }
 
     HttpResponse<String> get(String path, String key, String... headers) {

@@ -25,36 +25,24 @@ import static io.gatehouse.gateway.TestSupport.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** DNS service discovery against a real DNS server whose answers change while the gateway runs. */
-class DiscoveryTest {
+class DiscoveryTest extends StandaloneGateway {
     static final String KEY = ApiKeys.generate();
-
-    @TempDir
-    Path dir;
     TestDnsServer dns;
-    final List<EchoUpstream> upstreams = new ArrayList<>();
-    GatewayNode node;
 
     @AfterEach
-    void stop() throws Exception {
-        if (node != null) node.stop();
-        for (EchoUpstream u : upstreams) u.close();
+    void stopDns() {
         if (dns != null) dns.close();
     }
 
     EchoUpstream upstream(String name, String host, int port) throws Exception {
-        EchoUpstream u = new EchoUpstream(name, host, port, 0);
-        upstreams.add(u);
-        return u;
+        return upstream(name, host, port, 0);
     }
 
     void gateway(UpstreamTarget target, UpstreamPolicy policy) throws Exception {
         ApiDefinition api = new ApiDefinition("svc", "svc", "1", null, "/svc", true, List.of(target), "X-API-Key", 500, 5_000,
                 "PUBLISHED", policy, null, null);
-        ConfigSnapshot snapshot = snapshot(1, List.of(api), List.of(key("k", KEY, "app", null)), List.of(subscription("app", "svc")));
-        Path file = dir.resolve("snapshot.json");
-        Files.writeString(file, Json.write(snapshot));
-        node = new GatewayNode(settings(dir.resolve("data"), Map.of("gatehouse.snapshot-file", file.toString(),
-                "gatehouse.dns.server", dns.address(), "gatehouse.dns.refresh-ms", "100"))).start();
+        startNode(snapshot(1, List.of(api), List.of(key("k", KEY, "app", null)), List.of(subscription("app", "svc"))),
+                Map.of("gatehouse.dns.server", dns.address(), "gatehouse.dns.refresh-ms", "100"));
     }
 
     HttpResponse<String> call() {

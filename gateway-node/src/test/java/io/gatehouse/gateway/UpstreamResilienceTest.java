@@ -31,37 +31,18 @@ import static io.gatehouse.gateway.TestSupport.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Balancing, retries and ejection, against real upstream servers that die, come back, or are slow. */
-class UpstreamResilienceTest {
+class UpstreamResilienceTest extends StandaloneGateway {
     static final String KEY = ApiKeys.generate();
 
-    @TempDir
-    Path dir;
-    final List<EchoUpstream> upstreams = new ArrayList<>();
-    GatewayNode node;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (node != null) node.stop();
-        for (EchoUpstream upstream : upstreams) {
-            upstream.close();
-        }
-    }
-
     EchoUpstream upstream(String name, int port, long delayMs) throws Exception {
-        EchoUpstream upstream = new EchoUpstream(name, port, delayMs);
-        upstreams.add(upstream);
-        return upstream;
+        return upstream(name, "127.0.0.1", port, delayMs);
     }
 
     GatewayNode gateway(UpstreamPolicy policy, EchoUpstream... targets) throws Exception {
         ApiDefinition api = new ApiDefinition("svc", "svc", "1", null, "/svc", true,
                 java.util.Arrays.stream(targets).map(t -> new UpstreamTarget(t.url(), 1)).toList(),
                 "X-API-Key", 500, 5_000, "PUBLISHED", policy, null, null);
-        ConfigSnapshot snapshot = snapshot(1, List.of(api), List.of(key("k", KEY, "app", null)), List.of(subscription("app", "svc")));
-        Path file = dir.resolve("snapshot.json");
-        Files.writeString(file, Json.write(snapshot));
-        node = new GatewayNode(settings(dir.resolve("data"), Map.of("gatehouse.snapshot-file", file.toString()))).start();
-        return node;
+        return startNode(snapshot(1, List.of(api), List.of(key("k", KEY, "app", null)), List.of(subscription("app", "svc"))), Map.of());
     }
 
     HttpResponse<String> call(String method) {
