@@ -151,23 +151,25 @@ public class RateAllocator {
     }
 
     /**
-     * Max-min fair share: nodes that ask for less than an equal split get what they ask for, the others split the
-     * rest equally. When every node is saturated each gets rate / n however their demand figures wobble, so shares
-     * stay put instead of churning with every report.
+     * Max-min fair, and then work-conserving: nodes that ask for less than an equal split get what they ask for, the
+     * others split the rest equally; whatever no node asks for is then spread equally over all of them, so a lone
+     * or lightly used node holds the whole rate rather than starving on its recent demand. When every node is
+     * saturated each gets rate / n however their demand figures wobble, so shares stay put instead of churning.
      */
-    private static double fairRate(Map<String, NodeShare> nodes, NodeShare node, double rate) {
+    static double fairRate(Map<String, NodeShare> nodes, NodeShare node, double rate) {
         List<NodeShare> byDemand = new ArrayList<>(nodes.values());
         byDemand.sort(java.util.Comparator.comparingDouble(n -> n.demand));
         double remaining = rate;
         int left = byDemand.size();
+        double mine = 0;
         for (NodeShare n : byDemand) {
             double give = Math.min(n.demand, remaining / left);
             if (n == node) {
-                return give;
+                mine = give;
             }
             remaining -= give;
             left--;
         }
-        return 0;
+        return mine + remaining / byDemand.size();
     }
 }
