@@ -64,7 +64,7 @@ public final class GatewayNode {
                 controlPlane = new ControlPlaneClient(settings, config, new SnapshotStore(settings.dataDir()), limits, health);
                 vertx.deployVerticle(controlPlane).await(30, TimeUnit.SECONDS);
             } else {
-                limits.connect(new LocalLeases(limits, config));
+                limits.connect(new LocalLeases(limits));
             }
             vertx.setPeriodic(200, id -> limits.tick());
             health.start(vertx);

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
@@ -71,32 +70,6 @@ public record NodeSettings(
                 s.longValue("gatehouse.limits.lease-wait-ms", 1_000),
                 s.get("gatehouse.dns.server", null),
                 s.longValue("gatehouse.dns.refresh-ms", 5_000));
-    }
-
-    /** A copy with some settings replaced, for embedding a node (tests, the local launcher). */
-    public NodeSettings with(Map<String, String> overrides) {
-        Map<String, String> env = new HashMap<>();
-        env.put("GATEHOUSE_PROXY_HOST", proxyHost);
-        env.put("GATEHOUSE_PROXY_PORT", String.valueOf(proxyPort));
-        env.put("GATEHOUSE_STATUS_PORT", String.valueOf(statusPort));
-        if (controlPlaneUrl != null) env.put("GATEHOUSE_CONTROL_PLANE_URL", controlPlaneUrl);
-        if (nodeToken != null) env.put("GATEHOUSE_NODE_TOKEN", nodeToken);
-        env.put("GATEHOUSE_NODE_ID", nodeId);
-        env.put("GATEHOUSE_DATA_DIR", dataDir.toString());
-        if (snapshotFile != null) env.put("GATEHOUSE_SNAPSHOT_FILE", snapshotFile.toString());
-        env.put("GATEHOUSE_EVENT_LOOPS", String.valueOf(eventLoops));
-        env.put("GATEHOUSE_MAX_BODY_BYTES", String.valueOf(maxBodyBytes));
-        env.put("GATEHOUSE_UPSTREAM_POOL_SIZE", String.valueOf(upstreamPoolSize));
-        env.put("GATEHOUSE_RECONNECT_MIN_MS", String.valueOf(reconnectMinMs));
-        env.put("GATEHOUSE_RECONNECT_MAX_MS", String.valueOf(reconnectMaxMs));
-        env.put("GATEHOUSE_HEARTBEAT_MS", String.valueOf(heartbeatMs));
-        env.put("GATEHOUSE_USAGE_REPORT_MS", String.valueOf(usageReportMs));
-        env.put("GATEHOUSE_LIMITS_LEASE_WAIT_MS", String.valueOf(leaseWaitMs));
-        if (dnsServer != null) env.put("GATEHOUSE_DNS_SERVER", dnsServer);
-        env.put("GATEHOUSE_DNS_REFRESH_MS", String.valueOf(dnsRefreshMs));
-        overrides.forEach((k, v) -> env.put(envName(k), v));
-        env.put("GATEHOUSE_CONFIG", "/nonexistent/gateway.properties");
-        return load(env);
     }
 
     static String envName(String property) {

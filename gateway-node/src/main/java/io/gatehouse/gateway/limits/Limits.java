@@ -38,6 +38,12 @@ public final class Limits {
         this.link = controlPlane;
     }
 
+    /** The plan a subscription is served under on this node; null if it has had no request yet. */
+    PlanDefinition planOf(String subscriptionId) {
+        SubscriptionLimits limits = bySubscription.get(subscriptionId);
+        return limits == null ? null : limits.plan;
+    }
+
     boolean connected() {
         ControlPlaneLink l = link;
         return l != null && l.connected();

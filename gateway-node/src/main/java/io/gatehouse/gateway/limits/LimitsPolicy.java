@@ -93,14 +93,14 @@ public final class LimitsPolicy implements Policy {
                 }
                 limits.refused(nowMillis);
                 long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
-                headers.set(RATE_LIMIT, Long.toString(plan.ratePerSecond()));
+                headers.set(RATE_LIMIT, limits.rateLimitHeader);
                 headers.set(RATE_REMAINING, "0");
                 headers.set(RATE_RESET, Long.toString(seconds));
                 headers.set(RETRY_AFTER, Long.toString(seconds));
                 exchange.reject(GatewayError.RATE_LIMITED);
                 return;
             } else {
-                headers.set(RATE_LIMIT, Long.toString(plan.ratePerSecond()));
+                headers.set(RATE_LIMIT, limits.rateLimitHeader);
                 headers.set(RATE_REMAINING, Long.toString(outcome));
                 headers.set(RATE_RESET, "1");
             }
@@ -119,7 +119,7 @@ public final class LimitsPolicy implements Policy {
                 case EXHAUSTED -> {
                     if (!plan.softQuota()) {
                         limits.refused(nowMillis);
-                        quotaHeaders(headers, plan, 0, resetSeconds);
+                        quotaHeaders(headers, limits, 0, resetSeconds);
                         headers.set(RETRY_AFTER, Long.toString(resetSeconds));
                         exchange.reject(GatewayError.QUOTA_EXCEEDED);
                         return;
@@ -139,14 +139,14 @@ public final class LimitsPolicy implements Policy {
                     }
                 }
             }
-            quotaHeaders(headers, plan, account.remainingEstimate(), resetSeconds);
+            quotaHeaders(headers, limits, account.remainingEstimate(), resetSeconds);
         }
         limits.admitted(nowMillis);
         exchange.next();
     }
 
-    private static void quotaHeaders(MultiMap headers, PlanDefinition plan, long remaining, long resetSeconds) {
-        headers.set(QUOTA_LIMIT, Long.toString(plan.monthlyQuota()));
+    private static void quotaHeaders(MultiMap headers, SubscriptionLimits limits, long remaining, long resetSeconds) {
+        headers.set(QUOTA_LIMIT, limits.quotaLimitHeader);
         if (remaining >= 0) {
             headers.set(QUOTA_REMAINING, Long.toString(remaining));
         }

@@ -1,8 +1,6 @@
 package io.gatehouse.gateway.limits;
 
-import io.gatehouse.gateway.config.ConfigHolder;
 import io.gatehouse.protocol.config.PlanDefinition;
-import io.gatehouse.protocol.config.SubscriptionGrant;
 import io.gatehouse.protocol.sync.ControlMessage;
 import io.gatehouse.protocol.sync.NodeMessage;
 
@@ -14,11 +12,9 @@ import io.gatehouse.protocol.sync.NodeMessage;
 public final class LocalLeases implements ControlPlaneLink {
     private static final long VALID_FOR_MS = 60_000;
     private final Limits limits;
-    private final ConfigHolder config;
 
-    public LocalLeases(Limits limits, ConfigHolder config) {
+    public LocalLeases(Limits limits) {
         this.limits = limits;
-        this.config = config;
     }
 
     @Override
@@ -43,16 +39,8 @@ public final class LocalLeases implements ControlPlaneLink {
         }
     }
 
+    /** Leases are asked for only for subscriptions that had requests, so the limits know their plan. */
     private PlanDefinition planOf(String subscriptionId) {
-        var active = config.current();
-        if (active == null) {
-            return null;
-        }
-        for (SubscriptionGrant s : active.snapshot().subscriptions()) {
-            if (s.id().equals(subscriptionId)) {
-                return active.plan(s.planId());
-            }
-        }
-        return null;
+        return limits.planOf(subscriptionId);
     }
 }

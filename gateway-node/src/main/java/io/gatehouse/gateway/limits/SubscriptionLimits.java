@@ -20,6 +20,9 @@ final class SubscriptionLimits {
     final PlanDefinition plan;
     final String consumerId;
     final RateLimiter rate;
+    /** The limit header values, made once: they are the same on every response. */
+    final String rateLimitHeader;
+    final String quotaLimitHeader;
     private volatile QuotaAccount quota;
     private volatile HourCounters counters;
     private final Queue<HourCounters> retired = new ConcurrentLinkedQueue<>();
@@ -32,6 +35,8 @@ final class SubscriptionLimits {
         this.plan = plan;
         this.consumerId = consumerId;
         this.rate = plan.ratePerSecond() == null ? null : new RateLimiter();
+        this.rateLimitHeader = plan.ratePerSecond() == null ? null : Long.toString(plan.ratePerSecond());
+        this.quotaLimitHeader = plan.monthlyQuota() == null ? null : Long.toString(plan.monthlyQuota());
         this.counters = new HourCounters(nowMillis - Math.floorMod(nowMillis, HOUR_MILLIS));
     }
 
@@ -55,6 +60,10 @@ final class SubscriptionLimits {
     }
 
     boolean sameTerms(SubscriptionGrant otherSubscription, PlanDefinition otherPlan) {
+        // Requests under one config carry the very same objects: identity settles it without comparing fields.
+        if (plan == otherPlan && subscription == otherSubscription) {
+            return true;
+        }
         return plan.equals(otherPlan) && java.util.Objects.equals(subscription.billingAnchor(), otherSubscription.billingAnchor());
     }
 

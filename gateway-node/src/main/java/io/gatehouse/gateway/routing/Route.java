@@ -49,10 +49,6 @@ public final class Route {
         return circuit.allow(now);
     }
 
-    public boolean circuitOpen() {
-        return circuit.open();
-    }
-
     /** Whether the upstream already has as many requests in flight from this node as the policy allows. */
     public boolean saturated() {
         int pending = stable.outstanding() + (canary == null ? 0 : canary.outstanding());
