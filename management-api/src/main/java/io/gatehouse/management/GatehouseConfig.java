@@ -10,17 +10,10 @@ public interface GatehouseConfig {
 
     Admin admin();
 
-    Node node();
-
     Sync sync();
 
     interface Admin {
         /** Bearer token for the admin API, until console sign-in with OIDC replaces it. */
-        String token();
-    }
-
-    interface Node {
-        /** Bearer token gateway nodes present when they open the config channel. */
         String token();
     }
 

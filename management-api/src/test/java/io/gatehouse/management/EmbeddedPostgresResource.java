@@ -10,7 +10,6 @@ import java.util.Map;
 /** A real PostgreSQL server for the control plane's tests (no Docker here, so no Dev Services). */
 public class EmbeddedPostgresResource implements QuarkusTestResourceLifecycleManager {
     public static final String ADMIN_TOKEN = "test-admin-token";
-    public static final String NODE_TOKEN = "test-node-token";
     private EmbeddedPostgres postgres;
 
     @Override
@@ -26,8 +25,7 @@ public class EmbeddedPostgresResource implements QuarkusTestResourceLifecycleMan
                 "quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + port + "/postgres",
                 "quarkus.datasource.username", "postgres",
                 "quarkus.datasource.password", "postgres",
-                "gatehouse.admin.token", ADMIN_TOKEN,
-                "gatehouse.node.token", NODE_TOKEN);
+                "gatehouse.admin.token", ADMIN_TOKEN);
     }
 
     @Override

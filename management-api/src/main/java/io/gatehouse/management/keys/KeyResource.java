@@ -3,6 +3,7 @@ package io.gatehouse.management.keys;
 import io.gatehouse.management.applications.ApplicationResource;
 import io.gatehouse.management.http.DomainException;
 import io.gatehouse.management.http.Ids;
+import io.gatehouse.management.http.Timestamps;
 import io.gatehouse.management.sync.ConfigChanges;
 import io.gatehouse.protocol.keys.ApiKeys;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
@@ -30,7 +31,7 @@ import java.util.UUID;
 @Tag(name = "API keys")
 public class KeyResource {
 
-    /** @param expiresAt when the key stops working (optional; must be in the future) */
+    /** @param expiresAt when the key stops working (optional; in the future and before 2100) */
     public record KeyRequest(Instant expiresAt) {
     }
 
@@ -53,7 +54,7 @@ public class KeyResource {
     @Path("/applications/{applicationId}/keys")
     @Operation(summary = "Issue an API key; the response is the only time the key is shown")
     public Uni<Response> issue(@PathParam("applicationId") String applicationId, KeyRequest request) {
-        Instant expiresAt = request == null ? null : request.expiresAt();
+        Instant expiresAt = Timestamps.requireInRange("expiresAt", request == null ? null : request.expiresAt());
         if (expiresAt != null && !expiresAt.isAfter(Instant.now())) {
             throw DomainException.invalid("validation_failed", "expiresAt must be in the future");
         }

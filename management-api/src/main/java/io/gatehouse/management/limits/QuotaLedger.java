@@ -1,5 +1,6 @@
 package io.gatehouse.management.limits;
 
+import io.gatehouse.management.sync.NodeMessageRefused;
 import io.gatehouse.protocol.config.PlanDefinition;
 import io.gatehouse.protocol.config.SubscriptionGrant;
 import io.gatehouse.protocol.limits.QuotaPeriod;
@@ -29,7 +30,7 @@ public class QuotaLedger {
     @Inject
     Pool pool;
 
-    public Uni<ControlMessage.QuotaLease> grant(NodeMessage.QuotaLeaseRequest request, SubscriptionGrant subscription, PlanDefinition plan) {
+    public Uni<ControlMessage.QuotaLease> grant(String nodeId, NodeMessage.QuotaLeaseRequest request, SubscriptionGrant subscription, PlanDefinition plan) {
         if (subscription == null || plan == null || plan.monthlyQuota() == null) {
             return Uni.createFrom().item(refusal(request, 0));
         }
@@ -59,24 +60,35 @@ public class QuotaLedger {
                     }
                     return connection.preparedQuery("update quota_ledger set granted = granted + $3 where subscription_id = $1 and period_start = $2")
                             .execute(Tuple.of(subscriptionId, current.start().atOffset(ZoneOffset.UTC), units))
+                            .chain(() -> connection.preparedQuery("""
+                                            insert into quota_node_leases (subscription_id, period_start, node_id, leased) values ($1, $2, $3, $4)
+                                            on conflict (subscription_id, period_start, node_id) do update set leased = quota_node_leases.leased + excluded.leased""")
+                                    .execute(Tuple.of(subscriptionId, current.start().atOffset(ZoneOffset.UTC), nodeId, units)))
                             .replaceWith(lease);
                 }));
     }
 
-    /** Units a node gives back; they can be granted again. */
-    public Uni<Void> giveBack(NodeMessage.QuotaReturn returned) {
-        if (returned.units() <= 0) {
-            return Uni.createFrom().voidItem();
-        }
-        UUID subscriptionId;
-        try {
-            subscriptionId = UUID.fromString(returned.subscriptionId());
-        } catch (IllegalArgumentException e) {
-            return Uni.createFrom().voidItem();
-        }
-        return pool.preparedQuery("update quota_ledger set granted = greatest(0, granted - $3) where subscription_id = $1 and period_start = $2")
-                .execute(Tuple.of(subscriptionId, returned.periodStart().atOffset(ZoneOffset.UTC), returned.units()))
-                .replaceWithVoid();
+    /**
+     * Units a node gives back; they can be granted again. A node can give back only what it holds: more than it was
+     * leased for that subscription and period (less what it gave back before) is refused whole, with
+     * {@code return_exceeds_lease}, and changes nothing.
+     */
+    public Uni<Void> giveBack(String nodeId, NodeMessage.QuotaReturn returned) {
+        UUID subscriptionId = UUID.fromString(returned.subscriptionId());
+        Tuple key = Tuple.of(subscriptionId, returned.periodStart().atOffset(ZoneOffset.UTC), nodeId, returned.units());
+        return pool.withTransaction(connection -> connection.preparedQuery("""
+                        update quota_node_leases set leased = leased - $4
+                        where subscription_id = $1 and period_start = $2 and node_id = $3 and leased >= $4""")
+                .execute(key)
+                .chain(updated -> {
+                    if (updated.rowCount() == 0) {
+                        return Uni.createFrom().failure(new NodeMessageRefused("return_exceeds_lease",
+                                "node " + nodeId + " holds fewer than " + returned.units() + " units of this subscription and period"));
+                    }
+                    return connection.preparedQuery("update quota_ledger set granted = greatest(0, granted - $3) where subscription_id = $1 and period_start = $2")
+                            .execute(Tuple.of(subscriptionId, returned.periodStart().atOffset(ZoneOffset.UTC), returned.units()))
+                            .replaceWithVoid();
+                }));
     }
 
     private static ControlMessage.QuotaLease refusal(NodeMessage.QuotaLeaseRequest request, long quota) {

@@ -5,6 +5,7 @@ import io.gatehouse.management.apis.ApiStatus;
 import io.gatehouse.management.applications.ApplicationEntity;
 import io.gatehouse.management.http.DomainException;
 import io.gatehouse.management.http.Ids;
+import io.gatehouse.management.http.Timestamps;
 import io.gatehouse.management.plans.PlanEntity;
 import io.gatehouse.management.sync.ConfigChanges;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
@@ -38,7 +39,7 @@ import java.util.UUID;
 @Tag(name = "Subscriptions")
 public class SubscriptionResource {
 
-    /** @param billingAnchor optional: monthly quota periods start on this day and time; default calendar months (UTC) */
+    /** @param billingAnchor optional: monthly quota periods start on this day and time; default calendar months (UTC); 2000 to 2099 */
     public record SubscriptionRequest(@NotBlank String applicationId, @NotBlank String apiId, @NotBlank String planId,
                                       Instant billingAnchor) {
     }
@@ -79,6 +80,7 @@ public class SubscriptionResource {
     @Path("/subscriptions")
     @Operation(summary = "Subscribe an application to a published API under a plan")
     public Uni<Response> create(@Valid @NotNull SubscriptionRequest request) {
+        Timestamps.requireInRange("billingAnchor", request.billingAnchor());
         UUID applicationId = Ids.reference("application", request.applicationId());
         UUID apiId = Ids.reference("API", request.apiId());
         UUID planId = Ids.reference("plan", request.planId());

@@ -1,6 +1,7 @@
 package io.gatehouse.management.sync;
 
-import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.gatehouse.management.GatehouseConfig;
 import io.gatehouse.protocol.Json;
 import io.gatehouse.protocol.config.ApiDefinition;
@@ -23,7 +24,10 @@ import org.jboss.logging.Logger;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -84,6 +88,7 @@ public class ConfigPublisher {
     private final AtomicBoolean dirty = new AtomicBoolean();
     private volatile ConfigSnapshot current;
     private volatile SnapshotIndex index = SnapshotIndex.of(null);
+    private volatile List<ConfigProblem> problems = List.of();
 
     void onStart(@Observes StartupEvent event) {
         loadRetained().subscribe().with(
@@ -148,11 +153,14 @@ public class ConfigPublisher {
                         .chain(() -> connection.preparedQuery(SNAPSHOT_SQL).execute(Tuple.of(keysValidAfter)))
                         .chain(rows -> {
                             Row row = rows.iterator().next();
-                            ConfigSnapshot content = ConfigSnapshot.of(0, now,
-                                    read(row, "apis", new TypeReference<List<ApiDefinition>>() { }),
-                                    read(row, "plans", new TypeReference<List<PlanDefinition>>() { }),
-                                    read(row, "keys", new TypeReference<List<KeyGrant>>() { }),
-                                    read(row, "subscriptions", new TypeReference<List<SubscriptionGrant>>() { }));
+                            List<ConfigProblem> found = new ArrayList<>();
+                            List<ApiDefinition> apis = readRows(row, "apis", ApiDefinition.class, found);
+                            List<PlanDefinition> plans = readRows(row, "plans", PlanDefinition.class, found);
+                            List<KeyGrant> keys = readRows(row, "keys", KeyGrant.class, found);
+                            List<SubscriptionGrant> subscriptions = withoutSkippedDependencies(
+                                    readRows(row, "subscriptions", SubscriptionGrant.class, found), apis, plans, found);
+                            reportProblems(found);
+                            ConfigSnapshot content = ConfigSnapshot.of(0, now, apis, plans, keys, subscriptions);
                             Long latestVersion = row.getLong("latest_version");
                             if (latestVersion != null && content.hash().equals(row.getString("latest_hash"))) {
                                 return latest(connection, latestVersion);
@@ -210,11 +218,62 @@ public class ConfigPublisher {
                 });
     }
 
-    private static <T> T read(Row row, String column, TypeReference<T> type) {
+    /**
+     * One section's rows. A row that cannot be read (a date no client can parse, say) is left out and reported, so
+     * one bad row never stops every other change from reaching the gateways.
+     */
+    private static <T> List<T> readRows(Row row, String column, Class<T> type, List<ConfigProblem> problems) {
+        JsonNode array;
         try {
-            return Json.mapper().readValue(row.getString(column), type);
+            array = Json.mapper().readTree(row.getString(column));
         } catch (Exception e) {
             throw new IllegalStateException("config: cannot read " + column + " from the database: " + e.getMessage(), e);
         }
+        List<T> out = new ArrayList<>(array.size());
+        for (JsonNode element : array) {
+            try {
+                out.add(Json.mapper().treeToValue(element, type));
+            } catch (Exception e) {
+                String reason = e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
+                problems.add(new ConfigProblem(column, element.path("id").asText(null), "cannot be published: " + reason));
+            }
+        }
+        return out;
+    }
+
+    /** A subscription to an API or under a plan that was left out is left out too: gateways refuse dangling ones. */
+    private static List<SubscriptionGrant> withoutSkippedDependencies(List<SubscriptionGrant> subscriptions, List<ApiDefinition> apis,
+                                                                      List<PlanDefinition> plans, List<ConfigProblem> problems) {
+        Set<String> skipped = new HashSet<>();
+        problems.forEach(p -> skipped.add(p.id()));
+        if (skipped.isEmpty()) {
+            return subscriptions;
+        }
+        List<SubscriptionGrant> kept = new ArrayList<>();
+        for (SubscriptionGrant s : subscriptions) {
+            if (skipped.contains(s.apiId()) || skipped.contains(s.planId())) {
+                problems.add(new ConfigProblem("subscriptions", s.id(), "left out: its API or plan cannot be published"));
+            } else {
+                kept.add(s);
+            }
+        }
+        return kept;
+    }
+
+    private void reportProblems(List<ConfigProblem> found) {
+        List<ConfigProblem> previous = problems;
+        problems = List.copyOf(found);
+        if (!found.isEmpty() && !found.equals(previous)) {
+            found.forEach(p -> LOG.errorf("config: %s %s left out of the published config: %s", p.section(), p.id(), p.error()));
+        }
+    }
+
+    /** Rows the last build had to leave out, with the reason; empty when everything was published. */
+    public List<ConfigProblem> problems() {
+        return problems;
+    }
+
+    /** A row of the database that is not in the published config, and why. */
+    public record ConfigProblem(String section, String id, String error) {
     }
 }

@@ -1,14 +1,15 @@
 package io.gatehouse.management.sync;
 
-import io.gatehouse.protocol.Json;
-import io.gatehouse.protocol.config.ConfigSnapshot;
-import io.gatehouse.protocol.sync.NodeMessage;
-import io.gatehouse.protocol.sync.SyncChannel;
-import io.quarkus.websockets.next.WebSocketConnection;
+import io.gatehouse.management.apis.CanaryMetrics;
 import io.gatehouse.management.limits.QuotaLedger;
 import io.gatehouse.management.limits.RateAllocator;
+import io.gatehouse.management.nodes.NodeCredentials;
 import io.gatehouse.management.usage.UsageStore;
+import io.gatehouse.protocol.Json;
+import io.gatehouse.protocol.config.ConfigSnapshot;
 import io.gatehouse.protocol.sync.ControlMessage;
+import io.gatehouse.protocol.sync.NodeMessage;
+import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -18,7 +19,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The gateway nodes that are, or were, connected to this control plane instance. */
+/**
+ * The gateway nodes that are, or were, connected to this control plane instance. A node's id is the one its
+ * credential is bound to; one connection per node id: a new connection under a credential bound to that id replaces
+ * the old one (a node that reconnects after a half-open connection), and no other credential can reach it.
+ */
 @ApplicationScoped
 public class NodeRegistry {
     private static final Logger LOG = Logger.getLogger(NodeRegistry.class);
@@ -32,18 +37,25 @@ public class NodeRegistry {
     @Inject
     UsageStore usage;
     @Inject
-    io.gatehouse.management.apis.CanaryMetrics canaryMetrics;
+    CanaryMetrics canaryMetrics;
+    @Inject
+    NodeCredentials credentials;
 
     void opened(WebSocketConnection connection) {
-        String nodeId = connection.handshakeRequest().header(SyncChannel.NODE_ID_HEADER);
-        NodeSession session = new NodeSession(connection, nodeId, connection.handshakeRequest().remoteAddress());
+        NodeCredentials.Credential credential = credentials.verified(NodeCredentials.bearer(connection.handshakeRequest().header("Authorization")));
+        if (credential == null) {
+            // Revoked between the upgrade check and now.
+            connection.close().subscribe().with(v -> { }, e -> { });
+            return;
+        }
+        NodeSession session = new NodeSession(connection, credential.nodeId(), credential.id(), connection.handshakeRequest().remoteAddress());
         byConnection.put(connection.id(), session);
-        NodeSession previous = byNode.put(nodeId, session);
+        NodeSession previous = byNode.put(credential.nodeId(), session);
         if (previous != null && previous.connection() != connection && previous.connection().isOpen()) {
-            // Same node id, new connection: the old one is a half-open leftover.
+            LOG.infof("node %s connected again; closing its previous connection", credential.nodeId());
             previous.connection().close().subscribe().with(v -> { }, e -> { });
         }
-        LOG.infof("node %s connected from %s", nodeId, session.view(null).address());
+        LOG.infof("node %s connected from %s (credential %s)", credential.nodeId(), session.view(null).address(), credential.id());
     }
 
     void closed(WebSocketConnection connection) {
@@ -51,6 +63,17 @@ public class NodeRegistry {
         if (session != null) {
             session.disconnected();
             LOG.infof("node %s disconnected", session.nodeId());
+        }
+    }
+
+    /** Closes every connection opened with this credential (it was revoked). */
+    public void disconnectCredential(String credentialId) {
+        for (NodeSession session : byConnection.values()) {
+            if (session.credentialId().equals(credentialId)) {
+                LOG.infof("node %s: credential %s revoked; disconnecting", session.nodeId(), credentialId);
+                session.disconnected();
+                session.connection().close().subscribe().with(v -> { }, e -> { });
+            }
         }
     }
 
@@ -63,9 +86,19 @@ public class NodeRegistry {
         try {
             message = Json.read(text, NodeMessage.class);
         } catch (Json.MalformedMessageException e) {
-            LOG.warnf("node %s sent an unreadable message: %s", session.nodeId(), e.getMessage());
+            refused(session, null, new NodeMessageRefused("malformed_message", e.getMessage()));
             return;
         }
+        try {
+            NodeMessageRules.check(message, text, session.nodeId(), publisher.index());
+        } catch (NodeMessageRefused e) {
+            refused(session, message, e);
+            if (message instanceof NodeMessage.Hello) {
+                connection.close().subscribe().with(v -> { }, f -> { });
+            }
+            return;
+        }
+        session.seen();
         if (message instanceof NodeMessage.Hello hello) {
             session.hello(hello, publisher);
         } else if (message instanceof NodeMessage.Ack ack) {
@@ -73,7 +106,6 @@ public class NodeRegistry {
         } else if (message instanceof NodeMessage.Nack nack) {
             session.nack(nack, publisher);
         } else if (message instanceof NodeMessage.RateLeaseRequest request) {
-            session.seen();
             for (RateAllocator.Grant grant : rates.allocate(session.nodeId(), request, publisher.index().planOf(request.subscriptionId()))) {
                 NodeSession target = grant.nodeId().equals(session.nodeId()) ? session : byNode.get(grant.nodeId());
                 if (target != null) {
@@ -81,28 +113,49 @@ public class NodeRegistry {
                 }
             }
         } else if (message instanceof NodeMessage.QuotaLeaseRequest request) {
-            session.seen();
             var index = publisher.index();
-            quotas.grant(request, index.subscriptions().get(request.subscriptionId()), index.planOf(request.subscriptionId()))
+            quotas.grant(session.nodeId(), request, index.subscriptions().get(request.subscriptionId()), index.planOf(request.subscriptionId()))
                     .subscribe().with(session::reply,
                             failure -> LOG.warnf("node %s: quota lease failed: %s", session.nodeId(), failure.toString()));
         } else if (message instanceof NodeMessage.QuotaReturn returned) {
-            session.seen();
-            quotas.giveBack(returned).subscribe().with(v -> { },
-                    failure -> LOG.warnf("node %s: quota return failed: %s", session.nodeId(), failure.toString()));
+            quotas.giveBack(session.nodeId(), returned).subscribe().with(v -> { },
+                    failure -> {
+                        if (failure instanceof NodeMessageRefused refusal) {
+                            refused(session, message, refusal);
+                        } else {
+                            LOG.warnf("node %s: quota return failed: %s", session.nodeId(), failure.toString());
+                        }
+                    });
         } else if (message instanceof NodeMessage.VariantReport report) {
-            session.seen();
             report.variants().forEach(canaryMetrics::add);
         } else if (message instanceof NodeMessage.UsageReport report) {
-            session.seen();
             // Acknowledged only once stored: an unacknowledged batch is sent again and stored once.
             usage.store(session.nodeId(), report).subscribe().with(
                     stored -> session.reply(new ControlMessage.UsageAck(report.batchId())),
-                    failure -> LOG.warnf("node %s: usage batch %s not stored (%s); the node will resend it",
-                            session.nodeId(), report.batchId(), failure.toString()));
-        } else {
-            session.seen();
+                    failure -> {
+                        if (failure instanceof NodeMessageRefused refusal) {
+                            refused(session, message, refusal);
+                        } else {
+                            LOG.warnf("node %s: usage batch %s not stored (%s); the node will resend it",
+                                    session.nodeId(), report.batchId(), failure.toString());
+                        }
+                    });
         }
+    }
+
+    /** Logs a refused message and tells the node, so neither side guesses. */
+    private static void refused(NodeSession session, NodeMessage message, NodeMessageRefused refusal) {
+        String type = message == null ? null : NodeMessageRules.typeOf(message);
+        Long requestId = message instanceof NodeMessage.QuotaLeaseRequest q ? Long.valueOf(q.requestId())
+                : message instanceof NodeMessage.RateLeaseRequest r ? Long.valueOf(r.requestId()) : null;
+        String batchId = message instanceof NodeMessage.UsageReport u ? u.batchId() : null;
+        LOG.warnf("node %s: refused a %s message: %s: %s", session.nodeId(), type == null ? "malformed" : type, refusal.code(),
+                abbreviate(refusal.getMessage()));
+        session.reply(new ControlMessage.Refused(type, refusal.code(), abbreviate(refusal.getMessage()), requestId, batchId));
+    }
+
+    private static String abbreviate(String text) {
+        return text == null || text.length() <= 300 ? text : text.substring(0, 300) + "...";
     }
 
     void broadcast(ConfigSnapshot snapshot, ConfigPublisher publisher) {

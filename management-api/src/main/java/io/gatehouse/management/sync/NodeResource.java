@@ -22,7 +22,9 @@ public class NodeResource {
     @Inject
     ConfigPublisher publisher;
 
-    public record ConfigView(Long version, String hash, Instant publishedAt, int apis, int plans, int keys, int subscriptions) {
+    /** @param problems how many rows the last build left out (see /admin/config/problems) */
+    public record ConfigView(Long version, String hash, Instant publishedAt, int apis, int plans, int keys, int subscriptions,
+                             int problems) {
     }
 
     @GET
@@ -38,9 +40,16 @@ public class NodeResource {
     public ConfigView config() {
         ConfigSnapshot current = publisher.current();
         if (current == null) {
-            return new ConfigView(null, null, null, 0, 0, 0, 0);
+            return new ConfigView(null, null, null, 0, 0, 0, 0, publisher.problems().size());
         }
         return new ConfigView(current.version(), current.hash(), current.publishedAt(), current.apis().size(),
-                current.plans().size(), current.keys().size(), current.subscriptions().size());
+                current.plans().size(), current.keys().size(), current.subscriptions().size(), publisher.problems().size());
+    }
+
+    @GET
+    @Path("/config/problems")
+    @Operation(summary = "Rows the last config build had to leave out (they reach no gateway), with the reason")
+    public List<ConfigPublisher.ConfigProblem> problems() {
+        return publisher.problems();
     }
 }

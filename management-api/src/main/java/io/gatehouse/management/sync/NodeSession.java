@@ -21,6 +21,7 @@ final class NodeSession {
 
     private final WebSocketConnection connection;
     private final String nodeId;
+    private final String credentialId;
     private final String address;
     private final Instant connectedAt = Instant.now();
     private volatile Instant lastSeen = connectedAt;
@@ -33,14 +34,19 @@ final class NodeSession {
     private String lastError;
     private String nodeVersion;
 
-    NodeSession(WebSocketConnection connection, String nodeId, String address) {
+    NodeSession(WebSocketConnection connection, String nodeId, String credentialId, String address) {
         this.connection = connection;
         this.nodeId = nodeId;
+        this.credentialId = credentialId;
         this.address = address;
     }
 
     String nodeId() {
         return nodeId;
+    }
+
+    String credentialId() {
+        return credentialId;
     }
 
     WebSocketConnection connection() {

@@ -1,6 +1,6 @@
 package io.gatehouse.management.sync;
 
-import io.gatehouse.management.GatehouseConfig;
+import io.gatehouse.management.nodes.NodeCredentials;
 import io.gatehouse.protocol.sync.SyncChannel;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
@@ -8,29 +8,36 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-
-/** Only nodes with the node token, and an id, may open the config channel: the snapshot holds every key hash. */
+/**
+ * Only a node with a credential in force may open the config channel (the snapshot holds every key hash), and only
+ * under the node id its credential is bound to: a node that names another id in {@value SyncChannel#NODE_ID_HEADER}
+ * is refused with 403.
+ */
 @ApplicationScoped
 public class NodeUpgradeCheck implements HttpUpgradeCheck {
     private static final Logger LOG = Logger.getLogger(NodeUpgradeCheck.class);
 
     @Inject
-    GatehouseConfig config;
+    NodeCredentials credentials;
 
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
-        String authorization = context.httpRequest().getHeader("Authorization");
-        String token = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? authorization.substring(7).trim() : "";
-        if (!MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), config.node().token().getBytes(StandardCharsets.UTF_8))) {
-            LOG.warnf("refused a config channel from %s: bad node token", context.httpRequest().remoteAddress());
-            return CheckResult.rejectUpgrade(401);
-        }
-        String nodeId = context.httpRequest().getHeader(SyncChannel.NODE_ID_HEADER);
-        if (nodeId == null || nodeId.isBlank() || nodeId.length() > 200) {
-            return CheckResult.rejectUpgrade(400);
-        }
-        return CheckResult.permitUpgrade();
+        String token = NodeCredentials.bearer(context.httpRequest().getHeader("Authorization"));
+        String claimed = context.httpRequest().getHeader(SyncChannel.NODE_ID_HEADER);
+        return credentials.verify(token).map(credential -> {
+            if (credential == null) {
+                LOG.warnf("refused a config channel from %s: no node credential in force", context.httpRequest().remoteAddress());
+                return CheckResult.rejectUpgradeSync(401);
+            }
+            if (claimed != null && !claimed.equals(credential.nodeId())) {
+                LOG.warnf("refused a config channel from %s: credential %s is bound to node %s, not %s",
+                        context.httpRequest().remoteAddress(), credential.id(), credential.nodeId(), claimed.length() > 200 ? claimed.substring(0, 200) : claimed);
+                return CheckResult.rejectUpgradeSync(403);
+            }
+            return CheckResult.permitUpgradeSync();
+        }).onFailure().recoverWithItem(e -> {
+            LOG.errorf("config channel check failed: %s", e.toString());
+            return CheckResult.rejectUpgradeSync(503);
+        });
     }
 }

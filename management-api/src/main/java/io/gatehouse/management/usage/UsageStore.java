@@ -1,18 +1,24 @@
 package io.gatehouse.management.usage;
 
+import io.gatehouse.management.sync.NodeMessageRefused;
 import io.gatehouse.protocol.sync.NodeMessage;
 import io.gatehouse.protocol.usage.UsageRecord;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.jboss.logging.Logger;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -21,8 +27,6 @@ import java.util.UUID;
  */
 @ApplicationScoped
 public class UsageStore {
-    private static final Logger LOG = Logger.getLogger(UsageStore.class);
-
     /**
      * Batch ids are kept this long. Nodes give up on a batch after six days (UsageReporter), so an id is never
      * resent after it is forgotten, and nothing is counted twice.
@@ -33,17 +37,23 @@ public class UsageStore {
     @Inject
     Pool pool;
 
-    /** @return true when the batch was stored now, false when it had been stored before */
+    /**
+     * @return true when the batch was stored now, false when this node had stored it before. Fails with
+     * {@link NodeMessageRefused} ({@code foreign_usage}) when a record names a subscription that does not exist, or
+     * with an application, API, consumer or plan other than the subscription's: nothing of such a batch is stored.
+     * Records are checked for shape before ({@code NodeMessageRules}).
+     */
     public Uni<Boolean> store(String nodeId, NodeMessage.UsageReport report) {
         List<Tuple> rows = new ArrayList<>();
+        Set<UUID> subscriptions = new HashSet<>();
+        Set<UUID> plans = new HashSet<>();
         for (UsageRecord r : report.records()) {
-            try {
-                rows.add(Tuple.tuple(List.of(UUID.fromString(r.subscriptionId()), UUID.fromString(r.planId()),
-                        r.hour().atOffset(ZoneOffset.UTC), UUID.fromString(r.consumerId()), UUID.fromString(r.applicationId()),
-                        UUID.fromString(r.apiId()), r.admitted(), r.refused())));
-            } catch (IllegalArgumentException | NullPointerException e) {
-                LOG.warnf("node %s: usage record with unusable ids skipped: %s", nodeId, r);
-            }
+            UUID subscriptionId = UUID.fromString(r.subscriptionId());
+            UUID planId = UUID.fromString(r.planId());
+            subscriptions.add(subscriptionId);
+            plans.add(planId);
+            rows.add(Tuple.tuple(List.of(subscriptionId, planId, r.hour().atOffset(ZoneOffset.UTC), UUID.fromString(r.consumerId()),
+                    UUID.fromString(r.applicationId()), UUID.fromString(r.apiId()), r.admitted(), r.refused())));
         }
         return pool.withTransaction(connection -> connection
                 .preparedQuery("insert into usage_batches (batch_id, node_id, received_at) values ($1, $2, $3) on conflict do nothing returning batch_id")
@@ -56,15 +66,40 @@ public class UsageStore {
                         return Uni.createFrom().item(true);
                     }
                     return connection.preparedQuery("""
-                                    insert into usage_hourly (subscription_id, plan_id, hour, consumer_id, application_id, api_id, admitted, refused)
-                                    values ($1, $2, $3, $4, $5, $6, $7, $8)
-                                    on conflict (subscription_id, plan_id, hour) do update
-                                    set admitted = usage_hourly.admitted + excluded.admitted,
-                                        refused = usage_hourly.refused + excluded.refused""")
-                            .executeBatch(rows).replaceWith(true);
+                                    select s.id, s.application_id, s.api_id, a.consumer_id from subscriptions s
+                                    join applications a on a.id = s.application_id where s.id = any($1)""")
+                            .execute(Tuple.of(subscriptions.toArray(UUID[]::new)))
+                            .chain(found -> connection.preparedQuery("select id from plans where id = any($1)")
+                                    .execute(Tuple.of(plans.toArray(UUID[]::new)))
+                                    .invoke(foundPlans -> checkOwnership(report, found, foundPlans)))
+                            .chain(() -> connection.preparedQuery("""
+                                            insert into usage_hourly (subscription_id, plan_id, hour, consumer_id, application_id, api_id, admitted, refused)
+                                            values ($1, $2, $3, $4, $5, $6, $7, $8)
+                                            on conflict (subscription_id, plan_id, hour) do update
+                                            set admitted = usage_hourly.admitted + excluded.admitted,
+                                                refused = usage_hourly.refused + excluded.refused""")
+                                    .executeBatch(rows).replaceWith(true));
                 }))
                 .call(() -> stored.incrementAndGet() % 1_000 == 0
                         ? pool.query("delete from usage_batches where received_at < now() - interval '" + KEEP_BATCH_IDS + "'").execute()
                         : Uni.createFrom().voidItem());
+    }
+
+    private static void checkOwnership(NodeMessage.UsageReport report, RowSet<Row> subscriptions, RowSet<Row> plans) {
+        Map<String, String> owners = new HashMap<>();
+        for (Row row : subscriptions) {
+            owners.put(row.getUUID("id").toString(),
+                    row.getUUID("application_id") + "/" + row.getUUID("api_id") + "/" + row.getUUID("consumer_id"));
+        }
+        Set<String> knownPlans = new HashSet<>();
+        plans.forEach(row -> knownPlans.add(row.getUUID("id").toString()));
+        for (UsageRecord r : report.records()) {
+            String expected = owners.get(r.subscriptionId().toLowerCase());
+            String claimed = r.applicationId().toLowerCase() + "/" + r.apiId().toLowerCase() + "/" + r.consumerId().toLowerCase();
+            if (expected == null || !expected.equals(claimed) || !knownPlans.contains(r.planId().toLowerCase())) {
+                throw new NodeMessageRefused("foreign_usage", "usage record for subscription " + r.subscriptionId()
+                        + " does not match an existing subscription, its application, API, consumer and a plan");
+            }
+        }
     }
 }

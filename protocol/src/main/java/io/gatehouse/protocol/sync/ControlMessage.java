@@ -12,7 +12,8 @@ import io.gatehouse.protocol.config.ConfigSnapshot;
         @JsonSubTypes.Type(value = ControlMessage.Delta.class, name = "delta"),
         @JsonSubTypes.Type(value = ControlMessage.QuotaLease.class, name = "quota-lease"),
         @JsonSubTypes.Type(value = ControlMessage.RateLease.class, name = "rate-lease"),
-        @JsonSubTypes.Type(value = ControlMessage.UsageAck.class, name = "usage-ack")
+        @JsonSubTypes.Type(value = ControlMessage.UsageAck.class, name = "usage-ack"),
+        @JsonSubTypes.Type(value = ControlMessage.Refused.class, name = "refused")
 })
 public sealed interface ControlMessage {
 
@@ -46,5 +47,13 @@ public sealed interface ControlMessage {
 
     /** The usage batch is stored; the node may forget it. */
     record UsageAck(String batchId) implements ControlMessage {
+    }
+
+    /**
+     * The control plane refused a node message: it was malformed, out of range, or named something the node may not
+     * touch. Nothing of it was applied. {@code refusedType} is the message's type; {@code requestId} or
+     * {@code batchId} say which one when it had one. A refused usage batch will never be accepted: the node drops it.
+     */
+    record Refused(String refusedType, String code, String message, Long requestId, String batchId) implements ControlMessage {
     }
 }
