@@ -1,6 +1,7 @@
 package io.gatehouse.gateway.limits;
 
 import io.gatehouse.protocol.sync.NodeMessage;
+import io.gatehouse.protocol.sync.SyncChannel;
 import io.gatehouse.protocol.usage.UsageRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,9 +48,11 @@ public final class UsageReporter {
     /** Collects what was counted since the last call and sends what is due. */
     public void report(ControlPlaneLink link) {
         List<UsageRecord> records = limits.drainUsage();
-        if (!records.isEmpty()) {
+        // The control plane takes at most MAX_USAGE_RECORDS records per batch.
+        for (int from = 0; from < records.size(); from += SyncChannel.MAX_USAGE_RECORDS) {
+            List<UsageRecord> batch = records.subList(from, Math.min(records.size(), from + SyncChannel.MAX_USAGE_RECORDS));
             String id = batchPrefix + (++sequence);
-            pending.put(id, new Pending(new NodeMessage.UsageReport(id, records)));
+            pending.put(id, new Pending(new NodeMessage.UsageReport(id, List.copyOf(batch))));
             if (pending.size() > MAX_PENDING) {
                 Iterator<String> oldest = pending.keySet().iterator();
                 LOG.error("usage batch {} dropped: {} batches wait for the control plane", oldest.next(), MAX_PENDING);

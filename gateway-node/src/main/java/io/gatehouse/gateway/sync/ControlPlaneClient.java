@@ -203,6 +203,13 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
             }
             if (message instanceof ControlMessage.UsageAck ack) {
                 usage.acknowledged(ack.batchId());
+            } else if (message instanceof ControlMessage.Refused refused) {
+                // Nothing of a refused message was applied, and resending it cannot change that: a refused usage
+                // batch is dropped (it would only be refused again).
+                LOG.error("control plane refused a {} message: {}: {}", refused.refusedType(), refused.code(), refused.message());
+                if (refused.batchId() != null) {
+                    usage.acknowledged(refused.batchId());
+                }
             } else {
                 limits.received(message);
             }
