@@ -25,7 +25,8 @@ import java.util.UUID;
 /** The real thing, on one machine: PostgreSQL, the packaged control plane as its own process, gateway nodes, an upstream. */
 final class Platform implements AutoCloseable {
     static final String ADMIN_TOKEN = "system-test-admin";
-    static final String NODE_TOKEN = "system-test-node";
+    /** The password the test database accepts (it accepts no connection without it). */
+    static final String DATABASE_PASSWORD = "system-test-" + UUID.randomUUID().toString().substring(0, 8);
 
     final Path dir;
     final EmbeddedDatabase database;
@@ -34,11 +35,13 @@ final class Platform implements AutoCloseable {
     final AdminClient admin;
     private final PrintWriter controlPlaneLog;
     private final List<GatewayNode> gateways = new ArrayList<>();
+    /** Each node id's credential, issued once: a restarted node presents the same one. */
+    private final Map<String, String> credentials = new HashMap<>();
     private ControlPlaneProcess controlPlane;
 
     Platform(Path dir) throws IOException {
         this.dir = dir;
-        this.database = EmbeddedDatabase.start(null, 0);
+        this.database = EmbeddedDatabase.start(null, 0, DATABASE_PASSWORD);
         this.upstream = DemoUpstream.start(0, "inventory");
         Path log = Path.of("target", "control-plane.log");
         this.controlPlaneLog = new PrintWriter(Files.newBufferedWriter(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND), true);
@@ -49,7 +52,6 @@ final class Platform implements AutoCloseable {
     void startControlPlane() {
         Map<String, String> env = new HashMap<>(database.controlPlaneEnvironment());
         env.put("GATEHOUSE_ADMIN_TOKEN", ADMIN_TOKEN);
-        env.put("GATEHOUSE_NODE_TOKEN", NODE_TOKEN);
         try {
             controlPlane = ControlPlaneProcess.start(ControlPlaneProcess.locateApp(), controlPlanePort, env, controlPlaneLog::println);
         } catch (IOException e) {
@@ -66,8 +68,20 @@ final class Platform implements AutoCloseable {
         return "http://127.0.0.1:" + controlPlanePort;
     }
 
+    /** A gateway node with its own credential, issued through the admin API the first time this id starts. */
     GatewayNode startGateway(String nodeId) {
-        return startGateway(nodeId, NODE_TOKEN);
+        return startGateway(nodeId, credential(nodeId));
+    }
+
+    /** The credential of a node id, issued through the admin API once. */
+    String credential(String nodeId) {
+        return credentials.computeIfAbsent(nodeId, id -> admin.create("/admin/nodes/credentials", Map.of("nodeId", id)).path("token").asText());
+    }
+
+    /** A new credential for a node id, each call; returns {id, token}. */
+    String[] issueCredential(String nodeId) {
+        JsonNode issued = admin.create("/admin/nodes/credentials", Map.of("nodeId", nodeId));
+        return new String[] {issued.path("id").asText(), issued.path("token").asText()};
     }
 
     GatewayNode startGateway(String nodeId, String token) {

@@ -45,6 +45,8 @@ public final class ControlPlaneProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", app.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(environment);
+        // Loopback unless told otherwise: the admin API and the node channel share this port.
+        builder.environment().putIfAbsent("GATEHOUSE_HTTP_HOST", "127.0.0.1");
         builder.environment().put("GATEHOUSE_HTTP_PORT", String.valueOf(port));
         Process process = builder.start();
         Thread pump = new Thread(() -> {

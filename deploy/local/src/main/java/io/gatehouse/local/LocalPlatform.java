@@ -11,10 +11,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -25,8 +23,10 @@ import java.util.concurrent.CountDownLatch;
  * everything. Settings are environment variables, listed in docs/configuration.md.
  */
 public final class LocalPlatform {
+    static final String NODE_ID = "local-gateway";
     private final Map<String, String> env;
-    private final Path home;
+    private final Path homeDir;
+    private LocalHome home;
     private EmbeddedDatabase database;
     private DemoUpstream upstream;
     private ControlPlaneProcess controlPlane;
@@ -34,7 +34,7 @@ public final class LocalPlatform {
 
     private LocalPlatform(Map<String, String> env) {
         this.env = env;
-        this.home = Path.of(env.getOrDefault("GATEHOUSE_HOME", ".gatehouse"));
+        this.homeDir = Path.of(env.getOrDefault("GATEHOUSE_HOME", ".gatehouse"));
     }
 
     public static void main(String[] args) throws Exception {
@@ -58,34 +58,35 @@ public final class LocalPlatform {
     }
 
     void start() throws Exception {
-        Files.createDirectories(home);
+        home = LocalHome.open(homeDir);
         int gatewayPort = port("GATEHOUSE_PROXY_PORT", 8000);
         int statusPort = port("GATEHOUSE_STATUS_PORT", 8100);
         int controlPlanePort = port("GATEHOUSE_HTTP_PORT", 8001);
         int upstreamPort = port("GATEHOUSE_DEMO_UPSTREAM_PORT", 9000);
-        String adminToken = env.getOrDefault("GATEHOUSE_ADMIN_TOKEN", secret("admin-token"));
-        String nodeToken = env.getOrDefault("GATEHOUSE_NODE_TOKEN", secret("node-token"));
+        String adminToken = env.containsKey("GATEHOUSE_ADMIN_TOKEN") ? env.get("GATEHOUSE_ADMIN_TOKEN") : home.secret("admin-token");
 
         Map<String, String> cpEnv = new HashMap<>();
         if (env.containsKey("GATEHOUSE_DB_HOST")) {
             say("using the PostgreSQL server at " + env.get("GATEHOUSE_DB_HOST"));
         } else {
             say("starting embedded PostgreSQL (data in " + home.resolve("postgres") + ")");
-            database = EmbeddedDatabase.start(home.resolve("postgres"), port("GATEHOUSE_LOCAL_DB_PORT", 54329));
+            database = EmbeddedDatabase.start(home.resolve("postgres"), port("GATEHOUSE_LOCAL_DB_PORT", 54329), home.secret("db-password"));
             cpEnv.putAll(database.controlPlaneEnvironment());
         }
         upstream = DemoUpstream.start(upstreamPort, "demo");
         say("demo upstream on " + upstream.url());
 
         cpEnv.put("GATEHOUSE_ADMIN_TOKEN", adminToken);
-        cpEnv.put("GATEHOUSE_NODE_TOKEN", nodeToken);
-        say("starting the control plane on port " + controlPlanePort);
+        String controlPlaneHost = env.getOrDefault("GATEHOUSE_HTTP_HOST", "127.0.0.1");
+        cpEnv.put("GATEHOUSE_HTTP_HOST", controlPlaneHost);
+        say("starting the control plane on " + controlPlaneHost + ":" + controlPlanePort);
         controlPlane = ControlPlaneProcess.start(ControlPlaneProcess.locateApp(), controlPlanePort, cpEnv,
                 line -> System.out.println("[control-plane] " + line));
         controlPlane.awaitReady(Duration.ofSeconds(120));
 
         AdminClient admin = new AdminClient(controlPlane.url(), adminToken);
         String key = seed(admin, upstream.url());
+        String nodeToken = env.containsKey("GATEHOUSE_NODE_TOKEN") ? env.get("GATEHOUSE_NODE_TOKEN") : nodeCredential(admin, home);
 
         NodeSettings settings = NodeSettings.load(Map.of(
                 "GATEHOUSE_PROXY_HOST", env.getOrDefault("GATEHOUSE_PROXY_HOST", "127.0.0.1"),
@@ -93,7 +94,7 @@ public final class LocalPlatform {
                 "GATEHOUSE_STATUS_PORT", String.valueOf(statusPort),
                 "GATEHOUSE_CONTROL_PLANE_URL", controlPlane.url(),
                 "GATEHOUSE_NODE_TOKEN", nodeToken,
-                "GATEHOUSE_NODE_ID", "local-gateway",
+                "GATEHOUSE_NODE_ID", NODE_ID,
                 "GATEHOUSE_DATA_DIR", home.resolve("gateway").toString(),
                 "GATEHOUSE_CONFIG", home.resolve("gateway.properties").toString()));
         gateway = new GatewayNode(settings).start();
@@ -113,7 +114,7 @@ public final class LocalPlatform {
 
                 Ctrl-C stops everything; data stays in %s.
                 """.formatted(gatewayPort, statusPort, controlPlanePort, adminToken, controlPlanePort, upstream.url(), key, demoUrl,
-                home.toAbsolutePath()));
+                home.dir().toAbsolutePath()));
     }
 
     /** Creates the demo objects if they are missing, and a fresh key each run (keys are shown only once). */
@@ -170,16 +171,18 @@ public final class LocalPlatform {
         throw new IllegalStateException("the gateway did not serve the demo API within 30 s");
     }
 
-    /** A random token kept in GATEHOUSE_HOME, so it stays the same from one run to the next. */
-    private String secret(String name) throws IOException {
-        Path file = home.resolve(name);
-        if (Files.isRegularFile(file)) {
-            return Files.readString(file).trim();
+    /**
+     * A fresh credential for the local gateway node each run, kept in {@code node-token} (0600); the previous ones are
+     * revoked, so only one is ever in force.
+     */
+    static String nodeCredential(AdminClient admin, LocalHome home) throws IOException {
+        for (JsonNode credential : admin.get("/admin/nodes/credentials?nodeId=" + NODE_ID).body()) {
+            if ("ACTIVE".equals(credential.path("state").asText())) {
+                admin.send("DELETE", "/admin/nodes/credentials/" + credential.path("id").asText());
+            }
         }
-        byte[] bytes = new byte[24];
-        new SecureRandom().nextBytes(bytes);
-        String token = HexFormat.of().formatHex(bytes);
-        Files.writeString(file, token);
+        String token = admin.create("/admin/nodes/credentials", Map.of("nodeId", NODE_ID)).path("token").asText();
+        home.write("node-token", token);
         return token;
     }
 
