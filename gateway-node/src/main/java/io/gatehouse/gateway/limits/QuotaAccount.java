@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * The quota units this node holds for one subscription in one period, leased from the control plane. Taking a unit
  * is one CAS; the control plane never grants more than the quota in total, so the cluster never admits more.
  */
-final class QuotaAccount {
+public final class QuotaAccount {
     enum Take { TAKEN, EXHAUSTED, WAIT }
 
     final QuotaPeriod period;
@@ -44,6 +44,12 @@ final class QuotaAccount {
             }
         }
         return now < exhaustedUntilNanos ? Take.EXHAUSTED : Take.WAIT;
+    }
+
+    /** A unit taken by a request that was then refused before it went upstream: it was not used. */
+    void giveBack() {
+        units.incrementAndGet();
+        takenSinceLease.decrementAndGet();
     }
 
     long held() {
