@@ -191,6 +191,13 @@ public final class Limits {
         return records;
     }
 
+    /** Quota units of the current period that requests on this node have used for a subscription (for operators and tests). */
+    public long quotaUsed(String subscriptionId) {
+        SubscriptionLimits limits = bySubscription.get(subscriptionId);
+        QuotaAccount account = limits == null ? null : limits.currentQuota();
+        return account == null ? 0 : account.used();
+    }
+
     /** On shutdown: quota units this node will never use go back. */
     public void giveBackAll() {
         for (SubscriptionLimits limits : bySubscription.values()) {

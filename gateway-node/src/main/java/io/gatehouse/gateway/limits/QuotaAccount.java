@@ -56,16 +56,28 @@ public final class QuotaAccount {
         return Math.max(0, units.get());
     }
 
+    /** Units ever granted to and given back from this account: with what it holds, what requests used. Off the request path. */
+    private final AtomicLong granted = new AtomicLong();
+    private final AtomicLong returned = new AtomicLong();
+
     void grant(long granted) {
         if (granted > 0) {
             units.addAndGet(granted);
+            this.granted.addAndGet(granted);
         }
         lastGrant = granted;
     }
 
     /** Takes every unit this node holds, to give back. */
     long drain() {
-        return Math.max(0, units.getAndSet(0));
+        long drained = Math.max(0, units.getAndSet(0));
+        returned.addAndGet(drained);
+        return drained;
+    }
+
+    /** Units of this period used by requests on this node. */
+    long used() {
+        return granted.get() - returned.get() - held();
     }
 
     /** A request estimate of what remains cluster-wide, for headers. */
