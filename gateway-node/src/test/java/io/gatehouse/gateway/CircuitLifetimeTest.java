@@ -6,6 +6,7 @@ import io.gatehouse.protocol.config.ApiDefinition;
 import io.gatehouse.protocol.config.ConfigSnapshot;
 import io.gatehouse.protocol.config.PlanDefinition;
 import io.gatehouse.protocol.config.SubscriptionGrant;
+import io.gatehouse.protocol.config.LoadBalancing;
 import io.gatehouse.protocol.config.UpstreamPolicy;
 import io.gatehouse.protocol.config.UpstreamTarget;
 import io.gatehouse.protocol.keys.ApiKeys;
@@ -33,7 +34,7 @@ class CircuitLifetimeTest extends StandaloneGateway {
     static final PlanDefinition PLAN = new PlanDefinition("plan-metered", "metered", 1_000L, 100L, 100_000L, "HARD", "OPEN");
     static final String KEY = ApiKeys.generate();
     /** Opens after 3 failures of 3, and lets a trial through 300 ms later. */
-    static final UpstreamPolicy TRIPWIRE = new UpstreamPolicy("P2C", 0, 0, null, null, null, null, 50, 3, 10_000, 300, null, null,
+    static final UpstreamPolicy TRIPWIRE = new UpstreamPolicy(LoadBalancing.P2C, 0, 0, null, null, null, null, 50, 3, 10_000, 300, null, null,
             null, null, null);
 
     static ApiDefinition api(String url, int readTimeoutMs) {

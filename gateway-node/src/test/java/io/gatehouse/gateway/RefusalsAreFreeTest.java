@@ -4,6 +4,7 @@ import io.gatehouse.protocol.config.ApiDefinition;
 import io.gatehouse.protocol.config.ConfigSnapshot;
 import io.gatehouse.protocol.config.PlanDefinition;
 import io.gatehouse.protocol.config.SubscriptionGrant;
+import io.gatehouse.protocol.config.LoadBalancing;
 import io.gatehouse.protocol.config.UpstreamPolicy;
 import io.gatehouse.protocol.config.UpstreamTarget;
 import io.gatehouse.protocol.keys.ApiKeys;
@@ -107,7 +108,7 @@ class RefusalsAreFreeTest extends StandaloneGateway {
     void anOpenCircuitCostsNoQuota() throws Exception {
         EchoUpstream failing = upstream("f", "127.0.0.1", 0, 0);
         failing.forcedStatus = 500;
-        start(api("flaky", failing, new UpstreamPolicy("P2C", 0, 0, null, null, null, null, 50, 3, 10_000, 60_000, null, null, null, null, null)));
+        start(api("flaky", failing, new UpstreamPolicy(LoadBalancing.P2C, 0, 0, null, null, null, null, 50, 3, 10_000, 60_000, null, null, null, null, null)));
         for (int i = 0; i < 3; i++) {
             assertThat(call("GET", "/flaky/x", HttpRequest.BodyPublishers.noBody()).statusCode()).isEqualTo(500);
         }
@@ -127,7 +128,7 @@ class RefusalsAreFreeTest extends StandaloneGateway {
     @Test
     void anOverloadedUpstreamCostsNoQuota() throws Exception {
         EchoUpstream slow = upstream("s", "127.0.0.1", 0, 0);
-        start(api("busy", slow, new UpstreamPolicy("P2C", 0, null, null, null, null, 1, null, null, null, null, null, null, null, null, null)));
+        start(api("busy", slow, new UpstreamPolicy(LoadBalancing.P2C, 0, null, null, null, null, 1, null, null, null, null, null, null, null, null, null)));
         assertThat(call("GET", "/busy/x", HttpRequest.BodyPublishers.noBody()).statusCode()).isEqualTo(200);
         usage("busy", 1);
         long used = quotaUsed("busy");

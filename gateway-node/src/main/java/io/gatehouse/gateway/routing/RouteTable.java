@@ -132,9 +132,9 @@ public final class RouteTable {
         if (api.targets() == null || api.targets().isEmpty()) {
             throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + ") has no upstream targets");
         }
-        String balancing = api.policy().loadBalancing();
-        if (!List.of("P2C", "LEAST_REQUEST", "ROUND_ROBIN").contains(balancing)) {
-            throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + "): unknown load balancing '" + balancing + "'");
+        List<String> problems = api.problems();
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + "): " + String.join("; ", problems));
         }
         TargetGroup stable = group(api, api.targets(), health, used, policies);
         TargetGroup canary = null;

@@ -6,6 +6,7 @@ import io.gatehouse.gateway.proxy.Exchange;
 import io.gatehouse.gateway.proxy.GatewayError;
 import io.gatehouse.gateway.proxy.TestExchange;
 import io.gatehouse.protocol.config.ApiDefinition;
+import io.gatehouse.protocol.config.LoadBalancing;
 import io.gatehouse.protocol.config.UpstreamPolicy;
 import io.gatehouse.protocol.config.UpstreamTarget;
 import io.vertx.core.http.HttpMethod;
@@ -59,7 +60,7 @@ class RoutingPoliciesTest {
 
     // ---- upstream admission ----
 
-    static final UpstreamPolicy ONE_PENDING = new UpstreamPolicy("P2C", 0, 0, null, null, null, 1, null, null, null, null, null, null, null,
+    static final UpstreamPolicy ONE_PENDING = new UpstreamPolicy(LoadBalancing.P2C, 0, 0, null, null, null, 1, null, null, null, null, null, null, null,
             null, null);
 
     Exchange admitted(ActiveConfig config, TestExchange t, io.gatehouse.gateway.proxy.Policy... after) {
@@ -92,7 +93,7 @@ class RoutingPoliciesTest {
 
     @Test
     void anOpenCircuitRefusesAndItsTrialIsReleasedWhenTheTrialIsRefusedLater() {
-        UpstreamPolicy tripwire = new UpstreamPolicy("P2C", 0, 0, null, null, null, null, 50, 3, 10_000, 1, null, null, null, null, null);
+        UpstreamPolicy tripwire = new UpstreamPolicy(LoadBalancing.P2C, 0, 0, null, null, null, null, 50, 3, 10_000, 100, null, null, null, null, null);
         ActiveConfig config = config(api("svc", null, "/svc", tripwire, "http://127.0.0.1:9"));
         Route route = config.routes().byApiId("svc");
         for (int i = 0; i < 3; i++) {
@@ -100,8 +101,8 @@ class RoutingPoliciesTest {
         }
         assertThat(route.circuitOpen()).isTrue();
         long openedAt = System.nanoTime();
-        io.gatehouse.gateway.TestSupport.awaitTrue(Duration.ofSeconds(1), "the open time (1 ms) to pass",
-                () -> System.nanoTime() - openedAt > 2_000_000);
+        io.gatehouse.gateway.TestSupport.awaitTrue(Duration.ofSeconds(2), "the open time (100 ms) to pass",
+                () -> System.nanoTime() - openedAt > 110_000_000);
 
         // The trial passes admission, then the plan's limits refuse it: it never reaches the upstream.
         TestExchange trial = new TestExchange(config, HttpMethod.GET, "/svc/1");
@@ -116,6 +117,18 @@ class RoutingPoliciesTest {
         TestExchange meanwhile = new TestExchange(config, HttpMethod.GET, "/svc/3");
         admitted(config, meanwhile);
         assertThat(meanwhile.errorCode()).as("only one trial at a time").isEqualTo("circuit_open");
+    }
+
+    @Test
+    void aPolicyOutOfRangeIsRefusedWhenTheConfigIsCompiledNamingTheApiAndField() {
+        UpstreamPolicy bad = new UpstreamPolicy(LoadBalancing.P2C, 9, null, null, "health", null, 0, null, null, null, null, null, null, null,
+                null, null);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> config(api("svc", null, "/svc", bad, "http://127.0.0.1:9")))
+                .isInstanceOf(io.gatehouse.gateway.config.InvalidConfigException.class)
+                .hasMessageContaining("API svc")
+                .hasMessageContaining("upstreamPolicy.retries must be 0 to 5, got 9")
+                .hasMessageContaining("upstreamPolicy.probePath must be a path starting with '/'")
+                .hasMessageContaining("upstreamPolicy.maxPendingRequests must be 1 to 1000000, got 0");
     }
 
     // ---- balance ----

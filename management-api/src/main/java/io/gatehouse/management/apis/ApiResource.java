@@ -225,6 +225,11 @@ public class ApiResource {
     }
 
     private static void apply(ApiEntity api, ApiRequest request) {
+        io.gatehouse.protocol.config.UpstreamPolicy policy = request.upstreamPolicy();
+        if (policy != null && !policy.problems().isEmpty()) {
+            // The gateway checks the same rules when it compiles a snapshot: what passes here, it accepts.
+            throw DomainException.invalidFields("upstreamPolicy", policy.problems());
+        }
         api.name = request.name().trim();
         api.version = request.version().trim();
         api.host = request.host() == null || request.host().isBlank() ? null : request.host().toLowerCase(Locale.ROOT);
@@ -234,11 +239,7 @@ public class ApiResource {
         api.keyHeader = request.keyHeader() == null || request.keyHeader().isBlank() ? "X-API-Key" : request.keyHeader();
         api.connectTimeoutMs = request.connectTimeoutMs() == null ? DEFAULT_CONNECT_TIMEOUT_MS : request.connectTimeoutMs();
         api.readTimeoutMs = request.readTimeoutMs() == null ? DEFAULT_READ_TIMEOUT_MS : request.readTimeoutMs();
-        ApiRequest.Policy p = request.upstreamPolicy();
-        api.upstreamPolicy = p == null ? null : new io.gatehouse.protocol.config.UpstreamPolicy(p.loadBalancing(), p.retries(),
-                p.ejectAfterFailures(), p.ejectionMs(), p.probePath(), p.probeTimeoutMs(), p.maxPendingRequests(),
-                p.circuitFailurePercent(), p.circuitMinRequests(), p.circuitWindowMs(), p.circuitOpenMs(), p.healthCheckPath(),
-                p.healthCheckIntervalMs(), p.healthyThreshold(), p.unhealthyThreshold(), p.maxConnections());
+        api.upstreamPolicy = request.upstreamPolicy();
         api.updatedAt = Instant.now();
     }
 
