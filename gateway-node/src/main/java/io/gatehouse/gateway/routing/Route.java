@@ -34,7 +34,7 @@ public final class Route {
         this.apiHash = api.id().hashCode();
         this.shadowRule = shadowUrl == null ? null : api.shadow();
         this.shadowUrl = shadowUrl;
-        this.keyHeader = api.keyHeader() == null || api.keyHeader().isBlank() ? "X-API-Key" : api.keyHeader();
+        this.keyHeader = api.keyHeader() == null || api.keyHeader().isBlank() ? ApiDefinition.DEFAULT_KEY_HEADER : api.keyHeader();
         this.runtime = runtime;
     }
 
@@ -89,11 +89,11 @@ public final class Route {
     }
 
     public long connectTimeoutMs() {
-        return api.connectTimeoutMs() > 0 ? api.connectTimeoutMs() : 5_000;
+        return api.connectTimeoutMs() > 0 ? api.connectTimeoutMs() : ApiDefinition.DEFAULT_CONNECT_TIMEOUT_MS;
     }
 
     public long readTimeoutMs() {
-        return api.readTimeoutMs() > 0 ? api.readTimeoutMs() : 60_000;
+        return api.readTimeoutMs() > 0 ? api.readTimeoutMs() : ApiDefinition.DEFAULT_READ_TIMEOUT_MS;
     }
 
     /**

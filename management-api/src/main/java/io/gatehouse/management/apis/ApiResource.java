@@ -49,8 +49,8 @@ import java.util.UUID;
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "APIs")
 public class ApiResource {
-    static final int DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-    static final int DEFAULT_READ_TIMEOUT_MS = 60_000;
+    static final int DEFAULT_CONNECT_TIMEOUT_MS = io.gatehouse.protocol.config.ApiDefinition.DEFAULT_CONNECT_TIMEOUT_MS;
+    static final int DEFAULT_READ_TIMEOUT_MS = io.gatehouse.protocol.config.ApiDefinition.DEFAULT_READ_TIMEOUT_MS;
 
     @Inject
     ConfigChanges changes;
@@ -236,7 +236,7 @@ public class ApiResource {
         api.basePath = normaliseBasePath(request.basePath());
         api.stripBasePath = request.stripBasePath() == null || request.stripBasePath();
         api.targets = request.targets().stream().map(ApiResource::target).toList();
-        api.keyHeader = request.keyHeader() == null || request.keyHeader().isBlank() ? "X-API-Key" : request.keyHeader();
+        api.keyHeader = request.keyHeader() == null || request.keyHeader().isBlank() ? io.gatehouse.protocol.config.ApiDefinition.DEFAULT_KEY_HEADER : request.keyHeader();
         api.connectTimeoutMs = request.connectTimeoutMs() == null ? DEFAULT_CONNECT_TIMEOUT_MS : request.connectTimeoutMs();
         api.readTimeoutMs = request.readTimeoutMs() == null ? DEFAULT_READ_TIMEOUT_MS : request.readTimeoutMs();
         api.upstreamPolicy = request.upstreamPolicy();

@@ -31,6 +31,11 @@ public record ApiDefinition(
         CanaryRule canary,
         ShadowRule shadow) implements Identified {
 
+    /** What a left-out key header, connect timeout (0) and read timeout (0) mean: one place for both planes. */
+    public static final String DEFAULT_KEY_HEADER = "X-API-Key";
+    public static final int DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+    public static final int DEFAULT_READ_TIMEOUT_MS = 60_000;
+
     public UpstreamPolicy policy() {
         return upstreamPolicy == null ? UpstreamPolicy.DEFAULT : upstreamPolicy.orDefaults();
     }
