@@ -44,6 +44,7 @@ public final class DispatchPolicy implements Policy {
     }
 
     private final Config config;
+    private final Relay relay;
     private final HttpClient shared;
     private final java.util.function.IntFunction<HttpClient> capped;
     /** Clients of APIs with their own connection cap, by API and cap; this event loop's only. */
@@ -55,6 +56,7 @@ public final class DispatchPolicy implements Policy {
      */
     public DispatchPolicy(Config config, HttpClient shared, java.util.function.IntFunction<HttpClient> capped) {
         this.config = config;
+        this.relay = new Relay(config.aggregateBelowBytes());
         this.shared = shared;
         this.capped = capped;
     }
@@ -105,11 +107,11 @@ public final class DispatchPolicy implements Policy {
             // A streamed body can be sent once only: such requests are never retried.
             exchange.holdBody();
             exchange.attemptStarted();
-            clientFor(exchange.route()).request(upstreamRequest(exchange)).onComplete(ready -> {
+            clientFor(exchange.route()).request(UpstreamRequest.options(exchange)).onComplete(ready -> {
                 if (ready.failed()) {
                     exchange.attemptFailed();
                     exchange.releaseBody();
-                    fail(exchange, ready.cause());
+                    Relay.fail(exchange, ready.cause());
                 } else if (exchange.completed()) {
                     ready.result().reset();
                 } else {
@@ -126,9 +128,9 @@ public final class DispatchPolicy implements Policy {
         exchange.holdAnswer(null, null);
         if (exchange.retryDenied()) {
             if (held != null) {
-                relay(exchange, held);
+                relay.relay(exchange, held);
             } else {
-                fail(exchange, failure);
+                Relay.fail(exchange, failure);
             }
             return;
         }
@@ -146,7 +148,7 @@ public final class DispatchPolicy implements Policy {
     private void attempt(Exchange exchange) {
         Buffer body = exchange.body();
         exchange.attemptStarted();
-        clientFor(exchange.route()).request(upstreamRequest(exchange))
+        clientFor(exchange.route()).request(UpstreamRequest.options(exchange))
                 .compose(upstream -> body == null ? upstream.send() : upstream.send(body))
                 .onComplete(result -> {
                     if (exchange.completed()) {
@@ -163,7 +165,7 @@ public final class DispatchPolicy implements Policy {
                             exchange.retry();
                             return;
                         }
-                        fail(exchange, result.cause());
+                        Relay.fail(exchange, result.cause());
                         return;
                     }
                     HttpClientResponse answer = result.result();
@@ -175,7 +177,7 @@ public final class DispatchPolicy implements Policy {
                         exchange.retry();
                         return;
                     }
-                    relay(exchange, answer);
+                    relay.relay(exchange, answer);
                 });
     }
 
@@ -232,99 +234,13 @@ public final class DispatchPolicy implements Policy {
             }
             if (result.failed()) {
                 exchange.attemptFailed();
-                fail(exchange, result.cause());
+                Relay.fail(exchange, result.cause());
                 return;
             }
             exchange.attemptAnswered(result.result().statusCode());
-            relay(exchange, result.result());
+            relay.relay(exchange, result.result());
         });
         exchange.releaseBody();
-    }
-
-    static RequestOptions upstreamRequest(Exchange exchange) {
-        HttpServerRequest request = exchange.request();
-        Route route = exchange.route();
-        TargetState target = exchange.upstream();
-        String query = request.query();
-        String path = route.upstreamPath(target, request.path());
-
-        MultiMap headers = HttpHeaders.headers();
-        ProxyHeaders.copyRequestHeaders(request.headers(), headers, exchange.credentialHeader());
-        String client = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
-        String forwardedFor = request.getHeader(ProxyHeaders.FORWARDED_FOR);
-        if (client != null) {
-            headers.set(ProxyHeaders.FORWARDED_FOR, forwardedFor == null ? client : forwardedFor + ", " + client);
-        }
-        headers.set(ProxyHeaders.FORWARDED_PROTO, request.isSSL() ? "https" : "http");
-        HostAndPort authority = request.authority();
-        if (authority != null) {
-            headers.set(ProxyHeaders.FORWARDED_HOST, authority.port() > 0 ? authority.host() + ':' + authority.port() : authority.host());
-        }
-        headers.set(ProxyHeaders.REQUEST_ID, exchange.requestId());
-        Credential credential = exchange.credential();
-        if (credential != null) {
-            headers.set(ProxyHeaders.CONSUMER_ID, credential.consumerId());
-            headers.set(ProxyHeaders.APPLICATION_ID, credential.applicationId());
-        }
-        if (target.authority() != null) {
-            headers.set(HttpHeaders.HOST, target.authority());
-        }
-        return new RequestOptions()
-                .setMethod(request.method())
-                .setHost(target.url().host())
-                .setPort(target.url().port())
-                .setSsl(target.url().ssl())
-                .setURI(query == null ? path : path + '?' + query)
-                .setHeaders(headers)
-                .setConnectTimeout(route.connectTimeoutMs())
-                .setIdleTimeout(route.readTimeoutMs());
-    }
-
-    private void relay(Exchange exchange, HttpClientResponse upstream) {
-        HttpServerResponse response = exchange.request().response();
-        if (response.closed() || response.headWritten()) {
-            // The client left, or the exchange was already answered: drop the upstream exchange.
-            upstream.request().reset();
-            return;
-        }
-        response.setStatusCode(upstream.statusCode());
-        ProxyHeaders.copyResponseHeaders(upstream.headers(), response.headers());
-        response.putHeader(ProxyHeaders.REQUEST_ID, exchange.requestId());
-        long length = parseLength(upstream.getHeader(HttpHeaders.CONTENT_LENGTH));
-        if (length >= 0 && length <= config.aggregateBelowBytes()) {
-            upstream.body().onComplete(body -> {
-                if (body.succeeded()) {
-                    response.end(body.result());
-                } else {
-                    exchange.attemptFailed();
-                    fail(exchange, body.cause());
-                }
-            });
-        } else {
-            response.send(upstream).onFailure(e -> {
-                if (!response.closed()) {
-                    // The upstream broke off its answer (the client leaving closes the response first).
-                    exchange.attemptFailed();
-                    exchange.cut(GatewayError.UPSTREAM_UNAVAILABLE);
-                }
-                upstream.request().reset();
-            });
-        }
-    }
-
-    private void fail(Exchange exchange, Throwable cause) {
-        HttpServerResponse response = exchange.request().response();
-        if (response.closed() || response.ended()) {
-            return;
-        }
-        GatewayError error = isTimeout(cause) ? GatewayError.UPSTREAM_TIMEOUT : GatewayError.UPSTREAM_UNAVAILABLE;
-        if (response.headWritten()) {
-            // Part of the answer is out: cutting the connection is the only honest way to say it is incomplete.
-            exchange.cut(error);
-            return;
-        }
-        LOG.debug("request {} to {} failed: {}", exchange.requestId(), exchange.upstream().url().url(), String.valueOf(cause));
-        exchange.reject(error);
     }
 
     static boolean isTimeout(Throwable cause) {
@@ -335,17 +251,6 @@ public final class DispatchPolicy implements Policy {
             }
         }
         return false;
-    }
-
-    private static long parseLength(String value) {
-        if (value == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 
     private static final class BodyCounter {

@@ -41,7 +41,7 @@ public final class ShadowPolicy implements Policy {
         }
         HttpServerRequest request = exchange.request();
         long length = RequestBody.announcedLength(request);
-        boolean copyable = !RequestBody.present(request, length) || length <= config.aggregateBelowBytes();
+        boolean copyable = !RequestBody.present(request, length) || (length > 0 && length <= config.aggregateBelowBytes());
         if (!copyable || ThreadLocalRandom.current().nextDouble() * 100 >= route.shadowRule().percent() || !route.tryShadow()) {
             exchange.next();
             return;
@@ -68,7 +68,7 @@ public final class ShadowPolicy implements Policy {
         UpstreamUrl shadow = route.shadowUrl();
         HttpServerRequest request = exchange.request();
         String path = route.upstreamPath(shadow.pathPrefix(), request.path());
-        RequestOptions options = DispatchPolicy.upstreamRequest(exchange)
+        RequestOptions options = UpstreamRequest.options(exchange)
                 .setHost(shadow.host()).setPort(shadow.port()).setSsl(shadow.ssl())
                 .setURI(request.query() == null ? path : path + '?' + request.query())
                 .putHeader(SHADOW, "true");
