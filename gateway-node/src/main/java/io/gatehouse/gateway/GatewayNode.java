@@ -47,6 +47,11 @@ public final class GatewayNode {
         return config;
     }
 
+    /** The node's plan limits and the usage they count. */
+    public Limits limits() {
+        return limits;
+    }
+
     /** Starts the node and waits until its ports are open. Blocking: call it from a main thread or a test. */
     public GatewayNode start() {
         loadInitialConfig();

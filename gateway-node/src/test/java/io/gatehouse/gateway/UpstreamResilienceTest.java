@@ -4,6 +4,7 @@ import io.gatehouse.gateway.routing.TargetState;
 import io.gatehouse.protocol.Json;
 import io.gatehouse.protocol.config.ApiDefinition;
 import io.gatehouse.protocol.config.ConfigSnapshot;
+import io.gatehouse.protocol.config.LoadBalancing;
 import io.gatehouse.protocol.config.UpstreamPolicy;
 import io.gatehouse.protocol.config.UpstreamTarget;
 import io.gatehouse.protocol.keys.ApiKeys;
@@ -134,7 +135,7 @@ class UpstreamResilienceTest extends StandaloneGateway {
     @Test
     void theCircuitOpensOnAFailingUpstreamAndClosesAfterItRecovers() throws Exception {
         EchoUpstream only = upstream("only", 0, 0);
-        gateway(new UpstreamPolicy("P2C", 0, 5, 10_000, "/", 500, 1_000, 50, 10, 10_000, 500, null, null, null, null, null), only);
+        gateway(new UpstreamPolicy(LoadBalancing.P2C, 0, 5, 10_000, "/", 500, 1_000, 50, 10, 10_000, 500, null, null, null, null, null), only);
         assertThat(call("GET").statusCode()).isEqualTo(200);
 
         only.forcedStatus = 500;
@@ -165,7 +166,7 @@ class UpstreamResilienceTest extends StandaloneGateway {
     void activeHealthChecksTakeAnUnhealthyTargetOutAndBringItBack() throws Exception {
         EchoUpstream a = upstream("a", 0, 0);
         EchoUpstream b = upstream("b", 0, 0);
-        gateway(new UpstreamPolicy("ROUND_ROBIN", 0, 0, 10_000, "/", 500, null, null, null, null, null, "/health", 100, 2, 2, null), a, b);
+        gateway(new UpstreamPolicy(LoadBalancing.ROUND_ROBIN, 0, 0, 10_000, "/", 500, null, null, null, null, null, "/health", 100, 2, 2, null), a, b);
         b.healthStatus = 503;
         awaitTrue(Duration.ofSeconds(5), "b to fail its health checks", () -> state(b).unhealthy());
         int bBefore = b.requests.get();
@@ -186,7 +187,7 @@ class UpstreamResilienceTest extends StandaloneGateway {
     @Test
     void anApisConnectionCapHoldsAndRequestsBeyondItWait() throws Exception {
         EchoUpstream slow = upstream("slow", 0, 100);
-        gateway(new UpstreamPolicy("P2C", 0, 5, 10_000, "/", 500, null, null, null, null, null, null, null, null, null, 2), slow);
+        gateway(new UpstreamPolicy(LoadBalancing.P2C, 0, 5, 10_000, "/", 500, null, null, null, null, null, null, null, null, null, 2), slow);
         ExecutorService clients = Executors.newFixedThreadPool(8);
         List<Future<?>> all = new ArrayList<>();
         for (int i = 0; i < 8; i++) {

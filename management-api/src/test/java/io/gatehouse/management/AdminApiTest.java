@@ -138,12 +138,17 @@ class AdminApiTest {
         discovered.put("targets", List.of(Map.of("url", "http://orders.internal", "discovery", "MDNS")));
         assertError(admin().body(discovered).put("/admin/apis/" + discoveredId), 400, "validation_failed");
 
-        body.put("upstreamPolicy", Map.of("loadBalancing", "RANDOM", "retries", 9));
+        body.put("upstreamPolicy", Map.of("loadBalancing", "RANDOM"));
         body.put("name", unique("lb"));
         body.put("basePath", "/" + unique("lb"));
+        Response unknownBalancing = admin().body(body).post("/admin/apis");
+        assertError(unknownBalancing, 400, "malformed_json");
+        assertThat(unknownBalancing.jsonPath().getString("message")).contains("upstreamPolicy.loadBalancing", "ROUND_ROBIN");
+
+        body.put("upstreamPolicy", Map.of("retries", 9, "circuitOpenMs", 5));
         Response invalid = admin().body(body).post("/admin/apis");
         assertError(invalid, 400, "validation_failed");
-        assertThat(invalid.jsonPath().getList("details.field")).contains("upstreamPolicy.loadBalancing", "upstreamPolicy.retries");
+        assertThat(invalid.jsonPath().getList("details.field")).containsExactly("upstreamPolicy.circuitOpenMs", "upstreamPolicy.retries");
     }
 
     @Test

@@ -49,7 +49,7 @@ public final class Limits {
         return l != null && l.connected();
     }
 
-    SubscriptionLimits of(SubscriptionGrant subscription, PlanDefinition plan, String consumerId, long nowMillis) {
+    public SubscriptionLimits of(SubscriptionGrant subscription, PlanDefinition plan, String consumerId, long nowMillis) {
         SubscriptionLimits current = bySubscription.get(subscription.id());
         if (current != null && current.sameTerms(subscription, plan)) {
             return current;
@@ -138,7 +138,7 @@ public final class Limits {
         while ((parked = limits.parked.poll()) != null) {
             Parked p = parked;
             if (p.done.compareAndSet(false, true)) {
-                p.context.runOnContext(v -> LimitsPolicy.resume(p));
+                p.context.runOnContext(v -> p.ready.complete());
             }
         }
     }
@@ -189,6 +189,13 @@ public final class Limits {
             retired.removeIf(old -> old.retiredDrains++ > 2);
         }
         return records;
+    }
+
+    /** Quota units of the current period that requests on this node have used for a subscription (for operators and tests). */
+    public long quotaUsed(String subscriptionId) {
+        SubscriptionLimits limits = bySubscription.get(subscriptionId);
+        QuotaAccount account = limits == null ? null : limits.currentQuota();
+        return account == null ? 0 : account.used();
     }
 
     /** On shutdown: quota units this node will never use go back. */

@@ -6,18 +6,22 @@ import io.gatehouse.gateway.proxy.Policy;
 import io.gatehouse.protocol.config.PlanDefinition;
 import io.gatehouse.protocol.config.SubscriptionGrant;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 
 import java.util.concurrent.TimeUnit;
 
 /**
- * The plan's limits: the rate (GCRA over this node's leased share) and the monthly quota (leased units), and the
- * usage count of every request that gets through.
+ * The plan's limits: the rate (GCRA over this node's leased share) and the monthly quota (leased units). Usage is not
+ * counted here but at completion ({@link UsageOutcome}), once it is known whether the request went upstream; a
+ * quota unit taken by a request refused later is given back there.
  *
  * <p>A request that finds no share or no units waits, without blocking, for the lease it triggers; a lease is a
  * round trip on the config channel, so this happens to the first request of a subscription on a node and when a
- * quota runs low, not per request. When the control plane cannot be reached, the node spends what it holds; beyond
+ * quota runs low, not per request. A waiting request's body is held ({@link Exchange#holdBody()}): its bytes stay in
+ * the connection until the policies after this one are ready to read them. When the control plane cannot be reached, the node spends what it holds; beyond
  * that the plan's failure mode decides: OPEN admits, CLOSED answers 503 {@code limits_unavailable}.
  */
 public final class LimitsPolicy implements Policy {
@@ -52,10 +56,6 @@ public final class LimitsPolicy implements Policy {
         evaluate(exchange, limits);
     }
 
-    static void resume(Parked parked) {
-        parked.policy.evaluate(parked.exchange, parked.limits);
-    }
-
     /** Whether the request may (still) wait for a lease: the control plane is there and the wait is not over. */
     private boolean mayWait(Exchange exchange, long now) {
         long deadline = exchange.leaseDeadlineNanos();
@@ -63,6 +63,9 @@ public final class LimitsPolicy implements Policy {
     }
 
     void evaluate(Exchange exchange, SubscriptionLimits limits) {
+        if (exchange.completed()) {
+            return; // the client left while the request waited
+        }
         long now = System.nanoTime();
         long nowMillis = System.currentTimeMillis();
         PlanDefinition plan = limits.plan;
@@ -73,12 +76,13 @@ public final class LimitsPolicy implements Policy {
             if (outcome == RateLimiter.NO_SHARE) {
                 if (mayWait(exchange, now)) {
                     // Park first, then ask: an answer quicker than this thread must still find the request waiting.
-                    park(exchange, limits);
+                    Future<Void> lease = park(exchange, limits);
                     config.limits().requestRate(limits, now);
+                    evaluateWhen(lease, exchange, limits);
                     return;
                 }
                 if (!plan.failOpen()) {
-                    limits.refused(nowMillis);
+                    exchange.usage(limits, null);
                     exchange.reject(GatewayError.LIMITS_UNAVAILABLE);
                     return;
                 }
@@ -87,11 +91,13 @@ public final class LimitsPolicy implements Policy {
                 if (exchange.leaseDeadlineNanos() != 0 && now + waitNanos < exchange.leaseDeadlineNanos()) {
                     // This request waited for a share, and a fresh share starts empty: its first token is a moment
                     // away. Waiting for it beats refusing the very request that asked for the share.
+                    Promise<Void> token = Promise.promise();
                     Vertx.currentContext().owner().setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos) + 1),
-                            t -> evaluate(exchange, limits));
+                            t -> token.complete());
+                    evaluateWhen(token.future(), exchange, limits);
                     return;
                 }
-                limits.refused(nowMillis);
+                exchange.usage(limits, null);
                 long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
                 headers.set(RATE_LIMIT, limits.rateLimitHeader);
                 headers.set(RATE_REMAINING, "0");
@@ -106,19 +112,21 @@ public final class LimitsPolicy implements Policy {
             }
         }
 
+        QuotaAccount took = null;
         if (plan.monthlyQuota() != null) {
             QuotaAccount account = limits.quota(nowMillis);
             QuotaAccount.Take take = account.take(now);
             long resetSeconds = Math.max(1, (account.periodEndMillis - nowMillis + 999) / 1000);
             switch (take) {
                 case TAKEN -> {
+                    took = account;
                     if (account.needsMore()) {
                         config.limits().requestQuota(limits, account, now);
                     }
                 }
                 case EXHAUSTED -> {
                     if (!plan.softQuota()) {
-                        limits.refused(nowMillis);
+                        exchange.usage(limits, null);
                         quotaHeaders(headers, limits, 0, resetSeconds);
                         headers.set(RETRY_AFTER, Long.toString(resetSeconds));
                         exchange.reject(GatewayError.QUOTA_EXCEEDED);
@@ -128,12 +136,13 @@ public final class LimitsPolicy implements Policy {
                 }
                 case WAIT -> {
                     if (mayWait(exchange, now)) {
-                        park(exchange, limits);
+                        Future<Void> lease = park(exchange, limits);
                         config.limits().requestQuota(limits, account, now);
+                        evaluateWhen(lease, exchange, limits);
                         return;
                     }
                     if (!plan.failOpen()) {
-                        limits.refused(nowMillis);
+                        exchange.usage(limits, null);
                         exchange.reject(GatewayError.LIMITS_UNAVAILABLE);
                         return;
                     }
@@ -141,7 +150,7 @@ public final class LimitsPolicy implements Policy {
             }
             quotaHeaders(headers, limits, account.remainingEstimate(), resetSeconds);
         }
-        limits.admitted(nowMillis);
+        exchange.usage(limits, took);
         exchange.next();
     }
 
@@ -153,20 +162,34 @@ public final class LimitsPolicy implements Policy {
         headers.set(QUOTA_RESET, Long.toString(resetSeconds));
     }
 
-    private void park(Exchange exchange, SubscriptionLimits limits) {
+    /**
+     * Evaluates again once the wait is over. The body is held meanwhile, and released only after the policies that
+     * follow have run: by then the dispatch has its body handlers in place (or holds the body itself).
+     */
+    private void evaluateWhen(Future<Void> ready, Exchange exchange, SubscriptionLimits limits) {
+        exchange.holdBody();
+        ready.onComplete(done -> {
+            evaluate(exchange, limits);
+            exchange.releaseBody();
+        });
+    }
+
+    /** Waits for a lease for this subscription: the future completes when one arrives or when the wait is over. */
+    private Future<Void> park(Exchange exchange, SubscriptionLimits limits) {
         long now = System.nanoTime();
         if (exchange.leaseDeadlineNanos() == 0) {
             exchange.leaseDeadlineNanos(now + TimeUnit.MILLISECONDS.toNanos(config.leaseWaitMs()));
         }
         Context context = Vertx.currentContext();
-        Parked parked = new Parked(exchange, context, limits, this);
+        Parked parked = new Parked(context, Promise.promise());
         limits.parked.add(parked);
         long delayMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(exchange.leaseDeadlineNanos() - now));
         context.owner().setTimer(delayMs, t -> {
             if (parked.done.compareAndSet(false, true)) {
                 limits.parked.remove(parked);
-                evaluate(exchange, limits);
+                parked.ready.complete();
             }
         });
+        return parked.ready.future();
     }
 }

@@ -6,7 +6,8 @@ import io.gatehouse.protocol.sync.NodeMessage;
 
 /**
  * Leases for a standalone node, which is the only node: it gets the plan's whole rate and burst, so rate limits are
- * exact. Monthly quotas are not enforced standalone: they need the control plane's durable ledger to survive a
+ * exact. A fresh share starts with a full bucket (the burst), as a lone token bucket does: with no other node there
+ * is nobody whose tokens it could add to, and a consumer's first few requests sent at once are not refused. Monthly quotas are not enforced standalone: they need the control plane's durable ledger to survive a
  * restart, and a quota that resets with the process would be a false promise.
  */
 public final class LocalLeases implements ControlPlaneLink {
@@ -29,7 +30,7 @@ public final class LocalLeases implements ControlPlaneLink {
             if (plan != null && plan.ratePerSecond() != null) {
                 double burst = plan.burst() == null ? 1 : Math.max(1, plan.burst());
                 limits.received(new ControlMessage.RateLease(request.requestId(), request.requestId(), request.subscriptionId(), plan.ratePerSecond(),
-                        burst, VALID_FOR_MS, 0));
+                        burst, VALID_FOR_MS, burst));
             }
         } else if (message instanceof NodeMessage.QuotaLeaseRequest request) {
             PlanDefinition plan = planOf(request.subscriptionId());

@@ -1,22 +1,18 @@
 package io.gatehouse.gateway.limits;
 
-import io.gatehouse.gateway.proxy.Exchange;
 import io.vertx.core.Context;
+import io.vertx.core.Promise;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** A request waiting for a lease: resumed on its own event loop when the lease arrives, or when it times out. */
+/** A request waiting for a lease: its promise completes on its own event loop when the lease arrives, or at its deadline. */
 final class Parked {
-    final Exchange exchange;
     final Context context;
-    final SubscriptionLimits limits;
-    final LimitsPolicy policy;
+    final Promise<Void> ready;
     final AtomicBoolean done = new AtomicBoolean();
 
-    Parked(Exchange exchange, Context context, SubscriptionLimits limits, LimitsPolicy policy) {
-        this.exchange = exchange;
+    Parked(Context context, Promise<Void> ready) {
         this.context = context;
-        this.limits = limits;
-        this.policy = policy;
+        this.ready = ready;
     }
 }

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * The quota units this node holds for one subscription in one period, leased from the control plane. Taking a unit
  * is one CAS; the control plane never grants more than the quota in total, so the cluster never admits more.
  */
-final class QuotaAccount {
+public final class QuotaAccount {
     enum Take { TAKEN, EXHAUSTED, WAIT }
 
     final QuotaPeriod period;
@@ -46,20 +46,38 @@ final class QuotaAccount {
         return now < exhaustedUntilNanos ? Take.EXHAUSTED : Take.WAIT;
     }
 
+    /** A unit taken by a request that was then refused before it went upstream: it was not used. */
+    void giveBack() {
+        units.incrementAndGet();
+        takenSinceLease.decrementAndGet();
+    }
+
     long held() {
         return Math.max(0, units.get());
     }
 
+    /** Units ever granted to and given back from this account: with what it holds, what requests used. Off the request path. */
+    private final AtomicLong granted = new AtomicLong();
+    private final AtomicLong returned = new AtomicLong();
+
     void grant(long granted) {
         if (granted > 0) {
             units.addAndGet(granted);
+            this.granted.addAndGet(granted);
         }
         lastGrant = granted;
     }
 
     /** Takes every unit this node holds, to give back. */
     long drain() {
-        return Math.max(0, units.getAndSet(0));
+        long drained = Math.max(0, units.getAndSet(0));
+        returned.addAndGet(drained);
+        return drained;
+    }
+
+    /** Units of this period used by requests on this node. */
+    long used() {
+        return granted.get() - returned.get() - held();
     }
 
     /** A request estimate of what remains cluster-wide, for headers. */

@@ -12,8 +12,11 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Everything this node tracks for one subscription under one plan: rate share, quota units, usage counters. */
-final class SubscriptionLimits {
+/**
+ * Everything this node tracks for one subscription under one plan: rate share, quota units, usage counters. Public
+ * only so an exchange can carry it to its completion, where usage is counted.
+ */
+public final class SubscriptionLimits {
     private static final long HOUR_MILLIS = 3_600_000L;
 
     final SubscriptionGrant subscription;

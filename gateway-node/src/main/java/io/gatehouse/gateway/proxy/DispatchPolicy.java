@@ -3,7 +3,6 @@ package io.gatehouse.gateway.proxy;
 import io.gatehouse.gateway.auth.Credential;
 import io.gatehouse.gateway.routing.Route;
 import io.gatehouse.gateway.routing.TargetState;
-import io.vertx.core.AsyncResult;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -13,7 +12,6 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.http.RequestOptions;
 import org.slf4j.Logger;
@@ -23,6 +21,11 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Sends the request to the chosen upstream and relays the answer. The last policy of the chain.
+ *
+ * <p>It decides nothing about where a request goes: the balancing chose the target, and a retry goes back to the
+ * balancing ({@link Exchange#retry()}). It reports each attempt to the exchange ({@link Exchange#attemptStarted()},
+ * {@link Exchange#attemptAnswered}, {@link Exchange#attemptFailed()}); what they mean for the target's health and the
+ * circuit is recorded at completion, never here.
  *
  * <p>Small bodies with a known length are read whole and written in one go, which measured markedly faster than
  * piping; anything larger, or of unknown length, streams both ways with back-pressure, so a large upload or
@@ -41,6 +44,7 @@ public final class DispatchPolicy implements Policy {
     }
 
     private final Config config;
+    private final Relay relay;
     private final HttpClient shared;
     private final java.util.function.IntFunction<HttpClient> capped;
     /** Clients of APIs with their own connection cap, by API and cap; this event loop's only. */
@@ -52,6 +56,7 @@ public final class DispatchPolicy implements Policy {
      */
     public DispatchPolicy(Config config, HttpClient shared, java.util.function.IntFunction<HttpClient> capped) {
         this.config = config;
+        this.relay = new Relay(config.aggregateBelowBytes());
         this.shared = shared;
         this.capped = capped;
     }
@@ -72,139 +77,113 @@ public final class DispatchPolicy implements Policy {
 
     @Override
     public void apply(Exchange exchange) {
+        if (exchange.attempts() > 0) {
+            retried(exchange);
+            return;
+        }
         HttpServerRequest request = exchange.request();
-        long length = -1;
-        String contentLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (contentLength != null) {
-            try {
-                length = Long.parseLong(contentLength.trim());
-            } catch (NumberFormatException e) {
-                exchange.reject(GatewayError.BAD_REQUEST);
-                return;
-            }
+        long length = RequestBody.announcedLength(request);
+        if (length == RequestBody.INVALID) {
+            exchange.reject(GatewayError.BAD_REQUEST);
+            return;
         }
         if (length > config.maxBodyBytes()) {
             exchange.reject(GatewayError.PAYLOAD_TOO_LARGE);
             return;
         }
-        // HTTP/1.1 announces a body with Content-Length or Transfer-Encoding; HTTP/2 has neither and just sends DATA.
-        boolean hasBody = length > 0 || (length < 0 && (request.headers().contains(HttpHeaders.TRANSFER_ENCODING)
-                || (request.version() == HttpVersion.HTTP_2 && !request.isEnded())));
-        Route route = exchange.route();
-        if (route.saturated()) {
-            exchange.reject(GatewayError.UPSTREAM_OVERLOADED);
-            return;
-        }
-        if (!route.circuitAllows(System.nanoTime())) {
-            exchange.reject(GatewayError.CIRCUIT_OPEN);
-            return;
-        }
-        route.requested();
-        if (!hasBody) {
-            attempt(exchange, null, 0);
+        if (exchange.body() != null || !RequestBody.present(request, length)) {
+            attempt(exchange);
         } else if (length > 0 && length <= config.aggregateBelowBytes()) {
             request.body().onComplete(body -> {
                 if (body.succeeded()) {
-                    attempt(exchange, body.result(), 0);
+                    exchange.body(body.result());
+                    attempt(exchange);
                 } else {
-                    fail(exchange, body.cause());
+                    // The client stopped sending: most likely nobody is left to read this answer.
+                    exchange.reject(GatewayError.BAD_REQUEST);
                 }
             });
         } else {
             // A streamed body can be sent once only: such requests are never retried.
-            request.pause();
-            long announced = length;
-            TargetState target = exchange.upstream();
-            target.started();
-            clientFor(exchange.route()).request(upstreamRequest(exchange)).onComplete(ready -> {
+            exchange.holdBody();
+            exchange.attemptStarted();
+            clientFor(exchange.route()).request(UpstreamRequest.options(exchange)).onComplete(ready -> {
                 if (ready.failed()) {
-                    target.finished();
-                    exchange.route().failed(target);
-                    request.resume();
-                    fail(exchange, ready.cause());
+                    exchange.attemptFailed();
+                    exchange.releaseBody();
+                    Relay.fail(exchange, ready.cause());
+                } else if (exchange.completed()) {
+                    ready.result().reset();
                 } else {
-                    stream(exchange, ready.result(), announced);
+                    stream(exchange, ready.result(), length);
                 }
             });
         }
     }
 
+    /** Back from the balancing after a failed attempt: try the new target, or answer with what the last one did. */
+    private void retried(Exchange exchange) {
+        HttpClientResponse held = exchange.heldAnswer();
+        Throwable failure = exchange.heldFailure();
+        exchange.holdAnswer(null, null);
+        if (exchange.retryDenied()) {
+            if (held != null) {
+                relay.relay(exchange, held);
+            } else {
+                Relay.fail(exchange, failure);
+            }
+            return;
+        }
+        if (held != null) {
+            held.body(); // read and drop the refusal: the connection stays reusable
+        }
+        attempt(exchange);
+    }
+
     /**
      * Sends a request whose body (if any) is in hand, so it can be sent again: an idempotent request whose target
-     * refused the connection or answered 502/503 goes to another target, within the API's retries and the retry
-     * budget (a fifth of recent traffic), so retries cannot multiply an outage.
+     * refused the connection or answered 502/503 goes back to the balancing for another target, within the API's
+     * retries and its retry budget (a fifth of recent traffic), so retries cannot multiply an outage.
      */
-    private void attempt(Exchange exchange, Buffer body, int retriesDone) {
-        TargetState target = exchange.upstream();
-        Route route = exchange.route();
-        if (retriesDone == 0 && route.shadowRule() != null) {
-            mirror(exchange, body);
-        }
-        target.started();
-        clientFor(route).request(upstreamRequest(exchange))
+    private void attempt(Exchange exchange) {
+        Buffer body = exchange.body();
+        exchange.attemptStarted();
+        clientFor(exchange.route()).request(UpstreamRequest.options(exchange))
                 .compose(upstream -> body == null ? upstream.send() : upstream.send(body))
                 .onComplete(result -> {
-                    target.finished();
+                    if (exchange.completed()) {
+                        if (result.succeeded()) {
+                            result.result().request().reset(); // nobody to relay it to
+                        }
+                        return;
+                    }
                     if (result.failed()) {
-                        route.failed(target);
-                        if (retryableFailure(result.cause()) && retryTo(exchange, target, retriesDone)) {
-                            attempt(exchange, body, retriesDone + 1);
+                        exchange.attemptFailed();
+                        if (retryableFailure(result.cause()) && mayRetry(exchange)) {
+                            exchange.holdAnswer(null, result.cause());
+                            exchange.endAttempt();
+                            exchange.retry();
                             return;
                         }
-                        fail(exchange, result.cause());
+                        Relay.fail(exchange, result.cause());
                         return;
                     }
-                    int status = result.result().statusCode();
-                    if (status >= 500) {
-                        route.failed(target);
-                    } else {
-                        route.succeeded(target);
-                    }
-                    if ((status == 502 || status == 503) && retryTo(exchange, target, retriesDone)) {
-                        result.result().body(); // read and drop the refusal: the connection stays reusable
-                        attempt(exchange, body, retriesDone + 1);
+                    HttpClientResponse answer = result.result();
+                    int status = answer.statusCode();
+                    exchange.attemptAnswered(status);
+                    if ((status == 502 || status == 503) && mayRetry(exchange)) {
+                        exchange.holdAnswer(answer, null);
+                        exchange.endAttempt();
+                        exchange.retry();
                         return;
                     }
-                    relay(exchange, result);
+                    relay.relay(exchange, answer);
                 });
     }
 
-    /**
-     * Sends a copy to the API's shadow upstream, if this request is sampled and the shadow has room. Fire and forget:
-     * the answer is read and dropped, a failure is only counted, and the client's request never waits for it.
-     */
-    private void mirror(Exchange exchange, Buffer body) {
-        Route route = exchange.route();
-        if (java.util.concurrent.ThreadLocalRandom.current().nextDouble() * 100 >= route.shadowRule().percent() || !route.tryShadow()) {
-            return;
-        }
-        io.gatehouse.protocol.config.UpstreamUrl shadow = route.shadowUrl();
-        HttpServerRequest request = exchange.request();
-        String path = route.upstreamPath(shadow.pathPrefix(), request.path());
-        RequestOptions options = upstreamRequest(exchange)
-                .setHost(shadow.host()).setPort(shadow.port()).setSsl(shadow.ssl())
-                .setURI(request.query() == null ? path : path + '?' + request.query())
-                .putHeader(SHADOW, "true");
-        shared.request(options)
-                .compose(copy -> body == null ? copy.send() : copy.send(body))
-                .compose(HttpClientResponse::body)
-                .onComplete(done -> route.shadowDone());
-    }
-
-    private static final CharSequence SHADOW = HttpHeaders.createOptimized("X-Gatehouse-Shadow");
-
-    private static boolean retryTo(Exchange exchange, TargetState failed, int retriesDone) {
-        Route route = exchange.route();
-        if (retriesDone >= route.policy().retries() || !IDEMPOTENT.contains(exchange.request().method())
-                || exchange.request().response().closed()) {
-            return false;
-        }
-        TargetState next = route.choose(exchange.canary(), failed);
-        if (next == failed || !route.mayRetry()) {
-            return false;
-        }
-        exchange.sendTo(next);
-        return true;
+    private static boolean mayRetry(Exchange exchange) {
+        return exchange.attempts() <= exchange.route().policy().retries() && IDEMPOTENT.contains(exchange.request().method())
+                && !exchange.request().response().closed();
     }
 
     private static final java.util.Set<HttpMethod> IDEMPOTENT = java.util.Set.of(HttpMethod.GET, HttpMethod.HEAD,
@@ -226,14 +205,13 @@ public final class DispatchPolicy implements Policy {
             upstream.setChunked(true);
         }
         upstream.exceptionHandler(e -> LOG.debug("request {} upstream stream: {}", exchange.requestId(), e.toString()));
-        TargetState target = exchange.upstream();
         BodyCounter counter = new BodyCounter();
         request.handler(chunk -> {
             counter.bytes += chunk.length();
             if (counter.bytes > config.maxBodyBytes()) {
                 request.handler(null);
                 request.endHandler(null);
-                // Answer first: resetting the upstream fails its response, which must not turn into a 502.
+                // Answer first: the refusal is then known when the reset upstream fails, and is not taken for its failure.
                 exchange.reject(GatewayError.PAYLOAD_TOO_LARGE);
                 upstream.reset();
                 return;
@@ -247,109 +225,22 @@ public final class DispatchPolicy implements Policy {
         request.endHandler(v -> upstream.end());
         request.exceptionHandler(e -> upstream.reset());
         upstream.response().onComplete(result -> {
-            target.finished();
-            if (result.failed() || result.result().statusCode() >= 500) {
-                exchange.route().failed(target);
-            } else {
-                exchange.route().succeeded(target);
+            if (exchange.completed() || exchange.error() != null) {
+                // Refused mid-body, or the client left: no upstream outcome to report, nobody to relay to.
+                if (result.succeeded()) {
+                    upstream.reset();
+                }
+                return;
             }
-            relay(exchange, result);
+            if (result.failed()) {
+                exchange.attemptFailed();
+                Relay.fail(exchange, result.cause());
+                return;
+            }
+            exchange.attemptAnswered(result.result().statusCode());
+            relay.relay(exchange, result.result());
         });
-        request.resume();
-    }
-
-    private RequestOptions upstreamRequest(Exchange exchange) {
-        HttpServerRequest request = exchange.request();
-        Route route = exchange.route();
-        TargetState target = exchange.upstream();
-        String query = request.query();
-        String path = route.upstreamPath(target, request.path());
-
-        MultiMap headers = HttpHeaders.headers();
-        ProxyHeaders.copyRequestHeaders(request.headers(), headers, exchange.credentialHeader());
-        String client = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
-        String forwardedFor = request.getHeader(ProxyHeaders.FORWARDED_FOR);
-        if (client != null) {
-            headers.set(ProxyHeaders.FORWARDED_FOR, forwardedFor == null ? client : forwardedFor + ", " + client);
-        }
-        headers.set(ProxyHeaders.FORWARDED_PROTO, request.isSSL() ? "https" : "http");
-        HostAndPort authority = request.authority();
-        if (authority != null) {
-            headers.set(ProxyHeaders.FORWARDED_HOST, authority.port() > 0 ? authority.host() + ':' + authority.port() : authority.host());
-        }
-        headers.set(ProxyHeaders.REQUEST_ID, exchange.requestId());
-        Credential credential = exchange.credential();
-        if (credential != null) {
-            headers.set(ProxyHeaders.CONSUMER_ID, credential.consumerId());
-            headers.set(ProxyHeaders.APPLICATION_ID, credential.applicationId());
-        }
-        if (target.authority() != null) {
-            headers.set(HttpHeaders.HOST, target.authority());
-        }
-        return new RequestOptions()
-                .setMethod(request.method())
-                .setHost(target.url().host())
-                .setPort(target.url().port())
-                .setSsl(target.url().ssl())
-                .setURI(query == null ? path : path + '?' + query)
-                .setHeaders(headers)
-                .setConnectTimeout(route.connectTimeoutMs())
-                .setIdleTimeout(route.readTimeoutMs());
-    }
-
-    private void relay(Exchange exchange, AsyncResult<HttpClientResponse> result) {
-        if (result.failed()) {
-            fail(exchange, result.cause());
-            return;
-        }
-        HttpClientResponse upstream = result.result();
-        HttpServerResponse response = exchange.request().response();
-        if (exchange.route().canaryRule() != null) {
-            exchange.route().stats(exchange.canary()).record(System.nanoTime() - exchange.startNanos(), upstream.statusCode() >= 500);
-        }
-        if (response.closed() || response.headWritten()) {
-            // The client left, or the exchange was already answered (413 mid-stream): drop the upstream exchange.
-            upstream.request().reset();
-            return;
-        }
-        response.setStatusCode(upstream.statusCode());
-        ProxyHeaders.copyResponseHeaders(upstream.headers(), response.headers());
-        response.putHeader(ProxyHeaders.REQUEST_ID, exchange.requestId());
-        long length = parseLength(upstream.getHeader(HttpHeaders.CONTENT_LENGTH));
-        if (length >= 0 && length <= config.aggregateBelowBytes()) {
-            upstream.body().onComplete(body -> {
-                if (body.succeeded()) {
-                    response.end(body.result());
-                } else {
-                    fail(exchange, body.cause());
-                }
-            });
-        } else {
-            response.send(upstream).onFailure(e -> {
-                if (!response.closed()) {
-                    response.reset();
-                }
-                upstream.request().reset();
-            });
-        }
-    }
-
-    private void fail(Exchange exchange, Throwable cause) {
-        HttpServerResponse response = exchange.request().response();
-        if (response.closed()) {
-            return;
-        }
-        if (response.headWritten()) {
-            // Part of the answer is out: cutting the connection is the only honest way to say it is incomplete.
-            response.reset();
-            return;
-        }
-        GatewayError error = isTimeout(cause) ? GatewayError.UPSTREAM_TIMEOUT : GatewayError.UPSTREAM_UNAVAILABLE;
-        if (exchange.route().canaryRule() != null) {
-            exchange.route().stats(exchange.canary()).record(System.nanoTime() - exchange.startNanos(), true);
-        }
-        LOG.debug("request {} to {} failed: {}", exchange.requestId(), exchange.upstream().url().url(), cause.toString());
-        exchange.reject(error);
+        exchange.releaseBody();
     }
 
     static boolean isTimeout(Throwable cause) {
@@ -360,17 +251,6 @@ public final class DispatchPolicy implements Policy {
             }
         }
         return false;
-    }
-
-    private static long parseLength(String value) {
-        if (value == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 
     private static final class BodyCounter {

@@ -2,24 +2,45 @@ package io.gatehouse.gateway.proxy;
 
 import io.gatehouse.gateway.auth.Credential;
 import io.gatehouse.gateway.config.ActiveConfig;
+import io.gatehouse.gateway.limits.QuotaAccount;
+import io.gatehouse.gateway.limits.SubscriptionLimits;
 import io.gatehouse.gateway.routing.Route;
 import io.gatehouse.gateway.routing.TargetState;
+import io.gatehouse.gateway.routing.UpstreamOutcome;
 import io.gatehouse.protocol.config.SubscriptionGrant;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One request on its way through the policy chain: the only object the gateway allocates per request on purpose.
  * Policies fill in what they decide (route, credential, upstream) for the ones after them.
+ *
+ * <p>The exchange is its response's end and close handler (so watching for the end costs no allocation): whichever
+ * comes first runs the {@link Completion} once. After that, {@link #next()} does nothing, so a request resumed from a
+ * lease wait after its client left goes no further.
  */
-public final class Exchange {
+public final class Exchange implements Handler<Void> {
+    private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+    /** No upstream outcome yet for the attempt in flight. */
+    public static final int NO_ANSWER = 0;
+    /** The attempt failed without an answer (refused, reset, timed out). */
+    public static final int FAILED = -1;
+
     private final HttpServerRequest request;
     private final Policy[] chain;
+    private final Completion completion;
     private final String requestId;
     private final ActiveConfig config;
     private final long startNanos;
     private int position;
+    private boolean completed;
+    private int bodyHolds;
 
     private Route route;
     private Credential credential;
@@ -28,19 +49,63 @@ public final class Exchange {
     private TargetState upstream;
     private long leaseDeadlineNanos;
     private boolean canary;
+    private boolean circuitTrial;
+    private SubscriptionLimits usage;
+    private QuotaAccount quotaTaken;
+    private Buffer body;
 
-    Exchange(HttpServerRequest request, Policy[] chain, String requestId, ActiveConfig config) {
+    private int retryPosition = -1;
+    private int attempts;
+    private TargetState attemptTarget;
+    private int attemptStatus;
+    private int lastStatus;
+    private boolean retryDenied;
+    private HttpClientResponse heldAnswer;
+    private Throwable heldFailure;
+    private GatewayError error;
+
+    Exchange(HttpServerRequest request, Policy[] chain, Completion completion, String requestId, ActiveConfig config) {
         this.request = request;
         this.chain = chain;
+        this.completion = completion;
         this.requestId = requestId;
         this.config = config;
         this.startNanos = System.nanoTime();
+        HttpServerResponse response = request.response();
+        response.endHandler(this);
+        response.closeHandler(this);
     }
 
-    /** Hands the exchange to the next policy. */
+    /** Hands the exchange to the next policy; nothing happens once the exchange is complete. */
     public void next() {
-        if (position < chain.length) {
-            chain[position++].apply(this);
+        if (completed || position >= chain.length) {
+            return;
+        }
+        Policy policy = chain[position++];
+        try {
+            policy.apply(this);
+        } catch (RuntimeException e) {
+            LOG.error("request {}: {} failed", requestId, policy.getClass().getSimpleName(), e);
+            reject(GatewayError.INTERNAL_ERROR);
+        }
+    }
+
+    /**
+     * Sends the exchange back to the balancing policy after a failed attempt: it picks another target or says the
+     * request may not be retried ({@link #retryDenied()}), and the chain goes on from there to dispatch again.
+     */
+    public void retry() {
+        if (retryPosition < 0) {
+            throw new IllegalStateException("no balancing policy in the chain to retry through");
+        }
+        position = retryPosition;
+        next();
+    }
+
+    /** Called by the balancing policy: retries come back to it. */
+    public void markRetryPoint() {
+        if (retryPosition < 0) {
+            retryPosition = position - 1;
         }
     }
 
@@ -50,6 +115,7 @@ public final class Exchange {
         if (response.headWritten() || response.closed()) {
             return;
         }
+        this.error = error;
         response.setStatusCode(error.status())
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .putHeader(ProxyHeaders.REQUEST_ID, requestId);
@@ -61,7 +127,160 @@ public final class Exchange {
             response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
         }
         response.end(error.body(requestId));
+        if (bodyHolds > 0) {
+            // A refused request held while it waited: let the rest of its body be read and dropped.
+            bodyHolds = 0;
+            request.resume();
+        }
     }
+
+    /** Cuts an answer already under way: the only honest way to say it is incomplete. */
+    public void cut(GatewayError cause) {
+        this.error = cause;
+        HttpServerResponse response = request.response();
+        if (!response.closed()) {
+            response.reset();
+        }
+    }
+
+    /** Stops reading the request body until as many {@link #releaseBody()} calls: its bytes wait in the connection. */
+    public void holdBody() {
+        if (bodyHolds++ == 0) {
+            request.pause();
+        }
+    }
+
+    public void releaseBody() {
+        if (bodyHolds > 0 && --bodyHolds == 0) {
+            request.resume();
+        }
+    }
+
+    /** The response ended or the connection closed: runs the completion, once. */
+    @Override
+    public void handle(Void ignored) {
+        if (completed) {
+            return;
+        }
+        completed = true;
+        completion.run(this);
+    }
+
+    public boolean completed() {
+        return completed;
+    }
+
+    // ---- upstream attempts ----
+
+    /** An attempt to the current target begins: it counts as in flight on the target until it ends. */
+    public void attemptStarted() {
+        attemptTarget = upstream;
+        attemptStatus = NO_ANSWER;
+        attempts++;
+        upstream.started();
+    }
+
+    /** The attempt's answer began with this status. */
+    public void attemptAnswered(int status) {
+        attemptStatus = status;
+        lastStatus = status;
+    }
+
+    /** The attempt failed without an answer. */
+    public void attemptFailed() {
+        attemptStatus = FAILED;
+        lastStatus = FAILED;
+    }
+
+    /**
+     * Ends the attempt in flight, if any, and records its outcome on its target and the circuit. Called for an
+     * attempt that is retried, and by the completion for the last one.
+     */
+    public void endAttempt() {
+        TargetState target = attemptTarget;
+        if (target == null) {
+            return;
+        }
+        attemptTarget = null;
+        target.finished();
+        if (attemptStatus != NO_ANSWER) {
+            UpstreamOutcome.attemptEnded(route, target, attemptStatus, circuitTrial);
+            circuitTrial = false;
+        }
+    }
+
+    /** How many attempts went (or are going) upstream. */
+    public int attempts() {
+        return attempts;
+    }
+
+    /** Status of the last upstream answer, {@link #FAILED} if the last attempt had none, 0 before any. */
+    public int lastUpstreamStatus() {
+        return lastStatus;
+    }
+
+    public void holdAnswer(HttpClientResponse answer, Throwable failure) {
+        this.heldAnswer = answer;
+        this.heldFailure = failure;
+    }
+
+    public HttpClientResponse heldAnswer() {
+        return heldAnswer;
+    }
+
+    public Throwable heldFailure() {
+        return heldFailure;
+    }
+
+    /** The balancing policy found no other target or no retry budget: the held outcome is the answer. */
+    public void denyRetry() {
+        this.retryDenied = true;
+    }
+
+    public boolean retryDenied() {
+        return retryDenied;
+    }
+
+    // ---- the outcome, for completion listeners ----
+
+    /** The status answered; 0 if nothing was. */
+    public int status() {
+        HttpServerResponse response = request.response();
+        return response.headWritten() ? response.getStatusCode() : 0;
+    }
+
+    /** The gateway's own error, if it answered one (or cut an answer); null otherwise. */
+    public GatewayError error() {
+        return error;
+    }
+
+    public long bytesIn() {
+        return request.bytesRead();
+    }
+
+    public long bytesOut() {
+        return request.response().bytesWritten();
+    }
+
+    /**
+     * Whether the request went upstream and the gateway did not refuse it itself: what counts as usage. An upstream
+     * that could not be reached or timed out still counts (the gateway did its part); a refusal does not, even one
+     * discovered after sending began (a body over the limit).
+     */
+    public boolean forwarded() {
+        return attempts > 0 && (error == null || error.fromUpstream());
+    }
+
+    /** The connection closed before the answer was complete, and not because the gateway cut it. */
+    public boolean clientGone() {
+        return !request.response().ended() && error == null;
+    }
+
+    public long durationNanos(long now) {
+        return now - startNanos;
+    }
+
+    // ---- what policies decided ----
 
     public HttpServerRequest request() {
         return request;
@@ -92,6 +311,38 @@ public final class Exchange {
 
     public void sendTo(TargetState target) {
         this.upstream = target;
+    }
+
+    /** This request is the circuit's half-open trial: its outcome closes or reopens the circuit. */
+    public void circuitTrial(boolean trial) {
+        this.circuitTrial = trial;
+    }
+
+    public boolean circuitTrial() {
+        return circuitTrial;
+    }
+
+    /** The plan limits this request was counted under, and the quota unit it took (null if none). */
+    public void usage(SubscriptionLimits limits, QuotaAccount took) {
+        this.usage = limits;
+        this.quotaTaken = took;
+    }
+
+    public SubscriptionLimits usage() {
+        return usage;
+    }
+
+    public QuotaAccount quotaTaken() {
+        return quotaTaken;
+    }
+
+    /** The request body when it was read whole (to send it again on a retry, or to mirror it). */
+    public void body(Buffer whole) {
+        this.body = whole;
+    }
+
+    public Buffer body() {
+        return body;
     }
 
     /** Until when this request may wait for a lease (0: it has not waited yet). */

@@ -11,6 +11,7 @@ public enum GatewayError {
     PAYLOAD_TOO_LARGE(413, "payload_too_large", "The request body is larger than this gateway accepts."),
     RATE_LIMITED(429, "rate_limited", "Too many requests for this plan's rate limit; retry after the time in Retry-After."),
     QUOTA_EXCEEDED(429, "quota_exceeded", "This plan's quota for the period is spent; it renews at the time in X-Quota-Reset."),
+    INTERNAL_ERROR(500, "internal_error", "The gateway failed to handle this request; quote the request id to the operator."),
     UPSTREAM_UNAVAILABLE(502, "upstream_unavailable", "The upstream service could not be reached."),
     NOT_READY(503, "not_ready", "The gateway has no configuration yet."),
     CIRCUIT_OPEN(503, "circuit_open", "The upstream service is failing; the gateway is not sending it requests for a moment."),
@@ -38,6 +39,14 @@ public enum GatewayError {
 
     public String message() {
         return message;
+    }
+
+    /**
+     * Whether this is the upstream's failure rather than the gateway's refusal: a request that ends with it was
+     * forwarded, and counts as usage.
+     */
+    public boolean fromUpstream() {
+        return this == UPSTREAM_UNAVAILABLE || this == UPSTREAM_TIMEOUT;
     }
 
     /** The JSON body; the request id lets a client quote the exact request to an operator. */

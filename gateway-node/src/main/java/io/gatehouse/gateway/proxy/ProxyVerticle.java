@@ -7,7 +7,10 @@ import io.gatehouse.gateway.config.ConfigHolder;
 import io.gatehouse.gateway.limits.Limits;
 import io.gatehouse.gateway.limits.LimitsPolicy;
 import io.gatehouse.gateway.routing.BalancePolicy;
+import io.gatehouse.gateway.limits.UsageOutcome;
 import io.gatehouse.gateway.routing.RoutePolicy;
+import io.gatehouse.gateway.routing.UpstreamAdmissionPolicy;
+import io.gatehouse.gateway.routing.UpstreamOutcome;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
@@ -31,6 +34,7 @@ public final class ProxyVerticle extends VerticleBase {
     private HttpClient client;
     private HttpServer server;
     private Policy[] chain;
+    private Completion completion;
 
     public ProxyVerticle(NodeSettings settings, ConfigHolder config, Limits limits) {
         this.settings = settings;
@@ -38,22 +42,39 @@ public final class ProxyVerticle extends VerticleBase {
         this.limits = limits;
     }
 
-    /** The request path, in order. Adding a policy means adding it here, and nowhere else. */
+    /** Bodies up to this size with a Content-Length are read whole (and so may be retried and mirrored). */
+    private static final int AGGREGATE_BELOW_BYTES = 64 * 1024;
+
+    /**
+     * The request path, in order. Adding a policy means adding it here, and nowhere else. Admission comes before the
+     * limits so that a request the upstream cannot take spends no quota; retries go back to the balancing.
+     */
     static Policy[] chain(NodeSettings settings, HttpClient client, java.util.function.IntFunction<HttpClient> capped, Limits limits) {
         return new Policy[] {
                 new RoutePolicy(new RoutePolicy.Config()),
                 new AuthenticatePolicy(new AuthenticatePolicy.Config(true)),
+                new UpstreamAdmissionPolicy(new UpstreamAdmissionPolicy.Config()),
                 new LimitsPolicy(new LimitsPolicy.Config(limits, settings.leaseWaitMs())),
                 new BalancePolicy(new BalancePolicy.Config()),
-                new DispatchPolicy(new DispatchPolicy.Config(settings.maxBodyBytes(), 64 * 1024, settings.eventLoops()), client,
+                new ShadowPolicy(new ShadowPolicy.Config(AGGREGATE_BELOW_BYTES), client),
+                new DispatchPolicy(new DispatchPolicy.Config(settings.maxBodyBytes(), AGGREGATE_BELOW_BYTES, settings.eventLoops()), client,
                         capped)
         };
+    }
+
+    /**
+     * What every exchange passes through once at its end, in order: the upstream's outcome first (it ends the last
+     * attempt), then usage. An access log or audit record is added here.
+     */
+    static Completion completion(Limits limits) {
+        return new Completion(new UpstreamOutcome(), new UsageOutcome(limits));
     }
 
     @Override
     public Future<?> start() {
         client = upstreamClient(settings.upstreamPoolSize());
         chain = chain(settings, client, this::upstreamClient, limits);
+        completion = completion(limits);
         server = vertx.createHttpServer(new HttpServerOptions()
                 .setTcpNoDelay(true)
                 // HTTP/1.1 only on the plain port: clients that try h2c upgrade stay on HTTP/1.1.
@@ -77,7 +98,7 @@ public final class ProxyVerticle extends VerticleBase {
 
     private void handle(HttpServerRequest request) {
         ActiveConfig current = config.current();
-        Exchange exchange = new Exchange(request, chain, requestId(request), current);
+        Exchange exchange = new Exchange(request, chain, completion, requestId(request), current);
         if (current == null) {
             exchange.reject(GatewayError.NOT_READY);
             return;

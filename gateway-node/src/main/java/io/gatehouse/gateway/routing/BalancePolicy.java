@@ -5,7 +5,10 @@ import io.gatehouse.gateway.proxy.Policy;
 import io.gatehouse.protocol.config.CanaryRule;
 
 /**
- * Picks the variant (stable or canary) and then the upstream target for the request by the API's load balancing (P2C over least outstanding requests by
+ * Retries come back here: the failed target is avoided, and a retry is taken from the API's retry budget; with no
+ * other target or no budget left, the exchange goes on with {@link Exchange#denyRetry()} and the failure is the answer.
+ *
+ * <p>Picks the variant (stable or canary) and then the upstream target for the request by the API's load balancing (P2C over least outstanding requests by
  * default, LEAST_REQUEST, ROUND_ROBIN), weighted, skipping ejected targets.
  */
 public final class BalancePolicy implements Policy {
@@ -33,6 +36,18 @@ public final class BalancePolicy implements Policy {
     @Override
     public void apply(Exchange exchange) {
         Route route = exchange.route();
+        if (exchange.attempts() > 0) {
+            TargetState failed = exchange.upstream();
+            TargetState next = route.choose(exchange.canary(), failed);
+            if (next == failed || !route.mayRetry()) {
+                exchange.denyRetry();
+            } else {
+                exchange.sendTo(next);
+            }
+            exchange.next();
+            return;
+        }
+        exchange.markRetryPoint();
         CanaryRule canary = route.canaryRule();
         boolean toCanary = false;
         if (canary != null) {

@@ -32,22 +32,36 @@ final class CircuitBreaker {
         this.openNanos = TimeUnit.MILLISECONDS.toNanos(policy.circuitOpenMs());
     }
 
+    static final int DENY = 0;
+    static final int ALLOW = 1;
+    /** Allowed as the half-open trial: its outcome, or its release, must be reported. */
+    static final int TRIAL = 2;
+
     /** Whether a request may go upstream now. While half-open, only the one trial request may. */
-    boolean allow(long now) {
+    int admit(long now) {
         long opened = openedAtNanos;
         if (opened == 0) {
-            return true;
+            return ALLOW;
         }
-        return now - opened >= openNanos && trialInFlight.compareAndSet(false, true);
+        return now - opened >= openNanos && trialInFlight.compareAndSet(false, true) ? TRIAL : DENY;
     }
 
     boolean open() {
         return openedAtNanos != 0;
     }
 
-    void record(boolean success, long now) {
+    /**
+     * The trial ended without an upstream outcome (refused later in the chain, its body could not be read, its
+     * client left): the next request becomes the trial. Without this the circuit would stay open for good.
+     */
+    void releaseTrial() {
+        trialInFlight.set(false);
+    }
+
+    /** @param trial whether this outcome is the half-open trial's; other outcomes do not move an open circuit */
+    void record(boolean success, boolean trial, long now) {
         if (openedAtNanos != 0) {
-            if (trialInFlight.get()) {
+            if (trial) {
                 if (success) {
                     succeeded.reset();
                     failed.reset();

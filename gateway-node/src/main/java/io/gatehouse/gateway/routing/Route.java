@@ -6,7 +6,6 @@ import io.gatehouse.protocol.config.ShadowRule;
 import io.gatehouse.protocol.config.UpstreamPolicy;
 import io.gatehouse.protocol.config.UpstreamUrl;
 
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** One published API as the gateway routes it: immutable but for the shared target states and counters. */
@@ -19,17 +18,12 @@ public final class Route {
     private final CanaryRule canaryRule;
     private final int canaryBasisPoints;
     private final int apiHash;
-    private final VariantStats stableStats = new VariantStats();
-    private final VariantStats canaryStats = new VariantStats();
     private final ShadowRule shadowRule;
     private final UpstreamUrl shadowUrl;
-    private final AtomicInteger shadowInFlight = new AtomicInteger();
     private final String keyHeader;
-    /** Retry tokens ×10: each request earns 2 (a retry budget of 20% of traffic), each retry costs 10. */
-    private final AtomicLong retryTokens = new AtomicLong(100);
-    private final CircuitBreaker circuit;
+    private final ApiRuntime runtime;
 
-    Route(ApiDefinition api, String basePath, TargetGroup stable, TargetGroup canary, UpstreamUrl shadowUrl) {
+    Route(ApiDefinition api, String basePath, TargetGroup stable, TargetGroup canary, UpstreamUrl shadowUrl, ApiRuntime runtime) {
         this.api = api;
         this.policy = api.policy();
         this.basePath = basePath;
@@ -40,13 +34,22 @@ public final class Route {
         this.apiHash = api.id().hashCode();
         this.shadowRule = shadowUrl == null ? null : api.shadow();
         this.shadowUrl = shadowUrl;
-        this.keyHeader = api.keyHeader() == null || api.keyHeader().isBlank() ? "X-API-Key" : api.keyHeader();
-        this.circuit = new CircuitBreaker(policy);
+        this.keyHeader = api.keyHeader() == null || api.keyHeader().isBlank() ? ApiDefinition.DEFAULT_KEY_HEADER : api.keyHeader();
+        this.runtime = runtime;
     }
 
-    /** Whether a request may be sent upstream: the circuit is closed (or lets this one trial through). */
-    public boolean circuitAllows(long now) {
-        return circuit.allow(now);
+    /** The circuit's answer for a request now: {@code DENY}, {@code ALLOW} or {@code TRIAL} (see {@link CircuitBreaker}). */
+    int admit(long now) {
+        return runtime.circuit.admit(now);
+    }
+
+    CircuitBreaker circuit() {
+        return runtime.circuit;
+    }
+
+    /** Whether the circuit is open now (its trial may be under way). */
+    public boolean circuitOpen() {
+        return runtime.circuit.open();
     }
 
     /** Whether the upstream already has as many requests in flight from this node as the policy allows. */
@@ -86,11 +89,11 @@ public final class Route {
     }
 
     public long connectTimeoutMs() {
-        return api.connectTimeoutMs() > 0 ? api.connectTimeoutMs() : 5_000;
+        return api.connectTimeoutMs() > 0 ? api.connectTimeoutMs() : ApiDefinition.DEFAULT_CONNECT_TIMEOUT_MS;
     }
 
     public long readTimeoutMs() {
-        return api.readTimeoutMs() > 0 ? api.readTimeoutMs() : 60_000;
+        return api.readTimeoutMs() > 0 ? api.readTimeoutMs() : ApiDefinition.DEFAULT_READ_TIMEOUT_MS;
     }
 
     /**
@@ -139,7 +142,7 @@ public final class Route {
     }
 
     public VariantStats stats(boolean canaryVariant) {
-        return canaryVariant ? canaryStats : stableStats;
+        return canaryVariant ? runtime.canaryStats : runtime.stableStats;
     }
 
     public ShadowRule shadowRule() {
@@ -153,33 +156,23 @@ public final class Route {
     /** A slot for a mirrored request, if the shadow has room. */
     public boolean tryShadow() {
         while (true) {
-            int inFlight = shadowInFlight.get();
+            int inFlight = runtime.shadowInFlight.get();
             if (inFlight >= shadowRule.concurrency()) {
                 return false;
             }
-            if (shadowInFlight.compareAndSet(inFlight, inFlight + 1)) {
+            if (runtime.shadowInFlight.compareAndSet(inFlight, inFlight + 1)) {
                 return true;
             }
         }
     }
 
     public void shadowDone() {
-        shadowInFlight.decrementAndGet();
-    }
-
-    public void failed(TargetState target) {
-        long now = System.nanoTime();
-        UpstreamHealth.failed(this, target, now);
-        circuit.record(false, now);
-    }
-
-    public void succeeded(TargetState target) {
-        UpstreamHealth.succeeded(target);
-        circuit.record(true, System.nanoTime());
+        runtime.shadowInFlight.decrementAndGet();
     }
 
     /** Every request adds to the retry budget, up to a cap. */
     public void requested() {
+        AtomicLong retryTokens = runtime.retryTokens;
         long tokens = retryTokens.get();
         if (tokens < 1_000) {
             retryTokens.compareAndSet(tokens, tokens + 2);
@@ -188,6 +181,7 @@ public final class Route {
 
     /** Takes one retry from the budget, if there is one. */
     public boolean mayRetry() {
+        AtomicLong retryTokens = runtime.retryTokens;
         while (true) {
             long tokens = retryTokens.get();
             if (tokens < 10) {

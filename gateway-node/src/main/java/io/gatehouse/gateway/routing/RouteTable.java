@@ -27,10 +27,11 @@ public final class RouteTable {
     private UpstreamHealth health;
     private Map<String, TargetState> usedTargets;
     private Map<String, io.gatehouse.protocol.config.UpstreamPolicy> usedPolicies;
+    private Map<String, ApiRuntime> usedRuntimes;
 
     /** Makes this table's targets the ones the node tracks: called once the whole config has compiled. */
     public void adoptTargets() {
-        health.retain(usedTargets, usedPolicies);
+        health.retain(usedTargets, usedPolicies, usedRuntimes);
     }
 
     private RouteTable(Map<String, Route[]> byHost, Route[] anyHost, Map<String, Route> byApiId) {
@@ -51,6 +52,7 @@ public final class RouteTable {
         Map<String, List<Route>> hosts = new HashMap<>();
         List<Route> any = new ArrayList<>();
         Map<String, Route> byId = new HashMap<>();
+        Map<String, ApiRuntime> runtimes = new HashMap<>();
         Set<String> seen = new HashSet<>();
         for (ApiDefinition api : apis) {
             String basePath = normaliseBasePath(api);
@@ -59,7 +61,7 @@ public final class RouteTable {
                 throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + "): another API is already mounted on "
                         + (host == null ? "" : host) + basePath);
             }
-            Route route = route(api, basePath, health, used, policies);
+            Route route = route(api, basePath, health, used, policies, runtimes);
             byId.put(api.id(), route);
             if (host == null) {
                 any.add(route);
@@ -78,6 +80,7 @@ public final class RouteTable {
         table.health = health;
         table.usedTargets = used;
         table.usedPolicies = policies;
+        table.usedRuntimes = runtimes;
         return table;
     }
 
@@ -125,13 +128,13 @@ public final class RouteTable {
     }
 
     private static Route route(ApiDefinition api, String basePath, UpstreamHealth health, Map<String, TargetState> used,
-                               Map<String, io.gatehouse.protocol.config.UpstreamPolicy> policies) {
+                               Map<String, io.gatehouse.protocol.config.UpstreamPolicy> policies, Map<String, ApiRuntime> runtimes) {
         if (api.targets() == null || api.targets().isEmpty()) {
             throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + ") has no upstream targets");
         }
-        String balancing = api.policy().loadBalancing();
-        if (!List.of("P2C", "LEAST_REQUEST", "ROUND_ROBIN").contains(balancing)) {
-            throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + "): unknown load balancing '" + balancing + "'");
+        List<String> problems = api.problems();
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + "): " + String.join("; ", problems));
         }
         TargetGroup stable = group(api, api.targets(), health, used, policies);
         TargetGroup canary = null;
@@ -149,7 +152,7 @@ public final class RouteTable {
                 throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + "): shadow " + e.getMessage());
             }
         }
-        return new Route(api, basePath, stable, canary, shadow);
+        return new Route(api, basePath, stable, canary, shadow, health.runtime(api, runtimes));
     }
 
     private static TargetGroup group(ApiDefinition api, List<UpstreamTarget> configured, UpstreamHealth health,

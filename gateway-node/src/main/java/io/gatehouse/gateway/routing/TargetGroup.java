@@ -82,17 +82,17 @@ final class TargetGroup {
      * Ejected targets are skipped; if every target is ejected, all are used again (better a struggling upstream
      * than none).
      */
-    TargetState choose(String loadBalancing, TargetState avoid) {
+    TargetState choose(io.gatehouse.protocol.config.LoadBalancing loadBalancing, TargetState avoid) {
         Members m = members;
         return choose(loadBalancing, avoid, m.targets(), m.slots());
     }
 
-    private TargetState choose(String loadBalancing, TargetState avoid, TargetState[] targets, int[] slots) {
+    private TargetState choose(io.gatehouse.protocol.config.LoadBalancing loadBalancing, TargetState avoid, TargetState[] targets, int[] slots) {
         boolean panic = takingTraffic(targets) == 0;
         return switch (loadBalancing) {
-            case "ROUND_ROBIN" -> roundRobin(avoid, panic, targets, slots);
-            case "LEAST_REQUEST" -> leastRequest(avoid, panic, targets);
-            default -> powerOfTwoChoices(avoid, panic, targets, slots);
+            case ROUND_ROBIN -> roundRobin(avoid, panic, targets, slots);
+            case LEAST_REQUEST -> leastRequest(avoid, panic, targets);
+            case P2C -> powerOfTwoChoices(avoid, panic, targets, slots);
         };
     }
 

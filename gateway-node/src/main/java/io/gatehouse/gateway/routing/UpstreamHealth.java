@@ -27,6 +27,7 @@ public final class UpstreamHealth {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamHealth.class);
     private volatile Map<String, TargetState> targets = Map.of();
     private volatile Map<String, UpstreamPolicy> policies = Map.of();
+    private volatile Map<String, ApiRuntime> runtimes = Map.of();
     private HttpClient probes;
     /** What discovery last found, per API and configured target: endpoints keep their health across refreshes. */
     private final Map<String, java.util.List<TargetState>> discovered = new ConcurrentHashMap<>();
@@ -42,10 +43,21 @@ public final class UpstreamHealth {
         return state;
     }
 
+    /** The runtime state of an API, kept from the previous config when the API's definition is the same. */
+    ApiRuntime runtime(ApiDefinition api, Map<String, ApiRuntime> next) {
+        ApiRuntime state = runtimes.get(api.id());
+        if (state == null || !state.definition.equals(api)) {
+            state = new ApiRuntime(api);
+        }
+        next.put(api.id(), state);
+        return state;
+    }
+
     /** Called with the states a newly compiled config uses: the others are forgotten. */
-    synchronized void retain(Map<String, TargetState> used, Map<String, UpstreamPolicy> usedPolicies) {
+    synchronized void retain(Map<String, TargetState> used, Map<String, UpstreamPolicy> usedPolicies, Map<String, ApiRuntime> usedRuntimes) {
         targets = Map.copyOf(used);
         policies = Map.copyOf(usedPolicies);
+        runtimes = Map.copyOf(usedRuntimes);
     }
 
     java.util.List<TargetState> discovered(String apiId, io.gatehouse.protocol.config.UpstreamTarget target) {

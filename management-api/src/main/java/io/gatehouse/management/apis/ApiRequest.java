@@ -18,7 +18,8 @@ import java.util.List;
  * @param stripBasePath remove the base path before going upstream (default true, as Kong's strip_path)
  * @param keyHeader     header that carries the API key (default X-API-Key; Authorization: Bearer always works)
  * @param status        DRAFT (default), PUBLISHED or DEPRECATED
- * @param upstreamPolicy balancing, retries and ejection of the targets; omitted fields take the defaults
+ * @param upstreamPolicy balancing, retries, ejection, circuit, health checks and connections of the targets: the very
+ *                       record the gateway reads, checked by its own {@code problems()}; omitted fields take the defaults
  */
 public record ApiRequest(
         @NotBlank @Size(max = 100) @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9 ._-]*", message = "may hold letters, digits, space, '.', '_' and '-'")
@@ -36,27 +37,7 @@ public record ApiRequest(
         @Min(1) @Max(600_000) Integer connectTimeoutMs,
         @Min(1) @Max(3_600_000) Integer readTimeoutMs,
         ApiStatus status,
-        @Valid Policy upstreamPolicy) {
-
-    /** See {@link io.gatehouse.protocol.config.UpstreamPolicy}. */
-    public record Policy(
-            @Pattern(regexp = "P2C|LEAST_REQUEST|ROUND_ROBIN", message = "must be P2C, LEAST_REQUEST or ROUND_ROBIN") String loadBalancing,
-            @Min(0) @Max(5) Integer retries,
-            @Min(0) @Max(1000) Integer ejectAfterFailures,
-            @Min(100) @Max(3_600_000) Integer ejectionMs,
-            @Size(max = 200) @Pattern(regexp = "/[A-Za-z0-9._~!$&'()*+,;=:@/?-]*", message = "must be a path starting with '/'") String probePath,
-            @Min(1) @Max(60_000) Integer probeTimeoutMs,
-            @Min(1) @Max(1_000_000) Integer maxPendingRequests,
-            @Min(1) @Max(100) Integer circuitFailurePercent,
-            @Min(1) @Max(1_000_000) Integer circuitMinRequests,
-            @Min(100) @Max(3_600_000) Integer circuitWindowMs,
-            @Min(100) @Max(3_600_000) Integer circuitOpenMs,
-            @Size(max = 200) @Pattern(regexp = "/[A-Za-z0-9._~!$&'()*+,;=:@/?-]*", message = "must be a path starting with '/'") String healthCheckPath,
-            @Min(100) @Max(3_600_000) Integer healthCheckIntervalMs,
-            @Min(1) @Max(100) Integer healthyThreshold,
-            @Min(1) @Max(100) Integer unhealthyThreshold,
-            @Min(1) @Max(100_000) Integer maxConnections) {
-    }
+        io.gatehouse.protocol.config.UpstreamPolicy upstreamPolicy) {
 
     /** @param discovery STATIC (default), DNS (re-resolve the host's addresses) or SRV (the host is an SRV name) */
     public record Target(@NotBlank @Size(max = 2000) String url, @Min(1) @Max(100) Integer weight,

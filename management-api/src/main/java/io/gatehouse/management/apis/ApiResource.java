@@ -49,8 +49,8 @@ import java.util.UUID;
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "APIs")
 public class ApiResource {
-    static final int DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-    static final int DEFAULT_READ_TIMEOUT_MS = 60_000;
+    static final int DEFAULT_CONNECT_TIMEOUT_MS = io.gatehouse.protocol.config.ApiDefinition.DEFAULT_CONNECT_TIMEOUT_MS;
+    static final int DEFAULT_READ_TIMEOUT_MS = io.gatehouse.protocol.config.ApiDefinition.DEFAULT_READ_TIMEOUT_MS;
 
     @Inject
     ConfigChanges changes;
@@ -225,20 +225,21 @@ public class ApiResource {
     }
 
     private static void apply(ApiEntity api, ApiRequest request) {
+        io.gatehouse.protocol.config.UpstreamPolicy policy = request.upstreamPolicy();
+        if (policy != null && !policy.problems().isEmpty()) {
+            // The gateway checks the same rules when it compiles a snapshot: what passes here, it accepts.
+            throw DomainException.invalidFields("upstreamPolicy", policy.problems());
+        }
         api.name = request.name().trim();
         api.version = request.version().trim();
         api.host = request.host() == null || request.host().isBlank() ? null : request.host().toLowerCase(Locale.ROOT);
         api.basePath = normaliseBasePath(request.basePath());
         api.stripBasePath = request.stripBasePath() == null || request.stripBasePath();
         api.targets = request.targets().stream().map(ApiResource::target).toList();
-        api.keyHeader = request.keyHeader() == null || request.keyHeader().isBlank() ? "X-API-Key" : request.keyHeader();
+        api.keyHeader = request.keyHeader() == null || request.keyHeader().isBlank() ? io.gatehouse.protocol.config.ApiDefinition.DEFAULT_KEY_HEADER : request.keyHeader();
         api.connectTimeoutMs = request.connectTimeoutMs() == null ? DEFAULT_CONNECT_TIMEOUT_MS : request.connectTimeoutMs();
         api.readTimeoutMs = request.readTimeoutMs() == null ? DEFAULT_READ_TIMEOUT_MS : request.readTimeoutMs();
-        ApiRequest.Policy p = request.upstreamPolicy();
-        api.upstreamPolicy = p == null ? null : new io.gatehouse.protocol.config.UpstreamPolicy(p.loadBalancing(), p.retries(),
-                p.ejectAfterFailures(), p.ejectionMs(), p.probePath(), p.probeTimeoutMs(), p.maxPendingRequests(),
-                p.circuitFailurePercent(), p.circuitMinRequests(), p.circuitWindowMs(), p.circuitOpenMs(), p.healthCheckPath(),
-                p.healthCheckIntervalMs(), p.healthyThreshold(), p.unhealthyThreshold(), p.maxConnections());
+        api.upstreamPolicy = request.upstreamPolicy();
         api.updatedAt = Instant.now();
     }
 

@@ -36,7 +36,7 @@ public class AdminErrorMappers {
 
     @ServerExceptionMapper
     public Response domain(DomainException e, ContainerRequestContext request) {
-        return error(e.status(), e.code(), e.getMessage(), request, null);
+        return error(e.status(), e.code(), e.getMessage(), request, e.details());
     }
 
     @ServerExceptionMapper

@@ -6,11 +6,37 @@ import jakarta.ws.rs.core.Response;
 public class DomainException extends RuntimeException {
     private final int status;
     private final String code;
+    private final java.util.List<ApiError.FieldError> details;
 
     public DomainException(int status, String code, String message) {
+        this(status, code, message, null);
+    }
+
+    private DomainException(int status, String code, String message, java.util.List<ApiError.FieldError> details) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
+        this.details = details;
+    }
+
+    /**
+     * Fields a shared rule refuses ({@code problems()} of a protocol record), as {@code validation_failed} with one
+     * detail per field, like bean validation's.
+     *
+     * @param prefix   the record's place in the body, e.g. {@code upstreamPolicy}
+     * @param problems each "field message", as the protocol records word them
+     */
+    public static DomainException invalidFields(String prefix, java.util.List<String> problems) {
+        java.util.List<ApiError.FieldError> details = problems.stream().map(p -> {
+            int space = p.indexOf(' ');
+            return new ApiError.FieldError(prefix + "." + p.substring(0, space), p.substring(space + 1));
+        }).sorted(java.util.Comparator.comparing(ApiError.FieldError::field)).toList();
+        String summary = details.stream().map(d -> d.field() + " " + d.message()).collect(java.util.stream.Collectors.joining("; "));
+        return new DomainException(400, "validation_failed", summary, details);
+    }
+
+    public java.util.List<ApiError.FieldError> details() {
+        return details;
     }
 
     public static DomainException notFound(String what, String id) {

@@ -31,7 +31,44 @@ public record ApiDefinition(
         CanaryRule canary,
         ShadowRule shadow) implements Identified {
 
+    /** What a left-out key header, connect timeout (0) and read timeout (0) mean: one place for both planes. */
+    public static final String DEFAULT_KEY_HEADER = "X-API-Key";
+    public static final int DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+    public static final int DEFAULT_READ_TIMEOUT_MS = 60_000;
+
     public UpstreamPolicy policy() {
         return upstreamPolicy == null ? UpstreamPolicy.DEFAULT : upstreamPolicy.orDefaults();
+    }
+
+    /**
+     * What is wrong with this definition beyond its routing (targets and base path are checked where they are
+     * compiled): the key header, timeouts, the upstream policy, the canary's and the shadow's shares. Empty if nothing.
+     */
+    public List<String> problems() {
+        List<String> problems = new java.util.ArrayList<>();
+        if (keyHeader != null && !keyHeader.isEmpty() && !keyHeader.chars().allMatch(c -> c < 127 && (Character.isLetterOrDigit(c) || c == '-'))) {
+            problems.add("keyHeader must be a header name (letters, digits and '-'), got '" + keyHeader + "'");
+        }
+        if (connectTimeoutMs < 0 || connectTimeoutMs > 600_000) {
+            problems.add("connectTimeoutMs must be 0 (the default) to 600000, got " + connectTimeoutMs);
+        }
+        if (readTimeoutMs < 0 || readTimeoutMs > 3_600_000) {
+            problems.add("readTimeoutMs must be 0 (the default) to 3600000, got " + readTimeoutMs);
+        }
+        if (upstreamPolicy != null) {
+            for (String problem : upstreamPolicy.problems()) {
+                problems.add("upstreamPolicy." + problem);
+            }
+        }
+        if (canary != null && !(canary.percent() >= 0 && canary.percent() <= 100)) {
+            problems.add("canary.percent must be 0 to 100, got " + canary.percent());
+        }
+        if (shadow != null && !(shadow.percent() >= 0 && shadow.percent() <= 100)) {
+            problems.add("shadow.percent must be 0 to 100, got " + shadow.percent());
+        }
+        if (shadow != null && shadow.concurrency() < 1) {
+            problems.add("shadow.maxConcurrent must be at least 1, got " + shadow.concurrency());
+        }
+        return problems;
     }
 }

@@ -2,7 +2,11 @@ package io.gatehouse.protocol.config;
 
 /**
  * How an API's upstream targets are chosen and guarded. Every field may be left out; {@link #DEFAULT} says what that
- * means.
+ * means, and {@link #problems()} what is allowed: the control plane refuses a policy with problems, and a gateway
+ * refuses (NACKs) a snapshot holding one, so a bad value never reaches the request path. The gateway's policies each
+ * read their part: balancing ({@code loadBalancing}), retries ({@code retries}), passive ejection and probes
+ * ({@code eject*}, {@code probe*}), the circuit ({@code circuit*}, {@code maxPendingRequests}), active health checks
+ * ({@code healthCheck*}, {@code *Threshold}) and connections ({@code maxConnections}).
  *
  * @param loadBalancing     P2C (power of two choices over least outstanding requests, the default), LEAST_REQUEST or ROUND_ROBIN
  * @param retries           extra attempts for an idempotent request whose target refused the connection or answered 502/503
@@ -24,7 +28,7 @@ package io.gatehouse.protocol.config;
  *                              event loop); requests beyond them wait for a free connection
  */
 public record UpstreamPolicy(
-        String loadBalancing,
+        LoadBalancing loadBalancing,
         Integer retries,
         Integer ejectAfterFailures,
         Integer ejectionMs,
@@ -41,13 +45,13 @@ public record UpstreamPolicy(
         Integer unhealthyThreshold,
         Integer maxConnections) {
 
-    public static final UpstreamPolicy DEFAULT = new UpstreamPolicy("P2C", 2, 5, 10_000, "/", 2_000,
+    public static final UpstreamPolicy DEFAULT = new UpstreamPolicy(LoadBalancing.P2C, 2, 5, 10_000, "/", 2_000,
             1_024, 50, 20, 10_000, 5_000, null, 5_000, 2, 3, null);
 
     /** A policy with only the balancing, retry and ejection fields given. */
     public static UpstreamPolicy of(String loadBalancing, Integer retries, Integer ejectAfterFailures, Integer ejectionMs,
                                     String probePath, Integer probeTimeoutMs) {
-        return new UpstreamPolicy(loadBalancing, retries, ejectAfterFailures, ejectionMs, probePath, probeTimeoutMs,
+        return new UpstreamPolicy(loadBalancing == null ? null : LoadBalancing.valueOf(loadBalancing), retries, ejectAfterFailures, ejectionMs, probePath, probeTimeoutMs,
                 null, null, null, null, null, null, null, null, null, null);
     }
 
@@ -70,5 +74,39 @@ public record UpstreamPolicy(
                 healthyThreshold == null ? DEFAULT.healthyThreshold : healthyThreshold,
                 unhealthyThreshold == null ? DEFAULT.unhealthyThreshold : unhealthyThreshold,
                 maxConnections);
+    }
+
+    /** What is wrong with this policy, one message per field ({@code "retries must be 0 to 5"}); empty if nothing. */
+    public java.util.List<String> problems() {
+        java.util.List<String> problems = new java.util.ArrayList<>();
+        range(problems, "retries", retries, 0, 5);
+        range(problems, "ejectAfterFailures", ejectAfterFailures, 0, 1_000);
+        range(problems, "ejectionMs", ejectionMs, 100, 3_600_000);
+        path(problems, "probePath", probePath);
+        range(problems, "probeTimeoutMs", probeTimeoutMs, 1, 60_000);
+        range(problems, "maxPendingRequests", maxPendingRequests, 1, 1_000_000);
+        range(problems, "circuitFailurePercent", circuitFailurePercent, 1, 100);
+        range(problems, "circuitMinRequests", circuitMinRequests, 1, 1_000_000);
+        range(problems, "circuitWindowMs", circuitWindowMs, 100, 3_600_000);
+        range(problems, "circuitOpenMs", circuitOpenMs, 100, 3_600_000);
+        path(problems, "healthCheckPath", healthCheckPath);
+        range(problems, "healthCheckIntervalMs", healthCheckIntervalMs, 100, 3_600_000);
+        range(problems, "healthyThreshold", healthyThreshold, 1, 100);
+        range(problems, "unhealthyThreshold", unhealthyThreshold, 1, 100);
+        range(problems, "maxConnections", maxConnections, 1, 100_000);
+        return problems;
+    }
+
+    private static void range(java.util.List<String> problems, String field, Integer value, int min, int max) {
+        if (value != null && (value < min || value > max)) {
+            problems.add(field + " must be " + min + " to " + max + ", got " + value);
+        }
+    }
+
+    private static void path(java.util.List<String> problems, String field, String value) {
+        if (value != null && (value.isEmpty() || value.charAt(0) != '/' || value.length() > 200
+                || value.chars().anyMatch(c -> c <= ' ' || c >= 127))) {
+            problems.add(field + " must be a path starting with '/', got '" + value + "'");
+        }
     }
 }

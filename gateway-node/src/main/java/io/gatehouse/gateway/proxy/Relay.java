@@ -1,0 +1,78 @@
+package io.gatehouse.gateway.proxy;
+
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The way back: an upstream's answer relayed to the client (small ones whole, others streamed with back-pressure),
+ * or the gateway's answer when the upstream failed. Outcomes are only reported to the exchange.
+ */
+final class Relay {
+    private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
+    private final int aggregateBelowBytes;
+
+    Relay(int aggregateBelowBytes) {
+        this.aggregateBelowBytes = aggregateBelowBytes;
+    }
+
+    void relay(Exchange exchange, HttpClientResponse upstream) {
+        HttpServerResponse response = exchange.request().response();
+        if (response.closed() || response.headWritten()) {
+            // The client left, or the exchange was already answered: drop the upstream exchange.
+            upstream.request().reset();
+            return;
+        }
+        response.setStatusCode(upstream.statusCode());
+        ProxyHeaders.copyResponseHeaders(upstream.headers(), response.headers());
+        response.putHeader(ProxyHeaders.REQUEST_ID, exchange.requestId());
+        long length = parseLength(upstream.getHeader(HttpHeaders.CONTENT_LENGTH));
+        if (length >= 0 && length <= aggregateBelowBytes) {
+            upstream.body().onComplete(body -> {
+                if (body.succeeded()) {
+                    response.end(body.result());
+                } else {
+                    exchange.attemptFailed();
+                    fail(exchange, body.cause());
+                }
+            });
+        } else {
+            response.send(upstream).onFailure(e -> {
+                if (!response.closed()) {
+                    // The upstream broke off its answer (the client leaving closes the response first).
+                    exchange.attemptFailed();
+                    exchange.cut(GatewayError.UPSTREAM_UNAVAILABLE);
+                }
+                upstream.request().reset();
+            });
+        }
+    }
+
+    static void fail(Exchange exchange, Throwable cause) {
+        HttpServerResponse response = exchange.request().response();
+        if (response.closed() || response.ended()) {
+            return;
+        }
+        GatewayError error = DispatchPolicy.isTimeout(cause) ? GatewayError.UPSTREAM_TIMEOUT : GatewayError.UPSTREAM_UNAVAILABLE;
+        if (response.headWritten()) {
+            // Part of the answer is out: cutting the connection is the only honest way to say it is incomplete.
+            exchange.cut(error);
+            return;
+        }
+        LOG.debug("request {} to {} failed: {}", exchange.requestId(), exchange.upstream().url().url(), String.valueOf(cause));
+        exchange.reject(error);
+    }
+
+    private static long parseLength(String value) {
+        if (value == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}

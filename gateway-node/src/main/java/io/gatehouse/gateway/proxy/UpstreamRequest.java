@@ -1,0 +1,55 @@
+package io.gatehouse.gateway.proxy;
+
+import io.gatehouse.gateway.auth.Credential;
+import io.gatehouse.gateway.routing.Route;
+import io.gatehouse.gateway.routing.TargetState;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.HostAndPort;
+
+/** The request as it goes to the chosen target (or, retargeted, to the shadow): path, end-to-end and forwarding headers. */
+final class UpstreamRequest {
+    private UpstreamRequest() {
+    }
+
+    static RequestOptions options(Exchange exchange) {
+        HttpServerRequest request = exchange.request();
+        Route route = exchange.route();
+        TargetState target = exchange.upstream();
+        String query = request.query();
+        String path = route.upstreamPath(target, request.path());
+
+        MultiMap headers = HttpHeaders.headers();
+        ProxyHeaders.copyRequestHeaders(request.headers(), headers, exchange.credentialHeader());
+        String client = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+        String forwardedFor = request.getHeader(ProxyHeaders.FORWARDED_FOR);
+        if (client != null) {
+            headers.set(ProxyHeaders.FORWARDED_FOR, forwardedFor == null ? client : forwardedFor + ", " + client);
+        }
+        headers.set(ProxyHeaders.FORWARDED_PROTO, request.isSSL() ? "https" : "http");
+        HostAndPort authority = request.authority();
+        if (authority != null) {
+            headers.set(ProxyHeaders.FORWARDED_HOST, authority.port() > 0 ? authority.host() + ':' + authority.port() : authority.host());
+        }
+        headers.set(ProxyHeaders.REQUEST_ID, exchange.requestId());
+        Credential credential = exchange.credential();
+        if (credential != null) {
+            headers.set(ProxyHeaders.CONSUMER_ID, credential.consumerId());
+            headers.set(ProxyHeaders.APPLICATION_ID, credential.applicationId());
+        }
+        if (target.authority() != null) {
+            headers.set(HttpHeaders.HOST, target.authority());
+        }
+        return new RequestOptions()
+                .setMethod(request.method())
+                .setHost(target.url().host())
+                .setPort(target.url().port())
+                .setSsl(target.url().ssl())
+                .setURI(query == null ? path : path + '?' + query)
+                .setHeaders(headers)
+                .setConnectTimeout(route.connectTimeoutMs())
+                .setIdleTimeout(route.readTimeoutMs());
+    }
+}
