@@ -14,7 +14,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.net.HostAndPort;
 import io.vertx.core.http.RequestOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -180,7 +179,7 @@ public final class DispatchPolicy implements Policy {
         }
         io.gatehouse.protocol.config.UpstreamUrl shadow = route.shadowUrl();
         HttpServerRequest request = exchange.request();
-        String path = route.upstreamPath(shadow.pathPrefix(), request.path());
+        String path = route.upstreamPath(shadow.pathPrefix(), exchange.path());
         RequestOptions options = upstreamRequest(exchange)
                 .setHost(shadow.host()).setPort(shadow.port()).setSsl(shadow.ssl())
                 .setURI(request.query() == null ? path : path + '?' + request.query())
@@ -263,20 +262,11 @@ public final class DispatchPolicy implements Policy {
         Route route = exchange.route();
         TargetState target = exchange.upstream();
         String query = request.query();
-        String path = route.upstreamPath(target, request.path());
+        String path = route.upstreamPath(target, exchange.path());
 
         MultiMap headers = HttpHeaders.headers();
         ProxyHeaders.copyRequestHeaders(request.headers(), headers, exchange.credentialHeader());
-        String client = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
-        String forwardedFor = request.getHeader(ProxyHeaders.FORWARDED_FOR);
-        if (client != null) {
-            headers.set(ProxyHeaders.FORWARDED_FOR, forwardedFor == null ? client : forwardedFor + ", " + client);
-        }
-        headers.set(ProxyHeaders.FORWARDED_PROTO, request.isSSL() ? "https" : "http");
-        HostAndPort authority = request.authority();
-        if (authority != null) {
-            headers.set(ProxyHeaders.FORWARDED_HOST, authority.port() > 0 ? authority.host() + ':' + authority.port() : authority.host());
-        }
+        ProxyHeaders.setForwarded(request, headers, exchange.fromTrustedProxy());
         headers.set(ProxyHeaders.REQUEST_ID, exchange.requestId());
         Credential credential = exchange.credential();
         if (credential != null) {

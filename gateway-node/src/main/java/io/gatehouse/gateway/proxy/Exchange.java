@@ -28,6 +28,10 @@ public final class Exchange {
     private TargetState upstream;
     private long leaseDeadlineNanos;
     private boolean canary;
+    /** The request path as routing and forwarding see it, set by the request guard; null: the path as received. */
+    private String path;
+    /** Whether the direct peer is a trusted proxy whose X-Forwarded-* headers are kept; set by the request guard. */
+    private boolean fromTrustedProxy;
 
     Exchange(HttpServerRequest request, Policy[] chain, String requestId, ActiveConfig config) {
         this.request = request;
@@ -61,6 +65,23 @@ public final class Exchange {
             response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
         }
         response.end(error.body(requestId));
+    }
+
+    /** The normalised request path (without the query) that routing and forwarding use instead of the raw one. */
+    public String path() {
+        return path != null ? path : request.path();
+    }
+
+    public void normalisedPath(String normalised) {
+        this.path = normalised;
+    }
+
+    public boolean fromTrustedProxy() {
+        return fromTrustedProxy;
+    }
+
+    public void fromTrustedProxy(boolean trusted) {
+        this.fromTrustedProxy = trusted;
     }
 
     public HttpServerRequest request() {

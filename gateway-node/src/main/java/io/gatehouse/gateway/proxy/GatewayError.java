@@ -3,14 +3,18 @@ package io.gatehouse.gateway.proxy;
 /** The errors the gateway answers by itself. Codes are stable: clients and dashboards match on them. */
 public enum GatewayError {
     BAD_REQUEST(400, "bad_request", "The request cannot be routed as sent."),
+    MALFORMED_REQUEST(400, "malformed_request", "The request's HTTP/1.1 framing or Host is invalid or ambiguous (RFC 9112); the connection is closed."),
     MISSING_API_KEY(401, "missing_api_key", "This API needs an API key: send it in the X-API-Key header or as Authorization: Bearer."),
     INVALID_API_KEY(401, "invalid_api_key", "The API key is not valid."),
     EXPIRED_API_KEY(401, "expired_api_key", "The API key has expired."),
     NOT_SUBSCRIBED(403, "not_subscribed", "The application this key belongs to has no active subscription to this API."),
     NO_ROUTE(404, "no_route", "No API is published at this path."),
+    REQUEST_TIMEOUT(408, "request_timeout", "The request was not received in time; the connection is closed."),
     PAYLOAD_TOO_LARGE(413, "payload_too_large", "The request body is larger than this gateway accepts."),
     RATE_LIMITED(429, "rate_limited", "Too many requests for this plan's rate limit; retry after the time in Retry-After."),
     QUOTA_EXCEEDED(429, "quota_exceeded", "This plan's quota for the period is spent; it renews at the time in X-Quota-Reset."),
+    TOO_MANY_PENDING(429, "too_many_pending", "This consumer has as many requests in flight as the gateway allows; retry when one has finished."),
+    UNSUPPORTED_TRANSFER_CODING(501, "unsupported_transfer_coding", "The only transfer coding the gateway accepts on requests is chunked."),
     UPSTREAM_UNAVAILABLE(502, "upstream_unavailable", "The upstream service could not be reached."),
     NOT_READY(503, "not_ready", "The gateway has no configuration yet."),
     CIRCUIT_OPEN(503, "circuit_open", "The upstream service is failing; the gateway is not sending it requests for a moment."),
