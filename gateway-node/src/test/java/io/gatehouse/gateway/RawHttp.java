@@ -30,8 +30,8 @@ public final class RawHttp implements AutoCloseable {
 
     /**
      * Reads one response: until its head and Content-Length body are in, or the server closes the connection, or
-     * {@code wait} passes without a byte. After a whole response it looks a moment longer for the close that
-     * should follow a refusal (an open connection answers nothing more).
+     * {@code wait} passes without a byte. After a whole response that announces {@code Connection: close} it waits
+     * up to a second for the close itself; any other is returned at once, its connection taken as open.
      *
      * @return what was read, and whether the server closed the connection
      */
@@ -49,9 +49,12 @@ public final class RawHttp implements AutoCloseable {
                     break;
                 }
                 bytes.write(buffer, 0, n);
-                if (complete(bytes.toString(StandardCharsets.ISO_8859_1))) {
-                    socket.setSoTimeout(300);
-                    closed = in.read() < 0;
+                String text = bytes.toString(StandardCharsets.ISO_8859_1);
+                if (complete(text)) {
+                    if (text.substring(0, text.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT).contains("\nconnection: close")) {
+                        socket.setSoTimeout(1_000);
+                        closed = in.read() < 0;
+                    }
                     break;
                 }
             }

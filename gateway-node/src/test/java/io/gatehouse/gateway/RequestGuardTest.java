@@ -65,7 +65,13 @@ class RequestGuardTest {
     }
 
     static RawHttp.Answer raw(String request) throws Exception {
-        return RawHttp.exchange(port, request, WAIT);
+        long start = System.nanoTime();
+        RawHttp.Answer answer = RawHttp.exchange(port, request, WAIT);
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        if (ms > 1_000) {
+            System.out.println("slow raw exchange (" + ms + " ms): " + request.lines().limit(3).toList());
+        }
+        return answer;
     }
 
     static String get(String target) {
@@ -161,7 +167,11 @@ class RequestGuardTest {
     void aRequestTheDecoderCannotReadIsStillAnswered() throws Exception {
         RawHttp.Answer badLength = raw("POST /demo/x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!");
         assertThat(badLength.status()).isEqualTo(400);
+        assertThat(badLength.text()).contains("\"code\":\"malformed_request\"");
         assertThat(badLength.closed()).isTrue();
+        RawHttp.Answer hugeHead = raw("GET /demo/x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + "a".repeat(10_000) + "\r\n\r\n");
+        assertThat(hugeHead.status()).isEqualTo(431);
+        assertThat(hugeHead.text()).contains("\"code\":\"headers_too_large\"");
         RawHttp.Answer badChunk = raw("POST /demo/x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + KEY
                 + "\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n");
         assertThat(badChunk.answered()).as("a broken chunked body gets an answer: " + badChunk.text()).isTrue();

@@ -4,6 +4,8 @@ import io.gatehouse.gateway.proxy.Exchange;
 import io.gatehouse.gateway.proxy.GatewayError;
 import io.gatehouse.gateway.proxy.Policy;
 import io.gatehouse.gateway.routing.Route;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -62,6 +64,23 @@ public final class RequestGuardPolicy implements Policy {
         var authority = exchange.request().authority();
         Route route = exchange.config().routes().match(authority == null ? null : authority.host(), path);
         return route != null && route.api().keepsEncodedSlashes();
+    }
+
+    /**
+     * The server's handler for requests Netty could not decode (a malformed request line or header, conflicting
+     * Content-Lengths, a line or head over the size limits): no policy runs for them, and the connection is closed
+     * after the answer.
+     */
+    public static void undecodable(HttpServerRequest request) {
+        Throwable cause = request.decoderResult().cause();
+        GatewayError error = cause instanceof TooLongHttpLineException ? GatewayError.URI_TOO_LONG
+                : cause instanceof TooLongHttpHeaderException ? GatewayError.HEADERS_TOO_LARGE
+                : GatewayError.MALFORMED_REQUEST;
+        request.response().setStatusCode(error.status())
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE)
+                .end(error.body("-"))
+                .onComplete(done -> request.connection().close());
     }
 
     static void refuseAndClose(Exchange exchange, GatewayError error) {

@@ -77,6 +77,7 @@ public final class ProxyVerticle extends VerticleBase {
         server = vertx.createHttpServer(options);
         return server.connectionHandler(connections::accepted)
                 .requestHandler(this::handle)
+                .invalidRequestHandler(RequestGuardPolicy::undecodable)
                 .listen(settings.proxyPort(), settings.proxyHost());
     }
 
