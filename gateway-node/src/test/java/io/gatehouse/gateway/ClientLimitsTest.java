@@ -98,17 +98,20 @@ class ClientLimitsTest extends StandaloneGateway {
         try (RawHttp first = new RawHttp(port); RawHttp second = new RawHttp(port)) {
             assertThat(first.send(get("/demo/1", KEY_A)).read(WAIT).status()).isEqualTo(200);
             assertThat(second.send(get("/demo/2", KEY_A)).read(WAIT).status()).isEqualTo(200);
+            long start = System.nanoTime();
             RawHttp.Answer third = RawHttp.exchange(port, get("/demo/3", KEY_A), WAIT);
+            System.out.println("connection over the cap closed after " + (System.nanoTime() - start) / 1_000_000 + " ms");
             assertThat(third.answered()).isFalse();
             assertThat(third.closed()).isTrue();
         }
-        awaitTrue(WAIT, "a freed connection slot is usable again", () -> {
+        Duration freed = awaitTrue(WAIT, "a freed connection slot is usable again", () -> {
             try {
                 return RawHttp.exchange(port, get("/demo/4", KEY_A), Duration.ofSeconds(2)).status() == 200;
             } catch (Exception e) {
                 return false;
             }
         });
+        System.out.println("a freed connection slot was usable after " + freed.toMillis() + " ms");
     }
 
     @Test
@@ -122,10 +125,16 @@ class ClientLimitsTest extends StandaloneGateway {
                     uploads.add(new RawHttp(port).send("PUT /demo/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + KEY_A
                             + "\r\nContent-Length: 1000\r\n\r\nfirst bytes only"));
                 }
-                awaitTrue(WAIT, "consumer A's third request is refused while two uploads trickle", () -> {
-                    HttpResponse<String> third = TestSupport.get("http://127.0.0.1:" + port + "/demo/x", "X-API-Key", KEY_A);
-                    return third.statusCode() == 429 && new JsonObject(third.body()).getString("code").equals("too_many_pending");
-                });
+                String[] last = {"nothing"};
+                try {
+                    awaitTrue(WAIT, "consumer A's third request is refused while two uploads trickle (round " + round + ")", () -> {
+                        HttpResponse<String> third = TestSupport.get("http://127.0.0.1:" + port + "/demo/x", "X-API-Key", KEY_A);
+                        last[0] = third.statusCode() + " " + third.body();
+                        return third.statusCode() == 429 && new JsonObject(third.body()).getString("code").equals("too_many_pending");
+                    });
+                } catch (AssertionError e) {
+                    throw new AssertionError(e.getMessage() + "; last answer: " + last[0], e);
+                }
                 assertThat(TestSupport.get("http://127.0.0.1:" + port + "/demo/x", "X-API-Key", KEY_B).statusCode())
                         .as("consumer B is served meanwhile").isEqualTo(200);
             } finally {

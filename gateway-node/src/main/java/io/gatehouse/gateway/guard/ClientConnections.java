@@ -72,7 +72,11 @@ public final class ClientConnections {
         if (node.connections.incrementAndGet() > limits.maxConnections()) {
             node.connections.decrementAndGet();
             LOG.debug("client connection from {} refused: the node holds {} already", connection.remoteAddress(), limits.maxConnections());
-            connection.close();
+            if (connection instanceof ConnectionBase base) {
+                base.channel().close(); // at once: Vert.x's close would first let a request already sent be served
+            } else {
+                connection.close();
+            }
             return;
         }
         Watch watch = new Watch(connection, System.nanoTime());
