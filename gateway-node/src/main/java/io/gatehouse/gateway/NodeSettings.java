@@ -32,7 +32,24 @@ public record NodeSettings(
         long usageReportMs,
         long leaseWaitMs,
         String dnsServer,
-        long dnsRefreshMs) {
+        long dnsRefreshMs,
+        ClientSide client) {
+
+    /**
+     * What the node allows each client, so that a slow or greedy one cannot hold what others need.
+     *
+     * @param headerTimeoutMs       from a request's first byte to its last header (slowloris: 408, connection closed)
+     * @param idleTimeoutMs         how long a keep-alive connection may sit between requests before it is closed
+     * @param bodyTimeoutMs         how long a request body may stall (no byte while the gateway is reading) before 408
+     * @param maxConnections        client connections the node holds at once; further ones are closed on accept
+     * @param maxPendingPerConsumer requests one consumer may have in flight on the node (429 {@code too_many_pending}
+     *                              beyond); 0 for no cap
+     * @param trustedProxies        CIDRs of proxies in front of the gateway whose X-Forwarded-* headers are kept
+     */
+    public record ClientSide(long headerTimeoutMs, long idleTimeoutMs, long bodyTimeoutMs, int maxConnections,
+                             int maxPendingPerConsumer, java.util.List<String> trustedProxies) {
+        public static final ClientSide DEFAULT = new ClientSide(10_000, 60_000, 30_000, 10_000, 512, java.util.List.of());
+    }
 
     public boolean standalone() {
         return controlPlaneUrl == null || controlPlaneUrl.isBlank();
@@ -69,7 +86,14 @@ public record NodeSettings(
                 s.longValue("gatehouse.usage.report-ms", 1_000),
                 s.longValue("gatehouse.limits.lease-wait-ms", 1_000),
                 s.get("gatehouse.dns.server", null),
-                s.longValue("gatehouse.dns.refresh-ms", 5_000));
+                s.longValue("gatehouse.dns.refresh-ms", 5_000),
+                new ClientSide(
+                        s.positive("gatehouse.client.header-timeout-ms", ClientSide.DEFAULT.headerTimeoutMs()),
+                        s.positive("gatehouse.client.idle-timeout-ms", ClientSide.DEFAULT.idleTimeoutMs()),
+                        s.positive("gatehouse.client.body-timeout-ms", ClientSide.DEFAULT.bodyTimeoutMs()),
+                        (int) s.positive("gatehouse.client.max-connections", ClientSide.DEFAULT.maxConnections()),
+                        s.integer("gatehouse.client.max-pending-per-consumer", ClientSide.DEFAULT.maxPendingPerConsumer()),
+                        list(s.get("gatehouse.trusted-proxies", ""))));
     }
 
     static String envName(String property) {
@@ -81,6 +105,10 @@ public record NodeSettings(
         if (value == null) value = env.get(envName(property));
         if (value == null) value = file.getProperty(property);
         return value == null || value.isBlank() ? null : value.trim();
+    }
+
+    private static java.util.List<String> list(String commaSeparated) {
+        return java.util.Arrays.stream(commaSeparated.split(",")).map(String::trim).filter(v -> !v.isEmpty()).toList();
     }
 
     private static Path pathOrNull(String value) {
@@ -105,6 +133,14 @@ public record NodeSettings(
 
         int integer(String property, int fallback) {
             return (int) longValue(property, fallback);
+        }
+
+        long positive(String property, long fallback) {
+            long value = longValue(property, fallback);
+            if (value <= 0) {
+                throw new IllegalArgumentException(property + " (" + envName(property) + ") must be above 0, got " + value);
+            }
+            return value;
         }
 
         long longValue(String property, long fallback) {

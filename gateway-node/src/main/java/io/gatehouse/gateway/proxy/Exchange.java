@@ -53,6 +53,10 @@ public final class Exchange implements Handler<Void> {
     private SubscriptionLimits usage;
     private QuotaAccount quotaTaken;
     private Buffer body;
+    /** The request path as routing and forwarding see it, set by the request guard; null: the path as received. */
+    private String path;
+    /** Whether the direct peer is a trusted proxy whose X-Forwarded-* headers are kept; set by the request guard. */
+    private boolean fromTrustedProxy;
 
     private int retryPosition = -1;
     private int attempts;
@@ -63,6 +67,8 @@ public final class Exchange implements Handler<Void> {
     private HttpClientResponse heldAnswer;
     private Throwable heldFailure;
     private GatewayError error;
+    /** The consumer's in-flight count this request holds a slot of, given back at completion; null if none. */
+    private java.util.concurrent.atomic.AtomicInteger consumerSlot;
 
     Exchange(HttpServerRequest request, Policy[] chain, Completion completion, String requestId, ActiveConfig config) {
         this.request = request;
@@ -111,8 +117,23 @@ public final class Exchange implements Handler<Void> {
 
     /** Ends the exchange with a gateway error. */
     public void reject(GatewayError error) {
+        answer(error, false);
+    }
+
+    /**
+     * Ends the exchange with a gateway error and closes the connection once it is sent: for requests whose framing
+     * cannot be trusted, where whatever follows on the connection might be read as another request.
+     */
+    public void rejectAndClose(GatewayError error) {
+        answer(error, true);
+    }
+
+    private void answer(GatewayError error, boolean close) {
         HttpServerResponse response = request.response();
         if (response.headWritten() || response.closed()) {
+            if (close && !response.closed()) {
+                request.connection().close();
+            }
             return;
         }
         this.error = error;
@@ -122,11 +143,14 @@ public final class Exchange implements Handler<Void> {
         if (error.status() == 401) {
             response.putHeader("WWW-Authenticate", "Bearer realm=\"gatehouse\"");
         }
-        if (error == GatewayError.PAYLOAD_TOO_LARGE) {
+        if (close || error == GatewayError.PAYLOAD_TOO_LARGE) {
             // The unread body would otherwise be parsed as the next request on this connection.
             response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
         }
-        response.end(error.body(requestId));
+        var ended = response.end(error.body(requestId));
+        if (close) {
+            ended.onComplete(done -> request.connection().close());
+        }
         if (bodyHolds > 0) {
             // A refused request held while it waited: let the rest of its body be read and dropped.
             bodyHolds = 0;
@@ -281,6 +305,34 @@ public final class Exchange implements Handler<Void> {
     }
 
     // ---- what policies decided ----
+
+    public void holdConsumerSlot(java.util.concurrent.atomic.AtomicInteger pending) {
+        this.consumerSlot = pending;
+    }
+
+    /** The consumer slot this request held, cleared so it can be given back once only. */
+    public java.util.concurrent.atomic.AtomicInteger takeConsumerSlot() {
+        java.util.concurrent.atomic.AtomicInteger slot = consumerSlot;
+        consumerSlot = null;
+        return slot;
+    }
+
+    /** The normalised request path (without the query) that routing and forwarding use instead of the raw one. */
+    public String path() {
+        return path != null ? path : request.path();
+    }
+
+    public void normalisedPath(String normalised) {
+        this.path = normalised;
+    }
+
+    public boolean fromTrustedProxy() {
+        return fromTrustedProxy;
+    }
+
+    public void fromTrustedProxy(boolean trusted) {
+        this.fromTrustedProxy = trusted;
+    }
 
     public HttpServerRequest request() {
         return request;

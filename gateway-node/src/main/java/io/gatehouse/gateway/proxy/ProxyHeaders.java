@@ -2,8 +2,10 @@ package io.gatehouse.gateway.proxy;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.HostAndPort;
 
-import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 
 /** Header names the gateway sets, and the hop-by-hop headers it never forwards (RFC 9110, section 7.6.1). */
@@ -14,6 +16,8 @@ public final class ProxyHeaders {
     public static final CharSequence FORWARDED_HOST = HttpHeaders.createOptimized("X-Forwarded-Host");
     public static final CharSequence CONSUMER_ID = HttpHeaders.createOptimized("X-Gatehouse-Consumer-Id");
     public static final CharSequence APPLICATION_ID = HttpHeaders.createOptimized("X-Gatehouse-Application-Id");
+    /** Every header the gateway sets for its upstreams starts with this; none may come from a client. */
+    private static final String INTERNAL_PREFIX = "x-gatehouse-";
 
     private ProxyHeaders() {
     }
@@ -27,24 +31,98 @@ public final class ProxyHeaders {
     }
 
     /**
-     * Copies end-to-end headers: hop-by-hop ones (RFC 9110, 7.6.1) and those named in Connection are left out, and on
-     * requests also the headers the gateway sets itself (a client must not forge them) and the one that carried the
-     * key. Runs for every header of every request, so names are matched by length first and compared ignoring case,
-     * with no lower-cased copies.
+     * Sets X-Forwarded-For, -Proto and -Host. From a trusted proxy (docs/configuration.md, GATEHOUSE_TRUSTED_PROXIES)
+     * the chain it sent is extended and the protocol and host it saw are kept; from anyone else they are replaced,
+     * since a client could otherwise pick the address an upstream's allow-list or audit log believes.
+     */
+    static void setForwarded(HttpServerRequest request, MultiMap headers, boolean fromTrustedProxy) {
+        String client = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+        if (client != null) {
+            String chain = fromTrustedProxy ? joined(request.headers().getAll(FORWARDED_FOR)) : null;
+            headers.set(FORWARDED_FOR, chain == null ? client : chain + ", " + client);
+        }
+        String proto = fromTrustedProxy ? request.getHeader(FORWARDED_PROTO) : null;
+        headers.set(FORWARDED_PROTO, proto != null ? proto : request.isSSL() ? "https" : "http");
+        String host = fromTrustedProxy ? request.getHeader(FORWARDED_HOST) : null;
+        HostAndPort authority = request.authority();
+        if (host != null) {
+            headers.set(FORWARDED_HOST, host);
+        } else if (authority != null) {
+            headers.set(FORWARDED_HOST, authority.port() > 0 ? authority.host() + ':' + authority.port() : authority.host());
+        }
+    }
+
+    private static String joined(List<String> values) {
+        return values.isEmpty() ? null : values.size() == 1 ? values.get(0) : String.join(", ", values);
+    }
+
+    /**
+     * Copies end-to-end headers: hop-by-hop ones (RFC 9110, 7.6.1) and those named in any Connection header are left
+     * out, and on requests also the headers the gateway sets itself, in any spelling an upstream might read as the
+     * same (a client must not forge them), and the one that carried the key. Runs for every header of every request,
+     * so names are matched by length first and compared ignoring case, with no lower-cased copies; Connection
+     * tokens are split only when a Connection header names more than keep-alive or close.
      */
     private static void copy(MultiMap from, MultiMap to, boolean request, String alsoSkip) {
-        String connection = from.get(HttpHeaders.CONNECTION);
-        boolean namesHeaders = connection != null && !connection.equalsIgnoreCase("keep-alive") && !connection.equalsIgnoreCase("close");
+        String first = from.get(HttpHeaders.CONNECTION);
+        String[] named = first == null || first.equalsIgnoreCase("keep-alive") || first.equalsIgnoreCase("close") ? null : connectionNamed(from);
+        int connectionHeaders = 0;
         for (Map.Entry<String, String> header : from) {
             String name = header.getKey();
-            if (hopByHop(name) || (request && setByGateway(name)) || (alsoSkip != null && name.equalsIgnoreCase(alsoSkip))) {
+            if (hopByHop(name)) {
+                if (name.length() == 10) {
+                    connectionHeaders++; // or Keep-Alive: counting both only costs a rare second look below
+                }
                 continue;
             }
-            if (namesHeaders && connection.toLowerCase(Locale.ROOT).contains(name.toLowerCase(Locale.ROOT))) {
+            if ((request && setByGateway(name)) || (alsoSkip != null && name.equalsIgnoreCase(alsoSkip))) {
+                continue;
+            }
+            if (named != null && namedIn(named, name)) {
                 continue;
             }
             to.add(name, header.getValue());
         }
+        if (named == null && connectionHeaders > 1) {
+            // A later Connection header may name headers the first did not; looked at only when there is one.
+            String[] late = connectionNamed(from);
+            if (late != null) {
+                for (String name : late) {
+                    to.remove(name);
+                }
+            }
+        }
+    }
+
+    /**
+     * The header names listed in every Connection header (RFC 9110, 7.6.1: a comma-separated list of tokens), other
+     * than keep-alive and close; null when there are none. Framing headers are never taken from it: removing
+     * Content-Length or Host on a client's word would change how the upstream reads the message.
+     */
+    static String[] connectionNamed(MultiMap headers) {
+        java.util.ArrayList<String> names = new java.util.ArrayList<>(4);
+        for (String value : headers.getAll(HttpHeaders.CONNECTION)) {
+            for (String token : value.split(",")) {
+                String name = token.trim();
+                if (!name.isEmpty() && !name.equalsIgnoreCase("keep-alive") && !name.equalsIgnoreCase("close") && !framing(name)) {
+                    names.add(name);
+                }
+            }
+        }
+        return names.isEmpty() ? null : names.toArray(new String[0]);
+    }
+
+    private static boolean namedIn(String[] named, String name) {
+        for (String n : named) {
+            if (n.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static boolean framing(String name) {
+        return name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase("transfer-encoding") || name.equalsIgnoreCase("host");
     }
 
     static boolean hopByHop(String name) {
@@ -60,17 +138,38 @@ public final class ProxyHeaders {
         };
     }
 
+    /**
+     * Headers only the gateway may set. '_' is compared as '-': servers that map headers to CGI-style variables
+     * (PHP, WSGI, many frameworks) read {@code X_Forwarded_For} and {@code X-Forwarded-For} as the same name.
+     */
     static boolean setByGateway(String name) {
-        return switch (name.length()) {
+        int length = name.length();
+        if (length > INTERNAL_PREFIX.length() && sameName(name, INTERNAL_PREFIX, INTERNAL_PREFIX.length())) {
+            return true;
+        }
+        return switch (length) {
             case 4 -> name.equalsIgnoreCase("host");
             case 9 -> name.equalsIgnoreCase("forwarded");
-            case 12 -> name.equalsIgnoreCase("x-request-id");
-            case 15 -> name.equalsIgnoreCase("x-forwarded-for");
-            case 16 -> name.equalsIgnoreCase("x-forwarded-host");
-            case 17 -> name.equalsIgnoreCase("x-forwarded-proto");
-            case 23 -> name.equalsIgnoreCase("x-gatehouse-consumer-id");
-            case 26 -> name.equalsIgnoreCase("x-gatehouse-application-id");
+            case 12 -> sameName(name, "x-request-id", 12);
+            case 15 -> sameName(name, "x-forwarded-for", 15);
+            case 16 -> sameName(name, "x-forwarded-host", 16);
+            case 17 -> sameName(name, "x-forwarded-proto", 17);
             default -> false;
         };
+    }
+
+    /** Whether the first {@code length} characters of {@code name} spell {@code lowerCase}, ignoring case and '_'/'-'. */
+    private static boolean sameName(String name, String lowerCase, int length) {
+        for (int i = 0; i < length; i++) {
+            char c = name.charAt(i);
+            char expected = lowerCase.charAt(i);
+            if (c == expected) {
+                continue;
+            }
+            if (expected == '-' ? c != '_' : (c < 'A' || c > 'Z' || (char) (c + 32) != expected)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

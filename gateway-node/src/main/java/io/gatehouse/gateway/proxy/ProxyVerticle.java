@@ -4,6 +4,11 @@ import io.gatehouse.gateway.NodeSettings;
 import io.gatehouse.gateway.auth.AuthenticatePolicy;
 import io.gatehouse.gateway.config.ActiveConfig;
 import io.gatehouse.gateway.config.ConfigHolder;
+import io.gatehouse.gateway.guard.ClientConnections;
+import io.gatehouse.gateway.guard.ConsumerPendingPolicy;
+import io.gatehouse.gateway.guard.NodeGuard;
+import io.gatehouse.gateway.guard.RequestGuardPolicy;
+import io.gatehouse.gateway.guard.TrustedProxies;
 import io.gatehouse.gateway.limits.Limits;
 import io.gatehouse.gateway.limits.LimitsPolicy;
 import io.gatehouse.gateway.routing.BalancePolicy;
@@ -35,6 +40,7 @@ public final class ProxyVerticle extends VerticleBase {
     private HttpServer server;
     private Policy[] chain;
     private Completion completion;
+    private ClientConnections connections;
 
     public ProxyVerticle(NodeSettings settings, ConfigHolder config, Limits limits) {
         this.settings = settings;
@@ -49,10 +55,13 @@ public final class ProxyVerticle extends VerticleBase {
      * The request path, in order. Adding a policy means adding it here, and nowhere else. Admission comes before the
      * limits so that a request the upstream cannot take spends no quota; retries go back to the balancing.
      */
-    static Policy[] chain(NodeSettings settings, HttpClient client, java.util.function.IntFunction<HttpClient> capped, Limits limits) {
+    static Policy[] chain(NodeSettings settings, HttpClient client, java.util.function.IntFunction<HttpClient> capped, Limits limits,
+                          NodeGuard node) {
         return new Policy[] {
+                new RequestGuardPolicy(new RequestGuardPolicy.Config(TrustedProxies.parse(settings.client().trustedProxies()))),
                 new RoutePolicy(new RoutePolicy.Config()),
                 new AuthenticatePolicy(new AuthenticatePolicy.Config(true)),
+                new ConsumerPendingPolicy(new ConsumerPendingPolicy.Config(settings.client().maxPendingPerConsumer(), node)),
                 new UpstreamAdmissionPolicy(new UpstreamAdmissionPolicy.Config()),
                 new LimitsPolicy(new LimitsPolicy.Config(limits, settings.leaseWaitMs())),
                 new BalancePolicy(new BalancePolicy.Config()),
@@ -67,21 +76,30 @@ public final class ProxyVerticle extends VerticleBase {
      * attempt), then usage. An access log or audit record is added here.
      */
     static Completion completion(Limits limits) {
-        return new Completion(new UpstreamOutcome(), new UsageOutcome(limits));
+        return new Completion(new UpstreamOutcome(), new UsageOutcome(limits), ConsumerPendingPolicy.RELEASE);
     }
 
     @Override
     public Future<?> start() {
         client = upstreamClient(settings.upstreamPoolSize());
-        chain = chain(settings, client, this::upstreamClient, limits);
+        NodeGuard node = NodeGuard.of(vertx);
+        chain = chain(settings, client, this::upstreamClient, limits, node);
         completion = completion(limits);
-        server = vertx.createHttpServer(new HttpServerOptions()
+        HttpServerOptions options = new HttpServerOptions()
                 .setTcpNoDelay(true)
                 // HTTP/1.1 only on the plain port: clients that try h2c upgrade stay on HTTP/1.1.
                 .setHttp2ClearTextEnabled(false)
                 .setCompressionSupported(false)
-                .setHandle100ContinueAutomatically(true));
-        return server.requestHandler(this::handle).listen(settings.proxyPort(), settings.proxyHost());
+                .setHandle100ContinueAutomatically(true);
+        // Client timeouts and the connection cap are ClientConnections' (no idle timeout here: Vert.x's would also
+        // cut a client that is only waiting for a slow upstream).
+        connections = new ClientConnections(settings.client(), options, node);
+        connections.start(vertx);
+        server = vertx.createHttpServer(options);
+        return server.connectionHandler(connections::accepted)
+                .requestHandler(this::handle)
+                .invalidRequestHandler(RequestGuardPolicy::undecodable)
+                .listen(settings.proxyPort(), settings.proxyHost());
     }
 
     /** An upstream client on this event loop, with at most {@code poolSize} connections per target. */
@@ -97,6 +115,9 @@ public final class ProxyVerticle extends VerticleBase {
     }
 
     private void handle(HttpServerRequest request) {
+        if (!connections.dispatched(request)) {
+            return;
+        }
         ActiveConfig current = config.current();
         Exchange exchange = new Exchange(request, chain, completion, requestId(request), current);
         if (current == null) {
@@ -133,6 +154,7 @@ public final class ProxyVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
+        connections.stop();
         return server.close().eventually(() -> client.close());
     }
 }

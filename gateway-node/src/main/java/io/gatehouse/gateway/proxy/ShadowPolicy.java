@@ -67,7 +67,7 @@ public final class ShadowPolicy implements Policy {
         Route route = exchange.route();
         UpstreamUrl shadow = route.shadowUrl();
         HttpServerRequest request = exchange.request();
-        String path = route.upstreamPath(shadow.pathPrefix(), request.path());
+        String path = route.upstreamPath(shadow.pathPrefix(), exchange.path());
         RequestOptions options = UpstreamRequest.options(exchange)
                 .setHost(shadow.host()).setPort(shadow.port()).setSsl(shadow.ssl())
                 .setURI(request.query() == null ? path : path + '?' + request.query())

@@ -7,7 +7,6 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.net.HostAndPort;
 
 /** The request as it goes to the chosen target (or, retargeted, to the shadow): path, end-to-end and forwarding headers. */
 final class UpstreamRequest {
@@ -19,20 +18,11 @@ final class UpstreamRequest {
         Route route = exchange.route();
         TargetState target = exchange.upstream();
         String query = request.query();
-        String path = route.upstreamPath(target, request.path());
+        String path = route.upstreamPath(target, exchange.path());
 
         MultiMap headers = HttpHeaders.headers();
         ProxyHeaders.copyRequestHeaders(request.headers(), headers, exchange.credentialHeader());
-        String client = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
-        String forwardedFor = request.getHeader(ProxyHeaders.FORWARDED_FOR);
-        if (client != null) {
-            headers.set(ProxyHeaders.FORWARDED_FOR, forwardedFor == null ? client : forwardedFor + ", " + client);
-        }
-        headers.set(ProxyHeaders.FORWARDED_PROTO, request.isSSL() ? "https" : "http");
-        HostAndPort authority = request.authority();
-        if (authority != null) {
-            headers.set(ProxyHeaders.FORWARDED_HOST, authority.port() > 0 ? authority.host() + ':' + authority.port() : authority.host());
-        }
+        ProxyHeaders.setForwarded(request, headers, exchange.fromTrustedProxy());
         headers.set(ProxyHeaders.REQUEST_ID, exchange.requestId());
         Credential credential = exchange.credential();
         if (credential != null) {

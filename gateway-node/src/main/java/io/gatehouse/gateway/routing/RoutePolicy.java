@@ -19,7 +19,7 @@ public final class RoutePolicy implements Policy {
 
     @Override
     public void apply(Exchange exchange) {
-        String path = exchange.request().path();
+        String path = exchange.path();
         if (path == null || path.isEmpty() || path.charAt(0) != '/' || hasDotSegment(path)) {
             exchange.reject(GatewayError.BAD_REQUEST);
             return;

@@ -30,6 +30,41 @@ class ProxyHeadersTest {
     }
 
     @Test
+    void everyConnectionHeaderIsReadAsExactTokensAndCannotRemoveFraming() {
+        MultiMap from = HttpHeaders.headers()
+                .add("Connection", "keep-alive")
+                .add("Connection", "X-Hop-One ,x-hop-two, content-length, Host, transfer-encoding")
+                .add("Content-Length", "7")
+                .add("X-Hop-One", "1")
+                .add("X-Hop-Two", "2")
+                .add("X-Hop", "a substring of a named header is not named")
+                .add("X-Hop-One-More", "nor is a longer name");
+        MultiMap to = HttpHeaders.headers();
+        ProxyHeaders.copyRequestHeaders(from, to, null);
+        assertThat(to.names()).containsExactlyInAnyOrder("Content-Length", "X-Hop", "X-Hop-One-More");
+
+        MultiMap response = HttpHeaders.headers();
+        ProxyHeaders.copyResponseHeaders(HttpHeaders.headers().add("Connection", "content-length").add("Content-Length", "3"), response);
+        assertThat(response.get("Content-Length")).isEqualTo("3");
+    }
+
+    @Test
+    void internalHeadersAreDroppedInEverySpelling() {
+        MultiMap from = HttpHeaders.headers()
+                .add("X-Gatehouse-Shadow", "true")
+                .add("X_Gatehouse_Consumer_Id", "forged")
+                .add("x_GATEHOUSE-application_ID", "forged")
+                .add("X-Gatehouse-Anything-New", "forged")
+                .add("X_Forwarded_For", "6.6.6.6")
+                .add("x_request_id", "forged")
+                .add("X-Gatehouse", "not the prefix: kept")
+                .add("X-Gatehousekeeper", "kept");
+        MultiMap to = HttpHeaders.headers();
+        ProxyHeaders.copyRequestHeaders(from, to, null);
+        assertThat(to.names()).containsExactlyInAnyOrder("X-Gatehouse", "X-Gatehousekeeper");
+    }
+
+    @Test
     void responseHeadersKeepWhatTheGatewayWouldSetOnRequests() {
         MultiMap from = HttpHeaders.headers().add("X-Request-Id", "up-1").add("Upgrade", "h2c").add("Set-Cookie", "a=1");
         MultiMap to = HttpHeaders.headers();

@@ -14,6 +14,9 @@ import java.util.List;
  * @param upstreamPolicy   balancing, retries and ejection of the targets; null for the defaults
  * @param canary           a canary release in progress; null for none
  * @param shadow           traffic mirrored to another upstream; null for none
+ * @param allowEncodedSlashes whether request paths may hold an encoded '/' or '\' ({@code %2F}, {@code %5C}), kept
+ *                         encoded on their way upstream; null (the default) refuses them with 400, since most
+ *                         upstreams decode them into separators the gateway did not route on
  */
 public record ApiDefinition(
         String id,
@@ -29,7 +32,20 @@ public record ApiDefinition(
         String status,
         UpstreamPolicy upstreamPolicy,
         CanaryRule canary,
-        ShadowRule shadow) implements Identified {
+        ShadowRule shadow,
+        Boolean allowEncodedSlashes) implements Identified {
+
+    /** Without the fields added later, as older callers build it. */
+    public ApiDefinition(String id, String name, String version, String host, String basePath, boolean stripBasePath,
+                         List<UpstreamTarget> targets, String keyHeader, int connectTimeoutMs, int readTimeoutMs, String status,
+                         UpstreamPolicy upstreamPolicy, CanaryRule canary, ShadowRule shadow) {
+        this(id, name, version, host, basePath, stripBasePath, targets, keyHeader, connectTimeoutMs, readTimeoutMs, status,
+                upstreamPolicy, canary, shadow, null);
+    }
+
+    public boolean keepsEncodedSlashes() {
+        return Boolean.TRUE.equals(allowEncodedSlashes);
+    }
 
     /** What a left-out key header, connect timeout (0) and read timeout (0) mean: one place for both planes. */
     public static final String DEFAULT_KEY_HEADER = "X-API-Key";

@@ -1,0 +1,248 @@
+package io.gatehouse.gateway.guard;
+
+import io.gatehouse.gateway.NodeSettings;
+import io.gatehouse.gateway.proxy.GatewayError;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.impl.ConnectionBase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One event loop's client connections, held to the node's client-side limits (docs/configuration.md): a node-wide
+ * connection cap, and per connection a header-read timeout (first byte of a request to its last header: slowloris),
+ * a body-read timeout (a body that stalls while the gateway is reading it) and an idle keep-alive timeout (nothing
+ * between two requests). Time spent waiting for the upstream is none of these: the API's read timeout covers it.
+ *
+ * <p>Deadlines are checked by one periodic sweep per event loop rather than a timer per request, so a request costs
+ * a clock read per network read and a map lookup, not a scheduled task. A deadline is therefore late by up to one
+ * sweep interval (a quarter of the shortest timeout, at most a second).
+ */
+public final class ClientConnections {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientConnections.class);
+    private static final String DECODER = "httpDecoder";
+
+    private final NodeSettings.ClientSide limits;
+    private final HttpServerOptions options;
+    private final NodeGuard node;
+    private final long headerTimeoutNanos;
+    private final long bodyTimeoutNanos;
+    private final long idleTimeoutNanos;
+    /** This event loop's connections; touched only from it. */
+    private final Map<HttpConnection, Watch> watches = new HashMap<>();
+    private long sweepTimer = -1;
+    private Vertx vertx;
+
+    public ClientConnections(NodeSettings.ClientSide limits, HttpServerOptions options, NodeGuard node) {
+        this.limits = limits;
+        this.options = options;
+        this.node = node;
+        this.headerTimeoutNanos = limits.headerTimeoutMs() * 1_000_000;
+        this.bodyTimeoutNanos = limits.bodyTimeoutMs() * 1_000_000;
+        this.idleTimeoutNanos = limits.idleTimeoutMs() * 1_000_000;
+    }
+
+    /** Starts the sweep; call on the event loop the server's connections run on. */
+    public void start(Vertx vertx) {
+        this.vertx = vertx;
+        long shortest = Math.min(limits.headerTimeoutMs(), Math.min(limits.bodyTimeoutMs(), limits.idleTimeoutMs()));
+        sweepTimer = vertx.setPeriodic(Math.max(10, Math.min(1_000, shortest / 4)), id -> sweep());
+    }
+
+    public void stop() {
+        if (sweepTimer >= 0) {
+            vertx.cancelTimer(sweepTimer);
+        }
+    }
+
+    /** The server's connection handler: counts the connection against the cap and puts its watch in place. */
+    public void accepted(HttpConnection connection) {
+        if (node.connections.incrementAndGet() > limits.maxConnections()) {
+            node.connections.decrementAndGet();
+            LOG.debug("client connection from {} refused: the node holds {} already", connection.remoteAddress(), limits.maxConnections());
+            if (connection instanceof ConnectionBase base) {
+                base.channel().close(); // at once: Vert.x's close would first let a request already sent be served
+            } else {
+                connection.close();
+            }
+            return;
+        }
+        Watch watch = new Watch(connection, System.nanoTime());
+        connection.closeHandler(v -> {
+            node.connections.decrementAndGet();
+            watches.remove(connection);
+        });
+        if (connection instanceof ConnectionBase base && base.channel().pipeline().get(DECODER) != null) {
+            watch.channel = base.channel();
+            base.channel().pipeline().replace(DECODER, DECODER, new GuardedRequestDecoder(options, watch));
+        }
+        watches.put(connection, watch);
+    }
+
+    /**
+     * Called for each request before the policy chain.
+     *
+     * @return false when the request was already answered (its body could not be decoded): the chain must not run
+     */
+    public boolean dispatched(HttpServerRequest request) {
+        Watch watch = watches.get(request.connection());
+        if (watch == null) {
+            return true;
+        }
+        watch.request = request;
+        if (watch.brokenBody) {
+            watch.answerAndClose(request, GatewayError.MALFORMED_REQUEST);
+            return false;
+        }
+        return true;
+    }
+
+    private void sweep() {
+        if (watches.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        // Closing removes from the map through the close handler, later; copying keeps the iteration safe regardless.
+        for (Watch watch : watches.values().toArray(new Watch[0])) {
+            watch.check(now);
+        }
+    }
+
+    private enum Phase { IDLE, HEADERS, BODY, AWAITING_ANSWER }
+
+    /** Where one connection is in its request cycle; event-loop confined, fed by its {@link GuardedRequestDecoder}. */
+    final class Watch {
+        private final HttpConnection connection;
+        private Channel channel;
+        private Phase phase = Phase.IDLE;
+        private long since;
+        private long lastRead;
+        private boolean bytesWaiting;
+        private boolean brokenBody;
+        private boolean closing;
+        private HttpServerRequest request;
+
+        Watch(HttpConnection connection, long now) {
+            this.connection = connection;
+            this.since = now;
+            this.lastRead = now;
+        }
+
+        void bytesArrived() {
+            long now = System.nanoTime();
+            lastRead = now;
+            if (phase == Phase.IDLE) {
+                phase = Phase.HEADERS;
+                since = now;
+            } else if (phase == Phase.AWAITING_ANSWER) {
+                bytesWaiting = true; // a pipelined request: its header clock starts once the current one is answered
+            }
+        }
+
+        void requestDecoded() {
+            phase = Phase.BODY;
+            request = null;
+            brokenBody = false;
+            since = lastRead;
+        }
+
+        void bodyComplete() {
+            phase = Phase.AWAITING_ANSWER;
+        }
+
+        void undecodableBody() {
+            phase = Phase.AWAITING_ANSWER;
+            if (request != null) {
+                answerAndClose(request, GatewayError.MALFORMED_REQUEST);
+            } else {
+                brokenBody = true;
+            }
+        }
+
+        void check(long now) {
+            if (closing) {
+                return;
+            }
+            switch (phase) {
+                case IDLE -> {
+                    if (now - since > idleTimeoutNanos) {
+                        close();
+                    }
+                }
+                case HEADERS -> {
+                    if (now - since > headerTimeoutNanos) {
+                        LOG.debug("client {} sent no complete request head in {} ms: closed", connection.remoteAddress(), limits.headerTimeoutMs());
+                        rawTimeoutAndClose();
+                    }
+                }
+                case BODY -> {
+                    if (channel != null && !channel.config().isAutoRead()) {
+                        lastRead = now; // the gateway holds the body back (back-pressure, a lease wait): not the client's stall
+                    } else if (now - lastRead > bodyTimeoutNanos && request != null) {
+                        LOG.debug("client {} body stalled for {} ms: 408", connection.remoteAddress(), limits.bodyTimeoutMs());
+                        answerAndClose(request, GatewayError.REQUEST_TIMEOUT);
+                    }
+                }
+                case AWAITING_ANSWER -> {
+                    if (request == null || request.response().ended() || request.response().closed()) {
+                        phase = bytesWaiting ? Phase.HEADERS : Phase.IDLE;
+                        bytesWaiting = false;
+                        since = now;
+                    }
+                }
+            }
+        }
+
+        /** Answers through Vert.x when the head is not out yet, then closes; the exchange's own handlers see the close. */
+        void answerAndClose(HttpServerRequest request, GatewayError error) {
+            closing = true;
+            HttpServerResponse response = request.response();
+            if (response.headWritten() || response.closed()) {
+                close();
+                return;
+            }
+            response.setStatusCode(error.status())
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                    .putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE)
+                    .end(error.body("-"))
+                    .onComplete(done -> close());
+        }
+
+        /** Before any request exists there is no Vert.x response to use: the 408 is written below the HTTP encoder. */
+        private void rawTimeoutAndClose() {
+            closing = true;
+            ChannelHandlerContext decoder = channel == null ? null : channel.pipeline().context(DECODER);
+            if (decoder == null) {
+                close();
+                return;
+            }
+            GatewayError error = GatewayError.REQUEST_TIMEOUT;
+            byte[] body = error.body("-").getBytes(StandardCharsets.UTF_8);
+            String head = "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
+                    + body.length + "\r\n\r\n";
+            decoder.writeAndFlush(Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.ISO_8859_1), body))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+
+        private void close() {
+            closing = true;
+            if (channel != null) {
+                channel.close();
+            } else {
+                connection.close();
+            }
+        }
+    }
+}
