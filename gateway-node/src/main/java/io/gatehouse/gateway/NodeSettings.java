@@ -32,7 +32,8 @@ public record NodeSettings(
         long usageReportMs,
         long leaseWaitMs,
         String dnsServer,
-        long dnsRefreshMs) {
+        long dnsRefreshMs,
+        io.gatehouse.gateway.audit.AuditSettings audit) {
 
     public boolean standalone() {
         return controlPlaneUrl == null || controlPlaneUrl.isBlank();
@@ -69,7 +70,8 @@ public record NodeSettings(
                 s.longValue("gatehouse.usage.report-ms", 1_000),
                 s.longValue("gatehouse.limits.lease-wait-ms", 1_000),
                 s.get("gatehouse.dns.server", null),
-                s.longValue("gatehouse.dns.refresh-ms", 5_000));
+                s.longValue("gatehouse.dns.refresh-ms", 5_000),
+                io.gatehouse.gateway.audit.AuditSettings.load(property -> s.get(property, null)));
     }
 
     static String envName(String property) {

@@ -105,6 +105,7 @@ public final class DispatchPolicy implements Policy {
         } else if (length > 0 && length <= config.aggregateBelowBytes()) {
             request.body().onComplete(body -> {
                 if (body.succeeded()) {
+                    exchange.bodies().requestChunk(body.result());
                     attempt(exchange, body.result(), 0);
                 } else {
                     fail(exchange, body.cause());
@@ -238,6 +239,7 @@ public final class DispatchPolicy implements Policy {
                 upstream.reset();
                 return;
             }
+            exchange.bodies().requestChunk(chunk);
             upstream.write(chunk);
             if (upstream.writeQueueFull()) {
                 request.pause();
@@ -319,13 +321,14 @@ public final class DispatchPolicy implements Policy {
         if (length >= 0 && length <= config.aggregateBelowBytes()) {
             upstream.body().onComplete(body -> {
                 if (body.succeeded()) {
+                    exchange.bodies().responseChunk(body.result());
                     response.end(body.result());
                 } else {
                     fail(exchange, body.cause());
                 }
             });
         } else {
-            response.send(upstream).onFailure(e -> {
+            response.send(io.gatehouse.gateway.audit.HashingStream.of(upstream, exchange.bodies())).onFailure(e -> {
                 if (!response.closed()) {
                     response.reset();
                 }

@@ -1,5 +1,6 @@
 package io.gatehouse.gateway.proxy;
 
+import io.gatehouse.gateway.audit.BodyDigests;
 import io.gatehouse.gateway.auth.Credential;
 import io.gatehouse.gateway.config.ActiveConfig;
 import io.gatehouse.gateway.routing.Route;
@@ -19,7 +20,9 @@ public final class Exchange {
     private final String requestId;
     private final ActiveConfig config;
     private final long startNanos;
+    private final BodyDigests bodies;
     private int position;
+    private GatewayError error;
 
     private Route route;
     private Credential credential;
@@ -29,7 +32,8 @@ public final class Exchange {
     private long leaseDeadlineNanos;
     private boolean canary;
 
-    Exchange(HttpServerRequest request, Policy[] chain, String requestId, ActiveConfig config) {
+    Exchange(HttpServerRequest request, Policy[] chain, String requestId, ActiveConfig config, BodyDigests bodies) {
+        this.bodies = bodies;
         this.request = request;
         this.chain = chain;
         this.requestId = requestId;
@@ -60,7 +64,20 @@ public final class Exchange {
             // The unread body would otherwise be parsed as the next request on this connection.
             response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
         }
-        response.end(error.body(requestId));
+        this.error = error;
+        io.vertx.core.buffer.Buffer body = io.vertx.core.buffer.Buffer.buffer(error.body(requestId));
+        bodies.responseChunk(body);
+        response.end(body);
+    }
+
+    /** The body hashes of the audit record (a no-op when audit is off). */
+    public BodyDigests bodies() {
+        return bodies;
+    }
+
+    /** The error the gateway answered with itself, or null. */
+    public GatewayError error() {
+        return error;
     }
 
     public HttpServerRequest request() {

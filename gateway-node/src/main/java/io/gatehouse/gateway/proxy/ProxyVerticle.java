@@ -1,6 +1,7 @@
 package io.gatehouse.gateway.proxy;
 
 import io.gatehouse.gateway.NodeSettings;
+import io.gatehouse.gateway.audit.AuditEmitter;
 import io.gatehouse.gateway.auth.AuthenticatePolicy;
 import io.gatehouse.gateway.config.ActiveConfig;
 import io.gatehouse.gateway.config.ConfigHolder;
@@ -28,11 +29,13 @@ public final class ProxyVerticle extends VerticleBase {
     private final NodeSettings settings;
     private final ConfigHolder config;
     private final Limits limits;
+    private final AuditEmitter audit;
     private HttpClient client;
     private HttpServer server;
     private Policy[] chain;
 
-    public ProxyVerticle(NodeSettings settings, ConfigHolder config, Limits limits) {
+    public ProxyVerticle(NodeSettings settings, ConfigHolder config, Limits limits, AuditEmitter audit) {
+        this.audit = audit;
         this.settings = settings;
         this.config = config;
         this.limits = limits;
@@ -77,7 +80,12 @@ public final class ProxyVerticle extends VerticleBase {
 
     private void handle(HttpServerRequest request) {
         ActiveConfig current = config.current();
-        Exchange exchange = new Exchange(request, chain, requestId(request), current);
+        Exchange exchange = new Exchange(request, chain, requestId(request), current, audit.digests());
+        if (audit != AuditEmitter.OFF) {
+            // Until the chain has its completion step: the answer's end, or the connection's close, ends the exchange.
+            request.response().endHandler(v -> audit.finished(exchange));
+            request.response().closeHandler(v -> audit.finished(exchange));
+        }
         if (current == null) {
             exchange.reject(GatewayError.NOT_READY);
             return;
