@@ -18,7 +18,8 @@ public final class AuditCli {
         System.exit(run(args));
     }
 
-    static int run(String[] args) {
+    /** Runs the command and returns its exit status (for callers that embed it). */
+    public static int run(String[] args) {
         if (args.length < 2 || !"verify".equals(args[0])) {
             System.err.println("usage: verify EXPORT.jsonl|EXPORT.csv MANIFEST.json\n       verify jdbc:postgresql://HOST/DB?user=U&password=P");
             return 2;
