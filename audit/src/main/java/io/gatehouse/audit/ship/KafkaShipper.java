@@ -66,14 +66,17 @@ public final class KafkaShipper implements AutoCloseable {
 
     private void run() {
         long backoffMs = 200;
+        List<Future<RecordMetadata>> sent = new ArrayList<>(BATCH);
+        List<Long> sentSeqs = new ArrayList<>(BATCH);
         while (running) {
+            sent.clear();
+            sentSeqs.clear();
             try {
                 List<Spool.Entry> batch = spool.read(BATCH);
                 if (batch.isEmpty()) {
                     LockSupport.parkNanos(5_000_000);
                     continue;
                 }
-                List<Future<RecordMetadata>> sent = new ArrayList<>(batch.size());
                 for (Spool.Entry entry : batch) {
                     SignedAuditRecord record;
                     try {
@@ -85,6 +88,7 @@ public final class KafkaShipper implements AutoCloseable {
                     }
                     String key = record.record().consumerId() != null ? record.record().consumerId() : record.record().nodeId();
                     sent.add(producer.send(new ProducerRecord<>(topic, key, entry.payload())));
+                    sentSeqs.add(entry.seq());
                 }
                 producer.flush();
                 for (Future<RecordMetadata> future : sent) {
@@ -99,14 +103,40 @@ public final class KafkaShipper implements AutoCloseable {
             } catch (Exception e) {
                 failures.increment();
                 LOG.warn("audit records not delivered to Kafka, retrying in {} ms: {}", backoffMs, e.toString());
-                try {
-                    spool.rewind();
-                } catch (Exception rewind) {
-                    LOG.error("audit spool rewind failed: {}", rewind.toString());
-                }
+                keepDelivered(sent, sentSeqs);
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoffMs));
                 backoffMs = Math.min(5_000, backoffMs * 2);
             }
+        }
+    }
+
+    /**
+     * After a failed batch: records queued before the failure may still be delivered. Waits for them, acknowledges
+     * the delivered prefix, and rewinds the spool to the first record not known delivered, so a retry resends as
+     * little as possible (the store is idempotent for whatever is resent anyway).
+     */
+    private void keepDelivered(List<Future<RecordMetadata>> sent, List<Long> seqs) {
+        try {
+            producer.flush();
+            int delivered = 0;
+            for (Future<RecordMetadata> future : sent) {
+                if (!future.isDone() || future.isCancelled()) {
+                    break;
+                }
+                try {
+                    future.get();
+                } catch (Exception failed) {
+                    break;
+                }
+                delivered++;
+            }
+            if (delivered > 0) {
+                spool.acknowledge(seqs.get(delivered - 1) + 1);
+                shipped.add(delivered);
+            }
+            spool.rewind();
+        } catch (Exception e) {
+            LOG.error("audit spool rewind failed: {}", e.toString());
         }
     }
 
