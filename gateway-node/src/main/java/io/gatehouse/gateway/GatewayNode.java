@@ -1,5 +1,6 @@
 package io.gatehouse.gateway;
 
+import io.gatehouse.gateway.audit.GatewayAudit;
 import io.gatehouse.gateway.config.ActiveConfig;
 import io.gatehouse.gateway.config.ConfigHolder;
 import io.gatehouse.gateway.config.InvalidConfigException;
@@ -34,6 +35,7 @@ public final class GatewayNode {
     private final UpstreamHealth health = new UpstreamHealth();
     private Vertx vertx;
     private ControlPlaneClient controlPlane;
+    private GatewayAudit audit;
 
     public GatewayNode(NodeSettings settings) {
         this.settings = settings;
@@ -55,6 +57,7 @@ public final class GatewayNode {
     /** Starts the node and waits until its ports are open. Blocking: call it from a main thread or a test. */
     public GatewayNode start() {
         loadInitialConfig();
+        audit = GatewayAudit.start(settings.nodeId(), settings.dataDir(), settings.audit());
         vertx = Vertx.builder()
                 .with(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(Math.max(1, settings.eventLoops())))
                 .build();
@@ -62,7 +65,7 @@ public final class GatewayNode {
             LOG.info("native transport unavailable, using NIO: {}", String.valueOf(vertx.unavailableNativeTransportCause()));
         }
         try {
-            Future<?> proxies = vertx.deployVerticle(() -> new ProxyVerticle(settings, config, limits),
+            Future<?> proxies = vertx.deployVerticle(() -> new ProxyVerticle(settings, config, limits, audit.emitter()),
                     new DeploymentOptions().setInstances(Math.max(1, settings.eventLoops())).setThreadingModel(ThreadingModel.EVENT_LOOP));
             proxies.await(30, TimeUnit.SECONDS);
             if (!settings.standalone()) {
@@ -77,6 +80,7 @@ public final class GatewayNode {
             vertx.deployVerticle(new StatusVerticle(settings, config, controlPlane)).await(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             vertx.close();
+            audit.close();
             throw new IllegalStateException("gateway node failed to start: " + e.getMessage(), e);
         }
         LOG.info("gateway node {} listening on {}:{} (status on {}), {}", settings.nodeId(), settings.proxyHost(),
@@ -94,6 +98,15 @@ public final class GatewayNode {
             }
             vertx = null;
         }
+        if (audit != null) {
+            audit.close();
+            audit = null;
+        }
+    }
+
+    /** The node's audit trail (spool depth, drops, public key). */
+    public GatewayAudit audit() {
+        return audit;
     }
 
     private void loadInitialConfig() {

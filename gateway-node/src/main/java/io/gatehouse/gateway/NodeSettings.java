@@ -33,7 +33,8 @@ public record NodeSettings(
         long leaseWaitMs,
         String dnsServer,
         long dnsRefreshMs,
-        ClientSide client) {
+        ClientSide client,
+        io.gatehouse.gateway.audit.AuditSettings audit) {
 
     /**
      * What the node allows each client, so that a slow or greedy one cannot hold what others need.
@@ -93,7 +94,8 @@ public record NodeSettings(
                         s.positive("gatehouse.client.body-timeout-ms", ClientSide.DEFAULT.bodyTimeoutMs()),
                         (int) s.positive("gatehouse.client.max-connections", ClientSide.DEFAULT.maxConnections()),
                         s.integer("gatehouse.client.max-pending-per-consumer", ClientSide.DEFAULT.maxPendingPerConsumer()),
-                        list(s.get("gatehouse.trusted-proxies", ""))));
+                        list(s.get("gatehouse.trusted-proxies", ""))),
+                io.gatehouse.gateway.audit.AuditSettings.load(property -> s.get(property, null)));
     }
 
     static String envName(String property) {

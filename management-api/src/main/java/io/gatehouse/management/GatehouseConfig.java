@@ -12,6 +12,27 @@ public interface GatehouseConfig {
 
     Sync sync();
 
+    Audit audit();
+
+    interface Audit {
+        Kafka kafka();
+
+        /** Where exports and their manifests are written. */
+        @io.smallrye.config.WithDefault("gatehouse-exports")
+        String exportDir();
+
+        interface Kafka {
+            /** Bootstrap servers of the audit topic; ingest is off when unset. */
+            java.util.Optional<String> bootstrap();
+
+            @io.smallrye.config.WithDefault("gatehouse.audit")
+            String topic();
+
+            @io.smallrye.config.WithDefault("gatehouse-audit-ingest")
+            String group();
+        }
+    }
+
     interface Admin {
         /** Bearer token for the admin API, until console sign-in with OIDC replaces it. */
         String token();

@@ -31,6 +31,7 @@ public final class LocalPlatform {
     private DemoUpstream upstream;
     private ControlPlaneProcess controlPlane;
     private GatewayNode gateway;
+    private LocalKafka kafka;
 
     private LocalPlatform(Map<String, String> env) {
         this.env = env;
@@ -76,6 +77,8 @@ public final class LocalPlatform {
         upstream = DemoUpstream.start(upstreamPort, "demo");
         say("demo upstream on " + upstream.url());
 
+        String auditKafka = startAuditKafka();
+        cpEnv.put("GATEHOUSE_AUDIT_KAFKA_BOOTSTRAP", auditKafka);
         cpEnv.put("GATEHOUSE_ADMIN_TOKEN", adminToken);
         String controlPlaneHost = env.getOrDefault("GATEHOUSE_HTTP_HOST", "127.0.0.1");
         cpEnv.put("GATEHOUSE_HTTP_HOST", controlPlaneHost);
@@ -96,8 +99,10 @@ public final class LocalPlatform {
                 "GATEHOUSE_NODE_TOKEN", nodeToken,
                 "GATEHOUSE_NODE_ID", NODE_ID,
                 "GATEHOUSE_DATA_DIR", home.resolve("gateway").toString(),
-                "GATEHOUSE_CONFIG", home.resolve("gateway.properties").toString()));
+                "GATEHOUSE_CONFIG", home.resolve("gateway.properties").toString(),
+                "GATEHOUSE_AUDIT_KAFKA_BOOTSTRAP", auditKafka));
         gateway = new GatewayNode(settings).start();
+        admin.put("/admin/nodes/local-gateway/audit-key", Map.of("publicKey", gateway.audit().publicKey()));
         String demoUrl = "http://127.0.0.1:" + gatewayPort + "/demo/hello?from=gatehouse";
         awaitOk(demoUrl, key);
 
@@ -186,10 +191,23 @@ public final class LocalPlatform {
         return token;
     }
 
+    /** The audit trail's Kafka: the one at GATEHOUSE_AUDIT_KAFKA_BOOTSTRAP, or a broker started here. */
+    private String startAuditKafka() throws IOException {
+        String configured = env.get("GATEHOUSE_AUDIT_KAFKA_BOOTSTRAP");
+        if (configured != null && !configured.isBlank()) {
+            say("audit records go to Kafka at " + configured);
+            return configured;
+        }
+        say("starting Kafka for the audit trail (data in " + home.resolve("kafka") + ")");
+        kafka = LocalKafka.start(home.resolve("kafka"), port("GATEHOUSE_LOCAL_KAFKA_PORT", 9092));
+        return kafka.bootstrap();
+    }
+
     void stop() {
         say("stopping");
         if (gateway != null) gateway.stop();
         if (controlPlane != null) controlPlane.close();
+        if (kafka != null) kafka.close();
         if (upstream != null) upstream.close();
         if (database != null) {
             try {

@@ -216,6 +216,7 @@ public final class DispatchPolicy implements Policy {
                 upstream.reset();
                 return;
             }
+            exchange.bodies().requestChunk(chunk);
             upstream.write(chunk);
             if (upstream.writeQueueFull()) {
                 request.pause();

@@ -1,5 +1,6 @@
 package io.gatehouse.gateway.proxy;
 
+import io.gatehouse.gateway.audit.BodyDigests;
 import io.gatehouse.gateway.auth.Credential;
 import io.gatehouse.gateway.config.ActiveConfig;
 import io.gatehouse.gateway.limits.QuotaAccount;
@@ -38,6 +39,7 @@ public final class Exchange implements Handler<Void> {
     private final String requestId;
     private final ActiveConfig config;
     private final long startNanos;
+    private final BodyDigests bodies;
     private int position;
     private boolean completed;
     private int bodyHolds;
@@ -70,7 +72,9 @@ public final class Exchange implements Handler<Void> {
     /** The consumer's in-flight count this request holds a slot of, given back at completion; null if none. */
     private java.util.concurrent.atomic.AtomicInteger consumerSlot;
 
-    Exchange(HttpServerRequest request, Policy[] chain, Completion completion, String requestId, ActiveConfig config) {
+    Exchange(HttpServerRequest request, Policy[] chain, Completion completion, String requestId, ActiveConfig config,
+             BodyDigests bodies) {
+        this.bodies = bodies;
         this.request = request;
         this.chain = chain;
         this.completion = completion;
@@ -147,7 +151,9 @@ public final class Exchange implements Handler<Void> {
             // The unread body would otherwise be parsed as the next request on this connection.
             response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
         }
-        var ended = response.end(error.body(requestId));
+        Buffer answer = Buffer.buffer(error.body(requestId));
+        bodies.responseChunk(answer);
+        var ended = response.end(answer);
         if (close) {
             ended.onComplete(done -> request.connection().close());
         }
@@ -334,6 +340,11 @@ public final class Exchange implements Handler<Void> {
         this.fromTrustedProxy = trusted;
     }
 
+    /** The body hashes of the audit record (a no-op when audit is off). */
+    public BodyDigests bodies() {
+        return bodies;
+    }
+
     public HttpServerRequest request() {
         return request;
     }
@@ -390,6 +401,7 @@ public final class Exchange implements Handler<Void> {
 
     /** The request body when it was read whole (to send it again on a retry, or to mirror it). */
     public void body(Buffer whole) {
+        bodies.requestChunk(whole);
         this.body = whole;
     }
 

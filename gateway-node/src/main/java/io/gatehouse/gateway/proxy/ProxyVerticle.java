@@ -1,6 +1,7 @@
 package io.gatehouse.gateway.proxy;
 
 import io.gatehouse.gateway.NodeSettings;
+import io.gatehouse.gateway.audit.AuditEmitter;
 import io.gatehouse.gateway.auth.AuthenticatePolicy;
 import io.gatehouse.gateway.config.ActiveConfig;
 import io.gatehouse.gateway.config.ConfigHolder;
@@ -36,13 +37,15 @@ public final class ProxyVerticle extends VerticleBase {
     private final NodeSettings settings;
     private final ConfigHolder config;
     private final Limits limits;
+    private final AuditEmitter audit;
     private HttpClient client;
     private HttpServer server;
     private Policy[] chain;
     private Completion completion;
     private ClientConnections connections;
 
-    public ProxyVerticle(NodeSettings settings, ConfigHolder config, Limits limits) {
+    public ProxyVerticle(NodeSettings settings, ConfigHolder config, Limits limits, AuditEmitter audit) {
+        this.audit = audit;
         this.settings = settings;
         this.config = config;
         this.limits = limits;
@@ -73,10 +76,13 @@ public final class ProxyVerticle extends VerticleBase {
 
     /**
      * What every exchange passes through once at its end, in order: the upstream's outcome first (it ends the last
-     * attempt), then usage. An access log or audit record is added here.
+     * attempt), then usage, the consumer's in-flight slot, and the audit record (which reads what the others settled).
      */
-    static Completion completion(Limits limits) {
-        return new Completion(new UpstreamOutcome(), new UsageOutcome(limits), ConsumerPendingPolicy.RELEASE);
+    static Completion completion(Limits limits, AuditEmitter audit) {
+        if (audit == AuditEmitter.OFF) {
+            return new Completion(new UpstreamOutcome(), new UsageOutcome(limits), ConsumerPendingPolicy.RELEASE);
+        }
+        return new Completion(new UpstreamOutcome(), new UsageOutcome(limits), ConsumerPendingPolicy.RELEASE, audit::finished);
     }
 
     @Override
@@ -84,7 +90,7 @@ public final class ProxyVerticle extends VerticleBase {
         client = upstreamClient(settings.upstreamPoolSize());
         NodeGuard node = NodeGuard.of(vertx);
         chain = chain(settings, client, this::upstreamClient, limits, node);
-        completion = completion(limits);
+        completion = completion(limits, audit);
         HttpServerOptions options = new HttpServerOptions()
                 .setTcpNoDelay(true)
                 // HTTP/1.1 only on the plain port: clients that try h2c upgrade stay on HTTP/1.1.
@@ -119,7 +125,7 @@ public final class ProxyVerticle extends VerticleBase {
             return;
         }
         ActiveConfig current = config.current();
-        Exchange exchange = new Exchange(request, chain, completion, requestId(request), current);
+        Exchange exchange = new Exchange(request, chain, completion, requestId(request), current, audit.digests());
         if (current == null) {
             exchange.reject(GatewayError.NOT_READY);
             return;

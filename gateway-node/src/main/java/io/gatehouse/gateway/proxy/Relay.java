@@ -32,6 +32,7 @@ final class Relay {
         if (length >= 0 && length <= aggregateBelowBytes) {
             upstream.body().onComplete(body -> {
                 if (body.succeeded()) {
+                    exchange.bodies().responseChunk(body.result());
                     response.end(body.result());
                 } else {
                     exchange.attemptFailed();
@@ -39,7 +40,7 @@ final class Relay {
                 }
             });
         } else {
-            response.send(upstream).onFailure(e -> {
+            response.send(io.gatehouse.gateway.audit.HashingStream.of(upstream, exchange.bodies())).onFailure(e -> {
                 if (!response.closed()) {
                     // The upstream broke off its answer (the client leaving closes the response first).
                     exchange.attemptFailed();

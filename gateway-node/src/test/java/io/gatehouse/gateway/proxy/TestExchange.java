@@ -154,7 +154,8 @@ public final class TestExchange {
         chain.add(e -> policiesReached.add("end of chain"));
         Completion.Listener[] all = java.util.Arrays.copyOf(listeners, listeners.length + 1);
         all[listeners.length] = completions::add;
-        exchange = new Exchange(request, chain.toArray(Policy[]::new), new Completion(all), "test-request", config);
+        exchange = new Exchange(request, chain.toArray(Policy[]::new), new Completion(all), "test-request", config,
+                io.gatehouse.gateway.audit.BodyDigests.NONE);
         return exchange;
     }
 

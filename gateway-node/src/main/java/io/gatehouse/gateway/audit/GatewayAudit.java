@@ -1,0 +1,96 @@
+package io.gatehouse.gateway.audit;
+
+import io.gatehouse.audit.ship.KafkaShipper;
+import io.gatehouse.audit.signing.NodeKeys;
+import io.gatehouse.audit.spool.AuditWriter;
+import io.gatehouse.audit.spool.Spool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The node's audit trail: its signing key (made on first start), the spool in its data directory, the writer
+ * thread that signs and spools, and the shipper thread that moves the spool to Kafka. None of it runs on an event
+ * loop; a slow or absent broker only makes the spool deeper.
+ */
+public final class GatewayAudit implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayAudit.class);
+    public static final String SPOOL_DIR = "audit-spool";
+    private final AuditEmitter emitter;
+    private final NodeKeys keys;
+    private final Spool spool;
+    private final AuditWriter writer;
+    private final KafkaShipper shipper;
+
+    private GatewayAudit(AuditEmitter emitter, NodeKeys keys, Spool spool, AuditWriter writer, KafkaShipper shipper) {
+        this.emitter = emitter;
+        this.keys = keys;
+        this.spool = spool;
+        this.writer = writer;
+        this.shipper = shipper;
+    }
+
+    public static GatewayAudit start(String nodeId, Path dataDir, AuditSettings settings) {
+        if (!settings.enabled()) {
+            return new GatewayAudit(AuditEmitter.OFF, null, null, null, null);
+        }
+        try {
+            NodeKeys keys = NodeKeys.loadOrCreate(dataDir);
+            Spool spool = new Spool(dataDir.resolve(SPOOL_DIR), settings.spoolMaxBytes(), settings.segmentBytes());
+            AuditWriter writer = new AuditWriter(spool, keys, settings.queueCapacity()).start();
+            KafkaShipper shipper = settings.kafkaBootstrap() == null ? null
+                    : new KafkaShipper(spool, settings.kafkaBootstrap(), settings.topic(), Map.of()).start();
+            LOG.info("audit on: node {} signs with public key {} (register it with the control plane); {} records waiting in {}; {}",
+                    nodeId, keys.publicKeyBase64(), spool.depth(), dataDir.resolve(SPOOL_DIR),
+                    shipper == null ? "no Kafka configured, records stay in the spool" : "shipping to " + settings.kafkaBootstrap());
+            return new GatewayAudit(new AuditRecorder(nodeId, writer), keys, spool, writer, shipper);
+        } catch (IOException e) {
+            throw new IllegalStateException("audit spool or key in " + dataDir + " unusable: " + e.getMessage(), e);
+        }
+    }
+
+    public AuditEmitter emitter() {
+        return emitter;
+    }
+
+    /** The node's public key (base64 X.509), or null when audit is off. */
+    public String publicKey() {
+        return keys == null ? null : keys.publicKeyBase64();
+    }
+
+    /** Records spooled and not yet acknowledged by Kafka. */
+    public long spoolDepth() {
+        return spool == null ? 0 : spool.depth();
+    }
+
+    /** Records lost: dropped from a full spool, or refused by a full in-memory queue. */
+    public long dropped() {
+        return spool == null ? 0 : spool.dropped() + writer.refused();
+    }
+
+    public long written() {
+        return writer == null ? 0 : writer.written();
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (writer != null) {
+                writer.close();
+            }
+            if (shipper != null) {
+                shipper.close();
+            }
+            if (spool != null) {
+                spool.close();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            LOG.warn("audit spool did not close cleanly: {}", e.toString());
+        }
+    }
+}

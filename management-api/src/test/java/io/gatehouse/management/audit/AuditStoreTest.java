@@ -1,0 +1,198 @@
+package io.gatehouse.management.audit;
+
+import io.gatehouse.audit.signing.NodeKeys;
+import io.gatehouse.audit.verify.AuditCli;
+import io.gatehouse.audit.verify.ExportVerifier;
+import io.gatehouse.audit.verify.StoreVerifier;
+import io.gatehouse.audit.verify.Verification;
+import io.gatehouse.management.EmbeddedPostgresResource;
+import io.gatehouse.protocol.audit.AuditRecord;
+import io.gatehouse.protocol.audit.SignedAuditRecord;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@QuarkusTest
+@QuarkusTestResource(EmbeddedPostgresResource.class)
+class AuditStoreTest {
+    private static final NodeKeys NODE = NodeKeys.generate();
+    private static final String NODE_ID = "node-" + UUID.randomUUID().toString().substring(0, 8);
+    private static boolean registered;
+
+    @Inject
+    AuditStore store;
+
+    private static RequestSpecification admin() {
+        return RestAssured.given().header("Authorization", "Bearer " + EmbeddedPostgresResource.ADMIN_TOKEN).contentType(ContentType.JSON);
+    }
+
+    private static Connection jdbc() throws Exception {
+        String url = ConfigProvider.getConfig().getValue("quarkus.datasource.jdbc.url", String.class);
+        return DriverManager.getConnection(url, "postgres", "postgres");
+    }
+
+    @BeforeEach
+    void registerTheNodeOnce() {
+        if (!registered) {
+            admin().body(Map.of("publicKey", NODE.publicKeyBase64())).put("/admin/nodes/" + NODE_ID + "/audit-key").then().statusCode(201);
+            registered = true;
+        }
+    }
+
+    private static byte[] signed(NodeKeys keys, String nodeId, String requestId, Instant time, String apiId) {
+        AuditRecord record = new AuditRecord(requestId, time, nodeId, "consumer-1", "app-1", apiId, null, "POST", "/orders",
+                201, null, 900, 12, 34, "10.1.2.3", AuditRecord.EMPTY_SHA256, AuditRecord.EMPTY_SHA256);
+        return SignedAuditRecord.of(record, keys.sign(record.canonical())).encode();
+    }
+
+    /** A fresh month of records (each test its own month far apart, so chains do not mix). */
+    private List<byte[]> month(String prefix, Instant start, int count, String apiId) {
+        List<byte[]> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            out.add(signed(NODE, NODE_ID, prefix + "-" + i, start.plusSeconds(i), apiId));
+        }
+        return out;
+    }
+
+    @Test
+    void recordsAreStoredOnceInMonthlyPartitionsAndTheStoreVerifies() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        List<byte[]> batch = new ArrayList<>(month(run + "-oct", Instant.parse("2031-10-31T23:59:00Z"), 5, "orders"));
+        batch.addAll(month(run + "-nov", Instant.parse("2031-11-01T00:00:00Z"), 7, "orders"));
+        assertThat(store.ingest(batch)).isEqualTo(new AuditStore.Outcome(12, 0, 0));
+        // Kafka redelivers (a crash before the offset commit): nothing is stored twice.
+        assertThat(store.ingest(batch.subList(3, 9))).isEqualTo(new AuditStore.Outcome(0, 6, 0));
+
+        try (Connection c = jdbc(); Statement st = c.createStatement()) {
+            ResultSet rs = st.executeQuery("select count(*), count(distinct request_id) from audit_records where request_id like '" + run + "%'");
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(12);
+            assertThat(rs.getLong(2)).isEqualTo(12);
+            rs = st.executeQuery("select count(*) from pg_inherits i join pg_class c on c.oid = i.inhrelid"
+                    + " where c.relname in ('audit_records_2031_10', 'audit_records_2031_11')");
+            rs.next();
+            assertThat(rs.getLong(1)).as("a partition per month").isEqualTo(2);
+            Verification clean = StoreVerifier.verify(c);
+            assertThat(clean.ok()).as(clean.describe()).isTrue();
+        }
+        String url = ConfigProvider.getConfig().getValue("quarkus.datasource.jdbc.url", String.class);
+        assertThat(AuditCli.run(new String[] {"verify", url + "?user=postgres&password=postgres"})).isZero();
+    }
+
+    @Test
+    void recordsWithAnUnknownOrWrongKeyAreRejectedCountedAndKeptAside() throws Exception {
+        long rejectedBefore = store.rejected();
+        NodeKeys impostor = NodeKeys.generate();
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        Instant time = Instant.parse("2031-09-01T00:00:00Z");
+        List<byte[]> batch = List.of(
+                signed(impostor, NODE_ID, run + "-forged", time, "orders"),        // the node's name, another key
+                signed(impostor, "node-nobody-knows", run + "-unknown", time, "orders"),
+                new byte[] {0, 0, 0, 9, 1, 2},                                     // not a record at all
+                signed(NODE, NODE_ID, run + "-genuine", time, "orders"));
+        assertThat(store.ingest(batch)).isEqualTo(new AuditStore.Outcome(1, 0, 3));
+        assertThat(store.rejected() - rejectedBefore).isEqualTo(3);
+        admin().get("/admin/audit/ingest").then().statusCode(200);
+        try (Connection c = jdbc(); Statement st = c.createStatement()) {
+            ResultSet rs = st.executeQuery("select reason from audit_quarantine where request_id in ('" + run + "-forged', '" + run + "-unknown') order by request_id");
+            rs.next();
+            assertThat(rs.getString(1)).contains("signature does not verify");
+            rs.next();
+            assertThat(rs.getString(1)).contains("no audit key registered");
+            rs = st.executeQuery("select count(*) from audit_records where request_id like '" + run + "%'");
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void tamperingWithTheStoreIsFoundAndTheRowNamed() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        store.ingest(month(run, Instant.parse("2031-06-10T00:00:00Z"), 6, "orders"));
+        String p = "partition_month = '2031-06'";
+        // Each tampering runs in a transaction that verify rolls back, so the next one starts from a clean store.
+        assertThat(tampered("update audit_records set status = 200 where " + p + " and seq = 3"))
+                .satisfies(b -> assertThat(b).contains("partition 2031-06 row 3", "signature"));
+        assertThat(tampered("delete from audit_records where " + p + " and seq = 4"))
+                .satisfies(b -> assertThat(b).contains("partition 2031-06 row 5", "records 4..4", "missing"));
+        assertThat(tampered("update audit_records set seq = case seq when 2 then 3 else 2 end where " + p + " and seq in (2, 3)"))
+                .satisfies(b -> assertThat(b).contains("partition 2031-06 row 2", "does not follow record 1"));
+        assertThat(tampered("update audit_records set seq = seq + 1 where " + p + " and seq >= 3;"
+                + " insert into audit_records (partition_month, seq, request_id, at, node_id, consumer_id, application_id, api_id,"
+                + " operation, method, path, status, error_code, latency_micros, bytes_in, bytes_out, client_address,"
+                + " request_sha256, response_sha256, signature, prev_hash, chain_hash)"
+                + " select partition_month, 3, request_id || '-extra', at, node_id, consumer_id, application_id, api_id,"
+                + " operation, method, path, status, error_code, latency_micros, bytes_in, bytes_out, client_address,"
+                + " request_sha256, response_sha256, signature, prev_hash, chain_hash from audit_records where " + p + " and seq = 2"))
+                .satisfies(b -> assertThat(b).contains("partition 2031-06 row 3"));
+        assertThat(tampered("delete from audit_records where " + p + " and seq = 6"))
+                .satisfies(b -> assertThat(b).contains("partition 2031-06", "rows were removed from its end"));
+        try (Connection c = jdbc()) {
+            assertThat(StoreVerifier.verify(c).ok()).isTrue();
+        }
+    }
+
+    private static String tampered(String sql) throws Exception {
+        try (Connection c = jdbc()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute(sql);
+            }
+            Verification result = StoreVerifier.verify(c);
+            assertThat(result.ok()).as(sql).isFalse();
+            System.out.println("tampered: " + result.describe());
+            return result.describe();
+        }
+    }
+
+    @Test
+    void anExportOfARangeVerifiesAndFailsOnceAByteChanges(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        store.ingest(month(run + "-a", Instant.parse("2031-03-05T00:00:00Z"), 8, "orders"));
+        store.ingest(month(run + "-b", Instant.parse("2031-03-05T00:00:00.5Z"), 4, "billing"));
+        Map<String, Object> created = admin().body(Map.of("from", "2031-03-01T00:00:00Z", "to", "2031-04-01T00:00:00Z", "apiId", "orders"))
+                .post("/admin/audit/exports").then().statusCode(201).extract().jsonPath().getMap("");
+        String id = (String) created.get("id");
+        Path file = dir.resolve("export.jsonl");
+        Path manifest = dir.resolve("manifest.json");
+        Files.write(file, admin().get("/admin/audit/exports/" + id).then().statusCode(200).extract().asByteArray());
+        Files.write(manifest, admin().get("/admin/audit/exports/" + id + "/manifest").then().statusCode(200).extract().asByteArray());
+        assertThat(Files.readAllLines(file)).hasSize(8).allSatisfy(line -> assertThat(line).contains("\"apiId\":\"orders\""));
+        Verification clean = ExportVerifier.verify(file, manifest);
+        assertThat(clean.ok()).as(clean.describe()).isTrue();
+        assertThat(clean.verified()).isEqualTo(8);
+
+        byte[] bytes = Files.readAllBytes(file);
+        int at = new String(bytes).indexOf("\"status\":201") + 11;
+        bytes[at] = '2';
+        Files.write(file, bytes);
+        assertThat(ExportVerifier.verify(file, manifest).ok()).isFalse();
+
+        admin().body(Map.of("from", "2031-03-02T00:00:00Z", "to", "2031-03-01T00:00:00Z")).post("/admin/audit/exports")
+                .then().statusCode(400).body("code", org.hamcrest.Matchers.equalTo("invalid_export"));
+        admin().body(Map.of("publicKey", "bm90IGEga2V5")).put("/admin/nodes/x/audit-key")
+                .then().statusCode(400).body("code", org.hamcrest.Matchers.equalTo("invalid_public_key"));
+        admin().body(Map.of("publicKey", NodeKeys.generate().publicKeyBase64())).put("/admin/nodes/" + NODE_ID + "/audit-key")
+                .then().statusCode(409).body("code", org.hamcrest.Matchers.equalTo("audit_key_registered"));
+    }
+}
