@@ -42,6 +42,8 @@ public final class Exchange implements Handler<Void> {
     private final BodyDigests bodies;
     private int position;
     private boolean completed;
+    /** Close the connection as the answer ends, before anything after it on the connection is read as a request. */
+    private boolean closeWhenDone;
     private int bodyHolds;
 
     private Route route;
@@ -153,10 +155,8 @@ public final class Exchange implements Handler<Void> {
         }
         Buffer answer = Buffer.buffer(error.body(requestId));
         bodies.responseChunk(answer);
-        var ended = response.end(answer);
-        if (close) {
-            ended.onComplete(done -> request.connection().close());
-        }
+        closeWhenDone = close;
+        response.end(answer);
         if (bodyHolds > 0) {
             // A refused request held while it waited: let the rest of its body be read and dropped.
             bodyHolds = 0;
@@ -193,6 +193,9 @@ public final class Exchange implements Handler<Void> {
             return;
         }
         completed = true;
+        if (closeWhenDone) {
+            request.connection().close();
+        }
         completion.run(this);
     }
 
