@@ -8,6 +8,7 @@ public enum GatewayError {
     EXPIRED_API_KEY(401, "expired_api_key", "The API key has expired."),
     NOT_SUBSCRIBED(403, "not_subscribed", "The application this key belongs to has no active subscription to this API."),
     NO_ROUTE(404, "no_route", "No API is published at this path."),
+    METHOD_NOT_ALLOWED(405, "method_not_allowed", "This API does not document this method for this path; Allow lists the ones it does."),
     PAYLOAD_TOO_LARGE(413, "payload_too_large", "The request body is larger than this gateway accepts."),
     RATE_LIMITED(429, "rate_limited", "Too many requests for this plan's rate limit; retry after the time in Retry-After."),
     QUOTA_EXCEEDED(429, "quota_exceeded", "This plan's quota for the period is spent; it renews at the time in X-Quota-Reset."),

@@ -28,6 +28,8 @@ public final class Route {
     /** Retry tokens ×10: each request earns 2 (a retry budget of 20% of traffic), each retry costs 10. */
     private final AtomicLong retryTokens = new AtomicLong(100);
     private final CircuitBreaker circuit;
+    /** The documented operations; null routes every path under the base path. */
+    private final OperationTable operations;
 
     Route(ApiDefinition api, String basePath, TargetGroup stable, TargetGroup canary, UpstreamUrl shadowUrl) {
         this.api = api;
@@ -42,6 +44,11 @@ public final class Route {
         this.shadowUrl = shadowUrl;
         this.keyHeader = api.keyHeader() == null || api.keyHeader().isBlank() ? "X-API-Key" : api.keyHeader();
         this.circuit = new CircuitBreaker(policy);
+        this.operations = OperationTable.compile(api.operations());
+    }
+
+    public OperationTable operations() {
+        return operations;
     }
 
     /** Whether a request may be sent upstream: the circuit is closed (or lets this one trial through). */

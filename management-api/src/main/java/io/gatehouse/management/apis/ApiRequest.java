@@ -19,6 +19,8 @@ import java.util.List;
  * @param keyHeader     header that carries the API key (default X-API-Key; Authorization: Bearer always works)
  * @param status        DRAFT (default), PUBLISHED or DEPRECATED
  * @param upstreamPolicy balancing, retries and ejection of the targets; omitted fields take the defaults
+ * @param passThrough   for an API published from an OpenAPI document: true sends every path upstream, false (default)
+ *                      answers undocumented paths 404 and wrong methods 405 at the gateway; omit to keep the current one
  */
 public record ApiRequest(
         @NotBlank @Size(max = 100) @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9 ._-]*", message = "may hold letters, digits, space, '.', '_' and '-'")
@@ -36,7 +38,8 @@ public record ApiRequest(
         @Min(1) @Max(600_000) Integer connectTimeoutMs,
         @Min(1) @Max(3_600_000) Integer readTimeoutMs,
         ApiStatus status,
-        @Valid Policy upstreamPolicy) {
+        @Valid Policy upstreamPolicy,
+        Boolean passThrough) {
 
     /** See {@link io.gatehouse.protocol.config.UpstreamPolicy}. */
     public record Policy(
