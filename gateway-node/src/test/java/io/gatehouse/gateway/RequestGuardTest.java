@@ -55,7 +55,7 @@ class RequestGuardTest {
     static ApiDefinition allowingEncodedSlashes(ApiDefinition api) {
         return new ApiDefinition(api.id(), api.name(), api.version(), api.host(), api.basePath(), api.stripBasePath(),
                 api.targets(), api.keyHeader(), api.connectTimeoutMs(), api.readTimeoutMs(), api.status(), api.upstreamPolicy(),
-                api.canary(), api.shadow(), true);
+                api.canary(), api.shadow(), api.operations(), true);
     }
 
     @AfterAll

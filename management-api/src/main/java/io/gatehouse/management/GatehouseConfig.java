@@ -33,6 +33,8 @@ public interface GatehouseConfig {
         }
     }
 
+    Documents documents();
+
     interface Admin {
         /** Bearer token for the admin API, until console sign-in with OIDC replaces it. */
         String token();
@@ -44,5 +46,15 @@ public interface GatehouseConfig {
 
         /** How long an expired key stays in the config, so a caller hears "expired" rather than "invalid". */
         Duration expiredKeyGrace();
+    }
+
+    interface Documents {
+        /** Largest OpenAPI document an API can be published from, in bytes. */
+        @io.smallrye.config.WithDefault("10485760")
+        int maxBytes();
+
+        /** Largest body any other admin request may send, in bytes: only documents need big bodies. */
+        @io.smallrye.config.WithDefault("1048576")
+        int otherBodyMaxBytes();
     }
 }

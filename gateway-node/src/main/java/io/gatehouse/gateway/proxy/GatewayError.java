@@ -9,6 +9,7 @@ public enum GatewayError {
     EXPIRED_API_KEY(401, "expired_api_key", "The API key has expired."),
     NOT_SUBSCRIBED(403, "not_subscribed", "The application this key belongs to has no active subscription to this API."),
     NO_ROUTE(404, "no_route", "No API is published at this path."),
+    METHOD_NOT_ALLOWED(405, "method_not_allowed", "This API does not document this method for this path; Allow lists the ones it does."),
     REQUEST_TIMEOUT(408, "request_timeout", "The request was not received in time; the connection is closed."),
     PAYLOAD_TOO_LARGE(413, "payload_too_large", "The request body is larger than this gateway accepts."),
     URI_TOO_LONG(414, "uri_too_long", "The request line is longer than this gateway accepts."),

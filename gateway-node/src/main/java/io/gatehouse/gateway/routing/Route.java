@@ -22,6 +22,8 @@ public final class Route {
     private final UpstreamUrl shadowUrl;
     private final String keyHeader;
     private final ApiRuntime runtime;
+    /** The documented operations; null routes every path under the base path. */
+    private final OperationTable operations;
 
     Route(ApiDefinition api, String basePath, TargetGroup stable, TargetGroup canary, UpstreamUrl shadowUrl, ApiRuntime runtime) {
         this.api = api;
@@ -36,6 +38,11 @@ public final class Route {
         this.shadowUrl = shadowUrl;
         this.keyHeader = api.keyHeader() == null || api.keyHeader().isBlank() ? ApiDefinition.DEFAULT_KEY_HEADER : api.keyHeader();
         this.runtime = runtime;
+        this.operations = OperationTable.compile(api.operations());
+    }
+
+    public OperationTable operations() {
+        return operations;
     }
 
     /** The circuit's answer for a request now: {@code DENY}, {@code ALLOW} or {@code TRIAL} (see {@link CircuitBreaker}). */

@@ -9,6 +9,7 @@ import io.gatehouse.gateway.proxy.Policy;
  * its application subscribes to: which API is asked for must be known to judge the key.
  */
 public final class RoutePolicy implements Policy {
+    private static final CharSequence ALLOW = io.vertx.core.http.HttpHeaders.createOptimized("Allow");
 
     /** No settings yet: the route table comes from the pushed config. */
     public record Config() {
@@ -30,8 +31,27 @@ public final class RoutePolicy implements Policy {
             exchange.reject(GatewayError.NO_ROUTE);
             return;
         }
+        OperationTable operations = route.operations();
+        if (operations != null && !documented(exchange, operations, route, path)) {
+            return;
+        }
         exchange.routeTo(route);
         exchange.next();
+    }
+
+    /** An API published from its document answers only what it documents: 404 for another path, 405 for another method. */
+    private static boolean documented(Exchange exchange, OperationTable operations, Route route, String path) {
+        OperationTable.Node operation = operations.find(path, "/".equals(route.basePath()) ? 0 : route.basePath().length());
+        if (operation == null) {
+            exchange.reject(GatewayError.NO_ROUTE);
+            return false;
+        }
+        if (!operation.allows(exchange.request().method())) {
+            exchange.request().response().putHeader(ALLOW, operation.allow());
+            exchange.reject(GatewayError.METHOD_NOT_ALLOWED);
+            return false;
+        }
+        return true;
     }
 
     /** '.' and '..' segments could climb out of an API's base path once it is stripped; they are refused, not resolved. */

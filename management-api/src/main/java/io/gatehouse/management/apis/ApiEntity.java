@@ -43,6 +43,12 @@ public class ApiEntity extends PanacheEntityBase {
     public io.gatehouse.protocol.config.CanaryRule canary;
     @Convert(converter = ShadowConverter.class)
     public io.gatehouse.protocol.config.ShadowRule shadow;
+    /** Route every path upstream even though the API has documented operations. */
+    @Column(name = "pass_through")
+    public boolean passThrough;
+    /** The operations of the API's current OpenAPI document; null when it was not published from one. */
+    @Convert(converter = OperationsConverter.class)
+    public List<io.gatehouse.protocol.config.ApiOperation> operations;
     @Column(name = "created_at")
     public Instant createdAt;
     @Column(name = "updated_at")

@@ -2,6 +2,7 @@ package io.gatehouse.management.audit;
 
 import io.gatehouse.audit.export.ExportManifest;
 import io.gatehouse.audit.export.ExportWriter;
+import io.gatehouse.management.http.AdminError;
 import io.gatehouse.management.http.DomainException;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
@@ -53,15 +54,15 @@ public class AuditResource {
     @Operation(summary = "Register a gateway node's Ed25519 public key (base64 X.509), printed by the node on its first start")
     public Response registerKey(@PathParam("id") String nodeId, AuditKey body) throws SQLException {
         if (body == null || body.publicKey() == null || body.publicKey().isBlank()) {
-            throw DomainException.invalid("invalid_public_key", "publicKey is required: the node's base64 Ed25519 public key");
+            throw AdminError.INVALID_PUBLIC_KEY.with("publicKey is required: the node's base64 Ed25519 public key");
         }
         try {
             boolean created = store.registerKey(nodeId, body.publicKey());
             return Response.status(created ? 201 : 200).entity(new AuditKey(body.publicKey().trim())).build();
         } catch (IllegalArgumentException e) {
-            throw DomainException.invalid("invalid_public_key", "publicKey is not a base64 Ed25519 public key (X.509 SubjectPublicKeyInfo)");
+            throw AdminError.INVALID_PUBLIC_KEY.with("publicKey is not a base64 Ed25519 public key (X.509 SubjectPublicKeyInfo)");
         } catch (AuditStore.KeyConflict e) {
-            throw DomainException.conflict("audit_key_registered",
+            throw AdminError.AUDIT_KEY_REGISTERED.with(
                     "node " + nodeId + " already has another audit key; records it signed must stay verifiable, so register the new key under a new node id");
         }
     }
@@ -78,18 +79,18 @@ public class AuditResource {
     @Operation(summary = "Export audit records of [from, to), optionally of one API or consumer, as jsonl (default) or csv, with a manifest")
     public Response export(ExportRequest request) throws IOException, SQLException {
         if (request == null) {
-            throw DomainException.invalid("invalid_export", "from and to are required");
+            throw AdminError.INVALID_EXPORT.with("from and to are required");
         }
         Instant from = instant("from", request.from());
         Instant to = instant("to", request.to());
         if (!from.isBefore(to)) {
-            throw DomainException.invalid("invalid_export", "from must be before to");
+            throw AdminError.INVALID_EXPORT.with("from must be before to");
         }
         ExportWriter.Format format;
         try {
             format = request.format() == null ? ExportWriter.Format.JSONL : ExportWriter.Format.valueOf(request.format().toUpperCase());
         } catch (IllegalArgumentException e) {
-            throw DomainException.invalid("invalid_export", "format must be jsonl or csv");
+            throw AdminError.INVALID_EXPORT.with("format must be jsonl or csv");
         }
         AuditExports.Export export = exports.export(from, to, blankToNull(request.apiId()), blankToNull(request.consumerId()), format);
         return Response.status(201).entity(view(export)).build();
@@ -130,12 +131,12 @@ public class AuditResource {
 
     private static Instant instant(String name, String value) {
         if (value == null) {
-            throw DomainException.invalid("invalid_export", name + " is required (ISO-8601 instant, e.g. 2026-11-01T00:00:00Z)");
+            throw AdminError.INVALID_EXPORT.with(name + " is required (ISO-8601 instant, e.g. 2026-11-01T00:00:00Z)");
         }
         try {
             return Instant.parse(value);
         } catch (DateTimeParseException e) {
-            throw DomainException.invalid("invalid_export", name + " is not an ISO-8601 instant: " + value);
+            throw AdminError.INVALID_EXPORT.with(name + " is not an ISO-8601 instant: " + value);
         }
     }
 

@@ -3,7 +3,6 @@ package io.gatehouse.management.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import io.vertx.pgclient.PgException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.ws.rs.WebApplicationException;
@@ -15,7 +14,6 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -25,18 +23,9 @@ import java.util.stream.Collectors;
 public class AdminErrorMappers {
     private static final Logger LOG = Logger.getLogger(AdminErrorMappers.class);
 
-    /** Database constraints, as a last line behind the explicit checks (two requests racing for one name). */
-    private static final Map<String, String> CONSTRAINTS = Map.of(
-            "apis_name_version_unique", "an API with this name and version already exists",
-            "apis_route_unique", "another API is already mounted on this host and base path",
-            "plans_name_unique", "a plan with this name already exists",
-            "consumers_username_unique", "a consumer with this username already exists",
-            "applications_consumer_name_unique", "this consumer already has an application with this name",
-            "subscriptions_active_unique", "this application already has an active subscription to this API");
-
     @ServerExceptionMapper
     public Response domain(DomainException e, ContainerRequestContext request) {
-        return error(e.status(), e.code(), e.getMessage(), request, e.details());
+        return error(e.error(), e.getMessage(), request, e.details());
     }
 
     @ServerExceptionMapper
@@ -46,7 +35,7 @@ public class AdminErrorMappers {
                 .sorted(Comparator.comparing(ApiError.FieldError::field))
                 .toList();
         String summary = details.stream().map(d -> d.field() + " " + d.message()).collect(Collectors.joining("; "));
-        return error(400, "validation_failed", summary.isEmpty() ? "the request is not valid" : summary, request, details);
+        return error(AdminError.VALIDATION_FAILED, summary.isEmpty() ? null : summary, request, details);
     }
 
     @ServerExceptionMapper
@@ -59,7 +48,7 @@ public class AdminErrorMappers {
         } else {
             message = "the body is not valid JSON: " + e.getOriginalMessage();
         }
-        return error(400, "malformed_json", message, request, null);
+        return error(AdminError.MALFORMED_JSON, message, request, null);
     }
 
     /** Quarkus maps these Jackson subtypes itself, without a body; the most specific mapper wins, so name them. */
@@ -79,41 +68,19 @@ public class AdminErrorMappers {
         if (e.getCause() instanceof JsonProcessingException json) {
             return unreadable(json, request);
         }
-        String code = switch (status) {
-            case 400 -> "bad_request";
-            case 404 -> "not_found";
-            case 405 -> "method_not_allowed";
-            case 406 -> "not_acceptable";
-            case 413 -> "payload_too_large";
-            case 415 -> "unsupported_media_type";
-            default -> status >= 500 ? "internal_error" : "bad_request";
-        };
-        String message = status == 415 ? "send the body as application/json" : e.getMessage();
-        return error(status, code, message, request, null);
+        AdminError error = AdminError.forStatus(status);
+        return error(error, status == 415 ? null : e.getMessage(), request, null);
     }
 
     @ServerExceptionMapper(priority = 5000)
     public Response unexpected(Throwable e, ContainerRequestContext request) {
-        PgException pg = find(e, PgException.class);
-        if (pg != null && "23505".equals(pg.getSqlState())) {
-            String constraint = pg.getConstraint();
-            return error(409, "conflict", CONSTRAINTS.getOrDefault(constraint, "this would duplicate an existing record"), request, null);
-        }
-        if (pg != null && "23503".equals(pg.getSqlState())) {
-            return error(409, "in_use", "this record is still referenced by others", request, null);
+        DomainException constraint = ConstraintErrors.of(e);
+        if (constraint != null) {
+            return domain(constraint, request);
         }
         String requestId = request.getHeaderString(AdminHttpFilters.REQUEST_ID);
         LOG.errorf(e, "request %s failed", requestId);
-        return error(500, "internal_error", "the control plane failed to handle this request; quote the request id", request, null);
-    }
-
-    private static <T extends Throwable> T find(Throwable e, Class<T> type) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return type.cast(t);
-            }
-        }
-        return null;
+        return error(AdminError.INTERNAL_ERROR, null, request, null);
     }
 
     private static String path(MismatchedInputException e) {
@@ -129,11 +96,11 @@ public class AdminErrorMappers {
         return parts.length == 3 ? parts[2] : parts[parts.length - 1];
     }
 
-    static Response error(int status, String code, String message, ContainerRequestContext request, List<ApiError.FieldError> details) {
+    static Response error(AdminError error, String message, ContainerRequestContext request, List<ApiError.FieldError> details) {
         String requestId = request.getHeaderString(AdminHttpFilters.REQUEST_ID);
-        return Response.status(status)
+        return Response.status(error.status())
                 .type(MediaType.APPLICATION_JSON_TYPE)
-                .entity(new ApiError(code, message, requestId, details))
+                .entity(new ApiError(error.code(), message == null ? error.message() : message, requestId, details))
                 .build();
     }
 }

@@ -21,10 +21,13 @@ public class AdminHttpFilters {
     GatehouseConfig config;
 
     @ServerRequestFilter(preMatching = true)
-    public void assignRequestId(ContainerRequestContext request) {
+    public void assignRequestId(ContainerRequestContext request, io.vertx.core.http.HttpServerRequest vertxRequest) {
         String id = request.getHeaderString(REQUEST_ID);
         if (id == null || id.isBlank() || id.length() > 128) {
-            request.getHeaders().putSingle(REQUEST_ID, UUID.randomUUID().toString());
+            String assigned = UUID.randomUUID().toString();
+            request.getHeaders().putSingle(REQUEST_ID, assigned);
+            // Change records quote the request id too, and read it from the Vert.x request.
+            vertxRequest.headers().set(REQUEST_ID, assigned);
         }
     }
 
@@ -43,10 +46,33 @@ public class AdminHttpFilters {
                 .type(MediaType.APPLICATION_JSON_TYPE)
                 .header("WWW-Authenticate", "Bearer realm=\"gatehouse-admin\"")
                 .header(REQUEST_ID, request.getHeaderString(REQUEST_ID))
-                .entity(new ApiError(presented == null ? "unauthenticated" : "invalid_token",
-                        presented == null ? "The admin API needs Authorization: Bearer <admin token>." : "The admin token is not valid.",
-                        request.getHeaderString(REQUEST_ID), null))
+                .entity(ApiError.of(presented == null ? AdminError.UNAUTHENTICATED : AdminError.INVALID_TOKEN, request.getHeaderString(REQUEST_ID)))
                 .build();
+    }
+
+    /**
+     * The HTTP server accepts bodies as large as an OpenAPI document may be; every other admin endpoint takes far less,
+     * so a large body anywhere else is refused before it is read.
+     */
+    @ServerRequestFilter(preMatching = true)
+    public Response limitBodySize(ContainerRequestContext request) {
+        String path = request.getUriInfo().getPath();
+        if (!path.startsWith("/admin") || takesDocuments(path)) {
+            return null;
+        }
+        int length = request.getLength();
+        if (length > config.documents().otherBodyMaxBytes()) {
+            return Response.status(413).type(MediaType.APPLICATION_JSON_TYPE)
+                    .header(REQUEST_ID, request.getHeaderString(REQUEST_ID))
+                    .entity(new ApiError(AdminError.PAYLOAD_TOO_LARGE.code(), "this endpoint takes bodies of at most "
+                            + config.documents().otherBodyMaxBytes() + " bytes", request.getHeaderString(REQUEST_ID), null))
+                    .build();
+        }
+        return null;
+    }
+
+    static boolean takesDocuments(String path) {
+        return path.equals("/admin/apis/import") || (path.startsWith("/admin/apis/") && path.endsWith("/document"));
     }
 
     @ServerResponseFilter

@@ -1,21 +1,19 @@
 package io.gatehouse.management.http;
 
-import jakarta.ws.rs.core.Response;
+import java.util.List;
 
-/** A request the domain refuses, with the status and stable code the admin API answers. */
+/** A request the domain refuses: an entry of the {@link AdminError} catalogue and what exactly was wrong. */
 public class DomainException extends RuntimeException {
-    private final int status;
-    private final String code;
-    private final java.util.List<ApiError.FieldError> details;
+    private final AdminError error;
+    private final List<ApiError.FieldError> details;
 
-    public DomainException(int status, String code, String message) {
-        this(status, code, message, null);
+    public DomainException(AdminError error, String message) {
+        this(error, message, null);
     }
 
-    private DomainException(int status, String code, String message, java.util.List<ApiError.FieldError> details) {
-        super(message, null, false, false);
-        this.status = status;
-        this.code = code;
+    public DomainException(AdminError error, String message, List<ApiError.FieldError> details) {
+        super(message == null ? error.message() : message, null, false, false);
+        this.error = error;
         this.details = details;
     }
 
@@ -26,45 +24,38 @@ public class DomainException extends RuntimeException {
      * @param prefix   the record's place in the body, e.g. {@code upstreamPolicy}
      * @param problems each "field message", as the protocol records word them
      */
-    public static DomainException invalidFields(String prefix, java.util.List<String> problems) {
-        java.util.List<ApiError.FieldError> details = problems.stream().map(p -> {
+    public static DomainException invalidFields(String prefix, List<String> problems) {
+        List<ApiError.FieldError> details = problems.stream().map(p -> {
             int space = p.indexOf(' ');
             return new ApiError.FieldError(prefix + "." + p.substring(0, space), p.substring(space + 1));
         }).sorted(java.util.Comparator.comparing(ApiError.FieldError::field)).toList();
         String summary = details.stream().map(d -> d.field() + " " + d.message()).collect(java.util.stream.Collectors.joining("; "));
-        return new DomainException(400, "validation_failed", summary, details);
-    }
-
-    public java.util.List<ApiError.FieldError> details() {
-        return details;
+        return new DomainException(AdminError.VALIDATION_FAILED, summary, details);
     }
 
     public static DomainException notFound(String what, String id) {
-        return new DomainException(404, "not_found", what + " " + id + " does not exist");
-    }
-
-    public static DomainException conflict(String code, String message) {
-        return new DomainException(409, code, message);
-    }
-
-    public static DomainException invalid(String code, String message) {
-        return new DomainException(400, code, message);
+        return AdminError.NOT_FOUND.with(what + " " + id + " does not exist");
     }
 
     /** A body that names something that does not exist: the request is understood but cannot be carried out. */
     public static DomainException unknownReference(String what, String id) {
-        return new DomainException(422, "unknown_reference", what + " " + id + " does not exist");
+        return AdminError.UNKNOWN_REFERENCE.with(what + " " + id + " does not exist");
+    }
+
+    public AdminError error() {
+        return error;
     }
 
     public int status() {
-        return status;
+        return error.status();
     }
 
     public String code() {
-        return code;
+        return error.code();
     }
 
-    public Response.Status.Family family() {
-        return Response.Status.Family.familyOf(status);
+    /** Where exactly the input was wrong, when there is more than one place (e.g. an OpenAPI document's errors). */
+    public List<ApiError.FieldError> details() {
+        return details;
     }
 }

@@ -16,7 +16,7 @@ public final class Timestamps {
     /** Fails with 400 {@code timestamp_out_of_range} unless {@code value} is null or within the range. */
     public static Instant requireInRange(String field, Instant value) {
         if (value != null && (value.isBefore(EARLIEST) || !value.isBefore(LATEST_EXCLUSIVE))) {
-            throw DomainException.invalid("timestamp_out_of_range",
+            throw AdminError.TIMESTAMP_OUT_OF_RANGE.with(
                     field + " must be from " + EARLIEST + " up to (not including) " + LATEST_EXCLUSIVE + "; got " + value);
         }
         return value;

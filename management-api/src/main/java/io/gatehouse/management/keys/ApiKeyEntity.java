@@ -27,9 +27,7 @@ public class ApiKeyEntity extends PanacheEntityBase {
     @Column(name = "revoked_at")
     public Instant revokedAt;
 
-    public String state(Instant now) {
-        if (revokedAt != null) return "REVOKED";
-        if (expiresAt != null && !now.isBefore(expiresAt)) return "EXPIRED";
-        return "ACTIVE";
+    public KeyState state(Instant now) {
+        return KeyState.of(revokedAt, expiresAt, now);
     }
 }

@@ -53,7 +53,7 @@ public class NodeCredentials {
 
     public Uni<Issued> issue(String nodeId) {
         if (nodeId == null || !NODE_ID.matcher(nodeId).matches()) {
-            throw DomainException.invalid("invalid_node_id",
+            throw io.gatehouse.management.http.AdminError.INVALID_NODE_ID.with(
                     "nodeId must be 1 to 100 letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
         }
         byte[] bytes = new byte[32];

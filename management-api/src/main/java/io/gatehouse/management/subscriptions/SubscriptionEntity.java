@@ -29,6 +29,9 @@ public class SubscriptionEntity extends PanacheEntityBase {
     public Instant createdAt;
     @Column(name = "billing_anchor")
     public Instant billingAnchor;
+    /** When it was closed (the column keeps its first name, from when closing was called cancelling). */
     @Column(name = "cancelled_at")
     public Instant cancelledAt;
+    /** Why an owner rejected or suspended it; the developer sees this. */
+    public String reason;
 }

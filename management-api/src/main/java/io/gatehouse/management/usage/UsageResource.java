@@ -1,9 +1,6 @@
 package io.gatehouse.management.usage;
 
-import io.gatehouse.management.consumers.ConsumerResource;
-import io.gatehouse.management.http.DomainException;
 import io.gatehouse.management.plans.PlanEntity;
-import io.gatehouse.management.subscriptions.SubscriptionResource;
 import io.gatehouse.protocol.limits.QuotaPeriod;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
@@ -58,9 +55,9 @@ public class UsageResource {
         Instant start = instant("from", from, month.start());
         Instant end = instant("to", to, month.end());
         if (!start.isBefore(end)) {
-            throw DomainException.invalid("validation_failed", "from must be before to");
+            throw io.gatehouse.management.http.AdminError.VALIDATION_FAILED.with("from must be before to");
         }
-        return ConsumerResource.find(id).chain(consumer -> pool.preparedQuery("""
+        return io.gatehouse.management.consumers.ConsumerService.find(id).chain(consumer -> pool.preparedQuery("""
                         select hour, subscription_id, application_id, api_id, plan_id, admitted, refused from usage_hourly
                         where consumer_id = $1 and hour >= $2 and hour < $3 order by hour, subscription_id, plan_id""")
                 .execute(Tuple.of(consumer.id, start.atOffset(ZoneOffset.UTC), end.atOffset(ZoneOffset.UTC)))
@@ -86,7 +83,7 @@ public class UsageResource {
     @Operation(summary = "A subscription's quota, use and overage in the period containing 'at' (default: now)")
     public Uni<QuotaStatus> quota(@PathParam("id") String id, @QueryParam("at") String at) {
         Instant when = instant("at", at, Instant.now());
-        return SubscriptionResource.find(id).chain(subscription -> PlanEntity.<PlanEntity>findById(subscription.planId).chain(plan -> {
+        return io.gatehouse.management.subscriptions.SubscriptionService.find(id).chain(subscription -> PlanEntity.<PlanEntity>findById(subscription.planId).chain(plan -> {
             QuotaPeriod period = QuotaPeriod.containing(when, subscription.billingAnchor);
             Tuple args = Tuple.of(subscription.id, period.start().atOffset(ZoneOffset.UTC), period.end().atOffset(ZoneOffset.UTC));
             return pool.preparedQuery("""
@@ -113,7 +110,7 @@ public class UsageResource {
         try {
             return Instant.parse(value);
         } catch (DateTimeParseException e) {
-            throw DomainException.invalid("validation_failed", name + " must be an ISO-8601 instant such as 2026-11-01T00:00:00Z");
+            throw io.gatehouse.management.http.AdminError.VALIDATION_FAILED.with(name + " must be an ISO-8601 instant such as 2026-11-01T00:00:00Z");
         }
     }
 }

@@ -14,6 +14,8 @@ import java.util.List;
  * @param upstreamPolicy   balancing, retries and ejection of the targets; null for the defaults
  * @param canary           a canary release in progress; null for none
  * @param shadow           traffic mirrored to another upstream; null for none
+ * @param operations       the documented operations the gateway routes, paths relative to the base path; null or
+ *                         empty to pass every path and method upstream (no document, or its owner chose pass-through)
  * @param allowEncodedSlashes whether request paths may hold an encoded '/' or '\' ({@code %2F}, {@code %5C}), kept
  *                         encoded on their way upstream; null (the default) refuses them with 400, since most
  *                         upstreams decode them into separators the gateway did not route on
@@ -33,14 +35,15 @@ public record ApiDefinition(
         UpstreamPolicy upstreamPolicy,
         CanaryRule canary,
         ShadowRule shadow,
+        List<ApiOperation> operations,
         Boolean allowEncodedSlashes) implements Identified {
 
-    /** Without the fields added later, as older callers build it. */
+    /** Without the fields added later, as older callers build it: no routing table, encoded slashes refused. */
     public ApiDefinition(String id, String name, String version, String host, String basePath, boolean stripBasePath,
                          List<UpstreamTarget> targets, String keyHeader, int connectTimeoutMs, int readTimeoutMs, String status,
                          UpstreamPolicy upstreamPolicy, CanaryRule canary, ShadowRule shadow) {
         this(id, name, version, host, basePath, stripBasePath, targets, keyHeader, connectTimeoutMs, readTimeoutMs, status,
-                upstreamPolicy, canary, shadow, null);
+                upstreamPolicy, canary, shadow, null, null);
     }
 
     public boolean keepsEncodedSlashes() {
@@ -51,6 +54,17 @@ public record ApiDefinition(
     public static final String DEFAULT_KEY_HEADER = "X-API-Key";
     public static final int DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
     public static final int DEFAULT_READ_TIMEOUT_MS = 60_000;
+
+    /** This API with a routing table. */
+    public ApiDefinition withOperations(List<ApiOperation> operations) {
+        return new ApiDefinition(id, name, version, host, basePath, stripBasePath, targets, keyHeader, connectTimeoutMs,
+                readTimeoutMs, status, upstreamPolicy, canary, shadow, operations, allowEncodedSlashes);
+    }
+
+    /** Whether the gateway enforces the documented operations. */
+    public boolean routesOperations() {
+        return operations != null && !operations.isEmpty();
+    }
 
     public UpstreamPolicy policy() {
         return upstreamPolicy == null ? UpstreamPolicy.DEFAULT : upstreamPolicy.orDefaults();

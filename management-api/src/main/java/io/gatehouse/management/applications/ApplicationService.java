@@ -1,0 +1,65 @@
+package io.gatehouse.management.applications;
+
+import io.gatehouse.management.consumers.ConsumerService;
+import io.gatehouse.management.http.AdminError;
+import io.gatehouse.management.http.Ids;
+import io.gatehouse.management.sync.ConfigChanges;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/** Applications: a consumer's client programs, which hold keys and subscriptions. */
+@ApplicationScoped
+public class ApplicationService {
+
+    @Inject
+    ConfigChanges changes;
+
+    @WithSession
+    public Uni<List<ApplicationView>> listOfConsumer(String consumerId) {
+        return ConsumerService.find(consumerId)
+                .chain(c -> ApplicationEntity.<ApplicationEntity>list("consumerId = ?1 order by name", c.id))
+                .map(all -> all.stream().map(ApplicationView::of).toList());
+    }
+
+    @WithSession
+    public Uni<ApplicationView> get(String id) {
+        return find(id).map(ApplicationView::of);
+    }
+
+    public Uni<ApplicationView> create(String consumerId, @Valid @NotNull ApplicationRequest request) {
+        return changes.commit(log -> ConsumerService.find(consumerId).chain(consumer -> {
+            ApplicationEntity app = new ApplicationEntity();
+            app.id = UUID.randomUUID();
+            app.consumerId = consumer.id;
+            app.name = request.name().trim();
+            app.description = request.description();
+            app.createdAt = Instant.now();
+            return ApplicationEntity.count("consumerId = ?1 and name = ?2", consumer.id, app.name).chain(n -> {
+                if (n > 0) {
+                    throw AdminError.DUPLICATE_NAME.with("this consumer already has an application named " + app.name);
+                }
+                return app.<ApplicationEntity>persist();
+            }).invoke(log::created);
+        })).map(ApplicationView::of);
+    }
+
+    /** Deletes an application with its subscriptions and keys (the database cascades); its keys stop working. */
+    public Uni<Void> delete(String id) {
+        return changes.commit(log -> find(id).chain(a -> {
+            log.deleted(a);
+            return a.delete();
+        })).replaceWithVoid();
+    }
+
+    public static Uni<ApplicationEntity> find(String id) {
+        return Ids.find("application", id, uuid -> ApplicationEntity.<ApplicationEntity>findById(uuid));
+    }
+}

@@ -1,0 +1,7 @@
+package io.gatehouse.management.keys;
+
+import java.time.Instant;
+
+/** The one answer that carries the key: it cannot be read again. */
+public record IssuedKey(String id, String applicationId, String key, String prefix, Instant createdAt, Instant expiresAt) {
+}
