@@ -22,10 +22,11 @@ class DocumentedRoutesTest extends StandaloneGateway {
     @Test
     void onlyDocumentedOperationsReachTheUpstream() throws Exception {
         EchoUpstream shop = upstream("shop", "127.0.0.1", 0, 0);
-        ApiDefinition documented = api("orders", null, "/shop", shop.url()).withOperations(List.of(
+        // A generous read timeout: this test is about routing, not about a slow machine's upstream.
+        ApiDefinition documented = withReadTimeout(api("orders", null, "/shop", shop.url()), 30_000).withOperations(List.of(
                 new ApiOperation("GET", "/orders"), new ApiOperation("POST", "/orders"), new ApiOperation("GET", "/orders/{id}"),
                 new ApiOperation("GET", "/orders/summary")));
-        ApiDefinition passThrough = api("legacy", null, "/legacy", shop.url());
+        ApiDefinition passThrough = withReadTimeout(api("legacy", null, "/legacy", shop.url()), 30_000);
         startNode(snapshot(1, List.of(documented, passThrough), List.of(key("k1", KEY, "app-1", null)),
                 List.of(subscription("app-1", "orders"), subscription("app-1", "legacy"))), Map.of());
         String base = "http://127.0.0.1:" + node.settings().proxyPort();

@@ -53,6 +53,11 @@ class PublishFromDocumentTest {
         assertThat(admin().get("/admin/apis").jsonPath().getList("$")).hasSize(apisBefore);
 
         assertError(admin().body(Map.of("document", "openapi: [", "basePath", "/x")).post("/admin/apis/import"), 400, "invalid_document");
+        Response undeclared = admin().body(Map.of("document", "{\"openapi\": \"3.0.3\", \"info\": {\"title\": \"t\", \"version\": \"1\"},\n"
+                + "\"paths\": {\"/a/{id}\": {\"get\": {\"responses\": {\"200\": {\"description\": \"ok\"}}}}}}", "basePath", "/x")).post("/admin/apis/import");
+        assertError(undeclared, 400, "invalid_document");
+        assertThat(undeclared.jsonPath().getString("details[0].field")).isEqualTo("/paths/~1a~1{id}");
+        assertThat(undeclared.jsonPath().getInt("details[0].line")).isEqualTo(2);
         assertError(admin().body(Map.of("document", "{\"swagger\": \"2.0\", \"info\": {\"title\": \"old\", \"version\": \"1\"}, \"paths\": {}}",
                 "basePath", "/x")).post("/admin/apis/import"), 400, "invalid_document");
         assertError(admin().body(Map.of("basePath", "/x")).post("/admin/apis/import"), 400, "validation_failed");
@@ -118,7 +123,8 @@ class PublishFromDocumentTest {
         String name = unique("large");
         StringBuilder json = new StringBuilder("{\"openapi\":\"3.0.3\",\"info\":{\"title\":\"" + name + "\",\"version\":\"1\"},\"paths\":{");
         for (int i = 0; i < 200; i++) {
-            json.append(i == 0 ? "" : ",").append("\"/things").append(i).append("/{id}\":{\"get\":{\"responses\":{\"200\":{\"description\":\"ok\"}}}}");
+            json.append(i == 0 ? "" : ",").append("\"/things").append(i).append("/{id}\":{\"get\":{\"parameters\":[{\"name\":\"id\",\"in\":\"path\",\"required\":true,")
+                    .append("\"schema\":{\"type\":\"string\"}}],\"responses\":{\"200\":{\"description\":\"ok\"}}}}");
         }
         json.append("},\"components\":{\"schemas\":{");
         String padding = "word ".repeat(500);
@@ -144,7 +150,7 @@ class PublishFromDocumentTest {
     @Test
     void aRawYamlBodyWithSettingsInTheQuery() {
         String name = unique("raw");
-        Response published = admin().contentType("application/yaml").body(renamed(resource("orders.yaml"), name))
+        Response published = admin().contentType("application/yaml").body(renamed(resource("orders.yaml"), name).getBytes(StandardCharsets.UTF_8))
                 .queryParam("basePath", "/" + name).queryParam("target", "http://127.0.0.1:9000").queryParam("passThrough", true)
                 .post("/admin/apis/import");
         assertThat(published.statusCode()).as(published.asString()).isEqualTo(201);

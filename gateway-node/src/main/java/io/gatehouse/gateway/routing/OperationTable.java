@@ -21,6 +21,8 @@ public final class OperationTable {
     private static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"};
     private static final int GET = 1;
     private static final int HEAD = 1 << 1;
+    /** Up to this many literal children a scan beats hashing the segment. */
+    private static final int LINEAR_SCAN_MAX = 8;
 
     private final Node root;
     private final int size;
@@ -87,6 +89,8 @@ public final class OperationTable {
         private final Node param;
         final int methods;
         private final String allow;
+        /** Open-addressing index over {@code literals} by hash, for nodes with many children (index + 1; 0 is empty). */
+        private final int[] slots;
 
         private Node(String[] literals, Node[] literalChildren, String[] prefixes, String[] suffixes, Node[] partialChildren,
                      Node param, int methods) {
@@ -98,6 +102,43 @@ public final class OperationTable {
             this.param = param;
             this.methods = methods;
             this.allow = allowHeader(methods);
+            this.slots = literals.length > LINEAR_SCAN_MAX ? index(literals) : null;
+        }
+
+        private static int[] index(String[] literals) {
+            int[] slots = new int[Integer.highestOneBit(literals.length * 4 - 1) << 1];
+            for (int i = 0; i < literals.length; i++) {
+                int slot = literals[i].hashCode() & (slots.length - 1);
+                while (slots[slot] != 0) {
+                    slot = (slot + 1) & (slots.length - 1);
+                }
+                slots[slot] = i + 1;
+            }
+            return slots;
+        }
+
+        /** The literal child named by the segment, found by the segment's hash without making it a string. */
+        private int literal(String path, int start, int length) {
+            if (slots == null) {
+                for (int i = 0; i < literals.length; i++) {
+                    String literal = literals[i];
+                    if (literal.length() == length && path.regionMatches(start, literal, 0, length)) {
+                        return i;
+                    }
+                }
+                return -1;
+            }
+            int hash = 0;
+            for (int i = start, end = start + length; i < end; i++) {
+                hash = 31 * hash + path.charAt(i);
+            }
+            for (int slot = hash & (slots.length - 1); slots[slot] != 0; slot = (slot + 1) & (slots.length - 1)) {
+                String literal = literals[slots[slot] - 1];
+                if (literal.length() == length && literal.hashCode() == hash && path.regionMatches(start, literal, 0, length)) {
+                    return slots[slot] - 1;
+                }
+            }
+            return -1;
         }
 
         /** Whether the operation is documented; HEAD is allowed wherever GET is, as HTTP defines it. */
@@ -119,13 +160,12 @@ public final class OperationTable {
             }
             int length = end - start;
             boolean last = end == path.length();
-            for (int i = 0; i < literals.length; i++) {
-                String literal = literals[i];
-                if (literal.length() == length && path.regionMatches(start, literal, 0, length)) {
-                    Node found = literalChildren[i].next(path, end, last);
-                    if (found != null) {
-                        return found;
-                    }
+            // Literal names are distinct, so at most one literal child matches the segment.
+            int literal = literal(path, start, length);
+            if (literal >= 0) {
+                Node found = literalChildren[literal].next(path, end, last);
+                if (found != null) {
+                    return found;
                 }
             }
             for (int i = 0; i < prefixes.length; i++) {

@@ -27,17 +27,22 @@ public final class ChangeLog {
 
     private final List<Entry> entries = new ArrayList<>();
 
-    /** The fields of an entity as they are now; take this before changing it, for {@link #updated}. */
+    /**
+     * The fields of an entity as they are now; take this before changing it, for {@link #updated}. Declared fields are
+     * read, not public ones: Quarkus's enhancement makes an entity's public fields protected behind generated accessors.
+     */
     public Map<String, Object> fields(Object entity) {
         Map<String, Object> fields = new LinkedHashMap<>();
-        for (Field field : entity.getClass().getFields()) {
-            if (Modifier.isStatic(field.getModifiers()) || field.getName().startsWith("$$") || secret(field.getName())
-                    || field.isAnnotationPresent(NotRecorded.class)) {
+        for (Field field : entity.getClass().getDeclaredFields()) {
+            int modifiers = field.getModifiers();
+            if (Modifier.isStatic(modifiers) || Modifier.isTransient(modifiers) || field.isSynthetic() || field.getName().startsWith("$$")
+                    || secret(field.getName()) || field.isAnnotationPresent(NotRecorded.class)) {
                 continue;
             }
             try {
+                field.setAccessible(true);
                 fields.put(field.getName(), plain(field.get(entity)));
-            } catch (IllegalAccessException e) {
+            } catch (IllegalAccessException | RuntimeException e) {
                 throw new IllegalStateException("cannot read " + field, e);
             }
         }

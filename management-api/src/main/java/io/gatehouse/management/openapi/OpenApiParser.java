@@ -30,6 +30,7 @@ import java.util.regex.Pattern;
 public final class OpenApiParser {
     /** "attribute paths.'/x'.get.responses is missing" -> paths.'/x'.get.responses */
     private static final Pattern ATTRIBUTE = Pattern.compile("attribute (\\S+)");
+    private static final Pattern LEADING_LOCATION = Pattern.compile("^((?:paths|components|info|servers|tags|security|webhooks)(?:\\.(?:'[^']*'|[^.\\s']+))*)\\.?\\s");
     private static final Pattern TEMPLATE = Pattern.compile("\\{[^{}/]+}");
 
     private OpenApiParser() {
@@ -121,10 +122,17 @@ public final class OpenApiParser {
     /** paths.'/x'.get.responses -> /paths/~1x/get/responses */
     static String pointer(String message) {
         Matcher m = ATTRIBUTE.matcher(message);
-        if (!m.find()) {
-            return "/";
+        String dotted;
+        if (m.find()) {
+            dotted = m.group(1);
+        } else {
+            // "paths.'/x/{id}'. Declared path parameter id needs to be defined...": the location leads the message.
+            Matcher lead = LEADING_LOCATION.matcher(message);
+            if (!lead.find()) {
+                return "/";
+            }
+            dotted = lead.group(1);
         }
-        String dotted = m.group(1);
         StringBuilder pointer = new StringBuilder();
         StringBuilder token = new StringBuilder();
         boolean quoted = false;

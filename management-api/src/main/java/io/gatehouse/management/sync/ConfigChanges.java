@@ -1,5 +1,6 @@
 package io.gatehouse.management.sync;
 
+import io.gatehouse.management.changes.Actor;
 import io.gatehouse.management.changes.ActorLookup;
 import io.gatehouse.management.changes.ChangeLog;
 import io.gatehouse.management.changes.ChangeRecorder;
@@ -29,10 +30,11 @@ public class ConfigChanges {
     public <T> Uni<T> commit(Function<ChangeLog, Uni<T>> change) {
         // Who and from where is read now, while the request is current; the transaction may run on another context.
         String requestId = actors.requestId();
-        return actors.current().chain(actor -> Panache.withTransaction(() -> {
+        Actor actor = actors.current();
+        return Panache.withTransaction(() -> {
                     ChangeLog log = new ChangeLog();
                     return change.apply(log).call(result -> recorder.write(actor, requestId, log));
-                }))
+                })
                 .invoke(result -> publisher.requestPublish());
     }
 }
