@@ -23,9 +23,8 @@ public class Accounts {
     private static final Logger LOG = Logger.getLogger(Accounts.class);
     private static final Duration DB = Duration.ofSeconds(10);
     private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s]+$");
-    static final int BCRYPT_COST = 12;
     /** Compared against when the account does not exist, so a miss costs as long as a wrong password. */
-    private static final String DECOY_HASH = BcryptUtil.bcryptHash(Secrets.random(), BCRYPT_COST);
+    private volatile String decoyHash;
 
     @Inject
     AccountStore store;
@@ -59,7 +58,7 @@ public class Accounts {
         }
         UserAccount user = normalised.isEmpty() ? null : store.findByEmail(normalised).await().atMost(DB);
         boolean usable = user != null && !user.disabled() && user.passwordHash() != null;
-        boolean matches = BcryptUtil.matches(password == null ? "" : password, usable ? user.passwordHash() : DECOY_HASH);
+        boolean matches = BcryptUtil.matches(password == null ? "" : password, usable ? user.passwordHash() : decoyHash());
         if (!usable || !matches) {
             limiter.recordFailure(normalised, sourceAddress);
             LOG.infof("sign-in refused for %s from %s", normalised, sourceAddress);
@@ -93,7 +92,7 @@ public class Accounts {
             return;
         }
         UserAccount user = store.findByEmail(email).await().atMost(DB);
-        if (user == null || user.disabled() || !"local".equals(user.source())) {
+        if (user == null || user.disabled() || !UserAccount.LOCAL.equals(user.source())) {
             LOG.infof("password reset asked for unknown or external account %s", email.trim());
             return;
         }
@@ -118,13 +117,21 @@ public class Accounts {
         if (userId == null) {
             return false;
         }
-        store.setPassword(userId, BcryptUtil.bcryptHash(newPassword, BCRYPT_COST)).await().atMost(DB);
+        store.setPassword(userId, hash(newPassword)).await().atMost(DB);
         // A reset is what someone does when they fear their password is known: end every session.
         store.deleteSessionsOf(userId).await().atMost(DB);
         LOG.infof("password reset for account %s", userId);
         return true;
     }
 
+    /** Creates an account without a password and mails its owner a link to choose one. */
+    public UserAccount invite(String email, Set<String> roles, String team, String consoleBaseUrl) {
+        UserAccount user = createLocal(email, roles, team, null);
+        requestPasswordReset(user.email(), consoleBaseUrl);
+        return user;
+    }
+
+    /** Creates a built-in account; a null password leaves it unusable until a reset link sets one. */
     public UserAccount createLocal(String email, Set<String> roles, String team, String password) {
         if (email == null || !EMAIL.matcher(email.trim()).matches()) {
             throw new AccountException("invalid_email", "enter an email address like name@example.com");
@@ -132,9 +139,25 @@ public class Accounts {
         if (roles.isEmpty()) {
             throw new AccountException("invalid_roles", "choose at least one role");
         }
-        checkPassword(password);
-        return store.create(email.trim().toLowerCase(Locale.ROOT), BcryptUtil.bcryptHash(password, BCRYPT_COST),
-                roles, team == null || team.isBlank() ? null : team.trim(), "local").await().atMost(DB);
+        if (password != null) {
+            checkPassword(password);
+        }
+        if (store.findByEmail(email).await().atMost(DB) != null) {
+            throw new AccountException("email_taken", "an account with this email already exists");
+        }
+        return store.create(email.trim().toLowerCase(Locale.ROOT), password == null ? null : hash(password),
+                roles, team == null || team.isBlank() ? null : team.trim(), UserAccount.LOCAL).await().atMost(DB);
+    }
+
+    private String hash(String password) {
+        return BcryptUtil.bcryptHash(password, config.bcryptCost());
+    }
+
+    private String decoyHash() {
+        if (decoyHash == null) {
+            decoyHash = hash(Secrets.random());
+        }
+        return decoyHash;
     }
 
     public void checkPassword(String password) {

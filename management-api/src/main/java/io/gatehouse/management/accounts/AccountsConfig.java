@@ -22,12 +22,20 @@ public interface AccountsConfig {
     @WithDefault("PT30M")
     Duration resetTokenLifetime();
 
-    /** Failed sign-ins allowed per account and per source address within {@link #signInWindow()}. */
+    /** Failed sign-ins allowed per account within {@link #signInWindow()}. */
     @WithDefault("5")
     int signInMaxFailures();
 
+    /** Failed sign-ins allowed per source address (higher: an office or a NAT shares one address). */
+    @WithDefault("20")
+    int signInMaxFailuresPerAddress();
+
     @WithDefault("PT15M")
     Duration signInWindow();
+
+    /** bcrypt work factor for stored passwords (each step doubles the time a guess costs). */
+    @WithDefault("12")
+    int bcryptCost();
 
     /** Shortest password accepted. */
     @WithDefault("12")

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Counts failed sign-ins per account and per source address in a sliding window; once either reaches the limit,
+ * Counts failed sign-ins per account and per source address in a sliding window; once either reaches its limit,
  * sign-in is refused (429) until the oldest failure leaves the window. Kept in memory: the control plane runs as
  * one process, and a restart forgetting the count is acceptable for a throttle (accounts are not locked out).
  */
@@ -29,8 +29,8 @@ public class SignInLimiter {
 
     /** How long until sign-in is allowed again for this account or address; zero when allowed now. */
     public Duration blockedFor(String email, String address) {
-        Duration account = blockedFor(accountKey(email));
-        Duration source = blockedFor(addressKey(address));
+        Duration account = blockedFor(accountKey(email), config.signInMaxFailures());
+        Duration source = blockedFor(addressKey(address), config.signInMaxFailuresPerAddress());
         return account.compareTo(source) >= 0 ? account : source;
     }
 
@@ -51,12 +51,17 @@ public class SignInLimiter {
         failures.remove(accountKey(email));
     }
 
-    private Duration blockedFor(String key) {
+    /** Forgets every failure: for an operator lifting a block after an incident, and for tests. */
+    public void clear() {
+        failures.clear();
+    }
+
+    private Duration blockedFor(String key, int limit) {
         Instant now = clock.instant();
         Duration[] wait = {Duration.ZERO};
         failures.computeIfPresent(key, (k, list) -> {
             prune(list, now);
-            if (list.size() >= config.signInMaxFailures()) {
+            if (list.size() >= limit) {
                 wait[0] = Duration.between(now, list.peekFirst().plus(config.signInWindow()));
             }
             return list.isEmpty() ? null : list;

@@ -12,6 +12,8 @@ import java.util.stream.Collectors;
 public record UserAccount(UUID id, String email, String passwordHash, Set<String> roles, String team, String source,
                           boolean disabled) {
 
+    public static final String LOCAL = "local";
+    public static final String OIDC = "oidc";
     static final String COLUMNS = "id, email, password_hash, roles, team, source, disabled";
 
     static UserAccount from(Row row) {

@@ -9,6 +9,7 @@ public final class ConsolePaths {
     public static final String SSO = ROOT + "/sso";
     public static final String PASSWORD_RESET = ROOT + "/password-reset";
     public static final String TOKENS = ROOT + "/tokens";
+    public static final String USERS = ROOT + "/users";
 
     private ConsolePaths() {
     }
