@@ -1,24 +1,22 @@
 package io.gatehouse.management.http;
 
-import io.gatehouse.management.GatehouseConfig;
-import jakarta.inject.Inject;
+import io.gatehouse.management.accounts.AdminAccess;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.UUID;
 
-/** Request ids on every admin exchange, and the admin token on every /admin path. */
+/** Request ids on every admin exchange, and an identity whose roles allow the call on every /admin path. */
 public class AdminHttpFilters {
     public static final String REQUEST_ID = "X-Request-Id";
 
-    @Inject
-    GatehouseConfig config;
+    @jakarta.inject.Inject
+    io.gatehouse.management.GatehouseConfig config;
 
     @ServerRequestFilter(preMatching = true)
     public void assignRequestId(ContainerRequestContext request, io.vertx.core.http.HttpServerRequest vertxRequest) {
@@ -31,23 +29,39 @@ public class AdminHttpFilters {
         }
     }
 
+    /**
+     * Every /admin call needs an identity (the bootstrap admin token, a personal access token or an OIDC bearer
+     * token, resolved by the authentication mechanisms before this runs) whose roles allow the path and method.
+     */
     @ServerRequestFilter(preMatching = true)
-    public Response requireAdminToken(ContainerRequestContext request) {
+    public Response requireAdminAccess(ContainerRequestContext request) {
         String path = request.getUriInfo().getPath();
         if (!path.startsWith("/admin")) {
             return null;
         }
-        String header = request.getHeaderString("Authorization");
-        String presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
-        if (presented != null && constantTimeEquals(presented, config.admin().token())) {
-            return null;
+        SecurityContext security = request.getSecurityContext();
+        if (security == null || security.getUserPrincipal() == null) {
+            String header = request.getHeaderString("Authorization");
+            boolean presented = header != null && !header.isBlank();
+            return error(request, 401, presented ? "invalid_token" : "unauthenticated",
+                    presented ? "The token is not valid, expired or revoked."
+                            : "The admin API needs Authorization: Bearer <admin token, personal access token or OIDC token>.");
         }
-        return Response.status(401)
+        if (!AdminAccess.allows(security::isUserInRole, request.getMethod(), path)) {
+            return error(request, 403, "forbidden", "Your roles do not allow " + request.getMethod() + " " + path + ".");
+        }
+        return null;
+    }
+
+    private static Response error(ContainerRequestContext request, int status, String code, String message) {
+        Response.ResponseBuilder response = Response.status(status)
                 .type(MediaType.APPLICATION_JSON_TYPE)
-                .header("WWW-Authenticate", "Bearer realm=\"gatehouse-admin\"")
                 .header(REQUEST_ID, request.getHeaderString(REQUEST_ID))
-                .entity(ApiError.of(presented == null ? AdminError.UNAUTHENTICATED : AdminError.INVALID_TOKEN, request.getHeaderString(REQUEST_ID)))
-                .build();
+                .entity(new ApiError(code, message, request.getHeaderString(REQUEST_ID), null));
+        if (status == 401) {
+            response.header("WWW-Authenticate", "Bearer realm=\"gatehouse-admin\"");
+        }
+        return response.build();
     }
 
     /**
@@ -81,9 +95,5 @@ public class AdminHttpFilters {
         if (id != null) {
             response.getHeaders().putSingle(REQUEST_ID, id);
         }
-    }
-
-    static boolean constantTimeEquals(String a, String b) {
-        return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
     }
 }
