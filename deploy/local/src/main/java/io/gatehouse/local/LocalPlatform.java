@@ -79,6 +79,8 @@ public final class LocalPlatform {
 
         cpEnv.put("GATEHOUSE_ADMIN_TOKEN", adminToken);
         cpEnv.put("GATEHOUSE_NODE_TOKEN", nodeToken);
+        LocalAccounts accounts = LocalAccounts.prepare(home);
+        cpEnv.put("GATEHOUSE_ACCOUNTS_SEED_FILE", accounts.file().toAbsolutePath().toString());
         say("starting the control plane on port " + controlPlanePort);
         controlPlane = ControlPlaneProcess.start(ControlPlaneProcess.locateApp(), controlPlanePort, cpEnv,
                 line -> System.out.println("[control-plane] " + line));
@@ -114,6 +116,8 @@ public final class LocalPlatform {
                 Ctrl-C stops everything; data stays in %s.
                 """.formatted(gatewayPort, statusPort, controlPlanePort, adminToken, controlPlanePort, upstream.url(), key, demoUrl,
                 home.toAbsolutePath()));
+        System.out.println("Console: http://127.0.0.1:%d/console — sign in as (passwords kept in %s):%n%s%n"
+                .formatted(controlPlanePort, accounts.file().toAbsolutePath(), accounts.signInLines()));
     }
 
     /** Creates the demo objects if they are missing, and a fresh key each run (keys are shown only once). */
