@@ -83,6 +83,8 @@ public final class LocalPlatform {
         String controlPlaneHost = env.getOrDefault("GATEHOUSE_HTTP_HOST", "127.0.0.1");
         cpEnv.put("GATEHOUSE_HTTP_HOST", controlPlaneHost);
         say("starting the control plane on " + controlPlaneHost + ":" + controlPlanePort);
+        LocalAccounts accounts = LocalAccounts.prepare(home.dir());
+        cpEnv.put("GATEHOUSE_ACCOUNTS_SEED_FILE", accounts.file().toAbsolutePath().toString());
         controlPlane = ControlPlaneProcess.start(ControlPlaneProcess.locateApp(), controlPlanePort, cpEnv,
                 line -> System.out.println("[control-plane] " + line));
         controlPlane.awaitReady(Duration.ofSeconds(120));
@@ -120,6 +122,8 @@ public final class LocalPlatform {
                 Ctrl-C stops everything; data stays in %s.
                 """.formatted(gatewayPort, statusPort, controlPlanePort, adminToken, controlPlanePort, upstream.url(), key, demoUrl,
                 home.dir().toAbsolutePath()));
+        System.out.println("Console: http://127.0.0.1:%d/console — sign in as (passwords kept in %s):%n%s%n"
+                .formatted(controlPlanePort, accounts.file().toAbsolutePath(), accounts.signInLines()));
     }
 
     /** Creates the demo objects if they are missing, and a fresh key each run (keys are shown only once). */

@@ -56,7 +56,7 @@ public class AccountStore {
         OffsetDateTime now = now();
         return client.preparedQuery("insert into users (id, email, password_hash, roles, team, source, created_at, updated_at) "
                         + "values ($1, $2, $3, $4, $5, $6, $7, $7) returning " + UserAccount.COLUMNS)
-                .execute(Tuple.from(java.util.Arrays.asList(id, email.trim(), nullable(passwordHash), UserAccount.joinRoles(roles), nullable(team), source, now)))
+                .execute(Tuple.from(java.util.Arrays.asList(id, email.trim(), passwordHash, UserAccount.joinRoles(roles), team, source, now)))
                 .map(AccountStore::firstUser);
     }
 
@@ -68,7 +68,7 @@ public class AccountStore {
                         + "on conflict (lower(email)) do update set roles = excluded.roles, team = excluded.team, updated_at = excluded.updated_at "
                         + "returning " + UserAccount.COLUMNS)
                 .execute(Tuple.from(java.util.Arrays.asList(UUID.randomUUID(), email.trim(),
-                        UserAccount.joinRoles(roles), nullable(team), now)))
+                        UserAccount.joinRoles(roles), team, now)))
                 .map(AccountStore::firstUser);
     }
 
@@ -86,7 +86,7 @@ public class AccountStore {
         return client.preparedQuery("insert into user_sessions (id_hash, user_id, roles, created_at, last_seen_at, expires_at, source_address) "
                         + "values ($1, $2, $3, $4, $4, $5, $6)")
                 .execute(Tuple.from(java.util.Arrays.asList(Secrets.sha256(value), user.id(), UserAccount.joinRoles(roles), now,
-                        now.plus(lifetime), nullable(sourceAddress))))
+                        now.plus(lifetime), sourceAddress)))
                 .replaceWith(value);
     }
 
@@ -151,7 +151,7 @@ public class AccountStore {
         String prefix = token.substring(0, AccessTokens.PREFIX.length() + 6);
         return client.preparedQuery("insert into personal_access_tokens (id, user_id, name, token_hash, prefix, created_at, expires_at) "
                         + "values ($1, $2, $3, $4, $5, $6, $7)")
-                .execute(Tuple.from(java.util.Arrays.asList(id, userId, name, Secrets.sha256(token), prefix, now, nullable(expiresAt))))
+                .execute(Tuple.from(java.util.Arrays.asList(id, userId, name, Secrets.sha256(token), prefix, now, expiresAt)))
                 .replaceWith(new AccessTokens.Issued(token, new AccessTokens.Listed(id, name, prefix, now, expiresAt, null, null)));
     }
 
@@ -196,9 +196,5 @@ public class AccountStore {
     private static Row first(RowSet<Row> rows) {
         var it = rows.iterator();
         return it.hasNext() ? it.next() : null;
-    }
-
-    private static Object nullable(Object value) {
-        return value;
     }
 }
