@@ -2,6 +2,7 @@ package io.gatehouse.system;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatehouse.gateway.GatewayNode;
+import io.gatehouse.local.AdminClient;
 import io.gatehouse.protocol.keys.ApiKeys;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -89,6 +90,8 @@ class PlatformEndToEndTest {
         Platform.Tenant other = platform.newTenant("other");
         GatewayNode gateway = platform.startGateway("node-refusals");
         await(Duration.ofSeconds(10), "config to arrive", () -> status(gateway, tenant.basePath(), tenant.key()) == 200);
+        // The other tenant's key must be known to the node before it can be refused as not subscribed (not unknown).
+        await(Duration.ofSeconds(10), "the other tenant's key to arrive", () -> status(gateway, other.basePath(), other.key()) == 200);
 
         assertCode(call(gateway, "GET", tenant.basePath(), null), 401, "missing_api_key");
         assertCode(call(gateway, "GET", tenant.basePath(), null, "X-API-Key", ApiKeys.generate()), 401, "invalid_api_key");
@@ -105,6 +108,33 @@ class PlatformEndToEndTest {
         String subscriptionId = platform.admin.get("/admin/subscriptions?applicationId=" + tenant.applicationId()).body().path(0).path("id").asText();
         platform.admin.send("DELETE", "/admin/subscriptions/" + subscriptionId);
         await(Duration.ofSeconds(5), "the cancelled subscription to be enforced", () -> status(gateway, tenant.basePath(), tenant.key()) == 403);
+    }
+
+    @Test
+    void anApiOwnerLetsEncodedSlashesThroughForOneApiOnly() {
+        Platform.Tenant tenant = platform.newTenant("files");
+        GatewayNode gateway = platform.startGateway("node-encoded-slashes");
+        await(Duration.ofSeconds(10), "the API to be served", () -> status(gateway, tenant.basePath() + "/x", tenant.key()) == 200);
+        String encoded = tenant.basePath() + "/files/a%2Fb.txt";
+        assertCode(call(gateway, "GET", encoded, null, "X-API-Key", tenant.key()), 400, "bad_request");
+
+        JsonNode api = platform.admin.get("/admin/apis/" + tenant.apiId()).body();
+        Map<String, Object> update = new java.util.HashMap<>();
+        update.put("name", api.path("name").asText());
+        update.put("version", api.path("version").asText());
+        update.put("basePath", api.path("basePath").asText());
+        update.put("status", "PUBLISHED");
+        update.put("targets", List.of(Map.of("url", api.path("targets").path(0).path("url").asText())));
+        update.put("allowEncodedSlashes", true);
+        AdminClient.Reply reply = platform.admin.put("/admin/apis/" + tenant.apiId(), update);
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.body().path("allowEncodedSlashes").asBoolean()).isTrue();
+
+        await(Duration.ofSeconds(10), "the encoded slash to be let through", () -> status(gateway, encoded, tenant.key()) == 200);
+        JsonNode echo = json(call(gateway, "GET", encoded, null, "X-API-Key", tenant.key()));
+        assertThat(echo.path("path").asText()).isEqualTo("/inventory/files/a%2Fb.txt");
+        // Dot segments stay refused whatever the setting.
+        assertCode(call(gateway, "GET", tenant.basePath() + "/%2e%2e/secret", null, "X-API-Key", tenant.key()), 400, "bad_request");
     }
 
     @Test

@@ -21,7 +21,7 @@ public final class RoutePolicy implements Policy {
     @Override
     public void apply(Exchange exchange) {
         String path = exchange.path();
-        if (path == null || path.isEmpty() || path.charAt(0) != '/' || hasDotSegment(path)) {
+        if (path == null || path.isEmpty() || path.charAt(0) != '/') {
             exchange.reject(GatewayError.BAD_REQUEST);
             return;
         }
@@ -52,20 +52,5 @@ public final class RoutePolicy implements Policy {
             return false;
         }
         return true;
-    }
-
-    /** '.' and '..' segments could climb out of an API's base path once it is stripped; they are refused, not resolved. */
-    static boolean hasDotSegment(String path) {
-        int i = path.indexOf('.');
-        if (i < 0) {
-            return false;
-        }
-        for (String segment : path.split("/", -1)) {
-            if (segment.equals(".") || segment.equals("..") || segment.equalsIgnoreCase("%2e") || segment.equalsIgnoreCase("%2e%2e")
-                    || segment.equalsIgnoreCase(".%2e") || segment.equalsIgnoreCase("%2e.")) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -162,7 +162,7 @@ public class ApiDocumentService {
         }
         ApiRequest api = new ApiRequest(name, version == null || version.isEmpty() ? "1" : version, request.host(), basePath,
                 request.stripBasePath(), targets, request.keyHeader(), request.connectTimeoutMs(), request.readTimeoutMs(), status,
-                request.upstreamPolicy(), request.passThrough());
+                request.upstreamPolicy(), request.passThrough(), null);
         Set<ConstraintViolation<ApiRequest>> violations = validator.validate(api);
         if (!violations.isEmpty()) {
             throw new ConstraintViolationException(violations);

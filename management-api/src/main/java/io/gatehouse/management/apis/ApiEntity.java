@@ -46,6 +46,9 @@ public class ApiEntity extends PanacheEntityBase {
     /** Route every path upstream even though the API has documented operations. */
     @Column(name = "pass_through")
     public boolean passThrough;
+    /** Request paths may hold encoded '/' and '\\' (kept encoded upstream); refused with 400 otherwise. */
+    @Column(name = "allow_encoded_slashes")
+    public boolean allowEncodedSlashes;
     /** The operations of the API's current OpenAPI document; null when it was not published from one. */
     @Convert(converter = OperationsConverter.class)
     public List<io.gatehouse.protocol.config.ApiOperation> operations;

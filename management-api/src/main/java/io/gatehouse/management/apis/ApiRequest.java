@@ -22,6 +22,8 @@ import java.util.List;
  *                       record the gateway reads, checked by its own {@code problems()}; omitted fields take the defaults
  * @param passThrough   for an API published from an OpenAPI document: true sends every path upstream, false (default)
  *                      answers undocumented paths 404 and wrong methods 405 at the gateway; omit to keep the current one
+ * @param allowEncodedSlashes true lets request paths hold {@code %2F} and {@code %5C}, forwarded still encoded; false
+ *                      (default) refuses them with 400 at the gateway; omit to keep the current setting
  */
 public record ApiRequest(
         @NotBlank @Size(max = 100) @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9 ._-]*", message = "may hold letters, digits, space, '.', '_' and '-'")
@@ -40,7 +42,8 @@ public record ApiRequest(
         @Min(1) @Max(3_600_000) Integer readTimeoutMs,
         ApiStatus status,
         io.gatehouse.protocol.config.UpstreamPolicy upstreamPolicy,
-        Boolean passThrough) {
+        Boolean passThrough,
+        Boolean allowEncodedSlashes) {
 
     /** @param discovery STATIC (default), DNS (re-resolve the host's addresses) or SRV (the host is an SRV name) */
     public record Target(@NotBlank @Size(max = 2000) String url, @Min(1) @Max(100) Integer weight,

@@ -228,6 +228,9 @@ public class ApiService {
         if (request.passThrough() != null) {
             api.passThrough = request.passThrough();
         }
+        if (request.allowEncodedSlashes() != null) {
+            api.allowEncodedSlashes = request.allowEncodedSlashes();
+        }
         api.updatedAt = Instant.now();
     }
 

@@ -53,7 +53,8 @@ public class ConfigPublisher {
                         targets::json as targets, key_header as "keyHeader", connect_timeout_ms as "connectTimeoutMs",
                         read_timeout_ms as "readTimeoutMs", status, upstream_policy::json as "upstreamPolicy",
                         canary::json as canary, shadow::json as shadow,
-                        case when pass_through then null else operations::json end as operations
+                        case when pass_through then null else operations::json end as operations,
+                        case when allow_encoded_slashes then true end as "allowEncodedSlashes"
                  from apis where status in ('PUBLISHED', 'DEPRECATED')) x)::text as apis,
               (select coalesce(json_agg(x order by x.id), '[]'::json) from (
                  select id::text as id, name, rate_per_second as "ratePerSecond", burst, monthly_quota as "monthlyQuota",
