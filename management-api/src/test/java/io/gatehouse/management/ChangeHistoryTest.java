@@ -53,7 +53,7 @@ class ChangeHistoryTest {
         assertThat(changes).extracting(c -> c.get("entityType") + ":" + c.get("action"))
                 .containsSubsequence("plan:update", "api:publish", "api_document:create", "api:create");
         Map<String, Object> planChange = changes.get(0);
-        assertThat(planChange.get("actor")).isEqualTo("admin-token");
+        assertThat(planChange.get("actor")).isEqualTo("bootstrap-admin");
         assertThat(planChange.get("role")).isEqualTo("admin");
         assertThat(planChange.get("sourceAddress")).isEqualTo("127.0.0.1");
         assertThat(planChange.get("entityId")).isEqualTo(planId);
@@ -62,7 +62,7 @@ class ChangeHistoryTest {
         assertThat(((Map<?, ?>) planChange.get("after")).get("burst")).isEqualTo(5);
 
         Map<String, Object> publish = changes.stream().filter(c -> "publish".equals(c.get("action"))).findFirst().orElseThrow();
-        assertThat(publish.get("actor")).isEqualTo("admin-token");
+        assertThat(publish.get("actor")).isEqualTo("bootstrap-admin");
         assertThat(((Map<?, ?>) publish.get("before")).get("status")).isEqualTo("DRAFT");
         assertThat(((Map<?, ?>) publish.get("after")).get("status")).isEqualTo("PUBLISHED");
         Map<String, Object> creation = changes.get(changes.size() - 1);

@@ -108,9 +108,10 @@ class PublishFromDocumentTest {
     void aDocumentUploadedAsAFileWithTheServerUrlAsTargetAndBasePath() {
         String name = unique("upload");
         String document = renamed(resource("orders.yaml"), name).replace("/orders-service", "/" + name);
+        // A file as it is on disk (curl --data-binary @orders.yaml): the body is the document, settings in the query.
         Response published = RestAssured.given().header("Authorization", "Bearer " + EmbeddedPostgresResource.ADMIN_TOKEN)
-                .multiPart("file", "orders.yaml", document.getBytes(StandardCharsets.UTF_8), "application/yaml")
-                .multiPart("settings", "{\"status\": \"DRAFT\"}", "application/json")
+                .contentType("application/yaml").body(document.getBytes(StandardCharsets.UTF_8))
+                .queryParam("status", "DRAFT")
                 .post("/admin/apis/import");
         assertThat(published.statusCode()).as(published.asString()).isEqualTo(201);
         assertThat(published.jsonPath().getString("api.basePath")).isEqualTo("/" + name);

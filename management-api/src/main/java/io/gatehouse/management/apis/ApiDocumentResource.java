@@ -1,9 +1,7 @@
 package io.gatehouse.management.apis;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatehouse.management.http.AdminError;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.core.Vertx;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -19,11 +17,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import org.jboss.resteasy.reactive.RestForm;
-import org.jboss.resteasy.reactive.multipart.FileUpload;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -39,10 +34,6 @@ public class ApiDocumentResource {
 
     @Inject
     ApiDocumentService documents;
-    @Inject
-    ObjectMapper mapper;
-    @Inject
-    Vertx vertx;
 
     @POST
     @Path("/import")
@@ -50,18 +41,6 @@ public class ApiDocumentResource {
     @Operation(summary = "Publish an API from its OpenAPI 3.0/3.1 document (JSON or YAML), with base path, targets, plans and policies; an invalid document saves nothing and its errors say where")
     public Uni<Response> publish(@Valid @NotNull ImportRequest request) {
         return documents.publish(request).map(ApiDocumentResource::created);
-    }
-
-    @POST
-    @Path("/import")
-    @Consumes(MediaType.MULTIPART_FORM_DATA)
-    @Operation(summary = "The same, uploading the document as the form part 'file', with the settings as JSON in the part 'settings'")
-    public Uni<Response> publishUpload(@RestForm("file") FileUpload file, @RestForm("settings") String settings) {
-        if (file == null) {
-            throw AdminError.VALIDATION_FAILED.with("the form needs the document in a part named 'file'");
-        }
-        ImportRequest base = settings(settings);
-        return read(file).chain(text -> documents.publish(base.withDocument(text))).map(ApiDocumentResource::created);
     }
 
     @POST
@@ -111,22 +90,6 @@ public class ApiDocumentResource {
     @Operation(summary = "Every version of the API's document, newest first, without their text")
     public Uni<List<DocumentView>> versions(@PathParam("id") String id) {
         return documents.versions(id);
-    }
-
-    private ImportRequest settings(String json) {
-        if (json == null || json.isBlank()) {
-            return new ImportRequest(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
-        }
-        try {
-            return mapper.readValue(json, ImportRequest.class);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw AdminError.MALFORMED_JSON.with("the 'settings' part is not valid JSON: " + e.getOriginalMessage());
-        }
-    }
-
-    /** Large uploads are spooled to disk by the server; read them without blocking the event loop. */
-    private Uni<String> read(FileUpload file) {
-        return vertx.fileSystem().readFile(file.uploadedFile().toString()).map(buffer -> buffer.toString(StandardCharsets.UTF_8));
     }
 
     private static Response created(ImportResult result) {
