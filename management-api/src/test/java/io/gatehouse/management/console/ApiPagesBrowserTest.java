@@ -69,6 +69,12 @@ class ApiPagesBrowserTest {
                 paths:
                   %s:
                     get:
+                      parameters:
+                        - name: id
+                          in: path
+                          required: true
+                          schema:
+                            type: string
                       responses:
                         '200':
                           description: the order
@@ -112,7 +118,7 @@ class ApiPagesBrowserTest {
                 .type("#plan-rate", "50").type("#plan-quota", "100000");
         b.screenshot("publish-form");
         b.click("#publish-submit");
-        assertThat(b.path()).startsWith("/console/apis/");
+        assertThat(b.findAll("[data-testid=api-status]")).as(() -> b.find("main").getText()).isNotEmpty();
         assertThat(b.find("[data-testid=api-status]").getText()).isEqualTo("DRAFT");
         assertThat(b.find("[data-testid=operations]").getText()).contains("GET /orders/{id}");
 
@@ -141,7 +147,7 @@ class ApiPagesBrowserTest {
         String suffix = UUID.randomUUID().toString().substring(0, 6);
         String title = "Evil " + SCRIPT + IMG + " " + suffix;
         b.open("/console/apis/new");
-        b.fill("#document-text", document(title, "Evil description " + SCRIPT + IMG, "/evil"));
+        b.fill("#document-text", document(title, "Evil description " + SCRIPT + IMG, "/evil/{id}"));
         b.type("#base-path", "/evil-" + suffix).type("#targets", "http://127.0.0.1:9/").type("#plan-name", "evil-" + suffix);
         b.click("#publish-submit");
         assertThat(b.path()).startsWith("/console/apis/");
@@ -167,7 +173,7 @@ class ApiPagesBrowserTest {
         var links = b.findAll("[data-testid=api-list] a");
         if (links.isEmpty()) {
             b.open("/console/apis/new");
-            b.fill("#document-text", document("Mine " + UUID.randomUUID().toString().substring(0, 6), "mine", "/mine"));
+            b.fill("#document-text", document("Mine " + UUID.randomUUID().toString().substring(0, 6), "mine", "/mine/{id}"));
             b.type("#base-path", "/mine-" + UUID.randomUUID().toString().substring(0, 6)).type("#targets", "http://127.0.0.1:9/");
             b.click("#publish-submit");
         } else {
