@@ -68,6 +68,9 @@ public class ApiPages {
     @Inject
     @Location("console/api.html")
     Template api;
+    @Inject
+    @Location("console/api-document.html")
+    Template document;
 
     /** What the publish form was given, to show it again beside its errors. */
     public record PublishForm(String document, String basePath, String targets, String planId, String planName,
@@ -133,6 +136,17 @@ public class ApiPages {
     @Path("/{id}")
     public Uni<String> show(@PathParam("id") String id) {
         return owned(id).chain(view -> apiPage(view, null));
+    }
+
+    /** The API's current OpenAPI document: its title and description as written, and its text. */
+    @GET
+    @Path("/{id}/document")
+    public Uni<String> document(@PathParam("id") String id) {
+        return owned(id).chain(view -> documents.latest(view.id())
+                .onFailure(DomainException.class).transform(e -> new ConsoleException(404, "not_found", "This API has no OpenAPI document."))
+                .chain(stored -> documents.check(stored.content).chain(parsed -> document.data("api", view)
+                        .data("stored", io.gatehouse.management.apis.DocumentView.of(stored)).data("parsed", parsed)
+                        .data("text", stored.content).createUni())));
     }
 
     @POST

@@ -155,6 +155,14 @@ class ApiPagesBrowserTest {
         assertThat(b.findAll("main script")).isEmpty();
         assertThat(b.findAll("img")).isEmpty();
         b.screenshot("api-page-injection");
+        b.click("#view-document");
+        assertThat(b.alertPresent()).isFalse();
+        assertThat(b.findAll("main script")).isEmpty();
+        assertThat(b.findAll("img")).isEmpty();
+        // The document's own title and description, unchanged, shown as text.
+        assertThat(b.find("[data-testid=document-title]").getText()).isEqualTo(title);
+        assertThat(b.find("[data-testid=document-description]").getText()).isEqualTo("Evil description " + SCRIPT + IMG);
+        b.screenshot("api-document-injection");
         b.open("/console/apis");
         assertThat(b.alertPresent()).isFalse();
         assertThat(b.findAll("main script")).isEmpty();
