@@ -11,6 +11,7 @@ public final class ConsolePaths {
     public static final String TOKENS = ROOT + "/tokens";
     public static final String USERS = ROOT + "/users";
     public static final String APIS = ROOT + "/apis";
+    public static final String NODES = ROOT + "/nodes";
 
     private ConsolePaths() {
     }

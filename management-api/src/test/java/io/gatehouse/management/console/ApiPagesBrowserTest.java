@@ -139,6 +139,9 @@ class ApiPagesBrowserTest {
         assertThat(b.find("[data-testid=api-list]").getText()).contains(name, basePath, "PUBLISHED");
         b.screenshot("apis");
         b.phoneScreenshot("apis-phone");
+        b.open("/console/nodes");
+        assertThat(b.find("h1").getText()).isEqualTo("Gateway nodes");
+        b.screenshot("nodes");
     }
 
     @Test

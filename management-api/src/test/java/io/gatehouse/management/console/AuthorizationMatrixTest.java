@@ -71,7 +71,8 @@ class AuthorizationMatrixTest {
             "/console/tokens", Set.of(Role.values()),
             "/console/users", Set.of(Role.ADMIN),
             "/console/apis", Set.of(Role.ADMIN, Role.API_OWNER),
-            "/console/apis/new", Set.of(Role.ADMIN, Role.API_OWNER));
+            "/console/apis/new", Set.of(Role.ADMIN, Role.API_OWNER),
+            "/console/nodes", Set.of(Role.ADMIN, Role.API_OWNER, Role.COMPLIANCE));
 
     @Inject
     Accounts accounts;
