@@ -134,6 +134,9 @@ class ApiPagesBrowserTest {
                 .filter(r -> r.contains(owner) && r.contains("api") && r.toLowerCase().contains("publish")).toList()).as(history).isNotEmpty();
         assertThat(b.find("input[name=ratePerSecond]").getAttribute("value")).isEqualTo("75");
         b.screenshot("api-page");
+        b.click("#view-subscriptions");
+        assertThat(b.find("h1").getText()).startsWith("Subscriptions to");
+        b.screenshot("subscriptions");
 
         b.open("/console/apis");
         assertThat(b.find("[data-testid=api-list]").getText()).contains(name, basePath, "PUBLISHED");
