@@ -58,6 +58,11 @@ public class ApiDocumentService {
 
     /** Creates an API from a document and the settings the document does not hold; PUBLISHED unless asked for DRAFT. */
     public Uni<ImportResult> publish(@Valid @NotNull ImportRequest request) {
+        return publish(request, null);
+    }
+
+    /** The same, for an API owned by a team (published from the console by one of its api-owners). */
+    public Uni<ImportResult> publish(@Valid @NotNull ImportRequest request, String ownerTeam) {
         String text = documentOf(request);
         return parse(text).chain(document -> {
             ApiRequest api = apiRequest(request, document);
@@ -66,6 +71,7 @@ public class ApiDocumentService {
             return changes.commit(log -> apis.create(log, api, entity -> {
                 entity.operations = document.operations();
                 entity.passThrough = Boolean.TRUE.equals(request.passThrough());
+                entity.ownerTeam = ownerTeam;
             }).chain(entity -> store(log, entity, text, document)
                     .chain(stored -> offer(log, entity, planIds, request.plans())
                             .map(offered -> new ImportResult(ApiView.of(entity), DocumentView.of(stored), offered, document.warnings())))));
@@ -237,6 +243,12 @@ public class ApiDocumentService {
             }
             return chain;
         }).chain(() -> offered(api.id));
+    }
+
+    /** The plans an API offers. */
+    @WithSession
+    public Uni<List<PlanView>> offeredPlans(String apiId) {
+        return offered(Ids.parse("API", apiId));
     }
 
     private static Uni<List<PlanView>> offered(UUID apiId) {

@@ -44,6 +44,9 @@ public class ApiEntity extends PanacheEntityBase {
     @Convert(converter = ShadowConverter.class)
     public io.gatehouse.protocol.config.ShadowRule shadow;
     /** Route every path upstream even though the API has documented operations. */
+    /** The owning team; null for APIs made through the admin API without one. */
+    @Column(name = "owner_team")
+    public String ownerTeam;
     @Column(name = "pass_through")
     public boolean passThrough;
     /** Request paths may hold encoded '/' and '\\' (kept encoded upstream); refused with 400 otherwise. */

@@ -44,6 +44,12 @@ public class ApiService {
                 .map(ApiView::of).toList());
     }
 
+    /** The APIs one team owns: what an api-owner sees. */
+    @WithSession
+    public Uni<List<ApiView>> listOwnedBy(String team) {
+        return ApiEntity.<ApiEntity>list("ownerTeam = ?1 order by name, version", team).map(all -> all.stream().map(ApiView::of).toList());
+    }
+
     @WithSession
     public Uni<ApiView> get(String id) {
         return find(id).map(ApiView::of);

@@ -10,6 +10,8 @@ public final class ConsolePaths {
     public static final String PASSWORD_RESET = ROOT + "/password-reset";
     public static final String TOKENS = ROOT + "/tokens";
     public static final String USERS = ROOT + "/users";
+    public static final String APIS = ROOT + "/apis";
+    public static final String NODES = ROOT + "/nodes";
 
     private ConsolePaths() {
     }

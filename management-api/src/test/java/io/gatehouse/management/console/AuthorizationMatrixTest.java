@@ -69,7 +69,10 @@ class AuthorizationMatrixTest {
     static final Map<String, Set<Role>> PAGES = Map.of(
             "/console", Set.of(Role.values()),
             "/console/tokens", Set.of(Role.values()),
-            "/console/users", Set.of(Role.ADMIN));
+            "/console/users", Set.of(Role.ADMIN),
+            "/console/apis", Set.of(Role.ADMIN, Role.API_OWNER),
+            "/console/apis/new", Set.of(Role.ADMIN, Role.API_OWNER),
+            "/console/nodes", Set.of(Role.ADMIN, Role.API_OWNER, Role.COMPLIANCE));
 
     @Inject
     Accounts accounts;

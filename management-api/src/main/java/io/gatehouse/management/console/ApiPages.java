@@ -1,0 +1,263 @@
+package io.gatehouse.management.console;
+
+import io.gatehouse.management.accounts.CurrentUser;
+import io.gatehouse.management.accounts.Role;
+import io.gatehouse.management.apis.ApiDocumentService;
+import io.gatehouse.management.apis.ApiRequest;
+import io.gatehouse.management.apis.ApiService;
+import io.gatehouse.management.apis.ApiStatus;
+import io.gatehouse.management.apis.ApiView;
+import io.gatehouse.management.apis.ImportRequest;
+import io.gatehouse.management.changes.ChangeHistory;
+import io.gatehouse.management.http.ApiError;
+import io.gatehouse.management.http.DomainException;
+import io.gatehouse.management.plans.PlanRequest;
+import io.gatehouse.management.plans.PlanService;
+import io.gatehouse.management.plans.PlanView;
+import io.quarkus.qute.Location;
+import io.quarkus.qute.Template;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.FormParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.multipart.FileUpload;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The APIs of the signed-in person's team: the list, publishing one from its OpenAPI document, and one API's page
+ * (status, operations, plans, change history). An api-owner sees only their team's APIs; admins see all.
+ */
+@Path(ConsolePaths.APIS)
+@Produces(MediaType.TEXT_HTML)
+@RolesAllowed({Role.ADMIN_NAME, Role.API_OWNER_NAME})
+public class ApiPages {
+    @Inject
+    CurrentUser currentUser;
+    @Inject
+    ApiService apis;
+    @Inject
+    ApiDocumentService documents;
+    @Inject
+    PlanService plans;
+    @Inject
+    ChangeHistory history;
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    @Location("console/apis.html")
+    Template list;
+    @Inject
+    @Location("console/api-publish.html")
+    Template publish;
+    @Inject
+    @Location("console/api.html")
+    Template api;
+    @Inject
+    @Location("console/api-document.html")
+    Template document;
+
+    /** What the publish form was given, to show it again beside its errors. */
+    public record PublishForm(String document, String basePath, String targets, String planId, String planName,
+                              String planRate, String planQuota) {
+        static final PublishForm EMPTY = new PublishForm("", "", "", "", "", "", "");
+    }
+
+    @GET
+    public Uni<String> list() {
+        String team = currentUser.team();
+        Uni<List<ApiView>> mine = currentUser.isAdmin() ? apis.list()
+                : team == null ? Uni.createFrom().item(List.of()) : apis.listOwnedBy(team);
+        return mine.chain(all -> list.data("apis", all).data("team", team).createUni());
+    }
+
+    @GET
+    @Path("/new")
+    public Uni<String> publishForm() {
+        return publishPage(PublishForm.EMPTY, null, List.of());
+    }
+
+    @POST
+    @Path("/new")
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    public Uni<Response> publish(@RestForm("file") FileUpload file, @RestForm String document, @RestForm String basePath,
+                                 @RestForm String targets, @RestForm String planId, @RestForm String planName,
+                                 @RestForm String planRate, @RestForm String planQuota) {
+        PublishForm pasted = new PublishForm(nz(document), nz(basePath), nz(targets), nz(planId), nz(planName), nz(planRate), nz(planQuota));
+        Uni<String> text = file != null && file.size() > 0
+                ? vertx.fileSystem().readFile(file.uploadedFile().toString()).map(buffer -> buffer.toString(StandardCharsets.UTF_8))
+                : Uni.createFrom().item(pasted.document());
+        return text.chain(doc -> {
+            PublishForm form = new PublishForm(doc, pasted.basePath(), pasted.targets(), pasted.planId(), pasted.planName(),
+                    pasted.planRate(), pasted.planQuota());
+            if (doc.isBlank()) {
+                return publishPage(form, "Upload the OpenAPI document or paste it.", List.of()).map(page -> status(400, page));
+            }
+            return Uni.createFrom().deferred(() -> documents.publish(request(form), currentUser.team()))
+                    .map(result -> Response.seeOther(URI.create(ConsolePaths.APIS + "/" + result.api().id())).build())
+                    .onFailure(DomainException.class).recoverWithUni(e -> {
+                        DomainException d = (DomainException) e;
+                        return publishPage(form, d.getMessage(), d.details() == null ? List.of() : d.details()).map(page -> status(d.status(), page));
+                    })
+                    .onFailure(ConstraintViolationException.class).recoverWithUni(e -> publishPage(form,
+                            "Some settings are not valid; nothing was saved.", violations((ConstraintViolationException) e))
+                            .map(page -> status(400, page)));
+        });
+    }
+
+    private static ImportRequest request(PublishForm form) {
+        List<ApiRequest.Target> upstreams = Arrays.stream(form.targets().split("[\\s,]+")).filter(s -> !s.isBlank())
+                .map(url -> new ApiRequest.Target(url, 1)).toList();
+        List<String> planIds = form.planId().isBlank() ? List.of() : List.of(form.planId());
+        List<PlanRequest> newPlans = form.planName().isBlank() ? List.of()
+                : List.of(new PlanRequest(form.planName().trim(), null, number(form.planRate(), "rate per second"), null,
+                number(form.planQuota(), "monthly quota"), null, null));
+        return new ImportRequest(null, null, null, null, blankToNull(form.basePath()), null,
+                upstreams.isEmpty() ? null : upstreams, null, null, null, ApiStatus.DRAFT, null, null, planIds, newPlans)
+                .withDocument(form.document());
+    }
+
+    @GET
+    @Path("/{id}")
+    public Uni<String> show(@PathParam("id") String id) {
+        return owned(id).chain(view -> apiPage(view, null));
+    }
+
+    /** The API's current OpenAPI document: its title and description as written, and its text. */
+    @GET
+    @Path("/{id}/document")
+    public Uni<String> document(@PathParam("id") String id) {
+        return owned(id).chain(view -> documents.latest(view.id())
+                .onFailure(DomainException.class).transform(e -> new ConsoleException(404, "not_found", "This API has no OpenAPI document."))
+                .chain(stored -> documents.check(stored.content).chain(parsed -> document.data("api", view)
+                        .data("stored", io.gatehouse.management.apis.DocumentView.of(stored)).data("parsed", parsed)
+                        .data("text", stored.content).createUni())));
+    }
+
+    @POST
+    @Path("/{id}/status")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Uni<Response> changeStatus(@PathParam("id") String id, @FormParam("status") String status) {
+        return owned(id).chain(view -> {
+            ApiStatus target;
+            try {
+                target = ApiStatus.valueOf(nz(status));
+            } catch (IllegalArgumentException e) {
+                return apiPage(view, "Choose PUBLISHED or DEPRECATED.").map(page -> status(400, page));
+            }
+            return backToApi(view, apis.changeStatus(view.id(), target));
+        });
+    }
+
+    /** Retiring removes the API from the gateways and the catalogue; refused while subscriptions are open. */
+    @POST
+    @Path("/{id}/retire")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Uni<Response> retire(@PathParam("id") String id) {
+        return owned(id).chain(view -> apis.delete(view.id())
+                .map(done -> Response.seeOther(URI.create(ConsolePaths.APIS)).build())
+                .onFailure(DomainException.class).recoverWithUni(e -> apiPage(view, e.getMessage())
+                        .map(page -> status(((DomainException) e).status(), page))));
+    }
+
+    @POST
+    @Path("/{id}/plans/{planId}")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Uni<Response> changePlan(@PathParam("id") String id, @PathParam("planId") String planId,
+                                    @FormParam("ratePerSecond") String rate, @FormParam("monthlyQuota") String quota) {
+        return owned(id).chain(view -> documents.offeredPlans(view.id()).chain(offered -> {
+            PlanView plan = offered.stream().filter(p -> p.id().equals(planId)).findFirst()
+                    .orElseThrow(() -> new ConsoleException(404, "not_found", "This API offers no such plan."));
+            return backToApi(view, Uni.createFrom().deferred(() -> plans.replace(plan.id(), new PlanRequest(plan.name(),
+                    plan.description(), number(rate, "rate per second"), plan.burst(), number(quota, "monthly quota"),
+                    plan.quotaMode(), plan.failureMode()))));
+        }));
+    }
+
+    /** After a change: back to the API's page, or the page again with what was refused. */
+    private Uni<Response> backToApi(ApiView view, Uni<?> change) {
+        return change.map(done -> Response.seeOther(URI.create(ConsolePaths.APIS + "/" + view.id())).build())
+                .onFailure(DomainException.class).recoverWithUni(e -> apiPage(view, e.getMessage())
+                        .map(page -> status(((DomainException) e).status(), page)))
+                .onFailure(ConstraintViolationException.class).recoverWithUni(e -> apiPage(view, "Not valid: "
+                        + violations((ConstraintViolationException) e).stream().map(f -> f.field() + " " + f.message()).toList())
+                        .map(page -> status(400, page)));
+    }
+
+    private Uni<String> publishPage(PublishForm form, String error, List<ApiError.FieldError> details) {
+        return plans.list().chain(all -> publish.data("form", form).data("error", error).data("details", details)
+                .data("plans", all).createUni());
+    }
+
+    private Uni<String> apiPage(ApiView view, String error) {
+        return documents.offeredPlans(view.id()).chain(offered -> history.ofApi(view.id()).chain(changes ->
+                api.data("api", view).data("error", error).data("plans", offered).data("changes", changes).createUni()));
+    }
+
+    /** The API, if the signed-in person may see it: another team's API is "not found", as if it did not exist. */
+    private Uni<ApiView> owned(String id) {
+        boolean admin = currentUser.isAdmin();
+        String team = currentUser.team();
+        return Uni.createFrom().deferred(() -> apis.get(id))
+                .onFailure(DomainException.class).transform(e -> new ConsoleException(404, "not_found", "There is no such API."))
+                .invoke(view -> {
+                    if (!admin && (team == null || !team.equals(view.ownerTeam()))) {
+                        throw new ConsoleException(404, "not_found", "There is no such API.");
+                    }
+                });
+    }
+
+    private static Response status(int status, String page) {
+        return Response.status(status).entity(page).type(MediaType.TEXT_HTML_TYPE).build();
+    }
+
+    private static List<ApiError.FieldError> violations(ConstraintViolationException e) {
+        return e.getConstraintViolations().stream()
+                .map(v -> new ApiError.FieldError(field(v.getPropertyPath().toString()), v.getMessage())).toList();
+    }
+
+    private static Long number(String value, String what) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new DomainException(io.gatehouse.management.http.AdminError.VALIDATION_FAILED, what + " must be a whole number",
+                    List.of(new ApiError.FieldError(what, "must be a whole number")));
+        }
+    }
+
+    /** "publish.arg0.plans[0].ratePerSecond" → "plans[0].ratePerSecond". */
+    private static String field(String path) {
+        int arg = path.indexOf(".arg");
+        if (arg < 0) {
+            return path;
+        }
+        int dot = path.indexOf('.', arg + 1);
+        return dot < 0 ? path : path.substring(dot + 1);
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+}
