@@ -53,9 +53,7 @@ class RoutingPoliciesTest {
         TestExchange nowhere = new TestExchange(config, HttpMethod.GET, "/orders-archive", "Host", "api.example");
         nowhere.exchange(route).next();
         assertThat(nowhere.errorCode()).isEqualTo("no_route");
-        TestExchange climbing = new TestExchange(config, HttpMethod.GET, "/orders/../admin", "Host", "api.example");
-        climbing.exchange(route).next();
-        assertThat(climbing.errorCode()).isEqualTo("bad_request");
+        // Dot segments never get this far: the request guard refuses them in every spelling (PathNormalizerTest).
     }
 
     // ---- upstream admission ----
