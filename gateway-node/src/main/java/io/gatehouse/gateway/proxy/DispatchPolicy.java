@@ -66,7 +66,7 @@ public final class DispatchPolicy implements Policy {
      * node, so each of the node's event loops gets its part of it (at least one).
      */
     private HttpClient clientFor(Route route) {
-        Integer cap = route.policy().maxConnections();
+        Integer cap = route.connections().maxPerTarget();
         if (cap == null) {
             return shared;
         }
@@ -182,7 +182,7 @@ public final class DispatchPolicy implements Policy {
     }
 
     private static boolean mayRetry(Exchange exchange) {
-        return exchange.attempts() <= exchange.route().policy().retries() && IDEMPOTENT.contains(exchange.request().method())
+        return exchange.attempts() <= exchange.route().retry().maxRetries() && IDEMPOTENT.contains(exchange.request().method())
                 && !exchange.request().response().closed();
     }
 

@@ -22,6 +22,6 @@ final class ApiRuntime {
 
     ApiRuntime(ApiDefinition definition) {
         this.definition = definition;
-        this.circuit = new CircuitBreaker(definition.policy());
+        this.circuit = new CircuitBreaker(definition.policy().circuit());
     }
 }

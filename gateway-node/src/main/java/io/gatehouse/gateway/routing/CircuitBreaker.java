@@ -25,11 +25,11 @@ final class CircuitBreaker {
     /** 0 while closed; otherwise when the circuit opened. */
     private volatile long openedAtNanos;
 
-    CircuitBreaker(UpstreamPolicy policy) {
-        this.failurePercent = policy.circuitFailurePercent();
-        this.minRequests = policy.circuitMinRequests();
-        this.windowNanos = TimeUnit.MILLISECONDS.toNanos(policy.circuitWindowMs());
-        this.openNanos = TimeUnit.MILLISECONDS.toNanos(policy.circuitOpenMs());
+    CircuitBreaker(UpstreamPolicy.CircuitConfig config) {
+        this.failurePercent = config.failurePercent();
+        this.minRequests = config.minRequests();
+        this.windowNanos = TimeUnit.MILLISECONDS.toNanos(config.windowMs());
+        this.openNanos = TimeUnit.MILLISECONDS.toNanos(config.openMs());
     }
 
     static final int DENY = 0;

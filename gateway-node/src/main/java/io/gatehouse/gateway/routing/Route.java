@@ -12,6 +12,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Route {
     private final ApiDefinition api;
     private final UpstreamPolicy policy;
+    /** Each policy's own declared config, read once from the API's upstream policy. */
+    private final UpstreamPolicy.BalancingConfig balancing;
+    private final UpstreamPolicy.RetryConfig retry;
+    private final UpstreamPolicy.CircuitConfig circuitConfig;
+    private final UpstreamPolicy.ConnectionConfig connections;
     private final String basePath;
     private final TargetGroup stable;
     private final TargetGroup canary;
@@ -28,6 +33,10 @@ public final class Route {
     Route(ApiDefinition api, String basePath, TargetGroup stable, TargetGroup canary, UpstreamUrl shadowUrl, ApiRuntime runtime) {
         this.api = api;
         this.policy = api.policy();
+        this.balancing = policy.balancing();
+        this.retry = policy.retry();
+        this.circuitConfig = policy.circuit();
+        this.connections = policy.connections();
         this.basePath = basePath;
         this.stable = stable;
         this.canary = canary;
@@ -62,7 +71,7 @@ public final class Route {
     /** Whether the upstream already has as many requests in flight from this node as the policy allows. */
     public boolean saturated() {
         int pending = stable.outstanding() + (canary == null ? 0 : canary.outstanding());
-        return pending >= policy.maxPendingRequests();
+        return pending >= circuitConfig.maxPendingRequests();
     }
 
     public ApiDefinition api() {
@@ -71,6 +80,14 @@ public final class Route {
 
     public UpstreamPolicy policy() {
         return policy;
+    }
+
+    public UpstreamPolicy.RetryConfig retry() {
+        return retry;
+    }
+
+    public UpstreamPolicy.ConnectionConfig connections() {
+        return connections;
     }
 
     public String apiId() {
@@ -109,11 +126,11 @@ public final class Route {
      */
     public TargetState choose(boolean canaryVariant, TargetState avoid) {
         TargetGroup group = canaryVariant && canary != null ? canary : stable;
-        return group.choose(policy.loadBalancing(), avoid);
+        return group.choose(balancing.strategy(), avoid);
     }
 
     public TargetState choose(TargetState avoid) {
-        return stable.choose(policy.loadBalancing(), avoid);
+        return stable.choose(balancing.strategy(), avoid);
     }
 
     /** Targets of the group that are not ejected. */

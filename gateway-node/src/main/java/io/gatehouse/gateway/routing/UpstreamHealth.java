@@ -83,15 +83,15 @@ public final class UpstreamHealth {
     }
 
     static void failed(Route route, TargetState target, long now) {
-        UpstreamPolicy policy = route.policy();
-        int threshold = policy.ejectAfterFailures();
+        UpstreamPolicy.EjectionConfig ejection = route.policy().ejection();
+        int threshold = ejection.afterFailures();
         if (threshold <= 0 || target.consecutiveFailures.incrementAndGet() < threshold || target.ejected()) {
             return;
         }
         if (route.takingTraffic(target) <= 1) {
             return; // never the last one: a struggling target beats none at all
         }
-        eject(target, policy, now);
+        eject(target, ejection, now);
         LOG.warn("upstream {} of API {} ejected after {} failures in a row", target.url().url(), route.apiId(), threshold);
     }
 
@@ -101,10 +101,10 @@ public final class UpstreamHealth {
         }
     }
 
-    private static void eject(TargetState target, UpstreamPolicy policy, long now) {
+    private static void eject(TargetState target, UpstreamPolicy.EjectionConfig ejection, long now) {
         int times = Math.min(target.ejections, 5);
         target.ejections++;
-        target.ejectedUntilNanos = now + TimeUnit.MILLISECONDS.toNanos((long) policy.ejectionMs() << times);
+        target.ejectedUntilNanos = now + TimeUnit.MILLISECONDS.toNanos((long) ejection.ejectionMs() << times);
     }
 
     /** Starts probing ejected targets, on the given Vert.x instance. */
@@ -119,30 +119,31 @@ public final class UpstreamHealth {
             UpstreamPolicy policy = policies.getOrDefault(key, UpstreamPolicy.DEFAULT);
             long ejectedUntil = target.ejectedUntilNanos;
             if (ejectedUntil != 0 && now >= ejectedUntil && target.probing.compareAndSet(false, true)) {
-                probe(target, policy);
+                probe(target, policy.ejection());
             }
-            if (policy.healthCheckPath() != null && now >= target.nextCheckNanos && target.checking.compareAndSet(false, true)) {
-                target.nextCheckNanos = now + TimeUnit.MILLISECONDS.toNanos(policy.healthCheckIntervalMs());
-                check(target, policy);
+            UpstreamPolicy.HealthCheckConfig checks = policy.healthChecks();
+            if (checks.path() != null && now >= target.nextCheckNanos && target.checking.compareAndSet(false, true)) {
+                target.nextCheckNanos = now + TimeUnit.MILLISECONDS.toNanos(checks.intervalMs());
+                check(target, checks);
             }
         });
     }
 
     /** One active health check; its result is counted against the policy's thresholds. */
-    private void check(TargetState target, UpstreamPolicy policy) {
-        get(target.url(), policy.healthCheckPath(), policy.probeTimeoutMs()).onComplete(result -> {
+    private void check(TargetState target, UpstreamPolicy.HealthCheckConfig checks) {
+        get(target.url(), checks.path(), checks.timeoutMs()).onComplete(result -> {
             boolean healthy = result.succeeded() && result.result() >= 200 && result.result() < 400;
             if (healthy) {
                 target.checksFailedInARow = 0;
-                if (++target.checksPassedInARow >= policy.healthyThreshold() && target.unhealthy) {
+                if (++target.checksPassedInARow >= checks.healthyThreshold() && target.unhealthy) {
                     target.unhealthy = false;
-                    LOG.info("upstream {} passed {} health checks and takes traffic again", target.url().url(), policy.healthyThreshold());
+                    LOG.info("upstream {} passed {} health checks and takes traffic again", target.url().url(), checks.healthyThreshold());
                 }
             } else {
                 target.checksPassedInARow = 0;
-                if (++target.checksFailedInARow >= policy.unhealthyThreshold() && !target.unhealthy) {
+                if (++target.checksFailedInARow >= checks.unhealthyThreshold() && !target.unhealthy) {
                     target.unhealthy = true;
-                    LOG.warn("upstream {} failed {} health checks and is taken out", target.url().url(), policy.unhealthyThreshold());
+                    LOG.warn("upstream {} failed {} health checks and is taken out", target.url().url(), checks.unhealthyThreshold());
                 }
             }
             target.checking.set(false);
@@ -156,9 +157,9 @@ public final class UpstreamHealth {
                 .compose(request -> request.send().compose(response -> response.body().map(body -> response.statusCode())));
     }
 
-    private void probe(TargetState target, UpstreamPolicy policy) {
+    private void probe(TargetState target, UpstreamPolicy.EjectionConfig ejection) {
         UpstreamUrl url = target.url();
-        get(url, policy.probePath(), policy.probeTimeoutMs())
+        get(url, ejection.probePath(), ejection.probeTimeoutMs())
                 .onComplete(result -> {
                     long now = System.nanoTime();
                     if (result.succeeded() && result.result() < 500) {
@@ -166,7 +167,7 @@ public final class UpstreamHealth {
                         target.ejectedUntilNanos = 0;
                         LOG.info("upstream {} passed its probe and takes traffic again", url.url());
                     } else {
-                        eject(target, policy, now);
+                        eject(target, ejection, now);
                     }
                     target.probing.set(false);
                 });

@@ -97,6 +97,65 @@ public record UpstreamPolicy(
         return problems;
     }
 
+    // ---- One declared config per gateway policy, read from the fields above (on a policy with its defaults) ----
+
+    /** What the balancing policy reads: the strategy over the weighted, non-ejected targets. */
+    public record BalancingConfig(LoadBalancing strategy) {
+    }
+
+    /** What the dispatch reads for retries: extra attempts of an idempotent request (within the retry budget). */
+    public record RetryConfig(int maxRetries) {
+    }
+
+    /** Passive ejection of a failing target, and the probe that brings it back. */
+    public record EjectionConfig(int afterFailures, int ejectionMs, String probePath, int probeTimeoutMs) {
+    }
+
+    /** What upstream admission reads: the node's cap of requests in flight to the API, and its circuit breaker. */
+    public record CircuitConfig(int maxPendingRequests, int failurePercent, int minRequests, int windowMs, int openMs) {
+    }
+
+    /** Active health checks; {@code path} null: none (passive ejection only). */
+    public record HealthCheckConfig(String path, int intervalMs, int healthyThreshold, int unhealthyThreshold, int timeoutMs) {
+    }
+
+    /** Connections per node to each target; {@code maxPerTarget} null: the node's pool size per event loop. */
+    public record ConnectionConfig(Integer maxPerTarget) {
+    }
+
+    public BalancingConfig balancing() {
+        return new BalancingConfig(loadBalancing == null ? DEFAULT.loadBalancing : loadBalancing);
+    }
+
+    public RetryConfig retry() {
+        return new RetryConfig(or(retries, DEFAULT.retries));
+    }
+
+    public EjectionConfig ejection() {
+        return new EjectionConfig(or(ejectAfterFailures, DEFAULT.ejectAfterFailures), or(ejectionMs, DEFAULT.ejectionMs),
+                probePath == null ? DEFAULT.probePath : probePath, or(probeTimeoutMs, DEFAULT.probeTimeoutMs));
+    }
+
+    public CircuitConfig circuit() {
+        return new CircuitConfig(or(maxPendingRequests, DEFAULT.maxPendingRequests), or(circuitFailurePercent, DEFAULT.circuitFailurePercent),
+                or(circuitMinRequests, DEFAULT.circuitMinRequests), or(circuitWindowMs, DEFAULT.circuitWindowMs),
+                or(circuitOpenMs, DEFAULT.circuitOpenMs));
+    }
+
+    public HealthCheckConfig healthChecks() {
+        return new HealthCheckConfig(healthCheckPath, or(healthCheckIntervalMs, DEFAULT.healthCheckIntervalMs),
+                or(healthyThreshold, DEFAULT.healthyThreshold), or(unhealthyThreshold, DEFAULT.unhealthyThreshold),
+                or(probeTimeoutMs, DEFAULT.probeTimeoutMs));
+    }
+
+    public ConnectionConfig connections() {
+        return new ConnectionConfig(maxConnections);
+    }
+
+    private static int or(Integer value, Integer fallback) {
+        return value != null ? value : fallback;
+    }
+
     private static void range(java.util.List<String> problems, String field, Integer value, int min, int max) {
         if (value != null && (value < min || value > max)) {
             problems.add(field + " must be " + min + " to " + max + ", got " + value);
