@@ -50,6 +50,11 @@ public final class GatewayNode {
     }
 
     /** The node's plan limits and the usage they count. */
+    /** Requests of this consumer in flight on the node now (what the per-consumer pending cap counts). */
+    public int pendingRequestsOf(String consumerId) {
+        return vertx == null ? 0 : io.gatehouse.gateway.guard.NodeGuard.of(vertx).pendingOf(consumerId);
+    }
+
     public Limits limits() {
         return limits;
     }

@@ -125,6 +125,9 @@ class ClientLimitsTest extends StandaloneGateway {
                     uploads.add(new RawHttp(port).send("PUT /demo/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + KEY_A
                             + "\r\nContent-Length: 1000\r\n\r\nfirst bytes only"));
                 }
+                // The uploads are written; the node must have counted both before a third request is tried, or that
+                // request could take a slot first and leave an upload refused instead.
+                awaitTrue(WAIT, "both uploads hold a slot (round " + round + ")", () -> node.pendingRequestsOf("consumer-of-app-a") == 2);
                 String[] last = {"nothing"};
                 try {
                     awaitTrue(WAIT, "consumer A's third request is refused while two uploads trickle (round " + round + ")", () -> {
