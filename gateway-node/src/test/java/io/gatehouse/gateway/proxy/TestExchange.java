@@ -106,6 +106,7 @@ public final class TestExchange {
                     case "authority" -> requestHeaders.contains("Host") ? HostAndPort.parseAuthority(requestHeaders.get("Host"), 80) : null;
                     case "response" -> response;
                     case "version" -> HttpVersion.HTTP_1_1;
+                    case "decoderResult" -> io.netty.handler.codec.DecoderResult.SUCCESS;
                     case "isEnded" -> false;
                     case "isSSL" -> false;
                     case "remoteAddress" -> null;
