@@ -57,7 +57,10 @@ class ConfigChannelTest {
         return new GatewayNode(settings(dir.resolve("data"), Map.of(
                 "gatehouse.control-plane.url", "http://127.0.0.1:" + controlPlane.port(),
                 "gatehouse.node.token", "node-secret",
-                "gatehouse.node.id", "node-under-test"))).start();
+                "gatehouse.node.id", "node-under-test",
+                // Redials stay under a second apart, so a control plane back after a slow restart is found well
+                // within the tests' 10 s wait (the default ceiling is 15 s).
+                "gatehouse.reconnect.max-ms", "1000"))).start();
     }
 
     ConfigSnapshot v1() {
