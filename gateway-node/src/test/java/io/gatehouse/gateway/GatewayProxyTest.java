@@ -177,6 +177,64 @@ class GatewayProxyTest {
     }
 
     @Test
+    void theReadTimeoutCountsFromTheLastByteSentUpstream() {
+        // A streamed (chunked) upload to an upstream that does not answer within the API's 300 ms: 504, as without a body.
+        byte[] upload = new byte[200 * 1024];
+        new java.util.Random(3).nextBytes(upload);
+        long start = System.nanoTime();
+        HttpResponse<String> unanswered = send(HttpRequest.newBuilder(URI.create(base + "/slow-api/slow?ms=3000"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(upload))), "X-API-Key", KEY);
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        System.out.printf("streamed upload to a silent upstream answered after %d ms (read timeout 300 ms)%n", tookMs);
+        assertError(unanswered, 504, "upstream_timeout");
+        assertThat(tookMs).as("answered by the read timeout, not by the upstream's 3 s").isLessThan(2_500);
+
+        // A client trickling its body for four times the read timeout is not cut: the clock starts at its last byte.
+        HttpResponse<String> trickled = send(HttpRequest.newBuilder(URI.create(base + "/slow-api/upload"))
+                .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new TrickleStream(upload, 8, 150))), "X-API-Key", KEY);
+        assertThat(trickled.statusCode()).isEqualTo(200);
+        assertThat(json(trickled).getString("bodySha256")).isEqualTo(EchoUpstream.sha256(upload));
+    }
+
+    /** A body sent in {@code parts} pieces with a pause before each: a slow client, not a wait for a condition. */
+    static final class TrickleStream extends java.io.InputStream {
+        private final byte[] bytes;
+        private final int partSize;
+        private final long pauseMs;
+        private int position;
+
+        TrickleStream(byte[] bytes, int parts, long pauseMs) {
+            this.bytes = bytes;
+            this.partSize = (bytes.length + parts - 1) / parts;
+            this.pauseMs = pauseMs;
+        }
+
+        @Override
+        public int read() {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] target, int offset, int length) {
+            if (position >= bytes.length) {
+                return -1;
+            }
+            if (position % partSize == 0) {
+                try {
+                    Thread.sleep(pauseMs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            int n = Math.min(length, Math.min(bytes.length - position, partSize - position % partSize));
+            System.arraycopy(bytes, position, target, offset, n);
+            position += n;
+            return n;
+        }
+    }
+
+    @Test
     void theStatusPortReportsWhatTheNodeServes() {
         String status = "http://127.0.0.1:" + node.settings().statusPort();
         assertThat(get(status + "/status/ready").statusCode()).isEqualTo(200);

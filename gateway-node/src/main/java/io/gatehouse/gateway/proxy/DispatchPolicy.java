@@ -45,6 +45,8 @@ public final class DispatchPolicy implements Policy {
 
     private final Config config;
     private final Relay relay;
+    private final UpstreamDeadlines deadlines = new UpstreamDeadlines();
+    private boolean sweeping;
     private final HttpClient shared;
     private final java.util.function.IntFunction<HttpClient> capped;
     /** Clients of APIs with their own connection cap, by API and cap; this event loop's only. */
@@ -149,8 +151,12 @@ public final class DispatchPolicy implements Policy {
         Buffer body = exchange.body();
         exchange.attemptStarted();
         clientFor(exchange.route()).request(UpstreamRequest.options(exchange))
-                .compose(upstream -> body == null ? upstream.send() : upstream.send(body))
+                .compose(upstream -> {
+                    watch(exchange, upstream);
+                    return body == null ? upstream.send() : upstream.send(body);
+                })
                 .onComplete(result -> {
+                    UpstreamDeadlines.answered(exchange);
                     if (exchange.completed()) {
                         if (result.succeeded()) {
                             result.result().request().reset(); // nobody to relay it to
@@ -217,15 +223,21 @@ public final class DispatchPolicy implements Policy {
                 return;
             }
             exchange.bodies().requestChunk(chunk);
+            UpstreamDeadlines.touched(exchange);
             upstream.write(chunk);
             if (upstream.writeQueueFull()) {
                 request.pause();
                 upstream.drainHandler(v -> request.resume());
             }
         });
-        request.endHandler(v -> upstream.end());
+        request.endHandler(v -> {
+            UpstreamDeadlines.touched(exchange);
+            upstream.end();
+        });
         request.exceptionHandler(e -> upstream.reset());
+        watch(exchange, upstream);
         upstream.response().onComplete(result -> {
+            UpstreamDeadlines.answered(exchange);
             if (exchange.completed() || exchange.error() != null) {
                 // Refused mid-body, or the client left: no upstream outcome to report, nobody to relay to.
                 if (result.succeeded()) {
@@ -242,6 +254,15 @@ public final class DispatchPolicy implements Policy {
             relay.relay(exchange, result.result());
         });
         exchange.releaseBody();
+    }
+
+    /** Starts this event loop's deadline sweep with its first upstream request (timers then belong to the verticle). */
+    private void watch(Exchange exchange, HttpClientRequest upstream) {
+        if (!sweeping) {
+            sweeping = true;
+            deadlines.start(io.vertx.core.Vertx.currentContext().owner());
+        }
+        deadlines.watch(exchange, upstream);
     }
 
     static boolean isTimeout(Throwable cause) {

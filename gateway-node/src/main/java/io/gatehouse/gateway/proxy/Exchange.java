@@ -74,6 +74,30 @@ public final class Exchange implements Handler<Void> {
     /** The consumer's in-flight count this request holds a slot of, given back at completion; null if none. */
     private java.util.concurrent.atomic.AtomicInteger consumerSlot;
 
+    // The wait for an upstream answer, in this event loop's UpstreamDeadlines list: links, request, deadline.
+    private Exchange prevWaiting;
+    private Exchange nextWaiting;
+    private io.vertx.core.http.HttpClientRequest awaitedUpstream;
+    private long answerDeadlineNanos;
+
+    /** The sentinel of an {@link UpstreamDeadlines} list: an exchange of no request, linked to itself. */
+    static Exchange listHead() {
+        Exchange head = new Exchange();
+        head.prevWaiting = head;
+        head.nextWaiting = head;
+        return head;
+    }
+
+    private Exchange() {
+        this.request = null;
+        this.chain = null;
+        this.completion = null;
+        this.requestId = null;
+        this.config = null;
+        this.startNanos = 0;
+        this.bodies = null;
+    }
+
     Exchange(HttpServerRequest request, Policy[] chain, Completion completion, String requestId, ActiveConfig config,
              BodyDigests bodies) {
         this.bodies = bodies;
@@ -86,6 +110,40 @@ public final class Exchange implements Handler<Void> {
         HttpServerResponse response = request.response();
         response.endHandler(this);
         response.closeHandler(this);
+    }
+
+    void linkAfter(Exchange head) {
+        unlink();
+        nextWaiting = head.nextWaiting;
+        prevWaiting = head;
+        head.nextWaiting.prevWaiting = this;
+        head.nextWaiting = this;
+    }
+
+    void unlink() {
+        if (prevWaiting != null) {
+            prevWaiting.nextWaiting = nextWaiting;
+            nextWaiting.prevWaiting = prevWaiting;
+            prevWaiting = null;
+            nextWaiting = null;
+        }
+    }
+
+    Exchange nextWaiting() {
+        return nextWaiting;
+    }
+
+    void awaitingAnswer(io.vertx.core.http.HttpClientRequest upstream, long deadlineNanos) {
+        this.awaitedUpstream = upstream;
+        this.answerDeadlineNanos = deadlineNanos;
+    }
+
+    io.vertx.core.http.HttpClientRequest awaitedUpstream() {
+        return awaitedUpstream;
+    }
+
+    long answerDeadlineNanos() {
+        return answerDeadlineNanos;
     }
 
     /** Hands the exchange to the next policy; nothing happens once the exchange is complete. */

@@ -71,7 +71,9 @@ public final class ShadowPolicy implements Policy {
         RequestOptions options = UpstreamRequest.options(exchange)
                 .setHost(shadow.host()).setPort(shadow.port()).setSsl(shadow.ssl())
                 .setURI(request.query() == null ? path : path + '?' + request.query())
-                .putHeader(SHADOW, "true");
+                .putHeader(SHADOW, "true")
+                // Mirrors are off the client's path and rare: Vert.x's own timer per request is fine here.
+                .setIdleTimeout(route.readTimeoutMs());
         client.request(options)
                 .compose(copy -> body == null ? copy.send() : copy.send(body))
                 .compose(HttpClientResponse::body)

@@ -39,7 +39,7 @@ final class UpstreamRequest {
                 .setSsl(target.url().ssl())
                 .setURI(query == null ? path : path + '?' + query)
                 .setHeaders(headers)
-                .setConnectTimeout(route.connectTimeoutMs())
-                .setIdleTimeout(route.readTimeoutMs());
+                // The read timeout is UpstreamDeadlines' sweep, not a timer per request.
+                .setConnectTimeout(route.connectTimeoutMs());
     }
 }
