@@ -32,7 +32,8 @@ public class NodesPage {
     @GET
     public TemplateInstance list() {
         ConfigSnapshot current = publisher.current();
-        return nodes.data("nodes", registry.list(current))
+        return nodes.data("nodes", registry.list(current, publisher.health()))
+                .data("publishing", publisher.health())
                 .data("currentVersion", current == null ? null : current.version())
                 .data("currentHash", current == null ? null : current.hash());
     }

@@ -91,6 +91,34 @@ public class ConfigPublisher {
     private volatile ConfigSnapshot current;
     private volatile SnapshotIndex index = SnapshotIndex.of(null);
     private volatile List<ConfigProblem> problems = List.of();
+    /** When the oldest change not yet in a published version was asked for; null when everything is published. */
+    private final java.util.concurrent.atomic.AtomicReference<Instant> unpublishedSince = new java.util.concurrent.atomic.AtomicReference<>();
+    private volatile Failure failing;
+
+    /** Publishing has failed since {@code since}, {@code attempts} times in a row; the last time for {@code reason}. */
+    private record Failure(Instant since, int attempts, String reason) {
+    }
+
+    /**
+     * Whether the changes made through this instance reach the gateways.
+     *
+     * @param healthy               false while a change waits for a publish that keeps failing
+     * @param unpublishedSince      when the oldest change not in any published version was made; null if none
+     * @param failingSince          when the failing publishes began; null when the last one succeeded
+     * @param failedAttempts        failed publishes in a row
+     * @param lastError             why the last publish failed
+     */
+    public record PublishingHealth(boolean healthy, Instant unpublishedSince, Instant failingSince, int failedAttempts,
+                                   String lastError) {
+    }
+
+    public PublishingHealth health() {
+        Failure failure = failing;
+        Instant since = unpublishedSince.get();
+        return failure == null
+                ? new PublishingHealth(true, since, null, 0, null)
+                : new PublishingHealth(since == null, since, failure.since(), failure.attempts(), failure.reason());
+    }
 
     void onStart(@Observes StartupEvent event) {
         loadRetained().subscribe().with(
@@ -121,6 +149,7 @@ public class ConfigPublisher {
 
     /** Asks for a publish after a change; returns at once. */
     public void requestPublish() {
+        unpublishedSince.compareAndSet(null, Instant.now());
         dirty.set(true);
         drain();
     }
@@ -136,12 +165,21 @@ public class ConfigPublisher {
             }
             return;
         }
+        // Changes asked for from here on may miss this build's read; they keep their own time.
+        Instant covered = unpublishedSince.getAndSet(null);
         publishOnce().subscribe().with(
                 published -> {
+                    failing = null;
                     running.set(false);
                     drain();
                 },
                 failure -> {
+                    if (covered != null && !unpublishedSince.compareAndSet(null, covered)) {
+                        unpublishedSince.updateAndGet(later -> later == null || covered.isBefore(later) ? covered : later);
+                    }
+                    Failure previous = failing;
+                    failing = new Failure(previous == null ? Instant.now() : previous.since(),
+                            previous == null ? 1 : previous.attempts() + 1, String.valueOf(failure));
                     running.set(false);
                     LOG.errorf("config: publish failed (%s); retrying in 1 s", failure.toString());
                     vertx.setTimer(1000, id -> requestPublish());

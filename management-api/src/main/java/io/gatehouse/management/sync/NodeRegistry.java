@@ -165,8 +165,13 @@ public class NodeRegistry {
     }
 
     public List<NodeView> list(ConfigSnapshot current) {
+        return list(current, null);
+    }
+
+    /** @param publishing the publisher's health: nodes are not in sync with changes that could not be published */
+    public List<NodeView> list(ConfigSnapshot current, ConfigPublisher.PublishingHealth publishing) {
         return byNode.values().stream()
-                .map(s -> s.view(current))
+                .map(s -> s.view(current, publishing))
                 .sorted(Comparator.comparing(NodeView::nodeId))
                 .toList();
     }

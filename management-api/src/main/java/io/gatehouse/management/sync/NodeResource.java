@@ -24,14 +24,14 @@ public class NodeResource {
 
     /** @param problems how many rows the last build left out (see /admin/config/problems) */
     public record ConfigView(Long version, String hash, Instant publishedAt, int apis, int plans, int keys, int subscriptions,
-                             int problems) {
+                             int problems, ConfigPublisher.PublishingHealth publishing) {
     }
 
     @GET
     @Path("/nodes")
     @Operation(summary = "Gateway nodes that are or were connected, with the config version and hash they serve")
     public List<NodeView> nodes() {
-        return registry.list(publisher.current());
+        return registry.list(publisher.current(), publisher.health());
     }
 
     @GET
@@ -40,10 +40,11 @@ public class NodeResource {
     public ConfigView config() {
         ConfigSnapshot current = publisher.current();
         if (current == null) {
-            return new ConfigView(null, null, null, 0, 0, 0, 0, publisher.problems().size());
+            return new ConfigView(null, null, null, 0, 0, 0, 0, publisher.problems().size(), publisher.health());
         }
         return new ConfigView(current.version(), current.hash(), current.publishedAt(), current.apis().size(),
-                current.plans().size(), current.keys().size(), current.subscriptions().size(), publisher.problems().size());
+                current.plans().size(), current.keys().size(), current.subscriptions().size(), publisher.problems().size(),
+                publisher.health());
     }
 
     @GET

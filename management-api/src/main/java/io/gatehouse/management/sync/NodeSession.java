@@ -131,10 +131,22 @@ final class NodeSession {
     }
 
     synchronized NodeView view(ConfigSnapshot current) {
+        return view(current, null);
+    }
+
+    /**
+     * @param publishing when the control plane cannot publish: a node serving the last published version is then
+     *                   STALE, not IN_SYNC, since changes made since never reached it
+     */
+    synchronized NodeView view(ConfigSnapshot current, ConfigPublisher.PublishingHealth publishing) {
         boolean connected = status != Status.DISCONNECTED;
-        return new NodeView(nodeId, address, connected, status.name(), heldVersion, heldHash,
-                current != null && current.version() == heldVersion && current.hash().equals(heldHash),
-                connectedAt, lastSeen, lastError, nodeVersion);
+        boolean sameAsPublished = current != null && current.version() == heldVersion && current.hash().equals(heldHash);
+        boolean stale = publishing != null && !publishing.healthy();
+        String shown = stale && status == Status.IN_SYNC ? "STALE" : status.name();
+        String error = stale ? "the control plane cannot publish changes made since " + publishing.unpublishedSince() + ": "
+                + publishing.lastError() : lastError;
+        return new NodeView(nodeId, address, connected, shown, heldVersion, heldHash, sameAsPublished && !stale,
+                connectedAt, lastSeen, error, nodeVersion);
     }
 
     /** Answers a lease or usage message; not ordered with config pushes, and need not be. */
