@@ -35,6 +35,14 @@ public interface GatehouseConfig {
 
     Documents documents();
 
+    Portal portal();
+
+    interface Portal {
+        /** The gateway's address as developers call it: the base of every API's URL in the portal's reference pages. */
+        @io.smallrye.config.WithDefault("http://127.0.0.1:8000")
+        String gatewayUrl();
+    }
+
     interface Admin {
         /** Bearer token for the admin API, until console sign-in with OIDC replaces it. */
         String token();

@@ -85,7 +85,8 @@ public class ConsoleErrors {
 
     private static boolean isConsole(ContainerRequestContext request) {
         String path = request.getUriInfo().getPath();
-        return path.equals(ConsolePaths.ROOT) || path.startsWith(ConsolePaths.ROOT + "/");
+        return path.equals(ConsolePaths.ROOT) || path.startsWith(ConsolePaths.ROOT + "/")
+                || path.equals(io.gatehouse.management.portal.PortalPaths.ROOT) || path.startsWith(io.gatehouse.management.portal.PortalPaths.ROOT + "/");
     }
 
     private static String defaultCode(int status) {
