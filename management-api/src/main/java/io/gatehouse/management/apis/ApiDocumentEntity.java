@@ -32,6 +32,10 @@ public class ApiDocumentEntity extends PanacheEntityBase {
     @Column(name = "size_bytes")
     public int sizeBytes;
     public int operations;
+    /** The document's info.description, kept for the portal's catalog search. */
+    public String description;
+    /** The document's tag names, one per line, kept for the portal's catalog search. */
+    public String tags;
     @Column(name = "created_at")
     public Instant createdAt;
 

@@ -219,6 +219,8 @@ public class ApiDocumentService {
             stored.sha256 = sha256(bytes);
             stored.sizeBytes = bytes.length;
             stored.operations = document.operations().size();
+            stored.description = document.description();
+            stored.tags = String.join("\n", document.tags());
             stored.createdAt = Instant.now();
             return stored.<ApiDocumentEntity>persist().invoke(log::created);
         });

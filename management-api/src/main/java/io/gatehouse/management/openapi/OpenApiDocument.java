@@ -15,10 +15,11 @@ import java.util.List;
  * @param operations  every method + path template under {@code paths}, sorted
  * @param errors      each with its location: a JSON pointer and, where it can be found, the line
  * @param warnings    things the parser noticed that do not stop publishing (unexpected attributes)
+ * @param tags        the document's tag names and those its operations use, in first-seen order: what the catalog searches
  */
 public record OpenApiDocument(String format, String openapi, String title, String version, String description,
                               List<String> serverUrls, List<ApiOperation> operations,
-                              List<ApiError.FieldError> errors, List<String> warnings) {
+                              List<ApiError.FieldError> errors, List<String> warnings, List<String> tags) {
 
     public boolean valid() {
         return errors.isEmpty();

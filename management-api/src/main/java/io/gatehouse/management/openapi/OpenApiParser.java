@@ -42,7 +42,7 @@ public final class OpenApiParser {
         List<String> warnings = new ArrayList<>();
         if (content == null || content.isBlank()) {
             errors.add(new ApiError.FieldError("/", "the document is empty"));
-            return new OpenApiDocument(format, null, null, null, null, List.of(), List.of(), errors, warnings);
+            return new OpenApiDocument(format, null, null, null, null, List.of(), List.of(), errors, warnings, List.of());
         }
         ParseOptions options = new ParseOptions();
         options.setResolve(false);
@@ -60,7 +60,7 @@ public final class OpenApiParser {
             if (errors.isEmpty()) {
                 errors.add(new ApiError.FieldError("/", "the document is not an OpenAPI 3.0 or 3.1 document in JSON or YAML"));
             }
-            return new OpenApiDocument(format, null, null, null, null, List.of(), List.of(), withLines(content, format, errors), warnings);
+            return new OpenApiDocument(format, null, null, null, null, List.of(), List.of(), withLines(content, format, errors), warnings, List.of());
         }
         String openapi = api.getOpenapi();
         if (openapi == null || !(openapi.startsWith("3.0") || openapi.startsWith("3.1"))) {
@@ -73,7 +73,20 @@ public final class OpenApiParser {
         String version = api.getInfo() == null ? null : api.getInfo().getVersion();
         String description = api.getInfo() == null ? null : api.getInfo().getDescription();
         return new OpenApiDocument(format, openapi, title, version, description, servers, operations,
-                errors.isEmpty() ? List.of() : withLines(content, format, dedupe(errors)), warnings);
+                errors.isEmpty() ? List.of() : withLines(content, format, dedupe(errors)), warnings, tags(api));
+    }
+
+    private static List<String> tags(OpenAPI api) {
+        java.util.LinkedHashSet<String> tags = new java.util.LinkedHashSet<>();
+        if (api.getTags() != null) {
+            api.getTags().stream().filter(t -> t != null && t.getName() != null).forEach(t -> tags.add(t.getName()));
+        }
+        if (api.getPaths() != null) {
+            api.getPaths().values().stream().filter(java.util.Objects::nonNull)
+                    .flatMap(item -> item.readOperations().stream())
+                    .filter(op -> op.getTags() != null).forEach(op -> op.getTags().stream().filter(java.util.Objects::nonNull).forEach(tags::add));
+        }
+        return List.copyOf(tags);
     }
 
     private static List<ApiOperation> operations(OpenAPI api, List<ApiError.FieldError> errors) {
