@@ -36,6 +36,7 @@ public final class GatewayNode {
     private Vertx vertx;
     private ControlPlaneClient controlPlane;
     private GatewayAudit audit;
+    private io.gatehouse.gateway.accesslog.AccessLog accessLog = io.gatehouse.gateway.accesslog.AccessLog.OFF;
 
     public GatewayNode(NodeSettings settings) {
         this.settings = settings;
@@ -63,6 +64,8 @@ public final class GatewayNode {
     public GatewayNode start() {
         loadInitialConfig();
         audit = GatewayAudit.start(settings.nodeId(), settings.dataDir(), settings.audit());
+        accessLog = io.gatehouse.gateway.accesslog.AccessLog.start(settings.accessLog(), settings.nodeId());
+        io.gatehouse.gateway.accesslog.AccessLog log = accessLog;
         vertx = Vertx.builder()
                 .with(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(Math.max(1, settings.eventLoops())))
                 .build();
@@ -70,7 +73,7 @@ public final class GatewayNode {
             LOG.info("native transport unavailable, using NIO: {}", String.valueOf(vertx.unavailableNativeTransportCause()));
         }
         try {
-            Future<?> proxies = vertx.deployVerticle(() -> new ProxyVerticle(settings, config, limits, audit.emitter()),
+            Future<?> proxies = vertx.deployVerticle(() -> new ProxyVerticle(settings, config, limits, audit.emitter(), log),
                     new DeploymentOptions().setInstances(Math.max(1, settings.eventLoops())).setThreadingModel(ThreadingModel.EVENT_LOOP));
             proxies.await(30, TimeUnit.SECONDS);
             if (!settings.standalone()) {
@@ -86,6 +89,7 @@ public final class GatewayNode {
         } catch (Exception e) {
             vertx.close();
             audit.close();
+            closeAccessLog();
             throw new IllegalStateException("gateway node failed to start: " + e.getMessage(), e);
         }
         LOG.info("gateway node {} listening on {}:{} (status on {}), {}", settings.nodeId(), settings.proxyHost(),
@@ -107,6 +111,16 @@ public final class GatewayNode {
             audit.close();
             audit = null;
         }
+        closeAccessLog();
+    }
+
+    private void closeAccessLog() {
+        try {
+            accessLog.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        accessLog = io.gatehouse.gateway.accesslog.AccessLog.OFF;
     }
 
     /** The node's audit trail (spool depth, drops, public key). */

@@ -34,7 +34,8 @@ public record NodeSettings(
         String dnsServer,
         long dnsRefreshMs,
         ClientSide client,
-        io.gatehouse.gateway.audit.AuditSettings audit) {
+        io.gatehouse.gateway.audit.AuditSettings audit,
+        io.gatehouse.gateway.accesslog.AccessLogSettings accessLog) {
 
     /**
      * What the node allows each client, so that a slow or greedy one cannot hold what others need.
@@ -95,7 +96,8 @@ public record NodeSettings(
                         (int) s.positive("gatehouse.client.max-connections", ClientSide.DEFAULT.maxConnections()),
                         s.integer("gatehouse.client.max-pending-per-consumer", ClientSide.DEFAULT.maxPendingPerConsumer()),
                         list(s.get("gatehouse.trusted-proxies", ""))),
-                io.gatehouse.gateway.audit.AuditSettings.load(property -> s.get(property, null)));
+                io.gatehouse.gateway.audit.AuditSettings.load(property -> s.get(property, null)),
+                io.gatehouse.gateway.accesslog.AccessLogSettings.load(property -> s.get(property, null)));
     }
 
     static String envName(String property) {

@@ -70,7 +70,9 @@ public final class TestSupport {
                 "GATEHOUSE_EVENT_LOOPS", "2",
                 "GATEHOUSE_CONFIG", "/nonexistent/gateway.properties",
                 "GATEHOUSE_RECONNECT_MIN_MS", "100",
-                "GATEHOUSE_RECONNECT_MAX_MS", "500"));
+                "GATEHOUSE_RECONNECT_MAX_MS", "500",
+                // Tests read what they need from the node; AccessLogTest switches the log on.
+                "GATEHOUSE_ACCESS_LOG", "off"));
         overrides.forEach((k, v) -> env.put(NodeSettings.envName(k), v));
         return NodeSettings.load(env);
     }

@@ -59,6 +59,8 @@ public final class Exchange implements Handler<Void> {
     private Buffer body;
     /** The request path as routing and forwarding see it, set by the request guard; null: the path as received. */
     private String path;
+    /** The W3C traceparent sent upstream; null until dispatch (then the client's, if valid, or a new one). */
+    private String traceparent;
     /** Whether the direct peer is a trusted proxy whose X-Forwarded-* headers are kept; set by the request guard. */
     private boolean fromTrustedProxy;
 
@@ -391,6 +393,15 @@ public final class Exchange implements Handler<Void> {
 
     public void normalisedPath(String normalised) {
         this.path = normalised;
+    }
+
+    /** The traceparent of this request: the one sent upstream, else the client's (which may be invalid), else null. */
+    public String traceparent() {
+        return traceparent != null ? traceparent : request.getHeader(io.gatehouse.gateway.accesslog.Traceparent.HEADER);
+    }
+
+    void traceparent(String sent) {
+        this.traceparent = sent;
     }
 
     public boolean fromTrustedProxy() {

@@ -38,14 +38,17 @@ public final class ProxyVerticle extends VerticleBase {
     private final ConfigHolder config;
     private final Limits limits;
     private final AuditEmitter audit;
+    private final io.gatehouse.gateway.accesslog.AccessLog accessLog;
     private HttpClient client;
     private HttpServer server;
     private Policy[] chain;
     private Completion completion;
     private ClientConnections connections;
 
-    public ProxyVerticle(NodeSettings settings, ConfigHolder config, Limits limits, AuditEmitter audit) {
+    public ProxyVerticle(NodeSettings settings, ConfigHolder config, Limits limits, AuditEmitter audit,
+                         io.gatehouse.gateway.accesslog.AccessLog accessLog) {
         this.audit = audit;
+        this.accessLog = accessLog;
         this.settings = settings;
         this.config = config;
         this.limits = limits;
@@ -76,13 +79,19 @@ public final class ProxyVerticle extends VerticleBase {
 
     /**
      * What every exchange passes through once at its end, in order: the upstream's outcome first (it ends the last
-     * attempt), then usage, the consumer's in-flight slot, and the audit record (which reads what the others settled).
+     * attempt), then usage, the consumer's in-flight slot, the audit record and the access log line (which read what
+     * the others settled). What is switched off is left out, not skipped per request.
      */
-    static Completion completion(Limits limits, AuditEmitter audit) {
-        if (audit == AuditEmitter.OFF) {
-            return new Completion(new UpstreamOutcome(), new UsageOutcome(limits), ConsumerPendingPolicy.RELEASE);
+    static Completion completion(Limits limits, AuditEmitter audit, io.gatehouse.gateway.accesslog.AccessLog accessLog) {
+        java.util.List<Completion.Listener> listeners = new java.util.ArrayList<>(java.util.List.of(
+                new UpstreamOutcome(), new UsageOutcome(limits), ConsumerPendingPolicy.RELEASE));
+        if (audit != AuditEmitter.OFF) {
+            listeners.add(audit::finished);
         }
-        return new Completion(new UpstreamOutcome(), new UsageOutcome(limits), ConsumerPendingPolicy.RELEASE, audit::finished);
+        if (accessLog.enabled()) {
+            listeners.add(accessLog);
+        }
+        return new Completion(listeners.toArray(Completion.Listener[]::new));
     }
 
     @Override
@@ -90,7 +99,7 @@ public final class ProxyVerticle extends VerticleBase {
         client = upstreamClient(settings.upstreamPoolSize());
         NodeGuard node = NodeGuard.of(vertx);
         chain = chain(settings, client, this::upstreamClient, limits, node);
-        completion = completion(limits, audit);
+        completion = completion(limits, audit, accessLog);
         HttpServerOptions options = new HttpServerOptions()
                 .setTcpNoDelay(true)
                 // HTTP/1.1 only on the plain port: clients that try h2c upgrade stay on HTTP/1.1.

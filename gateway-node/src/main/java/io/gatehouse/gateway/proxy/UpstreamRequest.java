@@ -1,5 +1,6 @@
 package io.gatehouse.gateway.proxy;
 
+import io.gatehouse.gateway.accesslog.Traceparent;
 import io.gatehouse.gateway.auth.Credential;
 import io.gatehouse.gateway.routing.Route;
 import io.gatehouse.gateway.routing.TargetState;
@@ -24,6 +25,13 @@ final class UpstreamRequest {
         ProxyHeaders.copyRequestHeaders(request.headers(), headers, exchange.credentialHeader());
         ProxyHeaders.setForwarded(request, headers, exchange.fromTrustedProxy());
         headers.set(ProxyHeaders.REQUEST_ID, exchange.requestId());
+        // One trace across client, gateway and upstream: the client's if it sent a valid one, else a new one.
+        String incoming = request.getHeader(Traceparent.HEADER);
+        String trace = Traceparent.traceId(incoming) != null ? incoming : Traceparent.start(exchange.requestId());
+        if (trace != incoming) {
+            headers.set(Traceparent.HEADER, trace);
+        }
+        exchange.traceparent(trace);
         Credential credential = exchange.credential();
         if (credential != null) {
             headers.set(ProxyHeaders.CONSUMER_ID, credential.consumerId());
