@@ -145,6 +145,8 @@ public class AuditRetention {
     private Optional<Retired> retireLocked(Connection connection, String partition) throws SQLException {
         long seq;
         byte[] head;
+        // The month's lock first, then the head's row: ingest takes them in this order too, so neither waits on the other in a cycle.
+        AuditStore.lockMonth(connection, partition);
         try (PreparedStatement st = connection.prepareStatement(
                 "select seq, head_hash from audit_chain_heads where partition_month = ? for update")) {
             st.setString(1, partition);

@@ -78,6 +78,8 @@ public class AuditStore {
                 connection.commit();
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
+                // A partition made in this batch was rolled back with it: forget what this batch taught the cache.
+                partitions.clear();
                 throw e;
             }
         }
@@ -178,7 +180,11 @@ public class AuditStore {
         return Result.STORED;
     }
 
-    /** Whether retention has dropped this month; a live partition known to this instance is not asked about. */
+    /**
+     * Whether retention has dropped this month; a live partition known to this instance is not asked about. For one
+     * it does not know, the month's advisory lock (which retention takes too, before the head's row lock) is held to
+     * the end of the batch, so retention cannot drop the month between this answer and the partition being made.
+     */
     private boolean isRetired(Connection connection, String partition) throws SQLException {
         if (partitions.contains(partition)) {
             return false;
@@ -186,6 +192,7 @@ public class AuditStore {
         if (retired.contains(partition)) {
             return true;
         }
+        lockMonth(connection, partition);
         try (PreparedStatement st = connection.prepareStatement("select 1 from audit_retired_partitions where partition_month = ?")) {
             st.setString(1, partition);
             try (ResultSet rs = st.executeQuery()) {
@@ -195,6 +202,14 @@ public class AuditStore {
                 }
                 return false;
             }
+        }
+    }
+
+    /** The transaction-scoped lock that orders making a month's partition and retiring it. */
+    static void lockMonth(Connection connection, String partition) throws SQLException {
+        try (PreparedStatement st = connection.prepareStatement("select pg_advisory_xact_lock(hashtext(?))")) {
+            st.setString(1, "gatehouse.audit.partition:" + partition);
+            st.execute();
         }
     }
 
