@@ -49,6 +49,9 @@ public class AuditResource {
     @Inject
     AuditExports exports;
 
+    @Inject
+    AuditRetention retention;
+
     @PUT
     @Path("/nodes/{id}/audit-key")
     @Operation(summary = "Register a gateway node's Ed25519 public key (base64 X.509), printed by the node on its first start")
@@ -72,6 +75,13 @@ public class AuditResource {
     @Operation(summary = "Audit records stored, duplicates ignored, records rejected and records of retired months ignored since this control plane started")
     public IngestCounts ingest() {
         return new IngestCounts(store.stored(), store.duplicates(), store.rejected(), store.expired());
+    }
+
+    @GET
+    @Path("/audit/retired-partitions")
+    @Operation(summary = "Monthly partitions retention dropped: record count, first and last record time, and the head hash kept for each")
+    public java.util.List<AuditRetention.Retired> retired() throws SQLException {
+        return retention.retired();
     }
 
     @POST

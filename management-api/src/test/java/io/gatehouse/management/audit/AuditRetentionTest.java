@@ -97,6 +97,11 @@ class AuditRetentionTest {
         assertThat(jan.firstAt()).isEqualTo(Instant.parse("2001-01-10T08:00:00Z"));
         assertThat(jan.lastAt()).isEqualTo(Instant.parse("2001-01-10T08:04:00Z"));
         assertThat(retention.retired()).extracting(AuditRetention.Retired::partition).contains("2001-01", "2001-02");
+        io.restassured.RestAssured.given().header("Authorization", "Bearer " + EmbeddedPostgresResource.ADMIN_TOKEN)
+                .get("/admin/audit/retired-partitions").then().statusCode(200)
+                .body("find { it.partition == '2001-01' }.count", org.hamcrest.Matchers.equalTo(5))
+                .body("find { it.partition == '2001-01' }.headHash", org.hamcrest.Matchers.equalTo(januaryHead.substring(2)))
+                .body("find { it.partition == '2001-01' }.firstAt", org.hamcrest.Matchers.equalTo("2001-01-10T08:00:00Z"));
 
         try (Connection c = jdbc()) {
             assertThat(tableExists(c, "audit_records_2001_01")).as("the partition is dropped whole").isFalse();
