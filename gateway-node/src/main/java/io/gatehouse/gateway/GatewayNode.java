@@ -85,7 +85,7 @@ public final class GatewayNode {
             vertx.setPeriodic(200, id -> limits.tick());
             health.start(vertx);
             new Discovery(config, health).start(vertx, settings.dnsServer(), settings.dnsRefreshMs());
-            vertx.deployVerticle(new StatusVerticle(settings, config, controlPlane)).await(30, TimeUnit.SECONDS);
+            vertx.deployVerticle(new StatusVerticle(settings, config, controlPlane, audit)).await(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             vertx.close();
             audit.close();

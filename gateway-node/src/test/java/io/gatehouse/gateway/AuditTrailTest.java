@@ -118,6 +118,47 @@ class AuditTrailTest extends StandaloneGateway {
     }
 
     @Test
+    void recordsNameTheDocumentedOperationAndPassThroughLeavesItEmpty() throws Exception {
+        EchoUpstream shop = upstream("shop", "127.0.0.1", 0, 0);
+        io.gatehouse.protocol.config.ApiDefinition documented = api("orders", null, "/shop", shop.url()).withOperations(List.of(
+                new io.gatehouse.protocol.config.ApiOperation("GET", "/orders/{id}"),
+                new io.gatehouse.protocol.config.ApiOperation("POST", "/orders"),
+                new io.gatehouse.protocol.config.ApiOperation("GET", "/orders/summary")));
+        startNode(snapshot(1, List.of(documented, api("legacy", null, "/legacy", shop.url())), List.of(key("k1", KEY, "app-1", null)),
+                        List.of(subscription("app-1", "orders"), subscription("app-1", "legacy"))),
+                Map.of("gatehouse.audit.enabled", "true", "gatehouse.node.id", "node-audit-ops"));
+        String base = "http://127.0.0.1:" + node.settings().proxyPort();
+        Map<String, Sent> sent = new HashMap<>();
+        sent.put("one-order", call(base, "one-order", "GET", "/shop/orders/42", null, false, true));
+        sent.put("summary", call(base, "summary", "GET", "/shop/orders/summary?month=11", null, false, true));
+        sent.put("place", call(base, "place", "POST", "/shop/orders", "{\"sku\":\"a\"}".getBytes(), false, true));
+        sent.put("head", call(base, "head", "HEAD", "/shop/orders/7", null, false, true));
+        sent.put("wrong-method", call(base, "wrong-method", "DELETE", "/shop/orders/42", null, false, true));
+        sent.put("legacy", call(base, "legacy", "GET", "/legacy/anything", null, false, true));
+        assertThat(sent.get("one-order").status()).isEqualTo(200);
+        assertThat(sent.get("wrong-method").status()).isEqualTo(405);
+
+        awaitTrue(Duration.ofSeconds(20), "every record spooled", () -> node.audit().written() >= sent.size());
+        Path data = node.settings().dataDir();
+        node.stop();
+        node = null;
+        Map<String, AuditRecord> records = new HashMap<>();
+        try (Spool spool = new Spool(data.resolve(GatewayAudit.SPOOL_DIR), 1L << 30, 64L << 20)) {
+            for (Spool.Entry entry : spool.read(1_000)) {
+                AuditRecord record = SignedAuditRecord.decode(entry.payload()).record();
+                records.put(record.requestId(), record);
+            }
+        }
+        assertThat(records.get("one-order").operation()).isEqualTo("GET /orders/{id}");
+        assertThat(records.get("summary").operation()).as("a literal path wins over a template").isEqualTo("GET /orders/summary");
+        assertThat(records.get("place").operation()).isEqualTo("POST /orders");
+        assertThat(records.get("head").operation()).as("HEAD is answered by the documented GET").isEqualTo("GET /orders/{id}");
+        assertThat(records.get("wrong-method").operation()).as("no documented operation was reached").isNull();
+        assertThat(records.get("legacy").operation()).as("a pass-through API has no operations").isNull();
+        assertThat(records.get("legacy").apiId()).isEqualTo("legacy");
+    }
+
+    @Test
     void auditIsOffUnlessKafkaOrTheFlagIsSet() throws Exception {
         EchoUpstream orders = upstream("orders", "127.0.0.1", 0, 0);
         startNode(snapshot(1, List.of(api("orders", null, "/orders", orders.url())), List.of(), List.of()), Map.of());

@@ -21,6 +21,22 @@ public interface GatehouseConfig {
         @io.smallrye.config.WithDefault("gatehouse-exports")
         String exportDir();
 
+        /** Exports started from the console that run at once; more wait in line. */
+        @io.smallrye.config.WithDefault("2")
+        int exportThreads();
+
+        Retention retention();
+
+        interface Retention {
+            /** Whole monthly partitions are dropped once their last possible record is this many months old. */
+            @io.smallrye.config.WithDefault("13")
+            int months();
+
+            /** How often the retention job looks for partitions to drop; zero turns it off. */
+            @io.smallrye.config.WithDefault("PT6H")
+            java.time.Duration checkEvery();
+        }
+
         interface Kafka {
             /** Bootstrap servers of the audit topic; ingest is off when unset. */
             java.util.Optional<String> bootstrap();

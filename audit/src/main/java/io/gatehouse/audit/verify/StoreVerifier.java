@@ -20,6 +20,10 @@ import java.util.TreeMap;
 /**
  * Checks the live store over JDBC: every partition's chain from its first row to the head recorded in
  * {@code audit_chain_heads}, with the registered node keys. Rows are read through a cursor, never all at once.
+ *
+ * <p>Partitions retention dropped are listed in {@code audit_retired_partitions} with their head: they are accounted
+ * for (a month that vanished without such a row is not), and one that still has rows or a live head is a break. Each
+ * partition's chain starts at its own first row, so the months kept verify whatever was dropped before them.
  */
 public final class StoreVerifier {
     static final String SELECT = "select partition_month, seq, request_id, at, node_id, consumer_id, application_id, api_id,"
@@ -50,6 +54,13 @@ public final class StoreVerifier {
                 headHashes.put(rs.getString(1), rs.getBytes(3));
             }
         }
+        Map<String, String> retired = retired(connection);
+        for (String partition : retired.keySet()) {
+            if (heads.containsKey(partition)) {
+                return new Verification(0, Optional.of(new ChainVerifier.Break("partition " + partition, null,
+                        "retired by retention (" + retired.get(partition) + ") but it has a live chain head again")), null);
+            }
+        }
         boolean autoCommit = connection.getAutoCommit();
         connection.setAutoCommit(false);
         ChainVerifier chain = new ChainVerifier(keys, ChainVerifier.Scope.STORE);
@@ -64,6 +75,11 @@ public final class StoreVerifier {
                     } catch (RuntimeException e) {
                         return new Verification(chain.count(), Optional.of(new ChainVerifier.Break(where, rs.getString(3),
                                 "not a valid record: " + e.getMessage())), null);
+                    }
+                    if (retired.containsKey(rs.getString(1))) {
+                        return new Verification(chain.count(), Optional.of(new ChainVerifier.Break(where, rs.getString(3),
+                                "partition " + rs.getString(1) + " was retired by retention (" + retired.get(rs.getString(1))
+                                        + ") but has rows")), null);
                     }
                     StoredRecord before = chain.last();
                     if (before != null && !before.partition().equals(row.partition())) {
@@ -95,7 +111,25 @@ public final class StoreVerifier {
             return new Verification(chain.count(), Optional.of(new ChainVerifier.Break("partition " + partition, null,
                     "the chain head says " + heads.get(partition)[0] + " records, none are stored")), null);
         }
-        return new Verification(chain.count(), Optional.empty(), chain.lastHash());
+        return new Verification(chain.count(), Optional.empty(), chain.lastHash(), retired.size());
+    }
+
+    /** Retired partitions and what they held ({@code N records, head HASH}); none when the table predates retention. */
+    private static Map<String, String> retired(Connection connection) throws SQLException {
+        Map<String, String> retired = new TreeMap<>();
+        try (PreparedStatement exists = connection.prepareStatement("select to_regclass('audit_retired_partitions') is not null");
+             ResultSet rs = exists.executeQuery()) {
+            if (!rs.next() || !rs.getBoolean(1)) {
+                return retired;
+            }
+        }
+        try (PreparedStatement st = connection.prepareStatement("select partition_month, seq, head_hash from audit_retired_partitions");
+             ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+                retired.put(rs.getString(1), rs.getLong(2) + " records, head " + Hex.encode(rs.getBytes(3)).substring(0, 16) + "…");
+            }
+        }
+        return retired;
     }
 
     /** The last row of a partition must be the head the store recorded: otherwise rows were cut off its end. */

@@ -52,7 +52,7 @@ final class AuditRecorder implements AuditEmitter {
                 credential == null ? null : credential.consumerId(),
                 credential == null ? null : credential.applicationId(),
                 exchange.route() == null ? null : exchange.route().apiId(),
-                null,
+                exchange.operation(),
                 request.method().name(),
                 exchange.path(),
                 status,

@@ -61,6 +61,39 @@ public final class GatewayAudit implements AutoCloseable {
         return keys == null ? null : keys.publicKeyBase64();
     }
 
+    /**
+     * The spool as an operator watches it (the status port's {@code audit} section).
+     *
+     * @param depthRecords           records spooled and not yet acknowledged by Kafka
+     * @param depthBytes             bytes of the spool's segment files on disk
+     * @param oldestUnsentAgeMillis  how long the oldest unacknowledged record has waited; 0 when none waits
+     * @param droppedSpoolFull       unsent records dropped because the spool reached its size bound
+     * @param refusedQueueFull       records refused before the spool (the writer's queue was full, or the disk failed)
+     * @param written                records signed and spooled since the node started
+     * @param queued                 records waiting in memory for the spool writer
+     * @param shipping               whether a Kafka bootstrap is configured (otherwise records only accumulate)
+     */
+    public record SpoolMetrics(long depthRecords, long depthBytes, long oldestUnsentAgeMillis, long droppedSpoolFull,
+                               long refusedQueueFull, long written, long queued, boolean shipping) {
+        public long dropped() {
+            return droppedSpoolFull + refusedQueueFull;
+        }
+    }
+
+    /**
+     * Reads the spool's figures. Blocking: the spool synchronises with its writer (which may be in an fsync) and the
+     * oldest record's age is read from its segment file, so call it from a worker thread, never an event loop.
+     *
+     * @return null when audit is off
+     */
+    public SpoolMetrics metrics() throws IOException {
+        if (spool == null) {
+            return null;
+        }
+        return new SpoolMetrics(spool.depth(), spool.bytes(), spool.oldestAgeMillis(), spool.dropped(), writer.refused(),
+                writer.written(), writer.queued(), shipper != null);
+    }
+
     /** Records spooled and not yet acknowledged by Kafka. */
     public long spoolDepth() {
         return spool == null ? 0 : spool.depth();

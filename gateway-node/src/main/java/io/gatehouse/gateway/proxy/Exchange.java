@@ -47,6 +47,7 @@ public final class Exchange implements Handler<Void> {
     private int bodyHolds;
 
     private Route route;
+    private String operation;
     private Credential credential;
     private SubscriptionGrant subscription;
     private String credentialHeader;
@@ -435,6 +436,15 @@ public final class Exchange implements Handler<Void> {
 
     public void routeTo(Route matched) {
         this.route = matched;
+    }
+
+    /** The documented operation the request reached ({@code GET /orders/{id}}); unset for a pass-through API. */
+    public void operation(String documented) {
+        this.operation = documented;
+    }
+
+    public String operation() {
+        return operation;
     }
 
     /** @param carriedBy the header that carried the key, to drop before going upstream; null keeps it */

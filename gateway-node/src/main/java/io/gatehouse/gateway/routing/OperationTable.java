@@ -54,6 +54,11 @@ public final class OperationTable {
                 }
             }
             node.methods |= bit;
+            int index = Integer.numberOfTrailingZeros(bit);
+            if (node.operations[index] == null) {
+                // Templates differing only in parameter names share a node: the first one documented names it.
+                node.operations[index] = METHODS[index] + " " + template;
+            }
         }
         return new OperationTable(root.build(), operations.size());
     }
@@ -89,11 +94,13 @@ public final class OperationTable {
         private final Node param;
         final int methods;
         private final String allow;
+        /** Per method (bit index), the documented operation as {@code METHOD /template}, made once at compile time. */
+        private final String[] operations;
         /** Open-addressing index over {@code literals} by hash, for nodes with many children (index + 1; 0 is empty). */
         private final int[] slots;
 
         private Node(String[] literals, Node[] literalChildren, String[] prefixes, String[] suffixes, Node[] partialChildren,
-                     Node param, int methods) {
+                     Node param, int methods, String[] operations) {
             this.literals = literals;
             this.literalChildren = literalChildren;
             this.prefixes = prefixes;
@@ -101,6 +108,7 @@ public final class OperationTable {
             this.partialChildren = partialChildren;
             this.param = param;
             this.methods = methods;
+            this.operations = operations;
             this.allow = allowHeader(methods);
             this.slots = literals.length > LINEAR_SCAN_MAX ? index(literals) : null;
         }
@@ -145,6 +153,19 @@ public final class OperationTable {
         public boolean allows(HttpMethod method) {
             int bit = bit(method);
             return bit != 0 && ((methods & bit) != 0 || (bit == HEAD && (methods & GET) != 0));
+        }
+
+        /**
+         * The documented operation a request with this method reached, e.g. {@code GET /orders/{id}} (what the audit
+         * record names); a HEAD on a GET-only path names the GET it is answered by. Null when the method is not allowed.
+         */
+        public String operation(HttpMethod method) {
+            int bit = bit(method);
+            if (bit == 0) {
+                return null;
+            }
+            String operation = operations[Integer.numberOfTrailingZeros(bit)];
+            return operation != null || bit != HEAD ? operation : operations[0];
         }
 
         /** The Allow header a 405 carries: the documented methods of this path. */
@@ -200,6 +221,7 @@ public final class OperationTable {
         final Map<String, Builder> partials = new LinkedHashMap<>();
         Builder param;
         int methods;
+        final String[] operations = new String[METHODS.length];
 
         Builder child(String segment, ApiOperation operation) {
             int open = segment.indexOf('{');
@@ -239,7 +261,8 @@ public final class OperationTable {
                 suffixes[i] = parts[1];
                 partialChildren[i] = partialEntries.get(i).getValue().build();
             }
-            return new Node(names, children, prefixes, suffixes, partialChildren, param == null ? null : param.build(), methods);
+            return new Node(names, children, prefixes, suffixes, partialChildren, param == null ? null : param.build(), methods,
+                    operations);
         }
 
         private static IllegalArgumentException invalid(ApiOperation operation) {

@@ -51,6 +51,7 @@ public final class RoutePolicy implements Policy {
             exchange.reject(GatewayError.METHOD_NOT_ALLOWED);
             return false;
         }
+        exchange.operation(operation.operation(exchange.request().method()));
         return true;
     }
 }

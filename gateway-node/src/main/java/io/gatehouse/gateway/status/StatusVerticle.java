@@ -1,6 +1,7 @@
 package io.gatehouse.gateway.status;
 
 import io.gatehouse.gateway.NodeSettings;
+import io.gatehouse.gateway.audit.GatewayAudit;
 import io.gatehouse.gateway.config.ActiveConfig;
 import io.gatehouse.gateway.config.ConfigHolder;
 import io.gatehouse.gateway.sync.ControlPlaneClient;
@@ -18,12 +19,14 @@ public final class StatusVerticle extends VerticleBase {
     private final NodeSettings settings;
     private final ConfigHolder config;
     private final ControlPlaneClient controlPlane;
+    private final GatewayAudit audit;
     private HttpServer server;
 
-    public StatusVerticle(NodeSettings settings, ConfigHolder config, ControlPlaneClient controlPlane) {
+    public StatusVerticle(NodeSettings settings, ConfigHolder config, ControlPlaneClient controlPlane, GatewayAudit audit) {
         this.settings = settings;
         this.config = config;
         this.controlPlane = controlPlane;
+        this.audit = audit;
     }
 
     @Override
@@ -40,12 +43,22 @@ public final class StatusVerticle extends VerticleBase {
                 json(request, ready ? 200 : 503, new JsonObject().put("status", ready ? "UP" : "DOWN")
                         .put("reason", ready ? null : "no configuration loaded yet"));
             }
-            case "/status" -> json(request, 200, status());
+            case "/status" -> {
+                // The spool's figures wait on its lock and read a segment file: a worker thread reads them.
+                vertx.executeBlocking(this::status, false).onComplete(done -> {
+                    if (done.succeeded()) {
+                        json(request, 200, done.result());
+                    } else {
+                        json(request, 500, new JsonObject().put("code", "status_unavailable")
+                                .put("message", "the node's status could not be read: " + done.cause()));
+                    }
+                });
+            }
             default -> json(request, 404, new JsonObject().put("code", "not_found").put("message", "no such status endpoint"));
         }
     }
 
-    private JsonObject status() {
+    private JsonObject status() throws java.io.IOException {
         ActiveConfig current = config.current();
         JsonObject status = new JsonObject()
                 .put("nodeId", settings.nodeId())
@@ -61,6 +74,19 @@ public final class StatusVerticle extends VerticleBase {
                     .put("connected", controlPlane.connected())
                     .put("lastError", controlPlane.lastError()));
         }
+        GatewayAudit.SpoolMetrics spool = audit == null ? null : audit.metrics();
+        status.put("audit", spool == null ? new JsonObject().put("enabled", false) : new JsonObject()
+                .put("enabled", true)
+                .put("shipping", spool.shipping())
+                .put("spool", new JsonObject()
+                        .put("depthRecords", spool.depthRecords())
+                        .put("depthBytes", spool.depthBytes())
+                        .put("oldestUnsentAgeMillis", spool.oldestUnsentAgeMillis())
+                        .put("droppedSpoolFull", spool.droppedSpoolFull())
+                        .put("refusedQueueFull", spool.refusedQueueFull())
+                        .put("dropped", spool.dropped())
+                        .put("queued", spool.queued())
+                        .put("written", spool.written())));
         return status;
     }
 

@@ -43,8 +43,29 @@ public class AuditExports {
     public record Export(String id, Path file, Path manifestFile, ExportManifest manifest) {
     }
 
+    /** Told how far an export has got: the records it will hold (counted first, in the same snapshot), then each one written. */
+    public interface Progress {
+        Progress NONE = new Progress() {
+            @Override
+            public void total(long records) {
+            }
+
+            @Override
+            public void written(long records) {
+            }
+        };
+
+        void total(long records);
+
+        void written(long records);
+    }
+
     public Export export(Instant from, Instant to, String apiId, String consumerId, ExportWriter.Format format) throws IOException, SQLException {
-        String id = UUID.randomUUID().toString();
+        return export(UUID.randomUUID().toString(), from, to, apiId, consumerId, format, Progress.NONE);
+    }
+
+    public Export export(String id, Instant from, Instant to, String apiId, String consumerId, ExportWriter.Format format,
+                         Progress progress) throws IOException, SQLException {
         Path dir = Path.of(config.audit().exportDir());
         Files.createDirectories(dir);
         Path file = dir.resolve(id + "." + format.name().toLowerCase());
@@ -55,19 +76,23 @@ public class AuditExports {
         if (consumerId != null) {
             sql.append(" and consumer_id = ?");
         }
+        String count = "select count(*) from audit_records" + sql.substring(sql.indexOf(" where "));
         sql.append(" order by partition_month, seq");
         ExportManifest manifest;
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             // One snapshot for the rows, the heads and the keys: the manifest describes exactly what was read.
             connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try (PreparedStatement counting = connection.prepareStatement(count)) {
+                bind(counting, from, to, apiId, consumerId);
+                try (ResultSet rs = counting.executeQuery()) {
+                    rs.next();
+                    progress.total(rs.getLong(1));
+                }
+            }
             try (PreparedStatement st = connection.prepareStatement(sql.toString());
-                 OutputStream out = Files.newOutputStream(file)) {
-                int i = 1;
-                st.setObject(i++, from.atOffset(ZoneOffset.UTC));
-                st.setObject(i++, to.atOffset(ZoneOffset.UTC));
-                if (apiId != null) st.setString(i++, apiId);
-                if (consumerId != null) st.setString(i, consumerId);
+                 OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+                bind(st, from, to, apiId, consumerId);
                 st.setFetchSize(1_000);
                 ExportWriter writer = new ExportWriter(format, out);
                 java.util.Set<String> partitions = new java.util.TreeSet<>();
@@ -76,10 +101,14 @@ public class AuditExports {
                         StoredRecord row = StoreVerifier.read(rs);
                         partitions.add(row.partition());
                         writer.write(row);
+                        progress.written(writer.count());
                     }
                 }
                 Map<String, String> keys = keys(connection);
                 manifest = writer.finish(from, to, apiId, consumerId, heads(connection, partitions), keys::get);
+            } catch (IOException | SQLException | RuntimeException e) {
+                Files.deleteIfExists(file);
+                throw e;
             } finally {
                 connection.rollback();
             }
@@ -87,6 +116,14 @@ public class AuditExports {
         Path manifestFile = dir.resolve(id + ".manifest.json");
         Files.write(manifestFile, Json.writeBytes(manifest));
         return new Export(id, file, manifestFile, manifest);
+    }
+
+    private static void bind(PreparedStatement st, Instant from, Instant to, String apiId, String consumerId) throws SQLException {
+        int i = 1;
+        st.setObject(i++, from.atOffset(ZoneOffset.UTC));
+        st.setObject(i++, to.atOffset(ZoneOffset.UTC));
+        if (apiId != null) st.setString(i++, apiId);
+        if (consumerId != null) st.setString(i, consumerId);
     }
 
     /** An export made earlier, by id; null when there is none. */

@@ -40,7 +40,7 @@ public class AuditResource {
     public record ExportView(String id, String file, String manifestUrl, ExportManifest manifest) {
     }
 
-    public record IngestCounts(long stored, long duplicates, long rejected) {
+    public record IngestCounts(long stored, long duplicates, long rejected, long expired) {
     }
 
     @Inject
@@ -48,6 +48,9 @@ public class AuditResource {
 
     @Inject
     AuditExports exports;
+
+    @Inject
+    AuditRetention retention;
 
     @PUT
     @Path("/nodes/{id}/audit-key")
@@ -69,9 +72,16 @@ public class AuditResource {
 
     @GET
     @Path("/audit/ingest")
-    @Operation(summary = "Audit records stored, duplicates ignored and records rejected since this control plane started")
+    @Operation(summary = "Audit records stored, duplicates ignored, records rejected and records of retired months ignored since this control plane started")
     public IngestCounts ingest() {
-        return new IngestCounts(store.stored(), store.duplicates(), store.rejected());
+        return new IngestCounts(store.stored(), store.duplicates(), store.rejected(), store.expired());
+    }
+
+    @GET
+    @Path("/audit/retired-partitions")
+    @Operation(summary = "Monthly partitions retention dropped: record count, first and last record time, and the head hash kept for each")
+    public java.util.List<AuditRetention.Retired> retired() throws SQLException {
+        return retention.retired();
     }
 
     @POST

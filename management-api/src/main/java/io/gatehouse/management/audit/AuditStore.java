@@ -36,8 +36,16 @@ import java.util.concurrent.atomic.AtomicLong;
 public class AuditStore {
     private static final Logger LOG = Logger.getLogger(AuditStore.class);
 
-    /** What a batch came to. */
-    public record Outcome(int stored, int duplicates, int rejected) {
+    /**
+     * What a batch came to.
+     *
+     * @param expired records of a month whose partition retention has already dropped (late redeliveries): not
+     *                stored, since storing them would start a second chain for a retired month
+     */
+    public record Outcome(int stored, int duplicates, int rejected, int expired) {
+        public Outcome(int stored, int duplicates, int rejected) {
+            this(stored, duplicates, rejected, 0);
+        }
     }
 
     @Inject
@@ -45,14 +53,17 @@ public class AuditStore {
 
     private final Map<String, PublicKey> keys = new ConcurrentHashMap<>();
     private final Set<String> partitions = ConcurrentHashMap.newKeySet();
+    private final Set<String> retired = ConcurrentHashMap.newKeySet();
     private final AtomicLong stored = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong expired = new AtomicLong();
 
     public Outcome ingest(List<byte[]> messages) throws SQLException {
         int storedNow = 0;
         int duplicatesNow = 0;
         int rejectedNow = 0;
+        int expiredNow = 0;
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
@@ -61,21 +72,25 @@ public class AuditStore {
                         case STORED -> storedNow++;
                         case DUPLICATE -> duplicatesNow++;
                         case REJECTED -> rejectedNow++;
+                        case EXPIRED -> expiredNow++;
                     }
                 }
                 connection.commit();
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
+                // A partition made in this batch was rolled back with it: forget what this batch taught the cache.
+                partitions.clear();
                 throw e;
             }
         }
         stored.addAndGet(storedNow);
         duplicates.addAndGet(duplicatesNow);
         rejected.addAndGet(rejectedNow);
-        return new Outcome(storedNow, duplicatesNow, rejectedNow);
+        expired.addAndGet(expiredNow);
+        return new Outcome(storedNow, duplicatesNow, rejectedNow, expiredNow);
     }
 
-    private enum Result { STORED, DUPLICATE, REJECTED }
+    private enum Result { STORED, DUPLICATE, REJECTED, EXPIRED }
 
     private Result ingestOne(Connection connection, byte[] message) throws SQLException {
         SignedAuditRecord signed;
@@ -96,6 +111,10 @@ public class AuditStore {
             return Result.REJECTED;
         }
         String partition = StoredRecord.partitionOf(record.time());
+        if (isRetired(connection, partition)) {
+            LOG.debugf("audit record %s of retired partition %s not stored", record.requestId(), partition);
+            return Result.EXPIRED;
+        }
         try (PreparedStatement claim = connection.prepareStatement(
                 "insert into audit_request_ids (request_id, partition_month) values (?, ?) on conflict do nothing")) {
             claim.setString(1, record.requestId());
@@ -111,7 +130,12 @@ public class AuditStore {
                 "select seq, head_hash from audit_chain_heads where partition_month = ? for update")) {
             head.setString(1, partition);
             try (ResultSet rs = head.executeQuery()) {
-                rs.next();
+                if (!rs.next()) {
+                    // Retention dropped the partition while this record waited for its head: it is a late record.
+                    unclaim(connection, record.requestId());
+                    forget(partition);
+                    return Result.EXPIRED;
+                }
                 seq = rs.getLong(1) + 1;
                 previous = rs.getBytes(2);
             }
@@ -154,6 +178,52 @@ public class AuditStore {
             advance.executeUpdate();
         }
         return Result.STORED;
+    }
+
+    /**
+     * Whether retention has dropped this month; a live partition known to this instance is not asked about. For one
+     * it does not know, the month's advisory lock (which retention takes too, before the head's row lock) is held to
+     * the end of the batch, so retention cannot drop the month between this answer and the partition being made.
+     */
+    private boolean isRetired(Connection connection, String partition) throws SQLException {
+        if (partitions.contains(partition)) {
+            return false;
+        }
+        if (retired.contains(partition)) {
+            return true;
+        }
+        lockMonth(connection, partition);
+        try (PreparedStatement st = connection.prepareStatement("select 1 from audit_retired_partitions where partition_month = ?")) {
+            st.setString(1, partition);
+            try (ResultSet rs = st.executeQuery()) {
+                if (rs.next()) {
+                    retired.add(partition);
+                    return true;
+                }
+                return false;
+            }
+        }
+    }
+
+    /** The transaction-scoped lock that orders making a month's partition and retiring it. */
+    static void lockMonth(Connection connection, String partition) throws SQLException {
+        try (PreparedStatement st = connection.prepareStatement("select pg_advisory_xact_lock(hashtext(?))")) {
+            st.setString(1, "gatehouse.audit.partition:" + partition);
+            st.execute();
+        }
+    }
+
+    private static void unclaim(Connection connection, String requestId) throws SQLException {
+        try (PreparedStatement st = connection.prepareStatement("delete from audit_request_ids where request_id = ?")) {
+            st.setString(1, requestId);
+            st.executeUpdate();
+        }
+    }
+
+    /** Retention dropped the partition: later records of its month are expired, never a new chain. */
+    void forget(String partition) {
+        partitions.remove(partition);
+        retired.add(partition);
     }
 
     /** The month's partition and its chain's start, made when its first record arrives. */
@@ -254,6 +324,10 @@ public class AuditStore {
 
     public long rejected() {
         return rejected.get();
+    }
+
+    public long expired() {
+        return expired.get();
     }
 
     static OffsetDateTime utc(java.time.Instant instant) {
