@@ -102,7 +102,9 @@ public final class LocalPlatform {
                 "GATEHOUSE_NODE_ID", NODE_ID,
                 "GATEHOUSE_DATA_DIR", home.resolve("gateway").toString(),
                 "GATEHOUSE_CONFIG", home.resolve("gateway.properties").toString(),
-                "GATEHOUSE_AUDIT_KAFKA_BOOTSTRAP", auditKafka));
+                "GATEHOUSE_AUDIT_KAFKA_BOOTSTRAP", auditKafka,
+                // Beside the other local state rather than between this launcher's own lines.
+                "GATEHOUSE_ACCESS_LOG", env.getOrDefault("GATEHOUSE_ACCESS_LOG", home.resolve("access.log").toString())));
         gateway = new GatewayNode(settings).start();
         admin.put("/admin/nodes/local-gateway/audit-key", Map.of("publicKey", gateway.audit().publicKey()));
         String demoUrl = "http://127.0.0.1:" + gatewayPort + "/demo/hello?from=gatehouse";
@@ -114,13 +116,16 @@ public final class LocalPlatform {
                   gateway         http://127.0.0.1:%d        (status: http://127.0.0.1:%d/status)
                   admin API       http://127.0.0.1:%d/admin  (Authorization: Bearer %s)
                   OpenAPI         http://127.0.0.1:%d/q/openapi
+                  API catalog     http://127.0.0.1:%d/portal/apis
                   demo upstream   %s
+                  access log      %s
 
                 Call the demo API through the gateway:
                   curl -i -H 'X-API-Key: %s' '%s'
 
                 Ctrl-C stops everything; data stays in %s.
-                """.formatted(gatewayPort, statusPort, controlPlanePort, adminToken, controlPlanePort, upstream.url(), key, demoUrl,
+                """.formatted(gatewayPort, statusPort, controlPlanePort, adminToken, controlPlanePort, controlPlanePort, upstream.url(),
+                settings.accessLog().target(), key, demoUrl,
                 home.dir().toAbsolutePath()));
         System.out.println("Console: http://127.0.0.1:%d/console — sign in as (passwords kept in %s):%n%s%n"
                 .formatted(controlPlanePort, accounts.file().toAbsolutePath(), accounts.signInLines()));
