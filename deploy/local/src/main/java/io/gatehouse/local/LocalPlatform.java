@@ -85,6 +85,7 @@ public final class LocalPlatform {
         say("starting the control plane on " + controlPlaneHost + ":" + controlPlanePort);
         LocalAccounts accounts = LocalAccounts.prepare(home.dir());
         cpEnv.put("GATEHOUSE_ACCOUNTS_SEED_FILE", accounts.file().toAbsolutePath().toString());
+        cpEnv.putIfAbsent("GATEHOUSE_PORTAL_GATEWAY_URL", "http://127.0.0.1:" + gatewayPort);
         controlPlane = ControlPlaneProcess.start(ControlPlaneProcess.locateApp(), controlPlanePort, cpEnv,
                 line -> System.out.println("[control-plane] " + line));
         controlPlane.awaitReady(Duration.ofSeconds(120));
