@@ -59,7 +59,13 @@ public final class StatusVerticle extends VerticleBase {
             status.put("controlPlane", new JsonObject()
                     .put("url", settings.controlPlaneUrl())
                     .put("connected", controlPlane.connected())
-                    .put("lastError", controlPlane.lastError()));
+                    .put("lastError", controlPlane.lastError())
+                    .put("usage", new JsonObject()
+                            .put("reportsWaiting", controlPlane.usage().pendingReports())
+                            .put("spoolDepth", controlPlane.usage().spoolDepth())
+                            .put("admittedSpooled", controlPlane.usage().admittedSpooled())
+                            .put("reportsReplayed", controlPlane.usage().replayedReports())
+                            .put("writeFailures", controlPlane.usage().writeFailures())));
         }
         return status;
     }
