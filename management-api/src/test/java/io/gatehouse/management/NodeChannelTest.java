@@ -244,6 +244,51 @@ class NodeChannelTest {
     }
 
     @Test
+    void aSpooledUsageReportSentAgainAfterANodeRestartIsAcknowledgedAndCountedOnce() throws Exception {
+        Tenant tenant = tenant();
+        Credential edge = issue(unique("edge"));
+        long sequence = System.currentTimeMillis() * 1_000;
+        NodeMessage.UsageReport report = new NodeMessage.UsageReport("report-" + sequence, List.of(tenant.usage(40, 3)), sequence);
+        try (TestNode node = connect(edge)) {
+            node.send(report);
+            assertThat(node.next(ControlMessage.UsageAck.class).batchId()).isEqualTo(report.batchId());
+            assertThat(used(tenant.subscriptionId())).isEqualTo(40);
+        }
+        // The node was killed before the acknowledgement reached its spool: it restarts and sends the report again,
+        // under the same sequence (a new batch id, too: the sequence alone is the report's id).
+        try (TestNode restarted = connect(edge)) {
+            restarted.send(new NodeMessage.UsageReport("report-again-" + sequence, report.records(), sequence));
+            assertThat(restarted.next(ControlMessage.UsageAck.class).batchId()).isEqualTo("report-again-" + sequence);
+            assertThat(used(tenant.subscriptionId())).as("a resent report is not counted twice").isEqualTo(40);
+
+            restarted.send(new NodeMessage.UsageReport("report-" + (sequence + 1), List.of(tenant.usage(2, 0)), sequence + 1));
+            assertThat(restarted.next(ControlMessage.UsageAck.class).batchId()).isEqualTo("report-" + (sequence + 1));
+            assertThat(used(tenant.subscriptionId())).isEqualTo(42);
+
+            restarted.send(new NodeMessage.UsageReport("report-negative", List.of(tenant.usage(1, 0)), -1L));
+            assertThat(restarted.next(ControlMessage.Refused.class).code()).isEqualTo("invalid_sequence");
+        }
+        // Report ids are per node: another node's report with the same sequence is its own, and counts.
+        try (TestNode other = connect(issue(unique("edge")))) {
+            other.send(new NodeMessage.UsageReport("report-" + sequence, List.of(tenant.usage(5, 0)), sequence));
+            assertThat(other.next(ControlMessage.UsageAck.class).batchId()).isEqualTo("report-" + sequence);
+            assertThat(used(tenant.subscriptionId())).isEqualTo(47);
+        }
+        // Several copies of one report at once (a resend racing the original): still counted once.
+        Credential racing = issue(unique("edge"));
+        try (TestNode node = connect(racing)) {
+            NodeMessage.UsageReport copy = new NodeMessage.UsageReport("report-" + sequence, List.of(tenant.usage(100, 0)), sequence);
+            for (int i = 0; i < 5; i++) {
+                node.send(copy);
+            }
+            for (int i = 0; i < 5; i++) {
+                assertThat(node.next(ControlMessage.UsageAck.class).batchId()).isEqualTo(copy.batchId());
+            }
+            assertThat(used(tenant.subscriptionId())).isEqualTo(147);
+        }
+    }
+
+    @Test
     void aMalformedVariantReportIsRefusedAndTheCanaryFiguresStillAnswer() throws Exception {
         Tenant tenant = tenant();
         Credential edge = issue(unique("edge"));

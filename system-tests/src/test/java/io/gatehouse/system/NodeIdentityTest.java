@@ -55,7 +55,8 @@ class NodeIdentityTest {
         await(Duration.ofSeconds(10), "the victim to serve", () -> status(victim, tenant.basePath(), tenant.key()) == 200);
 
         // A node holding a valid credential of its own names itself after the victim.
-        GatewayNode impostor = platform.startGateway("edge-victim", platform.credential("edge-impostor"));
+        // (It runs on a machine of its own: a data directory serves one running node.)
+        GatewayNode impostor = platform.startGateway("edge-victim", platform.credential("edge-impostor"), "edge-impostor");
         await(Duration.ofSeconds(5), "the impostor's refusal",
                 () -> !json(Http.nodeStatus(impostor, "/status")).path("controlPlane").path("lastError").isNull());
         assertThat(json(Http.nodeStatus(impostor, "/status")).path("controlPlane").path("connected").asBoolean()).isFalse();

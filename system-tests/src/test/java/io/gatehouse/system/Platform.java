@@ -85,6 +85,11 @@ final class Platform implements AutoCloseable {
     }
 
     GatewayNode startGateway(String nodeId, String token) {
+        return startGateway(nodeId, token, nodeId);
+    }
+
+    /** A gateway node whose data directory is named apart from its id (each running node needs its own). */
+    GatewayNode startGateway(String nodeId, String token, String dataDirName) {
         Map<String, String> env = new HashMap<>();
         env.put("GATEHOUSE_PROXY_HOST", "127.0.0.1");
         env.put("GATEHOUSE_PROXY_PORT", String.valueOf(freePort()));
@@ -92,7 +97,7 @@ final class Platform implements AutoCloseable {
         env.put("GATEHOUSE_CONTROL_PLANE_URL", controlPlaneUrl());
         env.put("GATEHOUSE_NODE_TOKEN", token);
         env.put("GATEHOUSE_NODE_ID", nodeId);
-        env.put("GATEHOUSE_DATA_DIR", dir.resolve(nodeId).toString());
+        env.put("GATEHOUSE_DATA_DIR", dir.resolve(dataDirName).toString());
         env.put("GATEHOUSE_EVENT_LOOPS", "2");
         env.put("GATEHOUSE_RECONNECT_MIN_MS", "100");
         env.put("GATEHOUSE_RECONNECT_MAX_MS", "1000");

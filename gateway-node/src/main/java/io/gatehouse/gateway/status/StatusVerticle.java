@@ -72,7 +72,13 @@ public final class StatusVerticle extends VerticleBase {
             status.put("controlPlane", new JsonObject()
                     .put("url", settings.controlPlaneUrl())
                     .put("connected", controlPlane.connected())
-                    .put("lastError", controlPlane.lastError()));
+                    .put("lastError", controlPlane.lastError())
+                    .put("usage", new JsonObject()
+                            .put("reportsWaiting", controlPlane.usage().pendingReports())
+                            .put("spoolDepth", controlPlane.usage().spoolDepth())
+                            .put("admittedSpooled", controlPlane.usage().admittedSpooled())
+                            .put("reportsReplayed", controlPlane.usage().replayedReports())
+                            .put("writeFailures", controlPlane.usage().writeFailures())));
         }
         GatewayAudit.SpoolMetrics spool = audit == null ? null : audit.metrics();
         status.put("audit", spool == null ? new JsonObject().put("enabled", false) : new JsonObject()

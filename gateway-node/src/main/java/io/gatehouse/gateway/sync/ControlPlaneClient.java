@@ -7,7 +7,7 @@ import io.gatehouse.gateway.config.InvalidConfigException;
 import io.gatehouse.gateway.config.SnapshotStore;
 import io.gatehouse.gateway.limits.ControlPlaneLink;
 import io.gatehouse.gateway.limits.Limits;
-import io.gatehouse.gateway.limits.UsageReporter;
+import io.gatehouse.gateway.limits.UsageJournal;
 import io.gatehouse.protocol.Json;
 import io.gatehouse.protocol.config.ConfigMismatchException;
 import io.gatehouse.protocol.config.ConfigSnapshot;
@@ -39,7 +39,7 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
     private final ConfigHolder config;
     private final SnapshotStore store;
     private final Limits limits;
-    private final UsageReporter usage;
+    private final UsageJournal usage;
     private final io.gatehouse.gateway.routing.UpstreamHealth health;
     private WebSocketClient client;
     private volatile WebSocket socket;
@@ -56,7 +56,7 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
         this.config = config;
         this.store = store;
         this.limits = limits;
-        this.usage = new UsageReporter(limits, settings.nodeId());
+        this.usage = UsageJournal.open(limits, settings.dataDir(), settings.usageSpoolMs(), settings.usageReportMs());
     }
 
     @Override
@@ -64,8 +64,9 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
         return connected;
     }
 
-    public int pendingUsageBatches() {
-        return usage.pendingBatches();
+    /** The node's usage on its way to the control plane (spool depth, reports waiting for acknowledgement). */
+    public UsageJournal usage() {
+        return usage;
     }
 
     public String lastError() {
@@ -79,22 +80,26 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
                 .setMaxFrameSize(1024 * 1024)
                 .setConnectTimeout(5_000));
         limits.connect(this);
-        vertx.setPeriodic(settings.usageReportMs(), id -> {
-            usage.report(this);
-            reportVariants();
-        });
+        usage.start(this);
+        vertx.setPeriodic(settings.usageReportMs(), id -> reportVariants());
         connect();
         return Future.succeededFuture();
     }
 
     @Override
     public Future<?> stop() {
-        // Units this node will never spend go back for the other nodes; unreported usage is sent one last time.
+        // Units this node will never spend go back for the other nodes; counted usage goes to the spool and is sent
+        // one last time (what is not acknowledged now is sent again at the next start). The journal's disk work
+        // stays off the event loop.
         limits.giveBackAll();
-        usage.report(this);
         stopped = true;
-        connected = false;
-        return client.close();
+        return vertx.executeBlocking(() -> {
+            usage.close();
+            return null;
+        }).eventually(() -> {
+            connected = false;
+            return client.close();
+        });
     }
 
     private void connect() {
@@ -151,7 +156,7 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
         send(new NodeMessage.Hello(settings.nodeId(), held == null ? 0 : held.version(), held == null ? null : held.hash(),
                 GatewayVersion.get()));
         heartbeatTimer = vertx.setPeriodic(settings.heartbeatMs(), id -> send(new NodeMessage.Heartbeat(heldVersion())));
-        usage.resendAll(this);
+        usage.resendAll();
     }
 
     /** Canary and stable counts of every API with a canary, since the last report. */

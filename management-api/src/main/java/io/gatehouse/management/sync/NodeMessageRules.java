@@ -104,6 +104,9 @@ final class NodeMessageRules {
         if (report.batchId() == null || report.batchId().isBlank() || report.batchId().length() > 200) {
             refuse("invalid_batch_id", "batchId must be 1 to 200 characters");
         }
+        if (report.sequence() != null && report.sequence() < 0) {
+            refuse("invalid_sequence", "sequence must not be negative");
+        }
         required("records", report.records());
         if (report.records().size() > SyncChannel.MAX_USAGE_RECORDS) {
             refuse("too_many_entries", "a usage report has at most " + SyncChannel.MAX_USAGE_RECORDS + " records");

@@ -22,23 +22,30 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Stores usage reports: the batch id and its counts in one transaction, so a batch is counted once however often
- * it arrives. The node is told only after the commit.
+ * Stores usage reports: the report id and its counts in one transaction, so a report is counted once however often
+ * it arrives. The node is told only after the commit. A report's id is (node id, sequence) for nodes that spool
+ * their usage (they resend unacknowledged reports after a restart), or (node id, batch id) for older nodes.
  */
 @ApplicationScoped
 public class UsageStore {
     /**
-     * Batch ids are kept this long. Nodes give up on a batch after six days (UsageReporter), so an id is never
+     * Batch ids (of nodes without a usage spool) are kept this long. Such nodes give up on a batch after six days, so an id is never
      * resent after it is forgotten, and nothing is counted twice.
      */
     static final String KEEP_BATCH_IDS = "7 days";
+    /**
+     * Report sequences are kept longer than the control plane accepts a record's hour (NodeMessageRules.USAGE_PAST,
+     * 8 days): a spooled report resent after its id is forgotten counts only hours older than that, and is refused
+     * ({@code invalid_hour}) instead of counted twice.
+     */
+    static final String KEEP_REPORT_IDS = "10 days";
     private final java.util.concurrent.atomic.AtomicLong stored = new java.util.concurrent.atomic.AtomicLong();
 
     @Inject
     Pool pool;
 
     /**
-     * @return true when the batch was stored now, false when this node had stored it before. Fails with
+     * @return true when the report was applied now, false when this node's report of that id was applied before. Fails with
      * {@link NodeMessageRefused} ({@code foreign_usage}) when a record names a subscription that does not exist, or
      * with an application, API, consumer or plan other than the subscription's: nothing of such a batch is stored.
      * Records are checked for shape before ({@code NodeMessageRules}).
@@ -55,9 +62,12 @@ public class UsageStore {
             rows.add(Tuple.tuple(List.of(subscriptionId, planId, r.hour().atOffset(ZoneOffset.UTC), UUID.fromString(r.consumerId()),
                     UUID.fromString(r.applicationId()), UUID.fromString(r.apiId()), r.admitted(), r.refused())));
         }
-        return pool.withTransaction(connection -> connection
-                .preparedQuery("insert into usage_batches (batch_id, node_id, received_at) values ($1, $2, $3) on conflict do nothing returning batch_id")
-                .execute(Tuple.of(report.batchId(), nodeId, OffsetDateTime.now(ZoneOffset.UTC)))
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        return pool.withTransaction(connection -> (report.sequence() != null
+                ? connection.preparedQuery("insert into usage_report_ids (node_id, sequence, applied_at) values ($1, $2, $3) on conflict do nothing")
+                        .execute(Tuple.of(nodeId, report.sequence(), now))
+                : connection.preparedQuery("insert into usage_batches (batch_id, node_id, received_at) values ($1, $2, $3) on conflict do nothing")
+                        .execute(Tuple.of(report.batchId(), nodeId, now)))
                 .chain(inserted -> {
                     if (inserted.rowCount() == 0) {
                         return Uni.createFrom().item(false);
@@ -82,6 +92,7 @@ public class UsageStore {
                 }))
                 .call(() -> stored.incrementAndGet() % 1_000 == 0
                         ? pool.query("delete from usage_batches where received_at < now() - interval '" + KEEP_BATCH_IDS + "'").execute()
+                                .chain(() -> pool.query("delete from usage_report_ids where applied_at < now() - interval '" + KEEP_REPORT_IDS + "'").execute())
                         : Uni.createFrom().voidItem());
     }
 

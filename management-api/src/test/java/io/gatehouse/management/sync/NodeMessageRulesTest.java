@@ -50,6 +50,7 @@ class NodeMessageRulesTest {
         accepted(new NodeMessage.QuotaReturn(UUID.randomUUID().toString(), hour, 37));
         accepted(new NodeMessage.RateLeaseRequest(1, UUID.randomUUID().toString(), 0, 0));
         accepted(new NodeMessage.UsageReport("edge-1-1-1", List.of(record(hour, 950, 3), record(hour.minus(Duration.ofDays(6)), 0, 0))));
+        accepted(new NodeMessage.UsageReport("report-1764417600000042", List.of(record(hour, 950, 3)), 1_764_417_600_000_042L));
         accepted(new NodeMessage.VariantReport(List.of(new VariantCounts(API, "stable", new long[16]))));
     }
 
@@ -80,6 +81,7 @@ class NodeMessageRulesTest {
         assertThat(refusal(new NodeMessage.UsageReport("b", List.of(record(hour.plus(Duration.ofDays(1)), 1, 0))))).isEqualTo("invalid_hour");
         assertThat(refusal(new NodeMessage.UsageReport(" ", List.of()))).isEqualTo("invalid_batch_id");
         assertThat(refusal(new NodeMessage.UsageReport("b", null))).isEqualTo("missing_field");
+        assertThat(refusal(new NodeMessage.UsageReport("report-1", List.of(record(hour, 1, 0)), -1L))).isEqualTo("invalid_sequence");
         assertThat(refusal(new NodeMessage.Hello("edge-2", 0, null, "0.1.0"))).isEqualTo("node_id_mismatch");
     }
 

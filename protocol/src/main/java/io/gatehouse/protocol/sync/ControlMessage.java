@@ -45,7 +45,10 @@ public sealed interface ControlMessage {
                      double initialTokens) implements ControlMessage {
     }
 
-    /** The usage batch is stored; the node may forget it. */
+    /**
+     * The usage report is applied, now or before (a report sent again is acknowledged without being counted twice);
+     * the node may let it go.
+     */
     record UsageAck(String batchId) implements ControlMessage {
     }
 

@@ -56,7 +56,15 @@ public sealed interface NodeMessage {
     record VariantReport(java.util.List<io.gatehouse.protocol.usage.VariantCounts> variants) implements NodeMessage {
     }
 
-    /** Usage since the last report. {@code batchId} is unique per node and batch: the control plane stores each once. */
-    record UsageReport(String batchId, java.util.List<io.gatehouse.protocol.usage.UsageRecord> records) implements NodeMessage {
+    /**
+     * Usage since the last report. A node with a usage spool numbers its reports: {@code sequence} is the report id
+     * (with the node id), stable across the node's restarts because it is written to the spool with the counts, and
+     * the control plane applies each (node, sequence) once. Without a sequence (nodes before the spool),
+     * {@code batchId} is the id, unique per node. {@code batchId} is always set: acknowledgements and refusals name it.
+     */
+    record UsageReport(String batchId, java.util.List<io.gatehouse.protocol.usage.UsageRecord> records, Long sequence) implements NodeMessage {
+        public UsageReport(String batchId, java.util.List<io.gatehouse.protocol.usage.UsageRecord> records) {
+            this(batchId, records, null);
+        }
     }
 }

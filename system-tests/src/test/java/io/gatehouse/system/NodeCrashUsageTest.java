@@ -1,0 +1,404 @@
+package io.gatehouse.system;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import io.gatehouse.protocol.Json;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+import static io.gatehouse.system.Http.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A gateway node as its own process, killed with SIGKILL while clients keep calling and restarted on its data
+ * directory: every request a client saw answered is counted once in the control plane's usage and quota, none lost
+ * with the process and none counted twice when the node sends its spooled reports again.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class NodeCrashUsageTest {
+    private static final int CLIENTS = 4;
+    private static final long QUOTA = 100_000;
+    @TempDir
+    static Path dir;
+    Platform platform;
+    GateUpstream upstream;
+    NodeProcess node;
+
+    @BeforeAll
+    void start() throws Exception {
+        platform = new Platform(dir);
+        upstream = new GateUpstream();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (node != null && node.process != null && node.process.isAlive()) {
+            node.process.destroyForcibly();
+        }
+        upstream.close();
+        platform.close();
+    }
+
+    @Test
+    void aGatewayKilledMidTrafficAndRestartedCountsEveryAnsweredRequestOnce() throws Exception {
+        Tenant tenant = tenant(Map.of("ratePerSecond", 20, "burst", 5, "monthlyQuota", QUOTA, "quotaMode", "HARD", "failureMode", "OPEN"));
+        node = new NodeProcess("edge-crash", platform);
+        node.start();
+        Clients clients = new Clients(node, tenant);
+        await(Duration.ofSeconds(30), "the node process to serve the API", () -> clients.callOnce(0, 0) == 200);
+        clients.start();
+        try {
+            await(Duration.ofSeconds(60), "traffic through the node, some of it refused by the rate limit",
+                    () -> clients.answered.sum() >= 100 && clients.count("429 rate_limited") > 0);
+
+            // Without its control plane the node keeps serving (failure mode OPEN) and cannot have its reports
+            // acknowledged: they wait in its spool.
+            platform.stopControlPlane();
+            long beforeOutage = clients.answered.sum();
+            await(Duration.ofSeconds(60), "traffic during the outage", () -> clients.answered.sum() >= beforeOutage + 200);
+
+            // Every client has a request in flight, forwarded and held by the upstream: the node is mid-traffic and
+            // has nothing left to count until it is killed.
+            upstream.hold();
+            await(Duration.ofSeconds(30), "each client's request held at the upstream", () -> upstream.held.get() == CLIENTS);
+            long answeredBeforeKill = clients.answered.sum();
+            try {
+                await(Duration.ofSeconds(10), "the node to have spooled what it counted",
+                        () -> node.usage().path("admittedSpooled").asLong() == answeredBeforeKill);
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + ": answered " + answeredBeforeKill + ", node usage " + node.usage(), e);
+            }
+            long waiting = node.usage().path("reportsWaiting").asLong();
+            assertThat(waiting).as("reports only the spool holds when the node dies").isPositive();
+
+            long errorsBeforeKill = clients.count("error");
+            long killed = System.nanoTime();
+            node.kill();
+            copy(node.spoolDir(), dir.resolve("usage-spool-at-kill"));
+            upstream.release();
+            platform.startControlPlane();
+            node.start();
+            await(Duration.ofSeconds(60), "the restarted node to serve again", () -> clients.answered.sum() > answeredBeforeKill);
+            assertThat(clients.count("error") - errorsBeforeKill).as("requests in flight cut by the kill").isGreaterThanOrEqualTo(CLIENTS);
+            System.out.printf("node killed with %d reports waiting in its spool; serving again %d ms later%n", waiting,
+                    (System.nanoTime() - killed) / 1_000_000);
+            // The status port opens a moment after the proxy port.
+            await(Duration.ofSeconds(30), "the restarted node's status port", () -> !node.usage().isMissingNode());
+            JsonNode restarted = node.usage();
+            assertThat(restarted.path("reportsReplayed").asLong()).as("reports found in the spool at restart").isGreaterThanOrEqualTo(waiting);
+            await(Duration.ofSeconds(60), "more traffic after the restart", () -> clients.answered.sum() >= answeredBeforeKill + 100);
+        } finally {
+            clients.stop();
+        }
+        System.out.println("clients: " + clients);
+        long answered = clients.answered.sum();
+        assertThat(clients.count("429 rate_limited")).as("the rate limit refused some requests").isPositive();
+
+        String subscription = platform.admin.get("/admin/subscriptions?applicationId=" + tenant.applicationId()).body().path(0).path("id").asText();
+        await(Duration.ofSeconds(30), "the node to have every report acknowledged",
+                () -> node.usage().path("reportsWaiting").asLong() == 0 && node.usage().path("spoolDepth").asLong() == 0);
+        JsonNode quota = platform.admin.get("/admin/subscriptions/" + subscription + "/quota").body();
+        JsonNode usage = platform.admin.get("/admin/consumers/" + tenant.consumerId() + "/usage").body();
+        System.out.printf("answered by the upstream: %d; stored usage: %d admitted, %d refused; quota %d, used %d, granted %d%n",
+                answered, usage.path("admitted").asLong(), usage.path("refused").asLong(), quota.path("quota").asLong(),
+                quota.path("used").asLong(), quota.path("granted").asLong());
+        assertThat(usage.path("admitted").asLong()).as("stored usage equals the requests answered, none lost, none twice").isEqualTo(answered);
+        assertThat(quota.path("used").asLong()).isEqualTo(answered);
+        assertThat(quota.path("quota").asLong() - quota.path("used").asLong()).as("quota remaining").isEqualTo(QUOTA - answered);
+        assertThat(clients.count("200 body lost")).isZero();
+        // Refusals are counted apart and cost no quota. (Not compared exactly: the node may die between a refusal and
+        // the next spool write, and no client waits for a refusal to be spooled.)
+        assertThat(usage.path("refused").asLong()).as("refusals are counted apart").isPositive().isLessThanOrEqualTo(clients.refused());
+
+        // The spool as it was at the kill, as if the acknowledgements since had never reached the node's disk: every
+        // report in it is sent again, under the ids the control plane has already applied, and none is counted again.
+        node.stop();
+        deleteAll(node.spoolDir());
+        copy(dir.resolve("usage-spool-at-kill"), node.spoolDir());
+        node.start();
+        await(Duration.ofSeconds(30), "the node with the old spool to start", () -> !node.usage().isMissingNode());
+        long resent = node.usage().path("reportsReplayed").asLong();
+        assertThat(resent).as("reports sent a second time").isPositive();
+        await(Duration.ofSeconds(30), "the resent reports to be acknowledged",
+                () -> node.usage().path("reportsWaiting").asLong() == 0 && node.usage().path("spoolDepth").asLong() == 0);
+        JsonNode afterResend = platform.admin.get("/admin/consumers/" + tenant.consumerId() + "/usage").body();
+        System.out.printf("%d reports sent again and acknowledged; stored usage still %d admitted%n", resent, afterResend.path("admitted").asLong());
+        assertThat(afterResend.path("admitted").asLong()).as("resent reports are not counted twice").isEqualTo(answered);
+        assertThat(afterResend.path("refused").asLong()).isEqualTo(usage.path("refused").asLong());
+        node.stop();
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Files.copy(file, to.resolve(file.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    private static void deleteAll(Path directory) throws IOException {
+        try (var files = Files.list(directory)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Files.delete(file);
+            }
+        }
+    }
+
+    record Tenant(String apiId, String consumerId, String applicationId, String basePath, String key) {
+    }
+
+    private Tenant tenant(Map<String, Object> limits) {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String basePath = "/crash-" + suffix;
+        String apiId = platform.admin.create("/admin/apis", Map.of("name", "crash-" + suffix, "version", "1", "basePath", basePath,
+                "status", "PUBLISHED", "targets", List.of(Map.of("url", upstream.url())))).path("id").asText();
+        Map<String, Object> plan = new HashMap<>(limits);
+        plan.put("name", "plan-" + suffix);
+        String planId = platform.admin.create("/admin/plans", plan).path("id").asText();
+        String consumerId = platform.admin.create("/admin/consumers", Map.of("username", "dev-" + suffix)).path("id").asText();
+        String appId = platform.admin.create("/admin/consumers/" + consumerId + "/applications", Map.of("name", "app")).path("id").asText();
+        platform.admin.create("/admin/subscriptions", Map.of("applicationId", appId, "apiId", apiId, "planId", planId));
+        String key = platform.admin.create("/admin/applications/" + appId + "/keys", Map.of()).path("key").asText();
+        return new Tenant(apiId, consumerId, appId, basePath, key);
+    }
+
+    /** The gateway node's own JVM (GatewayMain), so that SIGKILL takes the process down with nothing flushed. */
+    static final class NodeProcess {
+        final String nodeId;
+        final Platform platform;
+        final int proxyPort = Platform.freePort();
+        final int statusPort = Platform.freePort();
+        Process process;
+
+        NodeProcess(String nodeId, Platform platform) {
+            this.nodeId = nodeId;
+            this.platform = platform;
+        }
+
+        void start() throws IOException {
+            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.gatehouse.gateway.GatewayMain");
+            Map<String, String> env = builder.environment();
+            env.put("GATEHOUSE_PROXY_HOST", "127.0.0.1");
+            env.put("GATEHOUSE_PROXY_PORT", String.valueOf(proxyPort));
+            env.put("GATEHOUSE_STATUS_PORT", String.valueOf(statusPort));
+            env.put("GATEHOUSE_CONTROL_PLANE_URL", platform.controlPlaneUrl());
+            env.put("GATEHOUSE_NODE_TOKEN", platform.credential(nodeId));
+            env.put("GATEHOUSE_NODE_ID", nodeId);
+            env.put("GATEHOUSE_DATA_DIR", platform.dir.resolve(nodeId).toString());
+            env.put("GATEHOUSE_EVENT_LOOPS", "2");
+            env.put("GATEHOUSE_RECONNECT_MIN_MS", "100");
+            env.put("GATEHOUSE_RECONNECT_MAX_MS", "1000");
+            env.put("GATEHOUSE_CONFIG", "/nonexistent");
+            builder.redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(Path.of("target", "crashed-node.log").toFile()));
+            process = builder.start();
+        }
+
+        Path spoolDir() {
+            return platform.dir.resolve(nodeId).resolve("usage-spool");
+        }
+
+        /** SIGKILL to the node's JVM: no shutdown hook runs, nothing is flushed. */
+        void kill() throws InterruptedException {
+            process.destroyForcibly();
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+
+        void stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+
+        URI uri(Tenant tenant) {
+            return URI.create("http://127.0.0.1:" + proxyPort + tenant.basePath() + "/orders");
+        }
+
+        /** The node's usage figures from its status endpoint (missing while it is down). */
+        JsonNode usage() {
+            try {
+                HttpResponse<String> status = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + statusPort + "/status"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                return Json.read(status.body(), JsonNode.class).path("controlPlane").path("usage");
+            } catch (IOException e) {
+                return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+            }
+        }
+    }
+
+    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+
+    /** Clients posting JSON bodies without pause, counting what they saw: answers of the upstream, refusals, errors. */
+    static final class Clients {
+        final NodeProcess node;
+        final Tenant tenant;
+        final LongAdder answered = new LongAdder();
+        final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
+        final ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
+        volatile boolean running = true;
+
+        Clients(NodeProcess node, Tenant tenant) {
+            this.node = node;
+            this.tenant = tenant;
+        }
+
+        Clients start() {
+            for (int c = 0; c < CLIENTS; c++) {
+                int client = c;
+                pool.submit(() -> {
+                    for (long i = 1; running; i++) {
+                        int status = callOnce(client, i);
+                        if (status == -1) {
+                            // While the node is down, a client does not spin on refused connections.
+                            TimeUnit.MILLISECONDS.sleep(20);
+                        } else if (status != 200) {
+                            // A refused client waits a moment, as a well-behaved one would after a 429.
+                            TimeUnit.MILLISECONDS.sleep(5);
+                        }
+                    }
+                    return null;
+                });
+            }
+            return this;
+        }
+
+        /** One POST with a JSON body, its outcome counted; returns the status, or -1 when there was no answer. */
+        int callOnce(int client, long order) {
+            String body = "{\"client\":" + client + ",\"order\":" + order + ",\"note\":\"" + "x".repeat(900) + "\"}";
+            String outcome;
+            int status;
+            try {
+                HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(node.uri(tenant)).header("X-API-Key", tenant.key())
+                        .header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                status = response.statusCode();
+                if (status == 200) {
+                    // The upstream saw the whole body: this request was forwarded and answered.
+                    outcome = response.body().equals("received " + body.getBytes(StandardCharsets.UTF_8).length) ? "200" : "200 body lost";
+                    if (outcome.equals("200")) {
+                        answered.increment();
+                    }
+                } else {
+                    outcome = status + " " + Json.read(response.body(), JsonNode.class).path("code").asText();
+                }
+            } catch (IOException e) {
+                outcome = "error";
+                status = -1;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
+            }
+            outcomes.computeIfAbsent(outcome, o -> new LongAdder()).increment();
+            return status;
+        }
+
+        long count(String outcome) {
+            LongAdder adder = outcomes.get(outcome);
+            return adder == null ? 0 : adder.sum();
+        }
+
+        long refused() {
+            return outcomes.entrySet().stream().filter(e -> e.getKey().startsWith("4") || e.getKey().startsWith("5"))
+                    .mapToLong(e -> e.getValue().sum()).sum();
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            pool.shutdown();
+            assertThat(pool.awaitTermination(90, TimeUnit.SECONDS)).isTrue();
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder out = new StringBuilder();
+            outcomes.forEach((k, v) -> out.append(out.isEmpty() ? "" : ", ").append(k).append(": ").append(v.sum()));
+            return out.toString();
+        }
+    }
+
+    /** An upstream that answers with the size of the body it received, and can hold requests until released. */
+    static final class GateUpstream implements AutoCloseable {
+        final HttpServer server;
+        final AtomicInteger held = new AtomicInteger();
+        private volatile CountDownLatch gate = new CountDownLatch(0);
+
+        GateUpstream() throws IOException {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+            server.setExecutor(Executors.newCachedThreadPool());
+            server.createContext("/", exchange -> {
+                byte[] body = exchange.getRequestBody().readAllBytes();
+                CountDownLatch current = gate;
+                if (current.getCount() > 0) {
+                    held.incrementAndGet();
+                    try {
+                        current.await(120, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } finally {
+                        held.decrementAndGet();
+                    }
+                }
+                byte[] answer = ("received " + body.length).getBytes(StandardCharsets.UTF_8);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    exchange.sendResponseHeaders(200, answer.length);
+                    out.write(answer);
+                } catch (IOException e) {
+                    // The gateway that asked is gone.
+                }
+            });
+            server.start();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getAddress().getPort();
+        }
+
+        void hold() {
+            gate = new CountDownLatch(1);
+        }
+
+        void release() {
+            gate.countDown();
+        }
+
+        @Override
+        public void close() {
+            release();
+            server.stop(0);
+        }
+    }
+}
