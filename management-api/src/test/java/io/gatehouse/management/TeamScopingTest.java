@@ -48,11 +48,13 @@ class TeamScopingTest {
         String bob = token(search);
 
         // Alice publishes an API and a plan it offers; the API is her team's because she made it.
-        Response made = as(alice).body(AdminApiTest.apiBody(unique("ledger"), "/" + unique("ledger"), "PUBLISHED")).post("/admin/apis");
+        String apiName = unique("ledger");
+        Response made = as(alice).body(AdminApiTest.apiBody(apiName, "/" + unique("ledger"), "PUBLISHED")).post("/admin/apis");
         assertThat(made.statusCode()).as(made.asString()).isEqualTo(201);
         assertThat(made.jsonPath().getString("ownerTeam")).isEqualTo(payments);
         String api = made.jsonPath().getString("id");
-        Response plan = as(alice).body(Map.of("name", unique("ledger-gold"), "ratePerSecond", 20, "monthlyQuota", 10_000))
+        String planName = unique("ledger-gold");
+        Response plan = as(alice).body(Map.of("name", planName, "ratePerSecond", 20, "monthlyQuota", 10_000))
                 .post("/admin/apis/" + api + "/plans");
         assertThat(plan.statusCode()).as(plan.asString()).isEqualTo(201);
         String planId = plan.jsonPath().getString("id");
@@ -80,12 +82,15 @@ class TeamScopingTest {
         assertError(as(bob).body(Map.of("applicationId", app, "apiId", api, "planId", planId)).post("/admin/subscriptions"),
                 422, "unknown_reference");
         assertError(as(bob).get("/admin/plans?apiId=" + api), 422, "unknown_reference");
-        assertThat(as(bob).get("/admin/apis").jsonPath().getList("items.id")).doesNotContain(api);
-        assertThat(as(bob).get("/admin/plans").jsonPath().getList("items.id")).doesNotContain(planId);
+        // Narrowed by name, so that the answer is not just a first page the record would not have been on anyway.
+        Response bobsApis = as(bob).get("/admin/apis?namePrefix=" + apiName);
+        assertThat(bobsApis.jsonPath().getList("items")).isEmpty();
+        assertThat(bobsApis.jsonPath().getLong("total")).isZero();
+        assertThat(as(bob).get("/admin/plans?namePrefix=" + planName).jsonPath().getList("items")).isEmpty();
         Response bobsSubscriptions = as(bob).get("/admin/subscriptions?apiId=" + api);
         assertThat(bobsSubscriptions.jsonPath().getList("items")).isEmpty();
         assertThat(bobsSubscriptions.jsonPath().getLong("total")).isZero();
-        assertThat(as(bob).get("/admin/subscriptions?status=PENDING").jsonPath().getList("items.id")).doesNotContain(pending);
+        assertThat(as(bob).get("/admin/subscriptions?applicationId=" + app).jsonPath().getList("items")).isEmpty();
         assertThat(admin().get("/admin/apis/" + api).jsonPath().getString("name")).as("bob's refused update changed nothing").startsWith("ledger");
 
         // Alice's own work goes through, and her lists hold her team's records only.
@@ -94,6 +99,7 @@ class TeamScopingTest {
         assertThat(renamed.statusCode()).as(renamed.asString()).isEqualTo(200);
         assertThat(renamed.jsonPath().getString("ownerTeam")).isEqualTo(payments);
         assertThat(as(alice).get("/admin/plans/" + planId).statusCode()).isEqualTo(200);
+        assertThat(as(alice).get("/admin/plans?namePrefix=" + planName).jsonPath().getList("items.id")).containsExactly(planId);
         Response approved = as(alice).post("/admin/subscriptions/" + pending + "/approve");
         assertThat(approved.statusCode()).as(approved.asString()).isEqualTo(200);
         assertThat(approved.jsonPath().getString("status")).isEqualTo("ACTIVE");
@@ -109,6 +115,9 @@ class TeamScopingTest {
         assertThat(admin().get("/admin/apis/" + api).statusCode()).isEqualTo(200);
         assertThat(admin().get("/admin/subscriptions?apiId=" + api).jsonPath().getList("items.id")).containsExactly(pending);
         assertThat(admin().get("/admin/apis?team=" + payments).jsonPath().getList("items.id")).containsExactly(api);
+        assertThat(admin().get("/admin/apis?namePrefix=ledger-" + payments).jsonPath().getList("items.id")).containsExactly(api);
+        assertThat(admin().get("/admin/plans?namePrefix=" + planName).jsonPath().getList("items.id")).containsExactly(planId);
+        assertThat(admin().get("/admin/subscriptions?applicationId=" + app).jsonPath().getList("items.id")).containsExactly(pending);
     }
 
     /** A personal access token of a new api-owner of the team, as one would create in the console. */

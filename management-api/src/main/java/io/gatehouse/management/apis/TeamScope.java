@@ -5,6 +5,10 @@ import io.gatehouse.management.accounts.Role;
 import io.gatehouse.management.http.DomainException;
 import io.gatehouse.management.http.Keyset;
 import io.quarkus.arc.Arc;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
+import io.vertx.ext.web.RoutingContext;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -27,17 +31,25 @@ public class TeamScope {
 
     @Inject
     Instance<CurrentUser> currentUser;
+    @Inject
+    Instance<CurrentVertxRequest> requests;
 
-    /** The scope of the request being handled; everything outside a request (start-up, schedules, tests calling services). */
+    /**
+     * The scope of the HTTP request being handled; everything outside one (start-up, schedules, the portal's
+     * background work). The identity is read from the request, where authentication left it before the endpoint ran,
+     * so this never waits (asking for an identity outside an HTTP request would block the event loop).
+     */
     public Scope current() {
-        if (!Arc.container().requestContext().isActive() || !currentUser.isResolvable()) {
+        if (!requests.isResolvable() || !Arc.container().requestContext().isActive()) {
             return Scope.ALL;
         }
-        CurrentUser user = currentUser.get();
-        if (!user.isAuthenticated() || !user.hasRole(Role.API_OWNER_NAME) || user.isAdmin()) {
+        RoutingContext context = requests.get().getCurrent();
+        SecurityIdentity identity = context != null && context.user() instanceof QuarkusHttpUser user ? user.getSecurityIdentity() : null;
+        if (identity == null || identity.isAnonymous() || !identity.hasRole(Role.API_OWNER_NAME) || identity.hasRole(Role.ADMIN_NAME)) {
             return Scope.ALL;
         }
-        return new Scope(false, user.team());
+        // The team comes from the account or the OIDC token's team claim, as CurrentUser reads it for every door.
+        return new Scope(false, currentUser.get().team());
     }
 
     /**
