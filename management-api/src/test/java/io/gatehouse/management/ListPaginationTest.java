@@ -1,5 +1,9 @@
 package io.gatehouse.management;
 
+import io.gatehouse.management.accounts.Accounts;
+import io.gatehouse.management.accounts.Role;
+import io.gatehouse.management.console.ConsoleClient;
+import io.gatehouse.management.console.TestAccounts;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
@@ -16,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static io.gatehouse.management.AdminApiTest.admin;
 import static io.gatehouse.management.AdminApiTest.assertError;
@@ -32,6 +38,8 @@ class ListPaginationTest {
 
     @Inject
     Pool pool;
+    @Inject
+    Accounts accounts;
 
     @Test
     void everyListRefusesAnUnboundedPage() {
@@ -94,6 +102,43 @@ class ListPaginationTest {
             // The database cascades from the consumers to their applications, subscriptions and keys.
             sql("delete from consumers where username like 'walk-" + tag + "-%' or id = '" + owner + "'");
         }
+    }
+
+    @Test
+    void theConsoleListsATeamsApisAHundredAtATimeNewestFirst() {
+        String team = unique("catalogue");
+        String email = "owner-" + UUID.randomUUID().toString().substring(0, 8) + "@gatehouse.test";
+        accounts.createLocal(email, Set.of(Role.API_OWNER.id()), team, TestAccounts.PASSWORD);
+        sql("insert into apis (id, name, version, base_path, targets, connect_timeout_ms, read_timeout_ms, status, owner_team, created_at, updated_at)"
+                + " select gen_random_uuid(), '" + team + "-' || n, '1', '/" + team + "-' || n, '[{\"url\":\"http://127.0.0.1:9000\",\"weight\":1}]',"
+                + " 5000, 60000, 'DRAFT', '" + team + "', timestamptz '2031-01-01' + n * interval '1 second', now() from generate_series(1, 150) n");
+        try {
+            ConsoleClient console = new ConsoleClient().signedIn(email, TestAccounts.PASSWORD);
+            String first = console.get("/console/apis").asString();
+            Matcher next = Pattern.compile("href=\"/console/apis\\?cursor=([^\"]+)\" rel=\"next\"").matcher(first);
+            assertThat(next.find()).as(first).isTrue();
+            List<String> firstNames = names(first, team);
+            assertThat(firstNames).hasSize(100).startsWith(team + "-150", team + "-149");
+            String second = console.get("/console/apis?cursor=" + next.group(1)).asString();
+            assertThat(second).doesNotContain("rel=\"next\"");
+            List<String> secondNames = names(second, team);
+            assertThat(secondNames).hasSize(50).endsWith(team + "-1");
+            Set<String> all = new HashSet<>(firstNames);
+            all.addAll(secondNames);
+            assertThat(all).hasSize(150);
+            assertThat(console.get("/console/apis?cursor=garbage").statusCode()).isEqualTo(400);
+        } finally {
+            sql("delete from apis where owner_team = '" + team + "'");
+        }
+    }
+
+    private static List<String> names(String page, String team) {
+        Matcher name = Pattern.compile(">(" + Pattern.quote(team) + "-\\d+)</a>").matcher(page);
+        List<String> names = new ArrayList<>();
+        while (name.find()) {
+            names.add(name.group(1));
+        }
+        return names;
     }
 
     /** Walks a list to its end and checks it handed out exactly the rows the database holds, once each, in pages of at most limit. */

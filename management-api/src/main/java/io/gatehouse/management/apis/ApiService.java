@@ -49,27 +49,26 @@ public class ApiService {
     /** A page of APIs, oldest first; an api-owner sees only their team's. */
     @WithSession
     public Uni<Page<ApiView>> list(Filter filter, PageRequest page) {
+        return list(filter, page, false);
+    }
+
+    /** The same, newest first: the console's list, where an API just published belongs on top. */
+    @WithSession
+    public Uni<Page<ApiView>> listNewestFirst(Filter filter, PageRequest page) {
+        return list(filter, page, true);
+    }
+
+    private Uni<Page<ApiView>> list(Filter filter, PageRequest page, boolean newestFirst) {
         Keyset<ApiEntity> list = Keyset.over("ApiEntity", (ApiEntity a) -> a.createdAt, a -> a.id)
                 .where("e.status = :status", "status", filter.status())
                 .where("e.ownerTeam = :team", "team", filter.team())
                 .where("e.name like :name escape '!'", "name", Keyset.prefix(filter.namePrefix()));
+        if (newestFirst) {
+            list.newestFirst();
+        }
         return teams.current().apis(list).page(page, true,
                 q -> ApiEntity.<ApiEntity>find(q.hql(), q.params()).range(0, q.rows() - 1).list(),
                 q -> ApiEntity.count(q.hql(), q.params()), ApiView::of);
-    }
-
-    /** Every API, by name: the console's unscoped list for admins. */
-    @WithSession
-    public Uni<List<ApiView>> list() {
-        return ApiEntity.<ApiEntity>listAll().map(all -> all.stream()
-                .sorted(Comparator.comparing((ApiEntity a) -> a.name).thenComparing(a -> a.version))
-                .map(ApiView::of).toList());
-    }
-
-    /** The APIs one team owns: what an api-owner sees. */
-    @WithSession
-    public Uni<List<ApiView>> listOwnedBy(String team) {
-        return ApiEntity.<ApiEntity>list("ownerTeam = ?1 order by name, version", team).map(all -> all.stream().map(ApiView::of).toList());
     }
 
     @WithSession

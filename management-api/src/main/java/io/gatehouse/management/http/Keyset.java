@@ -28,6 +28,7 @@ public final class Keyset<E> {
     private final Function<E, UUID> id;
     private final List<String> where = new ArrayList<>();
     private final Map<String, Object> params = new HashMap<>();
+    private boolean newestFirst;
 
     private Keyset(String entity, Function<E, Instant> createdAt, Function<E, UUID> id) {
         this.from = "from " + entity + " e";
@@ -65,6 +66,12 @@ public final class Keyset<E> {
         return this;
     }
 
+    /** Walks from the newest row back (a console list, where what was just made belongs on top). */
+    public Keyset<E> newestFirst() {
+        newestFirst = true;
+        return this;
+    }
+
     public Keyset<E> param(String name, Object value) {
         params.put(name, value);
         return this;
@@ -83,11 +90,12 @@ public final class Keyset<E> {
                 throw AdminError.INVALID_CURSOR.with("cursor belongs to another list; start again without it");
             }
             // The first term lets PostgreSQL start its index range at the cursor; the second skips rows up to it.
-            conditions.add("e.createdAt >= :afterAt and (e.createdAt > :afterAt or e.id > :afterId)");
+            conditions.add(newestFirst ? "e.createdAt <= :afterAt and (e.createdAt < :afterAt or e.id < :afterId)"
+                    : "e.createdAt >= :afterAt and (e.createdAt > :afterAt or e.id > :afterId)");
             pageParams.put("afterAt", request.after().createdAt());
             pageParams.put("afterId", request.after().id());
         }
-        String hql = from + (conditions.isEmpty() ? "" : " where " + String.join(" and ", conditions)) + " order by e.createdAt, e.id";
+        String hql = from + (conditions.isEmpty() ? "" : " where " + String.join(" and ", conditions)) + (newestFirst ? " order by e.createdAt desc, e.id desc" : " order by e.createdAt, e.id");
         Uni<Long> total = counted
                 ? counter.apply(new Query(from + (where.isEmpty() ? "" : " where " + String.join(" and ", where)), Map.copyOf(params), 0))
                 : Uni.createFrom().nullItem();
