@@ -119,7 +119,7 @@ admin_api=(-H "Authorization: Bearer $token")
 
 echo "| page | status | requests | p50 ms | p95 ms | max ms | p95 < 200 ms |"
 echo "|---|---|---|---|---|---|---|"
-measure "console: APIs (admin, 1,000 APIs)" -b "$work/admin.jar" "$url/console/apis"
+measure "console: APIs (admin, first page of 1,000+)" -b "$work/admin.jar" "$url/console/apis"
 measure "console: APIs (api-owner, 100 of their team)" -b "$work/owner.jar" "$url/console/apis"
 measure "console: an API's page (admin)" -b "$work/admin.jar" "$url/console/apis/$api"
 measure "console: an API's page (api-owner)" -b "$work/owner.jar" "$url/console/apis/$owned"
