@@ -68,7 +68,7 @@ class AdminApiTest {
         Response listed = admin().get("/admin/applications/" + appId + "/keys");
         assertThat(listed.statusCode()).isEqualTo(200);
         assertThat(listed.asString()).doesNotContain(key).doesNotContain(ApiKeys.hash(key));
-        assertThat(listed.jsonPath().getString("[0].state")).isEqualTo("ACTIVE");
+        assertThat(listed.jsonPath().getString("items[0].state")).isEqualTo("ACTIVE");
 
         assertThat(admin().get("/admin/apis/" + apiId).jsonPath().getString("targets[0].url")).isEqualTo("http://127.0.0.1:9000/v1");
         assertThat(admin().get("/admin/apis/" + apiId).jsonPath().getBoolean("stripBasePath")).isTrue();

@@ -147,7 +147,7 @@ class NodeChannelTest {
             node.send(new NodeMessage.QuotaLeaseRequest(7, UUID.randomUUID().toString(), periodStart(), 1));
             assertThat(node.next(ControlMessage.QuotaLease.class).requestId()).isEqualTo(7);
             assertThat(node.open()).isTrue();
-            assertThat(admin().get("/admin/nodes").jsonPath().getList("findAll { it.nodeId == '" + victim.nodeId() + "' }.connected"))
+            assertThat(admin().get("/admin/nodes").jsonPath().getList("items.findAll { it.nodeId == '" + victim.nodeId() + "' }.connected"))
                     .containsExactly(true);
         }
     }

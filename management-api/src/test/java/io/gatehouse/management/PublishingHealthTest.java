@@ -55,8 +55,8 @@ class PublishingHealthTest {
                 assertThat(config.jsonPath().getString("publishing.unpublishedSince")).isNotBlank();
 
                 Response nodes = awaitNode(nodeId, n -> "STALE".equals(n.getString("status")));
-                assertThat(nodes.jsonPath().getBoolean("find { it.nodeId == '" + nodeId + "' }.inSync")).isFalse();
-                assertThat(nodes.jsonPath().getString("find { it.nodeId == '" + nodeId + "' }.lastError")).contains("cannot publish");
+                assertThat(nodes.jsonPath().getBoolean("items.find { it.nodeId == '" + nodeId + "' }.inSync")).isFalse();
+                assertThat(nodes.jsonPath().getString("items.find { it.nodeId == '" + nodeId + "' }.lastError")).contains("cannot publish");
                 assertThat(ready()).as("an instance that cannot publish is not ready").isEqualTo(503);
             } finally {
                 sql("alter table config_publications_away rename to config_publications");
@@ -101,7 +101,7 @@ class PublishingHealthTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         while (true) {
             Response nodes = admin().get("/admin/nodes");
-            io.vertx.core.json.JsonArray list = new io.vertx.core.json.JsonArray(nodes.asString());
+            io.vertx.core.json.JsonArray list = new io.vertx.core.json.JsonObject(nodes.asString()).getJsonArray("items");
             for (Object each : list) {
                 io.vertx.core.json.JsonObject node = (io.vertx.core.json.JsonObject) each;
                 if (nodeId.equals(node.getString("nodeId")) && condition.test(node)) {

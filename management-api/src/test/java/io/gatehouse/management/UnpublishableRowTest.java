@@ -58,9 +58,9 @@ class UnpublishableRowTest {
             assertThat(config.jsonPath().getInt("problems")).isGreaterThanOrEqualTo(2);
             Response problems = admin().get("/admin/config/problems");
             assertThat(problems.statusCode()).isEqualTo(200);
-            assertThat(problems.jsonPath().getList("findAll { it.section == 'keys' }.id")).contains(badKey.toString());
-            assertThat(problems.jsonPath().getList("findAll { it.section == 'subscriptions' }.id")).contains(badSubscription.toString());
-            assertThat(problems.jsonPath().getString("find { it.id == '" + badKey + "' }.error")).contains("cannot be published");
+            assertThat(problems.jsonPath().getList("items.findAll { it.section == 'keys' }.id")).contains(badKey.toString());
+            assertThat(problems.jsonPath().getList("items.findAll { it.section == 'subscriptions' }.id")).contains(badSubscription.toString());
+            assertThat(problems.jsonPath().getString("items.find { it.id == '" + badKey + "' }.error")).contains("cannot be published");
         } finally {
             pool.preparedQuery("delete from api_keys where id = $1").execute(Tuple.of(badKey)).await().atMost(Duration.ofSeconds(5));
             pool.preparedQuery("delete from subscriptions where id = $1").execute(Tuple.of(badSubscription)).await().atMost(Duration.ofSeconds(5));

@@ -237,6 +237,6 @@ class PlanLimitsTest {
     }
 
     private String subscriptionOf(Platform.Tenant tenant) {
-        return platform.admin.get("/admin/subscriptions?applicationId=" + tenant.applicationId()).body().path(0).path("id").asText();
+        return platform.admin.get("/admin/subscriptions?applicationId=" + tenant.applicationId()).body().path("items").path(0).path("id").asText();
     }
 }

@@ -105,7 +105,7 @@ class PlatformEndToEndTest {
         assertCode(call(gateway, "GET", tenant.basePath(), null, "X-API-Key", expiring), 401, "expired_api_key");
 
         // Cancelling the subscription takes the API away from the key.
-        String subscriptionId = platform.admin.get("/admin/subscriptions?applicationId=" + tenant.applicationId()).body().path(0).path("id").asText();
+        String subscriptionId = platform.admin.get("/admin/subscriptions?applicationId=" + tenant.applicationId()).body().path("items").path(0).path("id").asText();
         platform.admin.send("DELETE", "/admin/subscriptions/" + subscriptionId);
         await(Duration.ofSeconds(5), "the cancelled subscription to be enforced", () -> status(gateway, tenant.basePath(), tenant.key()) == 403);
     }
@@ -162,7 +162,7 @@ class PlatformEndToEndTest {
                 () -> !json(Http.nodeStatus(intruder, "/status")).path("controlPlane").path("lastError").isNull());
         assertThat(Http.nodeStatus(intruder, "/status/ready").statusCode()).isEqualTo(503);
         assertThat(json(Http.nodeStatus(intruder, "/status")).path("controlPlane").path("connected").asBoolean()).isFalse();
-        List<String> listed = platform.admin.get("/admin/nodes").body().findValuesAsText("nodeId");
+        List<String> listed = platform.admin.get("/admin/nodes").body().path("items").findValuesAsText("nodeId");
         assertThat(listed).doesNotContain("node-intruder");
         intruder.stop();
     }
@@ -214,7 +214,7 @@ class PlatformEndToEndTest {
     }
 
     private JsonNode node(String nodeId) {
-        for (JsonNode node : platform.admin.get("/admin/nodes").body()) {
+        for (JsonNode node : platform.admin.all("/admin/nodes")) {
             if (nodeId.equals(node.path("nodeId").asText())) {
                 return node;
             }

@@ -46,6 +46,26 @@ public final class AdminClient {
         return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).method(method, HttpRequest.BodyPublishers.noBody()));
     }
 
+    /**
+     * Every item of a paginated admin list ({@code {"items", "nextCursor", "total"}}), walked page by page with its
+     * cursor. {@code path} may carry filters; keep them narrow, since this reads the whole walk.
+     */
+    public java.util.List<JsonNode> all(String path) {
+        java.util.List<JsonNode> items = new java.util.ArrayList<>();
+        String cursor = null;
+        do {
+            String page = path + (path.contains("?") ? "&" : "?") + "limit=1000"
+                    + (cursor == null ? "" : "&cursor=" + java.net.URLEncoder.encode(cursor, java.nio.charset.StandardCharsets.UTF_8));
+            Reply reply = get(page);
+            if (reply.status() != 200) {
+                throw new IllegalStateException("GET " + page + " answered " + reply.status() + ": " + reply.body());
+            }
+            reply.body().path("items").forEach(items::add);
+            cursor = reply.body().path("nextCursor").isTextual() ? reply.body().path("nextCursor").asText() : null;
+        } while (cursor != null);
+        return items;
+    }
+
     /** POST that must succeed; returns the body. */
     public JsonNode create(String path, Object body) {
         Reply reply = post(path, body);

@@ -134,10 +134,10 @@ public final class LocalPlatform {
 
     /** Creates the demo objects if they are missing, and a fresh key each run (keys are shown only once). */
     static String seed(AdminClient admin, String upstreamUrl) {
-        String planId = findOrCreate(admin, "/admin/plans", "name", "demo-gold",
+        String planId = findOrCreate(admin, "/admin/plans?namePrefix=demo-gold", "name", "demo-gold",
                 Map.of("name", "demo-gold", "description", "Demo plan", "ratePerSecond", 50, "burst", 25,
                         "monthlyQuota", 100_000, "quotaMode", "SOFT"));
-        String apiId = findOrCreate(admin, "/admin/apis", "name", "demo",
+        String apiId = findOrCreate(admin, "/admin/apis?namePrefix=demo", "name", "demo",
                 Map.of("name", "demo", "version", "1", "basePath", "/demo", "status", "PUBLISHED",
                         "targets", List.of(Map.of("url", upstreamUrl))));
         JsonNode api = admin.get("/admin/apis/" + apiId).body();
@@ -146,12 +146,12 @@ public final class LocalPlatform {
             admin.put("/admin/apis/" + apiId, Map.of("name", "demo", "version", "1", "basePath", "/demo", "status", "PUBLISHED",
                     "targets", List.of(Map.of("url", upstreamUrl))));
         }
-        String consumerId = findOrCreate(admin, "/admin/consumers", "username", "demo-developer",
+        String consumerId = findOrCreate(admin, "/admin/consumers?usernamePrefix=demo-developer", "username", "demo-developer",
                 Map.of("username", "demo-developer", "email", "developer@example.com"));
         String appPath = "/admin/consumers/" + consumerId + "/applications";
-        String appId = findOrCreate(admin, appPath, "name", "demo-app", Map.of("name", "demo-app"));
+        String appId = findOrCreate(admin, appPath + "?namePrefix=demo-app", "name", "demo-app", Map.of("name", "demo-app"));
         boolean subscribed = false;
-        for (JsonNode s : admin.get("/admin/subscriptions?applicationId=" + appId).body()) {
+        for (JsonNode s : admin.all("/admin/subscriptions?applicationId=" + appId + "&apiId=" + apiId)) {
             subscribed |= s.path("apiId").asText().equals(apiId) && s.path("status").asText().equals("ACTIVE");
         }
         if (!subscribed) {
@@ -160,13 +160,14 @@ public final class LocalPlatform {
         return admin.create("/admin/applications/" + appId + "/keys", Map.of()).path("key").asText();
     }
 
-    private static String findOrCreate(AdminClient admin, String path, String field, String value, Map<String, Object> body) {
-        for (JsonNode item : admin.get(path).body()) {
+    /** {@code query} narrows the list to names starting with the value; the exact one is picked from those. */
+    private static String findOrCreate(AdminClient admin, String query, String field, String value, Map<String, Object> body) {
+        for (JsonNode item : admin.all(query)) {
             if (value.equals(item.path(field).asText())) {
                 return item.path("id").asText();
             }
         }
-        return admin.create(path, body).path("id").asText();
+        return admin.create(query.substring(0, query.indexOf('?')), body).path("id").asText();
     }
 
     private void awaitOk(String url, String key) throws InterruptedException {
@@ -191,7 +192,7 @@ public final class LocalPlatform {
      * revoked, so only one is ever in force.
      */
     static String nodeCredential(AdminClient admin, LocalHome home) throws IOException {
-        for (JsonNode credential : admin.get("/admin/nodes/credentials?nodeId=" + NODE_ID).body()) {
+        for (JsonNode credential : admin.all("/admin/nodes/credentials?nodeId=" + NODE_ID)) {
             if ("ACTIVE".equals(credential.path("state").asText())) {
                 admin.send("DELETE", "/admin/nodes/credentials/" + credential.path("id").asText());
             }

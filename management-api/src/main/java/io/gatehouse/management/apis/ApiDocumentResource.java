@@ -1,6 +1,8 @@
 package io.gatehouse.management.apis;
 
 import io.gatehouse.management.http.AdminError;
+import io.gatehouse.management.http.Page;
+import io.gatehouse.management.http.PageRequest;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
@@ -87,9 +89,10 @@ public class ApiDocumentResource {
 
     @GET
     @Path("/{id}/documents")
-    @Operation(summary = "Every version of the API's document, newest first, without their text")
-    public Uni<List<DocumentView>> versions(@PathParam("id") String id) {
-        return documents.versions(id);
+    @Operation(summary = "A page of the versions of the API's document, newest first, without their text")
+    public Uni<Page<DocumentView>> versions(@PathParam("id") String id, @QueryParam("limit") String limit,
+                                            @QueryParam("cursor") String cursor) {
+        return documents.versions(id, PageRequest.of(limit, cursor));
     }
 
     private static Response created(ImportResult result) {

@@ -5,6 +5,9 @@ import io.gatehouse.management.changes.ChangeLog;
 import io.gatehouse.management.http.AdminError;
 import io.gatehouse.management.http.DomainException;
 import io.gatehouse.management.http.Ids;
+import io.gatehouse.management.http.Cursor;
+import io.gatehouse.management.http.Page;
+import io.gatehouse.management.http.PageRequest;
 import io.gatehouse.management.openapi.OpenApiDocument;
 import io.gatehouse.management.openapi.OpenApiParser;
 import io.gatehouse.management.plans.PlanEntity;
@@ -12,6 +15,7 @@ import io.gatehouse.management.plans.PlanService;
 import io.gatehouse.management.plans.PlanView;
 import io.gatehouse.management.sync.ConfigChanges;
 import io.gatehouse.protocol.config.UpstreamUrl;
+import io.quarkus.hibernate.reactive.panache.common.ProjectedFieldName;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
@@ -55,10 +59,12 @@ public class ApiDocumentService {
     Vertx vertx;
     @Inject
     GatehouseConfig config;
+    @Inject
+    TeamScope teams;
 
     /** Creates an API from a document and the settings the document does not hold; PUBLISHED unless asked for DRAFT. */
     public Uni<ImportResult> publish(@Valid @NotNull ImportRequest request) {
-        return publish(request, null);
+        return publish(request, teams.current().ownerOfNew());
     }
 
     /** The same, for an API owned by a team (published from the console by one of its api-owners). */
@@ -84,7 +90,8 @@ public class ApiDocumentService {
             throw AdminError.VALIDATION_FAILED.with("document is required");
         }
         checkSize(text);
-        return parse(text).chain(document -> changes.commit(log -> ApiService.find(apiId).chain(api -> {
+        TeamScope.Scope scope = teams.current();
+        return parse(text).chain(document -> changes.commit(log -> ApiService.visible(scope, apiId).chain(api -> {
             Map<String, Object> before = log.fields(api);
             api.operations = document.operations();
             api.updatedAt = Instant.now();
@@ -97,15 +104,44 @@ public class ApiDocumentService {
     /** The API's current document, text included: what the portal renders as its docs. */
     @WithSession
     public Uni<ApiDocumentEntity> latest(String apiId) {
-        UUID id = Ids.parse("API", apiId);
-        return ApiDocumentEntity.<ApiDocumentEntity>find("apiId = ?1 order by version desc", id).firstResult()
+        return apis.visible(apiId).chain(api -> ApiDocumentEntity.<ApiDocumentEntity>find("apiId = ?1 order by version desc", api.id).<ApiDocumentEntity>firstResult())
                 .onItem().ifNull().failWith(() -> AdminError.NOT_FOUND.with("API " + apiId + " has no OpenAPI document"));
     }
 
     @WithSession
     public Uni<List<DocumentView>> versions(String apiId) {
-        return ApiService.find(apiId).chain(api -> ApiDocumentEntity.<ApiDocumentEntity>list("apiId = ?1 order by version desc", api.id))
-                .map(all -> all.stream().map(DocumentView::of).toList());
+        return versions(apiId, PageRequest.first(PageRequest.MAX_LIMIT)).map(Page::items);
+    }
+
+    /** A page of the API's document versions, newest first (the cursor is the last version handed out). */
+    @WithSession
+    public Uni<Page<DocumentView>> versions(String apiId, PageRequest page) {
+        Integer before;
+        try {
+            before = page.after() == null ? null : Integer.valueOf(page.after().key());
+        } catch (NumberFormatException e) {
+            throw AdminError.INVALID_CURSOR.with("cursor belongs to another list; start again without it");
+        }
+        return apis.visible(apiId).chain(api -> (before == null
+                ? ApiDocumentEntity.find("apiId = ?1 order by version desc", api.id)
+                : ApiDocumentEntity.find("apiId = ?1 and version < ?2 order by version desc", api.id, before))
+                .project(DocumentRow.class).range(0, page.limit()).list()
+                .chain(rows -> ApiDocumentEntity.count("apiId", api.id).map(total -> {
+                    boolean more = rows.size() > page.limit();
+                    List<DocumentRow> items = more ? rows.subList(0, page.limit()) : rows;
+                    String next = more ? Cursor.ofKey(String.valueOf(items.get(items.size() - 1).version())).encode() : null;
+                    return new Page<>(items.stream().map(DocumentRow::view).toList(), next, total);
+                })));
+    }
+
+    /** A document version without its text: a page of versions must not read megabytes of documents. */
+    public record DocumentRow(@ProjectedFieldName("apiId") UUID apiId, @ProjectedFieldName("version") int version,
+                              @ProjectedFieldName("format") String format, @ProjectedFieldName("openapi") String openapi,
+                              @ProjectedFieldName("sha256") String sha256, @ProjectedFieldName("sizeBytes") int sizeBytes,
+                              @ProjectedFieldName("operations") int operations, @ProjectedFieldName("createdAt") Instant createdAt) {
+        DocumentView view() {
+            return new DocumentView(apiId.toString(), version, format, openapi, sha256, sizeBytes, operations, createdAt);
+        }
     }
 
     /** Checks a document without saving anything: the console shows its errors as the owner edits. */
@@ -250,7 +286,7 @@ public class ApiDocumentService {
     /** The plans an API offers. */
     @WithSession
     public Uni<List<PlanView>> offeredPlans(String apiId) {
-        return offered(Ids.parse("API", apiId));
+        return apis.visible(apiId).chain(api -> offered(api.id));
     }
 
     private static Uni<List<PlanView>> offered(UUID apiId) {

@@ -2,6 +2,11 @@ package io.gatehouse.management.apis;
 
 import io.gatehouse.management.changes.ChangeHistory;
 import io.gatehouse.management.changes.ChangeView;
+import io.gatehouse.management.http.Page;
+import io.gatehouse.management.http.PageRequest;
+import io.gatehouse.management.http.QueryFilters;
+import io.gatehouse.management.plans.PlanRequest;
+import io.gatehouse.management.plans.PlanService;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
@@ -13,6 +18,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -32,11 +38,24 @@ public class ApiResource {
     ApiService apis;
     @Inject
     ChangeHistory history;
+    @Inject
+    PlanService plans;
 
     @GET
-    @Operation(summary = "All APIs, drafts included")
-    public Uni<List<ApiView>> list() {
-        return apis.list();
+    @Operation(summary = "A page of APIs, drafts included, oldest first; an api-owner sees their team's. Filters: status, team, namePrefix")
+    public Uni<Page<ApiView>> list(@QueryParam("status") String status, @QueryParam("team") String team,
+                                   @QueryParam("namePrefix") String namePrefix,
+                                   @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        PageRequest page = PageRequest.of(limit, cursor);
+        return apis.list(new ApiService.Filter(QueryFilters.enumValue("status", ApiStatus.class, status),
+                team == null || team.isBlank() ? null : team.trim(), namePrefix), page);
+    }
+
+    @POST
+    @Path("/{id}/plans")
+    @Operation(summary = "Create a plan that this API offers")
+    public Uni<Response> createPlan(@PathParam("id") String id, @Valid @NotNull PlanRequest request) {
+        return plans.createFor(id, request).map(plan -> Response.created(URI.create("/admin/plans/" + plan.id())).entity(plan).build());
     }
 
     @GET
@@ -69,7 +88,8 @@ public class ApiResource {
     @Path("/{id}/changes")
     @Operation(summary = "The API's change history, newest first: who changed it, its plans, subscriptions and documents, from where, before and after")
     public Uni<List<ChangeView>> changes(@PathParam("id") String id) {
-        return history.ofApi(id);
+        // The history is capped (ChangeHistory); the API is looked up first so another team's history is not found.
+        return apis.get(id).chain(api -> history.ofApi(id));
     }
 
     @GET

@@ -5,6 +5,9 @@ import io.gatehouse.management.http.DomainException;
 import io.gatehouse.management.changes.ChangeLog;
 import io.gatehouse.management.http.AdminError;
 import io.gatehouse.management.http.Ids;
+import io.gatehouse.management.http.Keyset;
+import io.gatehouse.management.http.Page;
+import io.gatehouse.management.http.PageRequest;
 import io.gatehouse.management.subscriptions.SubscriptionEntity;
 import io.gatehouse.management.subscriptions.SubscriptionStatus;
 import io.gatehouse.management.sync.ConfigChanges;
@@ -36,28 +39,47 @@ public class ApiService {
     ConfigChanges changes;
     @Inject
     CanaryMetrics canaryMetrics;
+    @Inject
+    TeamScope teams;
 
-    @WithSession
-    public Uni<List<ApiView>> list() {
-        return ApiEntity.<ApiEntity>listAll().map(all -> all.stream()
-                .sorted(Comparator.comparing((ApiEntity a) -> a.name).thenComparing(a -> a.version))
-                .map(ApiView::of).toList());
+    /** What an API list can be narrowed to; null fields are not filtered on. */
+    public record Filter(ApiStatus status, String team, String namePrefix) {
     }
 
-    /** The APIs one team owns: what an api-owner sees. */
+    /** A page of APIs, oldest first; an api-owner sees only their team's. */
     @WithSession
-    public Uni<List<ApiView>> listOwnedBy(String team) {
-        return ApiEntity.<ApiEntity>list("ownerTeam = ?1 order by name, version", team).map(all -> all.stream().map(ApiView::of).toList());
+    public Uni<Page<ApiView>> list(Filter filter, PageRequest page) {
+        return list(filter, page, false);
+    }
+
+    /** The same, newest first: the console's list, where an API just published belongs on top. */
+    @WithSession
+    public Uni<Page<ApiView>> listNewestFirst(Filter filter, PageRequest page) {
+        return list(filter, page, true);
+    }
+
+    private Uni<Page<ApiView>> list(Filter filter, PageRequest page, boolean newestFirst) {
+        Keyset<ApiEntity> list = Keyset.over("ApiEntity", (ApiEntity a) -> a.createdAt, a -> a.id)
+                .where("e.status = :status", "status", filter.status())
+                .where("e.ownerTeam = :team", "team", filter.team())
+                .where("e.name like :name escape '!'", "name", Keyset.prefix(filter.namePrefix()));
+        if (newestFirst) {
+            list.newestFirst();
+        }
+        return teams.current().apis(list).page(page, true,
+                q -> ApiEntity.<ApiEntity>find(q.hql(), q.params()).range(0, q.rows() - 1).list(),
+                q -> ApiEntity.count(q.hql(), q.params()), ApiView::of);
     }
 
     @WithSession
     public Uni<ApiView> get(String id) {
-        return find(id).map(ApiView::of);
+        return visible(id).map(ApiView::of);
     }
 
     /** Creates an API; it reaches the gateways once PUBLISHED. */
     public Uni<ApiView> create(@Valid @NotNull ApiRequest request) {
-        return changes.commit(log -> create(log, request)).map(ApiView::of);
+        String team = teams.current().ownerOfNew();
+        return changes.commit(log -> create(log, request, api -> api.ownerTeam = team)).map(ApiView::of);
     }
 
     /** The creation inside a change another use case is making (publishing from a document). */
@@ -78,7 +100,8 @@ public class ApiService {
 
     /** Replaces an API; a status change must follow {@link ApiStatus#next()}. */
     public Uni<ApiView> replace(String id, @Valid @NotNull ApiRequest request) {
-        return changes.commit(log -> find(id).chain(api -> {
+        TeamScope.Scope scope = teams.current();
+        return changes.commit(log -> visible(scope, id).chain(api -> {
             Map<String, Object> before = log.fields(api);
             ApiStatus from = api.status;
             moveTo(api, request.status() == null ? api.status : request.status());
@@ -89,7 +112,8 @@ public class ApiService {
 
     /** Publishes, deprecates or re-publishes an API without touching the rest of it. */
     public Uni<ApiView> changeStatus(String id, @NotNull ApiStatus target) {
-        return changes.commit(log -> find(id).invoke(api -> {
+        TeamScope.Scope scope = teams.current();
+        return changes.commit(log -> visible(scope, id).invoke(api -> {
             Map<String, Object> before = log.fields(api);
             ApiStatus from = api.status;
             moveTo(api, target);
@@ -100,7 +124,8 @@ public class ApiService {
 
     /** Deletes an API no application subscribes to; its closed subscriptions go with it. */
     public Uni<Void> delete(String id) {
-        return changes.commit(log -> find(id).chain(api -> SubscriptionEntity.count("apiId = ?1 and status in ?2", api.id, SubscriptionStatus.LIVE)
+        TeamScope.Scope scope = teams.current();
+        return changes.commit(log -> visible(scope, id).chain(api -> SubscriptionEntity.count("apiId = ?1 and status in ?2", api.id, SubscriptionStatus.LIVE)
                 .chain(live -> {
                     if (live > 0) {
                         throw AdminError.IN_USE.with("API " + api.id + " has " + live + " open subscriptions; close them first");
@@ -115,7 +140,7 @@ public class ApiService {
 
     @WithSession
     public Uni<CanaryStatus> canary(String id) {
-        return find(id).map(api -> new CanaryStatus(api.canary, canaryMetrics.view(api.id.toString())));
+        return visible(id).map(api -> new CanaryStatus(api.canary, canaryMetrics.view(api.id.toString())));
     }
 
     /** Starts or changes a canary release (e.g. steps up its percentage); consumers stay on their side while it holds. */
@@ -124,7 +149,8 @@ public class ApiService {
             throw AdminError.VALIDATION_FAILED.with("a header rule needs header and headerValue, a cookie rule cookie and cookieValue");
         }
         List<UpstreamTarget> targets = request.targets().stream().map(ApiService::target).toList();
-        return changes.commit(log -> find(id).invoke(api -> {
+        TeamScope.Scope scope = teams.current();
+        return changes.commit(log -> visible(scope, id).invoke(api -> {
             Map<String, Object> before = log.fields(api);
             boolean newRelease = api.canary == null || !api.canary.targets().equals(targets);
             api.canary = new CanaryRule(targets, request.percent(), request.header(), request.headerValue(), request.cookie(),
@@ -139,7 +165,8 @@ public class ApiService {
 
     /** The canary's targets become the API's targets, and the rule ends. */
     public Uni<ApiView> promoteCanary(String id) {
-        return changes.commit(log -> find(id).invoke(api -> {
+        TeamScope.Scope scope = teams.current();
+        return changes.commit(log -> visible(scope, id).invoke(api -> {
             Map<String, Object> before = log.fields(api);
             requireCanary(api, "promote");
             api.targets = api.canary.targets();
@@ -150,7 +177,8 @@ public class ApiService {
 
     /** All traffic returns to the API's own targets. */
     public Uni<ApiView> rollBackCanary(String id) {
-        return changes.commit(log -> find(id).invoke(api -> {
+        TeamScope.Scope scope = teams.current();
+        return changes.commit(log -> visible(scope, id).invoke(api -> {
             Map<String, Object> before = log.fields(api);
             requireCanary(api, "roll back");
             endCanary(api);
@@ -161,7 +189,8 @@ public class ApiService {
     /** Mirrors a share of the API's requests to a shadow upstream; its answers never reach clients. */
     public Uni<ApiView> setShadow(String id, @Valid @NotNull ShadowRequest request) {
         String url = target(new ApiRequest.Target(request.url(), 1)).url();
-        return changes.commit(log -> find(id).invoke(api -> {
+        TeamScope.Scope scope = teams.current();
+        return changes.commit(log -> visible(scope, id).invoke(api -> {
             Map<String, Object> before = log.fields(api);
             api.shadow = new ShadowRule(url, request.percent(), request.maxConcurrent());
             api.updatedAt = Instant.now();
@@ -170,7 +199,8 @@ public class ApiService {
     }
 
     public Uni<ApiView> removeShadow(String id) {
-        return changes.commit(log -> find(id).invoke(api -> {
+        TeamScope.Scope scope = teams.current();
+        return changes.commit(log -> visible(scope, id).invoke(api -> {
             Map<String, Object> before = log.fields(api);
             api.shadow = null;
             api.updatedAt = Instant.now();
@@ -178,7 +208,19 @@ public class ApiService {
         })).map(ApiView::of);
     }
 
-    /** Loads an API by a path id, or fails with not_found. */
+    /**
+     * Loads an API the caller may see by a path id, or fails with not_found (another team's API is not found either).
+     * Take the scope before the returned Uni runs, while the request is on its own thread.
+     */
+    public Uni<ApiEntity> visible(String id) {
+        return visible(teams.current(), id);
+    }
+
+    public static Uni<ApiEntity> visible(TeamScope.Scope scope, String id) {
+        return find(id).map(api -> scope.check(api, id));
+    }
+
+    /** Loads an API by a path id, or fails with not_found, whoever asks (the caller checked the scope). */
     public static Uni<ApiEntity> find(String id) {
         return Ids.find("API", id, uuid -> ApiEntity.<ApiEntity>findById(uuid));
     }

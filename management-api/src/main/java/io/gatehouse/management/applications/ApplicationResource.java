@@ -1,5 +1,8 @@
 package io.gatehouse.management.applications;
 
+import io.gatehouse.management.http.Page;
+import io.gatehouse.management.http.PageRequest;
+import io.gatehouse.management.http.QueryFilters;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
@@ -10,6 +13,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -30,8 +34,20 @@ public class ApplicationResource {
 
     @GET
     @Path("/consumers/{consumerId}/applications")
-    public Uni<List<ApplicationView>> list(@PathParam("consumerId") String consumerId) {
-        return applications.listOfConsumer(consumerId);
+    @Operation(summary = "A page of a consumer's applications, oldest first. Filter: namePrefix")
+    public Uni<Page<ApplicationView>> list(@PathParam("consumerId") String consumerId, @QueryParam("namePrefix") String namePrefix,
+                                           @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        PageRequest page = PageRequest.of(limit, cursor);
+        return applications.listOfConsumer(consumerId, namePrefix, page);
+    }
+
+    @GET
+    @Path("/applications")
+    @Operation(summary = "A page of applications, oldest first. Filters: consumerId, namePrefix")
+    public Uni<Page<ApplicationView>> listAll(@QueryParam("consumerId") String consumerId, @QueryParam("namePrefix") String namePrefix,
+                                              @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        PageRequest page = PageRequest.of(limit, cursor);
+        return applications.list(new ApplicationService.Filter(QueryFilters.id("consumerId", consumerId), namePrefix), page);
     }
 
     @POST

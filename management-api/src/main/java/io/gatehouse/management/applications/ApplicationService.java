@@ -3,6 +3,9 @@ package io.gatehouse.management.applications;
 import io.gatehouse.management.consumers.ConsumerService;
 import io.gatehouse.management.http.AdminError;
 import io.gatehouse.management.http.Ids;
+import io.gatehouse.management.http.Keyset;
+import io.gatehouse.management.http.Page;
+import io.gatehouse.management.http.PageRequest;
 import io.gatehouse.management.sync.ConfigChanges;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
@@ -22,11 +25,24 @@ public class ApplicationService {
     @Inject
     ConfigChanges changes;
 
+    /** What an application list can be narrowed to: one consumer's, a name prefix. */
+    public record Filter(UUID consumerId, String namePrefix) {
+    }
+
+    /** A page of applications, oldest first. */
     @WithSession
-    public Uni<List<ApplicationView>> listOfConsumer(String consumerId) {
-        return ConsumerService.find(consumerId)
-                .chain(c -> ApplicationEntity.<ApplicationEntity>list("consumerId = ?1 order by name", c.id))
-                .map(all -> all.stream().map(ApplicationView::of).toList());
+    public Uni<Page<ApplicationView>> list(Filter filter, PageRequest page) {
+        return Keyset.over("ApplicationEntity", (ApplicationEntity a) -> a.createdAt, a -> a.id)
+                .where("e.consumerId = :consumerId", "consumerId", filter.consumerId())
+                .where("e.name like :name escape '!'", "name", Keyset.prefix(filter.namePrefix()))
+                .page(page, true, q -> ApplicationEntity.<ApplicationEntity>find(q.hql(), q.params()).range(0, q.rows() - 1).list(),
+                        q -> ApplicationEntity.count(q.hql(), q.params()), ApplicationView::of);
+    }
+
+    /** A page of one consumer's applications (404 for an unknown consumer). */
+    @WithSession
+    public Uni<Page<ApplicationView>> listOfConsumer(String consumerId, String namePrefix, PageRequest page) {
+        return ConsumerService.find(consumerId).chain(c -> list(new Filter(c.id, namePrefix), page));
     }
 
     @WithSession

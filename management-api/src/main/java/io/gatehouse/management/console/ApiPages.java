@@ -78,12 +78,17 @@ public class ApiPages {
         static final PublishForm EMPTY = new PublishForm("", "", "", "", "", "", "");
     }
 
+    /** A page of the APIs the person may see (admins all, api-owners their team's), newest first. */
     @GET
-    public Uni<String> list() {
-        String team = currentUser.team();
-        Uni<List<ApiView>> mine = currentUser.isAdmin() ? apis.list()
-                : team == null ? Uni.createFrom().item(List.of()) : apis.listOwnedBy(team);
-        return mine.chain(all -> list.data("apis", all).data("team", team).createUni());
+    public Uni<String> list(@jakarta.ws.rs.QueryParam("cursor") String cursor) {
+        io.gatehouse.management.http.PageRequest page;
+        try {
+            page = io.gatehouse.management.http.PageRequest.of(null, cursor);
+        } catch (DomainException e) {
+            throw new ConsoleException(400, e.code(), "This page link is not valid; start from the first page.");
+        }
+        return apis.listNewestFirst(new ApiService.Filter(null, null, null), page).chain(found -> list.data("apis", found.items())
+                .data("team", currentUser.team()).data("next", found.nextCursor()).data("total", found.total()).createUni());
     }
 
     @GET

@@ -1,5 +1,7 @@
 package io.gatehouse.management.consumers;
 
+import io.gatehouse.management.http.Page;
+import io.gatehouse.management.http.PageRequest;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
@@ -10,6 +12,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -30,8 +33,10 @@ public class ConsumerResource {
 
     @GET
     @Path("/consumers")
-    public Uni<List<ConsumerView>> list() {
-        return consumers.list();
+    @Operation(summary = "A page of consumers, oldest first. Filters: usernamePrefix, emailPrefix (any case)")
+    public Uni<Page<ConsumerView>> list(@QueryParam("usernamePrefix") String usernamePrefix, @QueryParam("emailPrefix") String emailPrefix,
+                                        @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        return consumers.list(new ConsumerService.Filter(usernamePrefix, emailPrefix), PageRequest.of(limit, cursor));
     }
 
     @GET

@@ -2,6 +2,9 @@ package io.gatehouse.management.consumers;
 
 import io.gatehouse.management.http.AdminError;
 import io.gatehouse.management.http.Ids;
+import io.gatehouse.management.http.Keyset;
+import io.gatehouse.management.http.Page;
+import io.gatehouse.management.http.PageRequest;
 import io.gatehouse.management.sync.ConfigChanges;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
@@ -22,10 +25,19 @@ public class ConsumerService {
     @Inject
     ConfigChanges changes;
 
+    /** What a consumer list can be narrowed to: the start of the username or of the email address (any case). */
+    public record Filter(String usernamePrefix, String emailPrefix) {
+    }
+
+    /** A page of consumers, oldest first. */
     @WithSession
-    public Uni<List<ConsumerView>> list() {
-        return ConsumerEntity.<ConsumerEntity>listAll().map(all -> all.stream()
-                .sorted(Comparator.comparing((ConsumerEntity c) -> c.username)).map(ConsumerView::of).toList());
+    public Uni<Page<ConsumerView>> list(Filter filter, PageRequest page) {
+        String email = Keyset.prefix(filter.emailPrefix());
+        return Keyset.over("ConsumerEntity", (ConsumerEntity c) -> c.createdAt, c -> c.id)
+                .where("e.username like :username escape '!'", "username", Keyset.prefix(filter.usernamePrefix()))
+                .where("lower(e.email) like :email escape '!'", "email", email == null ? null : email.toLowerCase(java.util.Locale.ROOT))
+                .page(page, true, q -> ConsumerEntity.<ConsumerEntity>find(q.hql(), q.params()).range(0, q.rows() - 1).list(),
+                        q -> ConsumerEntity.count(q.hql(), q.params()), ConsumerView::of);
     }
 
     @WithSession

@@ -14,6 +14,8 @@ public enum AdminError {
     INVALID_NODE_ID(400, "invalid_node_id", "The node id is not valid."),
     INVALID_EXPORT(400, "invalid_export", "The export request is not valid."),
     INVALID_PUBLIC_KEY(400, "invalid_public_key", "The public key is not a base64 Ed25519 public key."),
+    INVALID_LIMIT(400, "invalid_limit", "limit must be a whole number from 1 to 1000."),
+    INVALID_CURSOR(400, "invalid_cursor", "The cursor is not one this list handed out."),
     INVALID_DOCUMENT(400, "invalid_document", "The OpenAPI document is not valid; nothing was saved."),
     UNAUTHENTICATED(401, "unauthenticated", "The admin API needs Authorization: Bearer <admin token>."),
     INVALID_TOKEN(401, "invalid_token", "The admin token is not valid."),

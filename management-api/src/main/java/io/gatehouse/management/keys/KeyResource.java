@@ -1,5 +1,8 @@
 package io.gatehouse.management.keys;
 
+import io.gatehouse.management.http.Page;
+import io.gatehouse.management.http.PageRequest;
+import io.gatehouse.management.http.QueryFilters;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -7,6 +10,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -40,9 +44,21 @@ public class KeyResource {
 
     @GET
     @Path("/applications/{applicationId}/keys")
-    @Operation(summary = "An application's keys, without the keys themselves")
-    public Uni<List<KeyView>> list(@PathParam("applicationId") String applicationId) {
-        return keys.listOfApplication(applicationId);
+    @Operation(summary = "A page of an application's keys (prefixes, never the keys), oldest first. Filter: state")
+    public Uni<Page<KeyView>> list(@PathParam("applicationId") String applicationId, @QueryParam("state") String state,
+                                   @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        PageRequest page = PageRequest.of(limit, cursor);
+        return keys.listOfApplication(applicationId, QueryFilters.enumValue("state", KeyState.class, state), page);
+    }
+
+    @GET
+    @Path("/keys")
+    @Operation(summary = "A page of keys (prefixes, never the keys), oldest first; an api-owner sees keys of applications subscribed to their team's APIs. Filters: applicationId, state; total only with applicationId")
+    public Uni<Page<KeyView>> listAll(@QueryParam("applicationId") String applicationId, @QueryParam("state") String state,
+                                      @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        PageRequest page = PageRequest.of(limit, cursor);
+        return keys.list(new KeyService.Filter(QueryFilters.id("applicationId", applicationId),
+                QueryFilters.enumValue("state", KeyState.class, state)), page);
     }
 
     @GET

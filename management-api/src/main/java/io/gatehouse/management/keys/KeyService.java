@@ -4,7 +4,13 @@ import io.gatehouse.management.http.Timestamps;
 
 import io.gatehouse.management.applications.ApplicationService;
 import io.gatehouse.management.http.AdminError;
+import io.gatehouse.management.apis.TeamScope;
+import io.gatehouse.management.applications.ApplicationEntity;
+import io.gatehouse.management.http.DomainException;
 import io.gatehouse.management.http.Ids;
+import io.gatehouse.management.http.Keyset;
+import io.gatehouse.management.http.Page;
+import io.gatehouse.management.http.PageRequest;
 import io.gatehouse.management.sync.ConfigChanges;
 import io.gatehouse.protocol.keys.ApiKeys;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
@@ -23,6 +29,12 @@ public class KeyService {
 
     @Inject
     ConfigChanges changes;
+    @Inject
+    TeamScope teams;
+
+    /** What a key list can be narrowed to: one application's, one state (ACTIVE, REVOKED, EXPIRED at the time of asking). */
+    public record Filter(UUID applicationId, KeyState state) {
+    }
 
     /** Issues a key; the answer is the only time the key is shown. {@code expiresAt} is optional and must be in the future. */
     public Uni<IssuedKey> issue(String applicationId, Instant expiresAt) {
@@ -31,7 +43,8 @@ public class KeyService {
             throw AdminError.VALIDATION_FAILED.with("expiresAt must be in the future");
         }
         String key = ApiKeys.generate();
-        return changes.commit(log -> ApplicationService.find(applicationId).chain(app -> {
+        TeamScope.Scope scope = teams.current();
+        return changes.commit(log -> visibleApplication(scope, applicationId).chain(app -> {
             ApiKeyEntity entity = new ApiKeyEntity();
             entity.id = UUID.randomUUID();
             entity.applicationId = app.id;
@@ -43,21 +56,62 @@ public class KeyService {
         })).map(k -> new IssuedKey(k.id.toString(), k.applicationId.toString(), key, k.prefix, k.createdAt, k.expiresAt));
     }
 
+    /**
+     * A page of keys (never the keys themselves), oldest first; an api-owner sees the keys of applications subscribed
+     * to their team's APIs. Keys are the one list that grows to millions, so {@code total} is counted only when the
+     * list is narrowed to one application.
+     */
     @WithSession
-    public Uni<List<KeyView>> listOfApplication(String applicationId) {
-        return ApplicationService.find(applicationId)
-                .chain(app -> ApiKeyEntity.<ApiKeyEntity>list("applicationId = ?1 order by createdAt", app.id))
-                .map(all -> all.stream().map(KeyView::of).toList());
+    public Uni<Page<KeyView>> list(Filter filter, PageRequest page) {
+        Keyset<ApiKeyEntity> list = Keyset.over("ApiKeyEntity", (ApiKeyEntity k) -> k.createdAt, k -> k.id)
+                .where("e.applicationId = :applicationId", "applicationId", filter.applicationId());
+        if (filter.state() != null) {
+            list.where(switch (filter.state()) {
+                case REVOKED -> "e.revokedAt is not null";
+                case EXPIRED -> "e.revokedAt is null and e.expiresAt <= :now";
+                case ACTIVE -> "e.revokedAt is null and (e.expiresAt is null or e.expiresAt > :now)";
+            });
+            if (filter.state() != KeyState.REVOKED) {
+                list.param("now", Instant.now());
+            }
+        }
+        return teams.current().byApplication(list).page(page, filter.applicationId() != null,
+                q -> ApiKeyEntity.<ApiKeyEntity>find(q.hql(), q.params()).range(0, q.rows() - 1).list(),
+                q -> ApiKeyEntity.count(q.hql(), q.params()), KeyView::of);
+    }
+
+    /** A page of one application's keys (404 for an unknown application, or one an api-owner may not see). */
+    @WithSession
+    public Uni<Page<KeyView>> listOfApplication(String applicationId, KeyState state, PageRequest page) {
+        TeamScope.Scope scope = teams.current();
+        return visibleApplication(scope, applicationId).chain(app -> list(new Filter(app.id, state), page));
     }
 
     @WithSession
     public Uni<KeyView> get(String id) {
-        return find(id).map(KeyView::of);
+        return visible(teams.current(), id).map(KeyView::of);
+    }
+
+    private static Uni<ApplicationEntity> visibleApplication(TeamScope.Scope scope, String applicationId) {
+        return ApplicationService.find(applicationId).call(app -> scope.seesApplication(app.id).invoke(sees -> {
+            if (!sees) {
+                throw DomainException.notFound("application", applicationId);
+            }
+        }));
+    }
+
+    private static Uni<ApiKeyEntity> visible(TeamScope.Scope scope, String id) {
+        return find(id).call(k -> scope.seesApplication(k.applicationId).invoke(sees -> {
+            if (!sees) {
+                throw DomainException.notFound("key", id);
+            }
+        }));
     }
 
     /** Revokes a key; every connected gateway refuses it within a second. Revoking a revoked key changes nothing. */
     public Uni<KeyView> revoke(String id) {
-        return changes.commit(log -> find(id).invoke(k -> {
+        TeamScope.Scope scope = teams.current();
+        return changes.commit(log -> visible(scope, id).invoke(k -> {
             KeyState state = k.state(Instant.now());
             if (state == KeyState.REVOKED) {
                 return;

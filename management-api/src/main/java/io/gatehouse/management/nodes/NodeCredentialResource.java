@@ -2,6 +2,8 @@ package io.gatehouse.management.nodes;
 
 import io.gatehouse.management.http.Ids;
 import io.gatehouse.management.sync.NodeRegistry;
+import io.gatehouse.management.http.Page;
+import io.gatehouse.management.http.PageRequest;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -44,9 +46,11 @@ public class NodeCredentialResource {
     }
 
     @GET
-    @Operation(summary = "Node credentials, optionally of one node id, without the tokens")
-    public Uni<List<NodeCredentials.View>> list(@QueryParam("nodeId") String nodeId) {
-        return credentials.list(nodeId);
+    @Operation(summary = "A page of node credentials, oldest first, without the tokens. Filter: nodeId")
+    public Uni<Page<NodeCredentials.View>> list(@QueryParam("nodeId") String nodeId, @QueryParam("limit") String limit,
+                                                @QueryParam("cursor") String cursor) {
+        PageRequest page = PageRequest.of(limit, cursor);
+        return credentials.list(nodeId == null || nodeId.isBlank() ? null : nodeId.trim(), page);
     }
 
     @DELETE

@@ -2,6 +2,9 @@ package io.gatehouse.management.nodes;
 
 import io.gatehouse.management.http.DomainException;
 import io.gatehouse.protocol.keys.ApiKeys;
+import io.gatehouse.management.http.Cursor;
+import io.gatehouse.management.http.Page;
+import io.gatehouse.management.http.PageRequest;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -67,13 +70,27 @@ public class NodeCredentials {
                 .replaceWith(new Issued(id.toString(), nodeId, token, prefix, now));
     }
 
-    public Uni<List<View>> list(String nodeId) {
-        String sql = "select * from node_credentials" + (nodeId == null ? "" : " where node_id = $1") + " order by created_at, id";
-        return pool.preparedQuery(sql).execute(nodeId == null ? Tuple.tuple() : Tuple.of(nodeId)).map(rows -> {
-            List<View> views = new ArrayList<>();
-            rows.forEach(row -> views.add(view(row)));
-            return views;
-        });
+    /** A page of credentials, optionally of one node id, oldest first (the same keyset walk as the other admin lists). */
+    public Uni<Page<View>> list(String nodeId, PageRequest page) {
+        Cursor after = page.after();
+        if (after != null && after.createdAt() == null) {
+            throw io.gatehouse.management.http.AdminError.INVALID_CURSOR.with("cursor belongs to another list; start again without it");
+        }
+        String sql = "select * from node_credentials where ($1::text is null or node_id = $1)"
+                + " and ($2::timestamptz is null or (created_at, id) > ($2::timestamptz, $3::uuid)) order by created_at, id limit $4";
+        Tuple args = Tuple.of(nodeId, after == null ? null : after.createdAt().atOffset(ZoneOffset.UTC),
+                after == null ? null : after.id(), page.limit() + 1);
+        return pool.preparedQuery(sql).execute(args).chain(rows -> pool
+                .preparedQuery("select count(*) from node_credentials where ($1::text is null or node_id = $1)")
+                .execute(Tuple.of(nodeId)).map(count -> {
+                    List<View> views = new ArrayList<>();
+                    rows.forEach(row -> views.add(view(row)));
+                    boolean more = views.size() > page.limit();
+                    List<View> items = more ? views.subList(0, page.limit()) : views;
+                    View last = items.isEmpty() ? null : items.get(items.size() - 1);
+                    String next = more ? Cursor.ofRow(last.createdAt(), UUID.fromString(last.id())).encode() : null;
+                    return new Page<>(List.copyOf(items), next, count.iterator().next().getLong(0));
+                }));
     }
 
     /** Revokes a credential (idempotent); the caller disconnects the node. */

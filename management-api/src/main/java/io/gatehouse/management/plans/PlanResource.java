@@ -1,5 +1,7 @@
 package io.gatehouse.management.plans;
 
+import io.gatehouse.management.http.Page;
+import io.gatehouse.management.http.PageRequest;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
@@ -11,6 +13,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -30,8 +33,11 @@ public class PlanResource {
     PlanService plans;
 
     @GET
-    public Uni<List<PlanView>> list() {
-        return plans.list();
+    @Operation(summary = "A page of plans, oldest first. Filters: apiId (the plans an API offers), namePrefix")
+    public Uni<Page<PlanView>> list(@QueryParam("apiId") String apiId, @QueryParam("namePrefix") String namePrefix,
+                                    @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        PageRequest page = PageRequest.of(limit, cursor);
+        return plans.list(new PlanService.Filter(apiId == null || apiId.isBlank() ? null : apiId.trim(), namePrefix), page);
     }
 
     @GET

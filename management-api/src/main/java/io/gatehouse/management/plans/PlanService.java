@@ -2,7 +2,14 @@ package io.gatehouse.management.plans;
 
 import io.gatehouse.management.changes.ChangeLog;
 import io.gatehouse.management.http.AdminError;
+import io.gatehouse.management.apis.ApiPlanEntity;
+import io.gatehouse.management.apis.ApiService;
+import io.gatehouse.management.apis.TeamScope;
+import io.gatehouse.management.http.DomainException;
 import io.gatehouse.management.http.Ids;
+import io.gatehouse.management.http.Keyset;
+import io.gatehouse.management.http.Page;
+import io.gatehouse.management.http.PageRequest;
 import io.gatehouse.management.subscriptions.SubscriptionEntity;
 import io.gatehouse.management.sync.ConfigChanges;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
@@ -24,7 +31,28 @@ public class PlanService {
 
     @Inject
     ConfigChanges changes;
+    @Inject
+    TeamScope teams;
 
+    /** What a plan list can be narrowed to: the plans one API offers, a name prefix. */
+    public record Filter(String apiId, String namePrefix) {
+    }
+
+    /** A page of plans, oldest first; an api-owner sees the plans their team's APIs offer and those no API offers. */
+    @WithSession
+    public Uni<Page<PlanView>> list(Filter filter, PageRequest page) {
+        TeamScope.Scope scope = teams.current();
+        Uni<java.util.UUID> api = filter.apiId() == null ? Uni.createFrom().nullItem()
+                : ApiService.visible(scope, filter.apiId()).map(a -> a.id)
+                        .onFailure(DomainException.class).transform(e -> DomainException.unknownReference("API", filter.apiId()));
+        return api.chain(apiId -> scope.plans(Keyset.over("PlanEntity", (PlanEntity p) -> p.createdAt, p -> p.id)
+                        .where("e.id in (select o.planId from ApiPlanEntity o where o.apiId = :apiId)", "apiId", apiId)
+                        .where("e.name like :name escape '!'", "name", Keyset.prefix(filter.namePrefix())))
+                .page(page, true, q -> PlanEntity.<PlanEntity>find(q.hql(), q.params()).range(0, q.rows() - 1).list(),
+                        q -> PlanEntity.count(q.hql(), q.params()), PlanView::of));
+    }
+
+    /** Every plan by name, whoever asks: the console's publish form offers them. */
     @WithSession
     public Uni<List<PlanView>> list() {
         return PlanEntity.<PlanEntity>listAll().map(all -> all.stream()
@@ -33,11 +61,22 @@ public class PlanService {
 
     @WithSession
     public Uni<PlanView> get(String id) {
-        return find(id).map(PlanView::of);
+        return visible(teams.current(), id).map(PlanView::of);
     }
 
     public Uni<PlanView> create(@Valid @NotNull PlanRequest request) {
         return changes.commit(log -> create(log, request)).map(PlanView::of);
+    }
+
+    /** Creates a plan the API offers, in one change; another team's API is not found. */
+    public Uni<PlanView> createFor(String apiId, @Valid @NotNull PlanRequest request) {
+        TeamScope.Scope scope = teams.current();
+        return changes.commit(log -> ApiService.visible(scope, apiId).chain(api -> create(log, request).call(plan -> {
+            ApiPlanEntity offer = new ApiPlanEntity();
+            offer.apiId = api.id;
+            offer.planId = plan.id;
+            return offer.persist().invoke(log::created);
+        }))).map(PlanView::of);
     }
 
     /** The creation inside a change another use case is making (publishing an API with its plans). */
@@ -51,7 +90,8 @@ public class PlanService {
 
     /** Changes a plan; its subscribers get the new limits. */
     public Uni<PlanView> replace(String id, @Valid @NotNull PlanRequest request) {
-        return changes.commit(log -> find(id).chain(plan -> {
+        TeamScope.Scope scope = teams.current();
+        return changes.commit(log -> changeable(scope, id).chain(plan -> {
             Map<String, Object> before = log.fields(plan);
             apply(plan, request);
             return checkUnique(plan).invoke(() -> log.updated(before, plan)).replaceWith(plan);
@@ -60,13 +100,39 @@ public class PlanService {
 
     /** Deletes a plan that no subscription uses. */
     public Uni<Void> delete(String id) {
-        return changes.commit(log -> find(id).chain(plan -> SubscriptionEntity.count("planId", plan.id).chain(used -> {
+        TeamScope.Scope scope = teams.current();
+        return changes.commit(log -> changeable(scope, id).chain(plan -> SubscriptionEntity.count("planId", plan.id).chain(used -> {
             if (used > 0) {
                 throw AdminError.IN_USE.with("plan " + plan.id + " is used by " + used + " subscriptions");
             }
             log.deleted(plan);
             return plan.delete();
         }))).replaceWithVoid();
+    }
+
+    /** A plan the caller may see, or 404 as if it did not exist. */
+    static Uni<PlanEntity> visible(TeamScope.Scope scope, String id) {
+        return find(id).call(plan -> scope.seesPlan(plan.id).invoke(sees -> {
+            if (!sees) {
+                throw DomainException.notFound("plan", id);
+            }
+        }));
+    }
+
+    /**
+     * A plan the caller may change: one they see that no other team's API offers. Changing a plan changes the limits
+     * of every subscription under it, so a plan shared with another team's API is the admins' to change.
+     */
+    static Uni<PlanEntity> changeable(TeamScope.Scope scope, String id) {
+        if (scope.all()) {
+            return find(id);
+        }
+        return visible(scope, id).call(plan -> ApiPlanEntity.count("from ApiPlanEntity o where o.planId = ?1 and o.apiId in"
+                + " (select a.id from ApiEntity a where a.ownerTeam is null or a.ownerTeam <> ?2)", plan.id, scope.team()).invoke(others -> {
+            if (others > 0) {
+                throw AdminError.FORBIDDEN.with("plan " + plan.id + " is also offered by APIs of other teams; an admin changes it");
+            }
+        }));
     }
 
     public static Uni<PlanEntity> find(String id) {

@@ -1,5 +1,8 @@
 package io.gatehouse.management.subscriptions;
 
+import io.gatehouse.management.http.Page;
+import io.gatehouse.management.http.PageRequest;
+import io.gatehouse.management.http.QueryFilters;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
@@ -41,9 +44,13 @@ public class SubscriptionResource {
 
     @GET
     @Path("/subscriptions")
-    @Operation(summary = "Subscriptions, optionally of one application")
-    public Uni<List<SubscriptionView>> list(@QueryParam("applicationId") String applicationId) {
-        return subscriptions.list(applicationId);
+    @Operation(summary = "A page of subscriptions, oldest first; an api-owner sees those to their team's APIs. Filters: apiId, applicationId, planId, status")
+    public Uni<Page<SubscriptionView>> list(@QueryParam("apiId") String apiId, @QueryParam("applicationId") String applicationId,
+                                            @QueryParam("planId") String planId, @QueryParam("status") String status,
+                                            @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        PageRequest page = PageRequest.of(limit, cursor);
+        return subscriptions.list(new SubscriptionService.Filter(apiId, applicationId, planId,
+                QueryFilters.enumValue("status", SubscriptionStatus.class, status)), page);
     }
 
     @GET

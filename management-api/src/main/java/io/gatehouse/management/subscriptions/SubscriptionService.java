@@ -8,7 +8,11 @@ import io.gatehouse.management.apis.ApiStatus;
 import io.gatehouse.management.applications.ApplicationEntity;
 import io.gatehouse.management.http.AdminError;
 import io.gatehouse.management.http.DomainException;
+import io.gatehouse.management.apis.TeamScope;
 import io.gatehouse.management.http.Ids;
+import io.gatehouse.management.http.Keyset;
+import io.gatehouse.management.http.Page;
+import io.gatehouse.management.http.PageRequest;
 import io.gatehouse.management.plans.PlanEntity;
 import io.gatehouse.management.sync.ConfigChanges;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
@@ -29,14 +33,24 @@ public class SubscriptionService {
 
     @Inject
     ConfigChanges changes;
+    @Inject
+    TeamScope teams;
 
-    /** Subscriptions, all or of one application, oldest first. */
+    /** What a subscription list can be narrowed to; null fields are not filtered on. Ids that name nothing match nothing. */
+    public record Filter(String apiId, String applicationId, String planId, SubscriptionStatus status) {
+    }
+
+    /** A page of subscriptions, oldest first; an api-owner sees those to their team's APIs. */
     @WithSession
-    public Uni<List<SubscriptionView>> list(String applicationId) {
-        Uni<List<SubscriptionEntity>> found = applicationId == null
-                ? SubscriptionEntity.list("order by createdAt")
-                : SubscriptionEntity.list("applicationId = ?1 order by createdAt", Ids.parse("application", applicationId));
-        return found.map(all -> all.stream().map(SubscriptionView::of).toList());
+    public Uni<Page<SubscriptionView>> list(Filter filter, PageRequest page) {
+        Keyset<SubscriptionEntity> list = Keyset.over("SubscriptionEntity", (SubscriptionEntity s) -> s.createdAt, s -> s.id)
+                .where("e.apiId = :apiId", "apiId", io.gatehouse.management.http.QueryFilters.id("apiId", filter.apiId()))
+                .where("e.applicationId = :applicationId", "applicationId", io.gatehouse.management.http.QueryFilters.id("applicationId", filter.applicationId()))
+                .where("e.planId = :planId", "planId", io.gatehouse.management.http.QueryFilters.id("planId", filter.planId()))
+                .where("e.status = :status", "status", filter.status());
+        return teams.current().byApi(list).page(page, true,
+                q -> SubscriptionEntity.<SubscriptionEntity>find(q.hql(), q.params()).range(0, q.rows() - 1).list(),
+                q -> SubscriptionEntity.count(q.hql(), q.params()), SubscriptionView::of);
     }
 
     /** Subscriptions to one API in one state (e.g. PENDING, for an owner to approve), oldest first. */
@@ -51,7 +65,7 @@ public class SubscriptionService {
 
     @WithSession
     public Uni<SubscriptionView> get(String id) {
-        return find(id).map(SubscriptionView::of);
+        return visible(teams.current(), id).map(SubscriptionView::of);
     }
 
     /** Subscribes an application at once (an owner or admin doing it): the subscription starts ACTIVE. */
@@ -90,7 +104,8 @@ public class SubscriptionService {
     /** Moves a subscription to another plan; every gateway applies it within a second, and the period's usage carries over. */
     public Uni<SubscriptionView> changePlan(String id, String planId) {
         UUID plan = Ids.reference("plan", planId);
-        return changes.commit(log -> find(id).chain(s -> {
+        TeamScope.Scope scope = teams.current();
+        return changes.commit(log -> visible(scope, id).chain(s -> {
             if (s.status != SubscriptionStatus.ACTIVE) {
                 throw AdminError.NOT_ACTIVE.with("subscription " + s.id + " is " + s.status);
             }
@@ -106,6 +121,11 @@ public class SubscriptionService {
         })).map(SubscriptionView::of);
     }
 
+    /** A subscription to an API the caller may see, or 404 as if it did not exist. */
+    static Uni<SubscriptionEntity> visible(TeamScope.Scope scope, String id) {
+        return find(id).call(s -> scope.requireApi(s.apiId, "subscription", id));
+    }
+
     public static Uni<SubscriptionEntity> find(String id) {
         return Ids.find("subscription", id, uuid -> SubscriptionEntity.<SubscriptionEntity>findById(uuid));
     }
@@ -115,9 +135,12 @@ public class SubscriptionService {
         UUID applicationId = Ids.reference("application", request.applicationId());
         UUID apiId = Ids.reference("API", request.apiId());
         UUID planId = Ids.reference("plan", request.planId());
+        TeamScope.Scope scope = teams.current();
         return changes.commit(log -> ApplicationEntity.<ApplicationEntity>findById(applicationId)
                 .onItem().ifNull().failWith(() -> DomainException.unknownReference("application", request.applicationId()))
                 .chain(app -> ApiEntity.<ApiEntity>findById(apiId))
+                // Another team's API is as unknown as one that does not exist.
+                .map(api -> api == null || !scope.sees(api) ? null : api)
                 .onItem().ifNull().failWith(() -> DomainException.unknownReference("API", request.apiId()))
                 .invoke(api -> {
                     if (api.status != ApiStatus.PUBLISHED) {
@@ -147,7 +170,8 @@ public class SubscriptionService {
     }
 
     private Uni<SubscriptionView> move(String id, SubscriptionStatus target, String action, String reason) {
-        return changes.commit(log -> find(id).invoke(s -> {
+        TeamScope.Scope scope = teams.current();
+        return changes.commit(log -> visible(scope, id).invoke(s -> {
             if (s.status == target && target == SubscriptionStatus.CLOSED) {
                 return;
             }

@@ -1,6 +1,10 @@
 package io.gatehouse.management.sync;
 
+import io.gatehouse.management.http.Page;
+import io.gatehouse.management.http.PageRequest;
 import io.gatehouse.protocol.config.ConfigSnapshot;
+import jakarta.ws.rs.QueryParam;
+import java.util.Comparator;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -29,9 +33,12 @@ public class NodeResource {
 
     @GET
     @Path("/nodes")
-    @Operation(summary = "Gateway nodes that are or were connected, with the config version and hash they serve")
-    public List<NodeView> nodes() {
-        return registry.list(publisher.current(), publisher.health());
+    @Operation(summary = "A page of gateway nodes that are or were connected, by node id, with the config version and hash they serve")
+    public Page<NodeView> nodes(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        PageRequest page = PageRequest.of(limit, cursor);
+        List<NodeView> nodes = registry.list(publisher.current(), publisher.health()).stream()
+                .sorted(Comparator.comparing(NodeView::nodeId)).toList();
+        return Page.ofSorted(nodes, page, NodeView::nodeId);
     }
 
     @GET
@@ -49,8 +56,15 @@ public class NodeResource {
 
     @GET
     @Path("/config/problems")
-    @Operation(summary = "Rows the last config build had to leave out (they reach no gateway), with the reason")
-    public List<ConfigPublisher.ConfigProblem> problems() {
-        return publisher.problems();
+    @Operation(summary = "A page of the rows the last config build had to leave out (they reach no gateway), with the reason")
+    public Page<ConfigPublisher.ConfigProblem> problems(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        PageRequest page = PageRequest.of(limit, cursor);
+        List<ConfigPublisher.ConfigProblem> problems = publisher.problems().stream()
+                .sorted(Comparator.comparing(NodeResource::problemKey)).toList();
+        return Page.ofSorted(problems, page, NodeResource::problemKey);
+    }
+
+    private static String problemKey(ConfigPublisher.ConfigProblem problem) {
+        return problem.section() + "/" + problem.id();
     }
 }
