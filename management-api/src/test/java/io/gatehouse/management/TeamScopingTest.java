@@ -79,6 +79,7 @@ class TeamScopingTest {
         assertError(as(bob).get("/admin/subscriptions/" + pending), 404, "not_found");
         assertError(as(bob).post("/admin/subscriptions/" + pending + "/approve"), 404, "not_found");
         assertError(as(bob).body(Map.of("reason", "no")).post("/admin/subscriptions/" + pending + "/reject"), 404, "not_found");
+        assertError(as(bob).get("/admin/subscriptions/" + pending + "/quota"), 404, "not_found");
         assertError(as(bob).body(Map.of("applicationId", app, "apiId", api, "planId", planId)).post("/admin/subscriptions"),
                 422, "unknown_reference");
         assertError(as(bob).get("/admin/plans?apiId=" + api), 422, "unknown_reference");
@@ -103,6 +104,7 @@ class TeamScopingTest {
         Response approved = as(alice).post("/admin/subscriptions/" + pending + "/approve");
         assertThat(approved.statusCode()).as(approved.asString()).isEqualTo(200);
         assertThat(approved.jsonPath().getString("status")).isEqualTo("ACTIVE");
+        assertThat(as(alice).get("/admin/subscriptions/" + pending + "/quota").statusCode()).as("the owning team reads its quota").isEqualTo(200);
         Response alicesApis = as(alice).get("/admin/apis");
         assertThat(alicesApis.jsonPath().getList("items.id")).containsExactly(api);
         assertThat(alicesApis.jsonPath().getLong("total")).isEqualTo(1);

@@ -45,6 +45,8 @@ public class UsageResource {
 
     @Inject
     Pool pool;
+    @Inject
+    io.gatehouse.management.apis.TeamScope teams;
 
     @GET
     @Path("/consumers/{id}/usage")
@@ -83,7 +85,10 @@ public class UsageResource {
     @Operation(summary = "A subscription's quota, use and overage in the period containing 'at' (default: now)")
     public Uni<QuotaStatus> quota(@PathParam("id") String id, @QueryParam("at") String at) {
         Instant when = instant("at", at, Instant.now());
-        return io.gatehouse.management.subscriptions.SubscriptionService.find(id).chain(subscription -> PlanEntity.<PlanEntity>findById(subscription.planId).chain(plan -> {
+        io.gatehouse.management.apis.TeamScope.Scope scope = teams.current();
+        // Another team's subscription is answered 404, as everywhere else in the admin API.
+        return io.gatehouse.management.subscriptions.SubscriptionService.find(id)
+                .call(s -> scope.requireApi(s.apiId, "subscription", id)).chain(subscription -> PlanEntity.<PlanEntity>findById(subscription.planId).chain(plan -> {
             QuotaPeriod period = QuotaPeriod.containing(when, subscription.billingAnchor);
             Tuple args = Tuple.of(subscription.id, period.start().atOffset(ZoneOffset.UTC), period.end().atOffset(ZoneOffset.UTC));
             return pool.preparedQuery("""
