@@ -10,6 +10,9 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.openqa.selenium.By;
@@ -26,7 +29,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** An api-owner runs a canary release from the console in a real browser: steps it up, promotes it, rolls the next back. */
 @QuarkusTest
 @QuarkusTestResource(EmbeddedPostgresResource.class)
-class CanaryBrowserTest extends BrowserTestBase {
+class CanaryBrowserTest {
+    static ConsoleBrowser browser;
+
+    @BeforeAll
+    static void startBrowser() {
+        browser = ConsoleBrowser.ofTestServer();
+    }
+
+    @AfterAll
+    static void closeBrowser() {
+        if (browser != null) {
+            browser.close();
+        }
+    }
+
+    /** Every test starts signed out: the browser is shared by the class, its cookies are not. */
+    @BeforeEach
+    void signedOut() {
+        browser.signedOut();
+    }
+
 
     @Inject
     Accounts accounts;
@@ -57,24 +80,20 @@ class CanaryBrowserTest extends BrowserTestBase {
         }
     }
 
-    private static String percentShown() {
-        return waitFor(By.cssSelector("[data-testid=canary-percent]")).getText();
-    }
-
     private static void press(String id) {
-        waitFor(By.id(id)).click();
+        browser.waitFor(By.id(id)).click();
     }
 
     /** Waits until the page after a form post shows the share (each press is a post, a redirect and a new page). */
     private static void awaitPercent(String percent) {
-        new org.openqa.selenium.support.ui.WebDriverWait(driver, java.time.Duration.ofSeconds(20))
+        new org.openqa.selenium.support.ui.WebDriverWait(browser.driver(), java.time.Duration.ofSeconds(20))
                 .withMessage(() -> "the canary page to show " + percent)
                 .until(d -> !d.findElements(By.cssSelector("[data-testid=canary-percent]")).isEmpty()
                         && d.findElement(By.cssSelector("[data-testid=canary-percent]")).getText().equals(percent));
     }
 
     private static void scrollTo(String css) {
-        ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView(true);", driver.findElement(By.cssSelector(css)));
+        ((JavascriptExecutor) browser.driver()).executeScript("arguments[0].scrollIntoView(true);", browser.driver().findElement(By.cssSelector(css)));
     }
 
     @Test
@@ -85,24 +104,24 @@ class CanaryBrowserTest extends BrowserTestBase {
         String v2 = "http://127.0.0.1:9/payments-v2";
         String v3 = "http://127.0.0.1:9/payments-v3";
 
-        signIn(fixture.ownerEmail(), TestAccounts.PASSWORD);
-        open("/console/apis/" + apiId);
+        browser.signIn(fixture.ownerEmail(), TestAccounts.PASSWORD);
+        browser.open("/console/apis/" + apiId);
         press("view-canary");
-        waitForPath(fixture.page());
-        assertThat(waitFor(By.cssSelector("[data-testid=canary-none]")).getText()).contains("payments-v1");
+        browser.waitForPath(fixture.page());
+        assertThat(browser.waitFor(By.cssSelector("[data-testid=canary-none]")).getText()).contains("payments-v1");
 
-        waitFor(By.id("canary-targets-field")).sendKeys(v2);
-        WebElement share = driver.findElement(By.id("canary-start-percent"));
+        browser.waitFor(By.id("canary-targets-field")).sendKeys(v2);
+        WebElement share = browser.driver().findElement(By.id("canary-start-percent"));
         share.clear();
         share.sendKeys("5");
         press("start-canary");
         awaitPercent("5%");
-        assertThat(driver.findElement(By.cssSelector("[data-testid=canary-targets]")).getText()).isEqualTo(v2);
+        assertThat(browser.driver().findElement(By.cssSelector("[data-testid=canary-targets]")).getText()).isEqualTo(v2);
         for (String step : List.of("25", "50")) {
             press("step-" + step);
             awaitPercent(step + "%");
         }
-        WebElement custom = waitFor(By.id("canary-percent-field"));
+        WebElement custom = browser.waitFor(By.id("canary-percent-field"));
         custom.clear();
         custom.sendKeys("100");
         press("step-custom");
@@ -110,43 +129,43 @@ class CanaryBrowserTest extends BrowserTestBase {
         assertThat(VertxContextSupport.subscribeAndAwait(() -> apis.get(apiId)).canary().percent()).isEqualTo(100.0);
 
         // The chart and its table: every minute of the reported half hour, with both variants' figures.
-        assertThat(driver.findElements(By.cssSelector("[data-testid=canary-minutes] tbody tr"))).hasSize(31);
-        assertThat(driver.findElements(By.cssSelector("figure.chart svg path"))).hasSize(6);
-        assertThat(Files.size(screenshot(test, "canary-running"))).isPositive();
+        assertThat(browser.driver().findElements(By.cssSelector("[data-testid=canary-minutes] tbody tr"))).hasSize(31);
+        assertThat(browser.driver().findElements(By.cssSelector("figure.chart svg path"))).hasSize(6);
+        assertThat(Files.size(browser.screenshot(test, "canary-running"))).isPositive();
         scrollTo("#hour-title");
-        screenshot(test, "canary-chart");
-        resize(390, 844);
-        long overflow = (Long) ((JavascriptExecutor) driver).executeScript(
+        browser.screenshot(test, "canary-chart");
+        browser.resize(390, 844);
+        long overflow = (Long) ((JavascriptExecutor) browser.driver()).executeScript(
                 "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
         assertThat(overflow).as("the page fits a phone's width (tables scroll inside their box)").isLessThanOrEqualTo(0);
-        WebElement chart = driver.findElement(By.cssSelector("[data-testid=chart-requests] svg"));
+        WebElement chart = browser.driver().findElement(By.cssSelector("[data-testid=chart-requests] svg"));
         assertThat(chart.getSize().getWidth()).isLessThanOrEqualTo(390);
-        screenshot(test, "canary-phone");
+        browser.screenshot(test, "canary-phone");
         scrollTo("[data-testid=chart-errors]");
-        screenshot(test, "canary-chart-phone");
-        resize(1280, 900);
+        browser.screenshot(test, "canary-chart-phone");
+        browser.resize(1280, 900);
 
         press("promote");
-        waitFor(By.cssSelector("[data-testid=canary-none]"));
-        assertThat(driver.findElement(By.cssSelector("[data-testid=canary-none]")).getText()).contains(v2).doesNotContain("payments-v1");
+        browser.waitFor(By.cssSelector("[data-testid=canary-none]"));
+        assertThat(browser.driver().findElement(By.cssSelector("[data-testid=canary-none]")).getText()).contains(v2).doesNotContain("payments-v1");
         assertThat(VertxContextSupport.subscribeAndAwait(() -> apis.get(apiId)).targets().get(0).url()).isEqualTo(v2);
 
-        waitFor(By.id("canary-targets-field")).sendKeys(v3);
+        browser.waitFor(By.id("canary-targets-field")).sendKeys(v3);
         press("start-canary");
         awaitPercent("5%");
         press("step-25");
         awaitPercent("25%");
         press("roll-back");
-        waitFor(By.cssSelector("[data-testid=canary-none]"));
+        browser.waitFor(By.cssSelector("[data-testid=canary-none]"));
         assertThat(VertxContextSupport.subscribeAndAwait(() -> apis.get(apiId)).targets().get(0).url()).isEqualTo(v2);
-        screenshot(test, "canary-rolled-back");
+        browser.screenshot(test, "canary-rolled-back");
 
         press("back-to-api");
-        waitForPath("/console/apis/" + apiId);
-        List<String> history = driver.findElements(By.cssSelector("[data-testid=history] tbody tr")).stream()
+        browser.waitForPath("/console/apis/" + apiId);
+        List<String> history = browser.driver().findElements(By.cssSelector("[data-testid=history] tbody tr")).stream()
                 .map(WebElement::getText).filter(row -> row.contains(fixture.ownerEmail())).toList();
         assertThat(history).anyMatch(row -> row.endsWith("canary_promote")).anyMatch(row -> row.endsWith("canary_roll_back"))
                 .filteredOn(row -> row.endsWith(" canary")).hasSize(6);
-        screenshot(test, "api-history-after-canary");
+        browser.screenshot(test, "api-history-after-canary");
     }
 }
