@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * chart draws. Unlike {@link CanaryMetrics} it is not reset when a canary is promoted or rolled back, so the hour
  * that led to the decision stays visible.
  * <p>
- * A node report is counted in the minute it reaches this control plane (nodes report every second or so, so a
+ * A node report is counted in the minute it reaches this control plane (nodes report every GATEHOUSE_USAGE_REPORT_MS, 1 s by default, so a
  * minute's figures are off by at most one report). Memory is bounded: per API and variant a ring of 60 minute
  * buckets, reused as time passes, and an API without a report for an hour is dropped. It lives in this instance's
  * memory: a restart starts the chart empty, and with several control plane instances each one charts the nodes

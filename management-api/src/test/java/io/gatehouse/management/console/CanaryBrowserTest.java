@@ -88,6 +88,7 @@ class CanaryBrowserTest {
     private static void awaitPercent(String percent) {
         new org.openqa.selenium.support.ui.WebDriverWait(browser.driver(), java.time.Duration.ofSeconds(20))
                 .withMessage(() -> "the canary page to show " + percent)
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
                 .until(d -> !d.findElements(By.cssSelector("[data-testid=canary-percent]")).isEmpty()
                         && d.findElement(By.cssSelector("[data-testid=canary-percent]")).getText().equals(percent));
     }

@@ -115,8 +115,15 @@ public class ConsoleBrowser implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Clicks a link or a form's button and waits until the next page replaced this one: a form post answers with a
+     * redirect and a new page, and reading the page before it arrived would read the old one.
+     */
     public ConsoleBrowser click(String css) {
+        WebElement page = driver.findElement(By.tagName("html"));
         find(css).click();
+        new WebDriverWait(driver, WAIT).withMessage(() -> "a new page after clicking " + css)
+                .until(ExpectedConditions.stalenessOf(page));
         return this;
     }
 
