@@ -37,10 +37,17 @@ final class Platform implements AutoCloseable {
     private final List<GatewayNode> gateways = new ArrayList<>();
     /** Each node id's credential, issued once: a restarted node presents the same one. */
     private final Map<String, String> credentials = new HashMap<>();
+    private final Map<String, String> controlPlaneSettings;
     private ControlPlaneProcess controlPlane;
 
     Platform(Path dir) throws IOException {
+        this(dir, Map.of());
+    }
+
+    /** The same, with more environment for the control plane (e.g. GATEHOUSE_ACCOUNTS_SEED_FILE for console users). */
+    Platform(Path dir, Map<String, String> controlPlaneSettings) throws IOException {
         this.dir = dir;
+        this.controlPlaneSettings = Map.copyOf(controlPlaneSettings);
         this.database = EmbeddedDatabase.start(null, 0, DATABASE_PASSWORD);
         this.upstream = DemoUpstream.start(0, "inventory");
         Path log = Path.of("target", "control-plane.log");
@@ -52,6 +59,7 @@ final class Platform implements AutoCloseable {
     void startControlPlane() {
         Map<String, String> env = new HashMap<>(database.controlPlaneEnvironment());
         env.put("GATEHOUSE_ADMIN_TOKEN", ADMIN_TOKEN);
+        env.putAll(controlPlaneSettings);
         try {
             controlPlane = ControlPlaneProcess.start(ControlPlaneProcess.locateApp(), controlPlanePort, env, controlPlaneLog::println);
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.gatehouse.management.sync;
 
+import io.gatehouse.management.apis.CanaryHistory;
 import io.gatehouse.management.apis.CanaryMetrics;
 import io.gatehouse.management.limits.QuotaLedger;
 import io.gatehouse.management.limits.RateAllocator;
@@ -38,6 +39,8 @@ public class NodeRegistry {
     UsageStore usage;
     @Inject
     CanaryMetrics canaryMetrics;
+    @Inject
+    CanaryHistory canaryHistory;
     @Inject
     NodeCredentials credentials;
 
@@ -127,7 +130,11 @@ public class NodeRegistry {
                         }
                     });
         } else if (message instanceof NodeMessage.VariantReport report) {
-            report.variants().forEach(canaryMetrics::add);
+            java.time.Instant now = java.time.Instant.now();
+            report.variants().forEach(counts -> {
+                canaryMetrics.add(counts);
+                canaryHistory.record(counts, now);
+            });
         } else if (message instanceof NodeMessage.UsageReport report) {
             // Acknowledged only once stored: an unacknowledged batch is sent again and stored once.
             usage.store(session.nodeId(), report).subscribe().with(

@@ -4,14 +4,12 @@ import io.gatehouse.management.EmbeddedPostgresResource;
 import io.gatehouse.management.accounts.Accounts;
 import io.gatehouse.management.accounts.Role;
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -27,9 +25,6 @@ class ApiPagesBrowserTest {
     private static final String SCRIPT = "<script>alert(1)</script>";
     private static final String IMG = "\"><img src=x onerror=alert(1)>";
 
-    @TestHTTPResource("/")
-    URL base;
-
     @Inject
     Accounts accounts;
 
@@ -38,7 +33,8 @@ class ApiPagesBrowserTest {
 
     @BeforeAll
     static void startBrowser() {
-        browser = null;
+        browser = ConsoleBrowser.ofTestServer();
+        emails = null;
     }
 
     @AfterAll
@@ -49,10 +45,10 @@ class ApiPagesBrowserTest {
     }
 
     private ConsoleBrowser signedInOwner() {
-        if (browser == null) {
+        // Signed in once for the class: its tests follow one owner through the console.
+        if (emails == null) {
             String team = "team-" + UUID.randomUUID().toString().substring(0, 6);
             emails = TestAccounts.onePerRole(accounts, team);
-            browser = new ConsoleBrowser(base.toString().replaceAll("/$", ""));
             browser.signIn(emails.get(Role.API_OWNER), TestAccounts.PASSWORD);
             assertThat(browser.path()).isEqualTo("/console");
         }

@@ -1,7 +1,10 @@
 package io.gatehouse.management.console;
 
+import io.restassured.RestAssured;
+import org.junit.jupiter.api.TestInfo;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
@@ -9,36 +12,70 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Supplier;
 
-/** Debian's Chromium, headless, driven by Selenium against a base URL; screenshots go to target/screenshots. */
+/**
+ * Debian's Chromium, headless, driven by Selenium against the control plane under test: the one browser helper of the
+ * console's browser tests. A test class starts one in {@code @BeforeAll} ({@link #ofTestServer()} inside a
+ * {@code @QuarkusTest}) and closes it in {@code @AfterAll}. Screenshots go to target/screenshots/.
+ * Needs {@code chromium} and {@code chromium-driver} from apt (.ci/run installs them); Selenium Manager is never
+ * used because the driver binary is given.
+ */
 public class ConsoleBrowser implements AutoCloseable {
-    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
-    private final String base;
+    public static final Path SCREENSHOTS = Path.of("target", "screenshots");
+    private static final String CHROMIUM = System.getProperty("gatehouse.test.chromium", "/usr/bin/chromium");
+    private static final String CHROMEDRIVER = System.getProperty("gatehouse.test.chromedriver", "/usr/bin/chromedriver");
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Dimension DESKTOP = new Dimension(1280, 900);
+    private static final Dimension PHONE = new Dimension(390, 844);
+
+    private final Supplier<String> base;
     private final ChromeDriver driver;
     private final Path profile;
 
+    /** A browser against a fixed base URL, e.g. http://localhost:8081. */
     public ConsoleBrowser(String base) {
+        this(() -> base);
+    }
+
+    private ConsoleBrowser(Supplier<String> base) {
+        if (!new File(CHROMIUM).canExecute() || !new File(CHROMEDRIVER).canExecute()) {
+            throw new IllegalStateException("browser tests need " + CHROMIUM + " and " + CHROMEDRIVER
+                    + ": apt-get install -y chromium chromium-driver (.ci/run does this)");
+        }
         this.base = base;
         try {
-            this.profile = Files.createTempDirectory("gatehouse-chromium");
+            this.profile = Files.createTempDirectory("gatehouse-chromium-");
         } catch (IOException e) {
-            throw new IllegalStateException(e);
+            throw new UncheckedIOException(e);
         }
         ChromeOptions options = new ChromeOptions();
-        options.setBinary("/usr/bin/chromium");
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1000",
-                "--user-data-dir=" + profile.toAbsolutePath());
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver")).build();
+        options.setBinary(CHROMIUM);
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--window-size=" + DESKTOP.getWidth() + "," + DESKTOP.getHeight(), "--user-data-dir=" + profile.toAbsolutePath());
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
         this.driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+        driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
+    }
+
+    /** A browser against the control plane a {@code @QuarkusTest} serves on a random port (read when a page opens). */
+    public static ConsoleBrowser ofTestServer() {
+        return new ConsoleBrowser(() -> RestAssured.baseURI + ":" + RestAssured.port);
     }
 
     public WebDriver driver() {
@@ -46,7 +83,14 @@ public class ConsoleBrowser implements AutoCloseable {
     }
 
     public ConsoleBrowser open(String path) {
-        driver.get(base + path);
+        driver.get(base.get() + path);
+        return this;
+    }
+
+    /** Forgets the session: a test that starts signed out does not depend on the one before it. */
+    public ConsoleBrowser signedOut() {
+        open("/console/assets/console.css");
+        driver.manage().deleteAllCookies();
         return this;
     }
 
@@ -54,7 +98,7 @@ public class ConsoleBrowser implements AutoCloseable {
         return driver.findElement(By.cssSelector(css));
     }
 
-    public java.util.List<WebElement> findAll(String css) {
+    public List<WebElement> findAll(String css) {
         return driver.findElements(By.cssSelector(css));
     }
 
@@ -71,18 +115,42 @@ public class ConsoleBrowser implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Clicks a link or a form's button and waits until the next page replaced this one: a form post answers with a
+     * redirect and a new page, and reading the page before it arrived would read the old one.
+     */
     public ConsoleBrowser click(String css) {
+        WebElement page = driver.findElement(By.tagName("html"));
         find(css).click();
+        new WebDriverWait(driver, WAIT).withMessage(() -> "a new page after clicking " + css)
+                .until(ExpectedConditions.stalenessOf(page));
         return this;
     }
 
-    public ConsoleBrowser signIn(String email, String password) {
-        open("/console/sign-in").type("#email", email).type("#password", password).click("#sign-in");
+    /** Waits (up to 20 s, polling) until the element is visible, and returns it. */
+    public WebElement waitFor(By by) {
+        return new WebDriverWait(driver, WAIT).until(ExpectedConditions.visibilityOfElementLocated(by));
+    }
+
+    /** Waits (up to 20 s, polling) until the browser shows this path of the control plane. */
+    public ConsoleBrowser waitForPath(String path) {
+        new WebDriverWait(driver, WAIT)
+                .withMessage(() -> "the browser is at " + driver.getCurrentUrl() + ", not " + path)
+                .until(d -> URI.create(d.getCurrentUrl()).getPath().equals(path));
         return this;
+    }
+
+    /** Signs in through the console's form, as a person would, and waits for the home page. */
+    public ConsoleBrowser signIn(String email, String password) {
+        open("/console/sign-in");
+        waitFor(By.id("email")).sendKeys(email);
+        driver.findElement(By.id("password")).sendKeys(password);
+        driver.findElement(By.id("sign-in")).click();
+        return waitForPath("/console");
     }
 
     public String path() {
-        return java.net.URI.create(driver.getCurrentUrl()).getPath();
+        return URI.create(driver.getCurrentUrl()).getPath();
     }
 
     public boolean alertPresent() {
@@ -94,29 +162,48 @@ public class ConsoleBrowser implements AutoCloseable {
         }
     }
 
-    public void screenshot(String name) {
+    public Object script(String script, Object... args) {
+        return ((JavascriptExecutor) driver).executeScript(script, args);
+    }
+
+    public ConsoleBrowser resize(int width, int height) {
+        driver.manage().window().setSize(new Dimension(width, height));
+        return this;
+    }
+
+    /** Saves the page as target/screenshots/{name}.png and returns the file. */
+    public Path screenshot(String name) {
         try {
             Files.createDirectories(SCREENSHOTS);
-            File shot = driver.getScreenshotAs(OutputType.FILE);
-            Files.copy(shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+            Path target = SCREENSHOTS.resolve(name + ".png");
+            Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), target, StandardCopyOption.REPLACE_EXISTING);
+            return target;
         } catch (IOException e) {
-            throw new IllegalStateException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
+    /** Saves the page as target/screenshots/{TestClass}-{name}.png and returns the file. */
+    public Path screenshot(TestInfo test, String name) {
+        return screenshot(test.getTestClass().map(Class::getSimpleName).orElse("browser") + "-" + name);
+    }
+
     /** The page at phone size (a 390 × 844 viewport), then back to desktop. */
-    public void phoneScreenshot(String name) {
+    public Path phoneScreenshot(String name) {
         Dimension desktop = driver.manage().window().getSize();
-        driver.manage().window().setSize(new Dimension(390, 844));
-        screenshot(name);
-        driver.manage().window().setSize(desktop);
+        driver.manage().window().setSize(PHONE);
+        try {
+            return screenshot(name);
+        } finally {
+            driver.manage().window().setSize(desktop);
+        }
     }
 
     @Override
     public void close() {
         driver.quit();
         try (var files = Files.walk(profile)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // A leftover temporary profile is harmless.
         }
