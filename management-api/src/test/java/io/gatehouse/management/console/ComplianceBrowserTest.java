@@ -33,7 +33,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** A compliance officer in Chromium: finds a day's traffic of one API, exports it, and the downloaded files verify. */
 @QuarkusTest
 @QuarkusTestResource(EmbeddedPostgresResource.class)
-class ComplianceBrowserTest extends BrowserTestBase {
+class ComplianceBrowserTest {
+    private static ConsoleBrowser browser;
+    private static org.openqa.selenium.WebDriver driver;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void startBrowser() {
+        browser = ConsoleBrowser.ofTestServer();
+        driver = browser.driver();
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void stopBrowser() {
+        if (browser != null) {
+            browser.close();
+        }
+    }
+
 
     @Inject
     Accounts accounts;
@@ -69,29 +85,29 @@ class ComplianceBrowserTest extends BrowserTestBase {
         String email = TestAccounts.email(Role.COMPLIANCE);
         accounts.createLocal(email, Set.of(Role.COMPLIANCE_NAME), null, TestAccounts.PASSWORD);
 
-        signIn(email, TestAccounts.PASSWORD);
+        browser.signedOut().signIn(email, TestAccounts.PASSWORD);
         driver.findElement(By.linkText("Audit trail")).click();
-        waitForPath("/console/audit");
+        browser.waitForPath("/console/audit");
         setField("from", "2032-05-03T00:00");
         setField("to", "2032-05-04T00:00");
         driver.findElement(By.id("api")).sendKeys(api);
         driver.findElement(By.id("search")).click();
-        WebElement totals = waitFor(By.cssSelector("[data-testid=chart-totals]"));
+        WebElement totals = browser.waitFor(By.cssSelector("[data-testid=chart-totals]"));
         assertThat(totals.getText()).startsWith("240 requests");
         assertThat(driver.findElements(By.cssSelector("[data-testid=chart] rect.requests"))).hasSize(24);
         assertThat(driver.findElements(By.cssSelector("[data-testid=records] tbody tr"))).hasSize(50);
         assertThat(driver.findElement(By.cssSelector("[data-testid=records] tbody tr td code")).getText()).isEqualTo("pay-239");
-        screenshot(test, "search");
+        browser.screenshot(test, "search");
         ((ChromeDriver) driver).executeScript("arguments[0].scrollIntoView();", driver.findElement(By.id("chart-heading")));
-        screenshot(test, "chart");
+        browser.screenshot(test, "chart");
 
         // The export form carries the search's range and API.
         assertThat(driver.findElement(By.id("export-api")).getDomProperty("value")).isEqualTo(api);
         driver.findElement(By.id("format-jsonl")).click();
         driver.findElement(By.id("start-export")).click();
-        WebElement download = waitFor(By.id("download-export"));   // the progress page refreshes itself until this appears
+        WebElement download = browser.waitFor(By.id("download-export"));   // the progress page refreshes itself until this appears
         assertThat(driver.findElement(By.cssSelector("[data-testid=export-count]")).getText()).isEqualTo("240");
-        screenshot(test, "export-done");
+        browser.screenshot(test, "export-done");
 
         ((ChromeDriver) driver).executeCdpCommand("Browser.setDownloadBehavior",
                 Map.of("behavior", "allow", "downloadPath", downloads.toAbsolutePath().toString()));
