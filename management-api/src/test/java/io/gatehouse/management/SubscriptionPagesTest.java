@@ -69,5 +69,17 @@ class SubscriptionPagesTest {
         assertThat(rejected.jsonPath().getString("reason")).isEqualTo(reason);
         String after = console.get(page).asString();
         assertThat(after).contains("Batch jobs belong on the &lt;bulk&gt; plan").doesNotContain("<bulk>");
+
+        // The API's page lists who uses it, with keys by prefix only.
+        Response issued = admin().body(Map.of()).post("/admin/applications/" + first + "/keys");
+        assertThat(issued.statusCode()).as(issued.asString()).isEqualTo(201);
+        String key = issued.jsonPath().getString("key");
+        String prefix = issued.jsonPath().getString("prefix");
+        String apiPage = console.get("/console/apis/" + apiId).asString();
+        org.jsoup.nodes.Element table = org.jsoup.Jsoup.parse(apiPage).selectFirst("[data-testid=subscribers]");
+        assertThat(table).as("the consumers table").isNotNull();
+        assertThat(table.select("tbody tr")).hasSize(2);
+        assertThat(table.text()).contains("mobile", "batch", "ACTIVE", "REJECTED", "1 active", prefix);
+        assertThat(apiPage).doesNotContain(key);
     }
 }

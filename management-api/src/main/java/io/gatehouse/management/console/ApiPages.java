@@ -53,6 +53,8 @@ public class ApiPages {
     @Inject
     ApiDocumentService documents;
     @Inject
+    io.gatehouse.management.apis.ApiConsumers subscribers;
+    @Inject
     PlanService plans;
     @Inject
     ChangeHistory history;
@@ -74,8 +76,14 @@ public class ApiPages {
 
     /** What the publish form was given, to show it again beside its errors. */
     public record PublishForm(String document, String basePath, String targets, String planId, String planName,
-                              String planRate, String planQuota) {
-        static final PublishForm EMPTY = new PublishForm("", "", "", "", "", "", "");
+                              String planRate, String planQuota, String readTimeout, String loadBalancing, String retries,
+                              String passThrough) {
+        static final PublishForm EMPTY = new PublishForm("", "", "", "", "", "", "", "", "", "", "");
+
+        PublishForm withDocument(String text) {
+            return new PublishForm(text, basePath, targets, planId, planName, planRate, planQuota, readTimeout, loadBalancing, retries,
+                    passThrough);
+        }
     }
 
     /** A page of the APIs the person may see (admins all, api-owners their team's), newest first. */
@@ -102,14 +110,15 @@ public class ApiPages {
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     public Uni<Response> publish(@RestForm("file") FileUpload file, @RestForm String document, @RestForm String basePath,
                                  @RestForm String targets, @RestForm String planId, @RestForm String planName,
-                                 @RestForm String planRate, @RestForm String planQuota) {
-        PublishForm pasted = new PublishForm(nz(document), nz(basePath), nz(targets), nz(planId), nz(planName), nz(planRate), nz(planQuota));
+                                 @RestForm String planRate, @RestForm String planQuota, @RestForm String readTimeout,
+                                 @RestForm String loadBalancing, @RestForm String retries, @RestForm String passThrough) {
+        PublishForm pasted = new PublishForm(nz(document), nz(basePath), nz(targets), nz(planId), nz(planName), nz(planRate), nz(planQuota),
+                nz(readTimeout), nz(loadBalancing), nz(retries), nz(passThrough));
         Uni<String> text = file != null && file.size() > 0
                 ? vertx.fileSystem().readFile(file.uploadedFile().toString()).map(buffer -> buffer.toString(StandardCharsets.UTF_8))
                 : Uni.createFrom().item(pasted.document());
         return text.chain(doc -> {
-            PublishForm form = new PublishForm(doc, pasted.basePath(), pasted.targets(), pasted.planId(), pasted.planName(),
-                    pasted.planRate(), pasted.planQuota());
+            PublishForm form = pasted.withDocument(doc);
             if (doc.isBlank()) {
                 return publishPage(form, "Upload the OpenAPI document or paste it.", List.of()).map(page -> status(400, page));
             }
@@ -132,9 +141,30 @@ public class ApiPages {
         List<PlanRequest> newPlans = form.planName().isBlank() ? List.of()
                 : List.of(new PlanRequest(form.planName().trim(), null, number(form.planRate(), "rate per second"), null,
                 number(form.planQuota(), "monthly quota"), null, null));
+        Long readTimeout = number(form.readTimeout(), "read timeout");
+        Long retries = number(form.retries(), "retries");
+        io.gatehouse.protocol.config.UpstreamPolicy policy = form.loadBalancing().isBlank() && retries == null ? null
+                : io.gatehouse.protocol.config.UpstreamPolicy.of(balancing(form.loadBalancing()), retries == null ? null : retries.intValue(),
+                null, null, null, null);
         return new ImportRequest(null, null, null, null, blankToNull(form.basePath()), null,
-                upstreams.isEmpty() ? null : upstreams, null, null, null, ApiStatus.DRAFT, null, null, planIds, newPlans)
+                upstreams.isEmpty() ? null : upstreams, null, null, readTimeout == null ? null : (int) Math.min(readTimeout, Integer.MAX_VALUE), ApiStatus.DRAFT,
+                policy, "on".equals(form.passThrough()) ? Boolean.TRUE : null, planIds, newPlans)
                 .withDocument(form.document());
+    }
+
+    /** The balancing choice of the form's select: one of the enum's names, or the default when left empty. */
+    private static String balancing(String value) {
+        if (value.isBlank()) {
+            return null;
+        }
+        for (io.gatehouse.protocol.config.LoadBalancing known : io.gatehouse.protocol.config.LoadBalancing.values()) {
+            if (known.name().equals(value)) {
+                return value;
+            }
+        }
+        throw new DomainException(io.gatehouse.management.http.AdminError.VALIDATION_FAILED, "load balancing must be one of "
+                + java.util.Arrays.toString(io.gatehouse.protocol.config.LoadBalancing.values()),
+                List.of(new ApiError.FieldError("loadBalancing", "unknown choice")));
     }
 
     @GET
@@ -211,7 +241,9 @@ public class ApiPages {
 
     private Uni<String> apiPage(ApiView view, String error) {
         return documents.offeredPlans(view.id()).chain(offered -> history.ofApi(view.id()).chain(changes ->
-                api.data("api", view).data("error", error).data("plans", offered).data("changes", changes).createUni()));
+                subscribers.of(view.id()).chain(users -> api.data("api", view).data("error", error).data("plans", offered)
+                        .data("changes", changes).data("subscribers", users).data("subscriberLimit", io.gatehouse.management.apis.ApiConsumers.LIMIT)
+                        .createUni())));
     }
 
     /** The API, if the signed-in person may see it: another team's API is "not found", as if it did not exist. */

@@ -111,10 +111,18 @@ class ApiPagesBrowserTest {
         b.open("/console/apis/new");
         b.fill("#document-text", document(name, "Orders of the shop", "/orders/{id}"));
         b.type("#base-path", basePath).type("#targets", "http://127.0.0.1:9/orders").type("#plan-name", name.replace(' ', '-') + "-gold")
-                .type("#plan-rate", "50").type("#plan-quota", "100000");
+                .type("#plan-rate", "50").type("#plan-quota", "100000").type("#read-timeout", "4500").type("#retries", "1");
+        new org.openqa.selenium.support.ui.Select(b.find("#load-balancing")).selectByValue("ROUND_ROBIN");
         b.screenshot("publish-form");
         b.click("#publish-submit");
         assertThat(b.findAll("[data-testid=api-status]")).as(() -> b.find("main").getText()).isNotEmpty();
+        String publishedId = b.path().substring("/console/apis/".length());
+        var saved = io.restassured.RestAssured.given().header("Authorization", "Bearer " + io.gatehouse.management.EmbeddedPostgresResource.ADMIN_TOKEN)
+                .get("/admin/apis/" + publishedId).jsonPath();
+        assertThat(saved.getInt("readTimeoutMs")).as("policies set in the same flow").isEqualTo(4500);
+        assertThat(saved.getString("upstreamPolicy.loadBalancing")).isEqualTo("ROUND_ROBIN");
+        assertThat(saved.getInt("upstreamPolicy.retries")).isEqualTo(1);
+        assertThat(saved.getBoolean("passThrough")).isFalse();
         assertThat(b.find("[data-testid=api-status]").getText()).isEqualTo("DRAFT");
         assertThat(b.find("[data-testid=operations]").getText()).contains("GET /orders/{id}");
 
