@@ -12,6 +12,8 @@ public final class AdminAccess {
     private static final Pattern API_OWNER_PATHS = Pattern.compile(
             "^/admin/(apis|plans|subscriptions|keys)(/.*)?$|^/admin/applications/[^/]+/keys/?$");
     private static final Pattern API_OWNER_READ_PATHS = Pattern.compile("^/admin/(nodes|config)(/.*)?$");
+    /** Compliance reads everything; the one thing it starts is an audit export. */
+    private static final Pattern COMPLIANCE_WRITE_PATHS = Pattern.compile("^/admin/audit/exports/?$");
     private static final Pattern FINANCE_READ_PATHS = Pattern.compile(
             "^/admin/consumers/[^/]+/usage/?$|^/admin/subscriptions/[^/]+/quota/?$|^/admin/plans(/.*)?$");
 
@@ -24,7 +26,7 @@ public final class AdminAccess {
         if (hasRole.test(Role.ADMIN_NAME)) {
             return true;
         }
-        if (read && hasRole.test(Role.COMPLIANCE_NAME)) {
+        if (hasRole.test(Role.COMPLIANCE_NAME) && (read || "POST".equals(method) && COMPLIANCE_WRITE_PATHS.matcher(path).matches())) {
             return true;
         }
         if (hasRole.test(Role.API_OWNER_NAME)
