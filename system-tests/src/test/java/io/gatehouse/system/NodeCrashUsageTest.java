@@ -121,7 +121,7 @@ class NodeCrashUsageTest {
         long answered = clients.answered.sum();
         assertThat(clients.count("429 rate_limited")).as("the rate limit refused some requests").isPositive();
 
-        String subscription = platform.admin.get("/admin/subscriptions?applicationId=" + tenant.applicationId()).body().path(0).path("id").asText();
+        String subscription = platform.admin.get("/admin/subscriptions?applicationId=" + tenant.applicationId()).body().path("items").path(0).path("id").asText();
         await(Duration.ofSeconds(30), "the node to have every report acknowledged",
                 () -> node.usage().path("reportsWaiting").asLong() == 0 && node.usage().path("spoolDepth").asLong() == 0);
         JsonNode quota = platform.admin.get("/admin/subscriptions/" + subscription + "/quota").body();
