@@ -134,9 +134,6 @@ public final class LocalPlatform {
 
     /** Creates the demo objects if they are missing, and a fresh key each run (keys are shown only once). */
     static String seed(AdminClient admin, String upstreamUrl) {
-        String planId = findOrCreate(admin, "/admin/plans?namePrefix=demo-gold", "name", "demo-gold",
-                Map.of("name", "demo-gold", "description", "Demo plan", "ratePerSecond", 50, "burst", 25,
-                        "monthlyQuota", 100_000, "quotaMode", "SOFT"));
         String apiId = findOrCreate(admin, "/admin/apis?namePrefix=demo", "name", "demo",
                 Map.of("name", "demo", "version", "1", "basePath", "/demo", "status", "PUBLISHED",
                         "targets", List.of(Map.of("url", upstreamUrl))));
@@ -146,6 +143,10 @@ public final class LocalPlatform {
             admin.put("/admin/apis/" + apiId, Map.of("name", "demo", "version", "1", "basePath", "/demo", "status", "PUBLISHED",
                     "targets", List.of(Map.of("url", upstreamUrl))));
         }
+        // Created as a plan the demo API offers, so the portal's catalog lists it with the API.
+        String planId = findOrCreate(admin, "/admin/plans?namePrefix=demo-gold", "name", "demo-gold", "/admin/apis/" + apiId + "/plans",
+                Map.of("name", "demo-gold", "description", "Demo plan", "ratePerSecond", 50, "burst", 25,
+                        "monthlyQuota", 100_000, "quotaMode", "SOFT"));
         String consumerId = findOrCreate(admin, "/admin/consumers?usernamePrefix=demo-developer", "username", "demo-developer",
                 Map.of("username", "demo-developer", "email", "developer@example.com"));
         String appPath = "/admin/consumers/" + consumerId + "/applications";
@@ -162,12 +163,16 @@ public final class LocalPlatform {
 
     /** {@code query} narrows the list to names starting with the value; the exact one is picked from those. */
     private static String findOrCreate(AdminClient admin, String query, String field, String value, Map<String, Object> body) {
+        return findOrCreate(admin, query, field, value, query.substring(0, query.indexOf('?')), body);
+    }
+
+    private static String findOrCreate(AdminClient admin, String query, String field, String value, String createAt, Map<String, Object> body) {
         for (JsonNode item : admin.all(query)) {
             if (value.equals(item.path(field).asText())) {
                 return item.path("id").asText();
             }
         }
-        return admin.create(query.substring(0, query.indexOf('?')), body).path("id").asText();
+        return admin.create(createAt, body).path("id").asText();
     }
 
     private void awaitOk(String url, String key) throws InterruptedException {
