@@ -246,17 +246,8 @@ public class ApiPages {
                         .createUni())));
     }
 
-    /** The API, if the signed-in person may see it: another team's API is "not found", as if it did not exist. */
     private Uni<ApiView> owned(String id) {
-        boolean admin = currentUser.isAdmin();
-        String team = currentUser.team();
-        return Uni.createFrom().deferred(() -> apis.get(id))
-                .onFailure(DomainException.class).transform(e -> new ConsoleException(404, "not_found", "There is no such API."))
-                .invoke(view -> {
-                    if (!admin && (team == null || !team.equals(view.ownerTeam()))) {
-                        throw new ConsoleException(404, "not_found", "There is no such API.");
-                    }
-                });
+        return TeamApis.visible(apis, currentUser, id);
     }
 
     private static Response status(int status, String page) {

@@ -157,17 +157,8 @@ public class CanaryPages {
         });
     }
 
-    /** The API, if the signed-in person may see it: another team's API is "not found", as if it did not exist. */
     private Uni<ApiView> owned(String id) {
-        boolean admin = currentUser.isAdmin();
-        String team = currentUser.team();
-        return Uni.createFrom().deferred(() -> apis.get(id))
-                .onFailure(DomainException.class).transform(e -> new ConsoleException(404, "not_found", "There is no such API."))
-                .invoke(view -> {
-                    if (!admin && (team == null || !team.equals(view.ownerTeam()))) {
-                        throw new ConsoleException(404, "not_found", "There is no such API.");
-                    }
-                });
+        return TeamApis.visible(apis, currentUser, id);
     }
 
     /** A share from the form, 0–100 with decimals allowed; null when it is not one. */
