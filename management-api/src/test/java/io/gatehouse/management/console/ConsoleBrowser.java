@@ -122,9 +122,27 @@ public class ConsoleBrowser implements AutoCloseable {
     public ConsoleBrowser click(String css) {
         WebElement page = driver.findElement(By.tagName("html"));
         find(css).click();
-        new WebDriverWait(driver, WAIT).withMessage(() -> "a new page after clicking " + css)
-                .until(ExpectedConditions.stalenessOf(page));
+        new WebDriverWait(driver, WAIT).withMessage(() -> "a new page after clicking " + css).until(d -> replaced(page));
         return this;
+    }
+
+    /**
+     * Whether this element's page is gone. Chromium reports an element of a page being replaced either as stale or,
+     * in the middle of the replacement, as "does not belong to the document"; both mean the old page is gone (Selenium's
+     * own staleness check knows only the first).
+     */
+    private static boolean replaced(WebElement element) {
+        try {
+            element.isEnabled();
+            return false;
+        } catch (org.openqa.selenium.StaleElementReferenceException e) {
+            return true;
+        } catch (org.openqa.selenium.WebDriverException e) {
+            if (e.getMessage() != null && e.getMessage().contains("does not belong to the document")) {
+                return true;
+            }
+            throw e;
+        }
     }
 
     /** Waits (up to 20 s, polling) until the element is visible, and returns it. */
