@@ -112,12 +112,26 @@ public final class AccessLog implements Completion.Listener, AutoCloseable {
         }
         field(b, "upstream", exchange.forwarded() && exchange.upstream() != null ? exchange.upstream().url().url() : null);
         b.append(",\"attempts\":").append(exchange.attempts());
-        b.append(",\"durationMs\":").append(String.format(java.util.Locale.ROOT, "%.3f", exchange.durationNanos(System.nanoTime()) / 1e6));
+        appendMillis(b.append(",\"durationMs\":"), exchange.durationNanos(System.nanoTime()));
         b.append(",\"bytesIn\":").append(exchange.bytesIn());
         b.append(",\"bytesOut\":").append(exchange.bytesOut());
         SocketAddress client = exchange.request().remoteAddress();
         field(b, "client", client == null ? null : client.hostAddress());
         return b.append("}\n").toString();
+    }
+
+    /** Milliseconds with three decimals, without String.format's parsing and boxing on the event loop. */
+    static void appendMillis(StringBuilder b, long nanos) {
+        long micros = Math.max(0, nanos / 1_000);
+        long fraction = micros % 1_000;
+        b.append(micros / 1_000).append('.');
+        if (fraction < 100) {
+            b.append('0');
+        }
+        if (fraction < 10) {
+            b.append('0');
+        }
+        b.append(fraction);
     }
 
     private static void field(StringBuilder b, String name, String value) {

@@ -52,7 +52,8 @@ public final class Traceparent {
         return true;
     }
 
-    private static String hex16(long value) {
+    /** 16 lower-case hex digits, zero-padded: the unit of request ids, trace ids and span ids. */
+    public static String hex16(long value) {
         String hex = Long.toHexString(value);
         return hex.length() == 16 ? hex : "0".repeat(16 - hex.length()) + hex;
     }

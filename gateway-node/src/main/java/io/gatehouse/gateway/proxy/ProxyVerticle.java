@@ -1,6 +1,7 @@
 package io.gatehouse.gateway.proxy;
 
 import io.gatehouse.gateway.NodeSettings;
+import io.gatehouse.gateway.accesslog.Traceparent;
 import io.gatehouse.gateway.audit.AuditEmitter;
 import io.gatehouse.gateway.auth.AuthenticatePolicy;
 import io.gatehouse.gateway.config.ActiveConfig;
@@ -149,7 +150,7 @@ public final class ProxyVerticle extends VerticleBase {
             return incoming;
         }
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        return hex16(random.nextLong()) + hex16(random.nextLong());
+        return Traceparent.hex16(random.nextLong()) + Traceparent.hex16(random.nextLong());
     }
 
     private static boolean isToken(String value) {
@@ -160,11 +161,6 @@ public final class ProxyVerticle extends VerticleBase {
             }
         }
         return true;
-    }
-
-    private static String hex16(long value) {
-        String hex = Long.toHexString(value);
-        return hex.length() == 16 ? hex : "0".repeat(16 - hex.length()) + hex;
     }
 
     @Override
