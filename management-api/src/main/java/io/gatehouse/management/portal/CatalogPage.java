@@ -25,14 +25,17 @@ public class CatalogPage {
     @GET
     @Produces(MediaType.TEXT_HTML)
     public Uni<String> list(@QueryParam("q") String q) {
-        String query = q == null ? "" : q.length() > MAX_QUERY ? q.substring(0, MAX_QUERY) : q;
-        return catalog.search(query).chain(result -> page.data("page", result).createUni());
+        return catalog.search(cut(q)).chain(result -> page.data("page", result).createUni());
     }
 
     /** The same search for scripts. */
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public Uni<Catalog.Page> json(@QueryParam("q") String q) {
-        return catalog.search(q == null ? "" : q.length() > MAX_QUERY ? q.substring(0, MAX_QUERY) : q);
+        return catalog.search(cut(q));
+    }
+
+    private static String cut(String q) {
+        return q == null ? "" : q.length() > MAX_QUERY ? q.substring(0, MAX_QUERY) : q;
     }
 }
