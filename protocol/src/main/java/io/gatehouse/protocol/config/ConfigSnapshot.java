@@ -1,15 +1,9 @@
 package io.gatehouse.protocol.config;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
-import io.gatehouse.protocol.Json;
-import io.gatehouse.protocol.keys.ApiKeys;
-
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,15 +44,19 @@ public record ConfigSnapshot(
         return of(0, Instant.EPOCH, List.of(), List.of(), List.of(), List.of());
     }
 
-    /** SHA-256 over the canonical JSON of the four sections; version and time are not content. */
+    /** The sum of the entry hashes ({@link ConfigHash}); version and time are not content. */
     public String computeHash() {
-        Map<String, Object> content = new LinkedHashMap<>();
-        content.put("apis", apis);
-        content.put("keys", keys);
-        content.put("plans", plans);
-        content.put("subscriptions", subscriptions);
-        MessageDigest sha256 = ApiKeys.newDigest();
-        return HexFormat.of().formatHex(sha256.digest(Json.writeBytes(content)));
+        return contentHash().hex();
+    }
+
+    /** The content hash as an accumulator, to be updated one entry at a time from here. */
+    public ConfigHash contentHash() {
+        ConfigHash sum = new ConfigHash();
+        apis.forEach(api -> sum.add(ConfigHash.entry(ConfigSection.APIS, api)));
+        plans.forEach(plan -> sum.add(ConfigHash.entry(ConfigSection.PLANS, plan)));
+        keys.forEach(key -> sum.add(ConfigHash.entry(ConfigSection.KEYS, key)));
+        subscriptions.forEach(subscription -> sum.add(ConfigHash.entry(ConfigSection.SUBSCRIPTIONS, subscription)));
+        return sum;
     }
 
     @JsonIgnore

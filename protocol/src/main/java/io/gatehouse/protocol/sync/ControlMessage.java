@@ -9,6 +9,7 @@ import io.gatehouse.protocol.config.ConfigSnapshot;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
         @JsonSubTypes.Type(value = ControlMessage.Snapshot.class, name = "snapshot"),
+        @JsonSubTypes.Type(value = ControlMessage.SnapshotChunk.class, name = "snapshot-chunk"),
         @JsonSubTypes.Type(value = ControlMessage.Delta.class, name = "delta"),
         @JsonSubTypes.Type(value = ControlMessage.QuotaLease.class, name = "quota-lease"),
         @JsonSubTypes.Type(value = ControlMessage.RateLease.class, name = "rate-lease"),
@@ -17,11 +18,36 @@ import io.gatehouse.protocol.config.ConfigSnapshot;
 })
 public sealed interface ControlMessage {
 
-    /** Replace whatever the node holds with this configuration. */
+    /** Replace whatever the node holds with this configuration: a small one, in one message (see {@link SnapshotChunk}). */
     record Snapshot(ConfigSnapshot snapshot) implements ControlMessage {
     }
 
-    /** Move from {@code delta.baseVersion()} to {@code delta.version()}. */
+    /**
+     * One part of a full configuration too large for one message. Chunks of one snapshot share {@code version} and
+     * {@code hash} and are numbered from 0 by {@code sequence}; the one marked {@code last} completes it. A chunk 0
+     * starts a new snapshot and discards any incomplete one. The node keeps serving what it holds until the last
+     * chunk arrives and the assembled content has {@code hash}; then it switches, persists and acknowledges the
+     * version (or refuses it: {@code snapshot_out_of_order} for a missing chunk, {@code hash_mismatch}). Entries
+     * within a snapshot may come in any order and any chunk.
+     */
+    record SnapshotChunk(long version, String hash, java.time.Instant publishedAt, int sequence, boolean last,
+                         java.util.List<io.gatehouse.protocol.config.ApiDefinition> apis,
+                         java.util.List<io.gatehouse.protocol.config.PlanDefinition> plans,
+                         java.util.List<io.gatehouse.protocol.config.KeyGrant> keys,
+                         java.util.List<io.gatehouse.protocol.config.SubscriptionGrant> subscriptions) implements ControlMessage {
+        public SnapshotChunk {
+            apis = apis == null ? java.util.List.of() : apis;
+            plans = plans == null ? java.util.List.of() : plans;
+            keys = keys == null ? java.util.List.of() : keys;
+            subscriptions = subscriptions == null ? java.util.List.of() : subscriptions;
+        }
+    }
+
+    /**
+     * Move from {@code delta.baseVersion()} to {@code delta.version()}: the entries changed in between, each at its
+     * last state. The control plane may send several deltas back to back (a node catching up on a long log gets it in
+     * bounded parts); each builds on the one before and is acknowledged on its own.
+     */
     record Delta(ConfigDelta delta) implements ControlMessage {
     }
 
