@@ -65,8 +65,15 @@ public interface GatehouseConfig {
     }
 
     interface Sync {
-        /** How many published config versions are kept, to send deltas to nodes that are behind. */
+        /**
+         * How many versions of the config log are kept whole, so a node that far behind catches up from the log;
+         * older entries are kept only while they are an entity's latest state, and a node behind them gets a snapshot.
+         */
         int retainedVersions();
+
+        /** How often the config log is compacted and keys expired past the grace period are removed from it. */
+        @io.smallrye.config.WithDefault("PT30S")
+        Duration maintenanceInterval();
 
         /** How long an expired key stays in the config, so a caller hears "expired" rather than "invalid". */
         Duration expiredKeyGrace();

@@ -47,11 +47,11 @@ class PublishingHealthTest {
             awaitNode(nodeId, n -> "IN_SYNC".equals(n.getString("status")));
             assertThat(ready()).isEqualTo(200);
 
-            sql("alter table config_publications rename to config_publications_away");
+            sql("alter table config_log_head rename to config_log_head_away");
             try {
                 create("/admin/apis", AdminApiTest.apiBody(unique("orders"), "/" + unique("orders"), "PUBLISHED"));
                 Response config = awaitConfig(c -> !c.jsonPath().getBoolean("publishing.healthy"));
-                assertThat(config.jsonPath().getString("publishing.lastError")).contains("config_publications");
+                assertThat(config.jsonPath().getString("publishing.lastError")).contains("config_log_head");
                 assertThat(config.jsonPath().getString("publishing.unpublishedSince")).isNotBlank();
 
                 Response nodes = awaitNode(nodeId, n -> "STALE".equals(n.getString("status")));
@@ -59,7 +59,7 @@ class PublishingHealthTest {
                 assertThat(nodes.jsonPath().getString("items.find { it.nodeId == '" + nodeId + "' }.lastError")).contains("cannot publish");
                 assertThat(ready()).as("an instance that cannot publish is not ready").isEqualTo(503);
             } finally {
-                sql("alter table config_publications_away rename to config_publications");
+                sql("alter table config_log_head_away rename to config_log_head");
             }
 
             // The retry publishes the change; the node gets it, acknowledges, and is in sync with it.

@@ -3,7 +3,7 @@ package io.gatehouse.management.console;
 import io.gatehouse.management.accounts.Role;
 import io.gatehouse.management.sync.ConfigPublisher;
 import io.gatehouse.management.sync.NodeRegistry;
-import io.gatehouse.protocol.config.ConfigSnapshot;
+import io.gatehouse.management.sync.ConfigHead;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.quarkus.qute.TemplateInstance;
@@ -31,7 +31,8 @@ public class NodesPage {
 
     @GET
     public TemplateInstance list() {
-        ConfigSnapshot current = publisher.current();
+        ConfigHead head = publisher.head();
+        ConfigHead current = head.published() ? head : null;
         return nodes.data("nodes", registry.list(current, publisher.health()))
                 .data("publishing", publisher.health())
                 .data("currentVersion", current == null ? null : current.version())

@@ -7,7 +7,6 @@ import io.gatehouse.management.limits.RateAllocator;
 import io.gatehouse.management.nodes.NodeCredentials;
 import io.gatehouse.management.usage.UsageStore;
 import io.gatehouse.protocol.Json;
-import io.gatehouse.protocol.config.ConfigSnapshot;
 import io.gatehouse.protocol.sync.ControlMessage;
 import io.gatehouse.protocol.sync.NodeMessage;
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -165,18 +164,26 @@ public class NodeRegistry {
         return text == null || text.length() <= 300 ? text : text.substring(0, 300) + "...";
     }
 
-    void broadcast(ConfigSnapshot snapshot, ConfigPublisher publisher) {
+    /** Offers one step of the log, {@code from} to {@code delta.version()}, already serialised once for every node. */
+    void broadcast(long from, io.gatehouse.protocol.config.ConfigDelta delta, String text, ConfigPublisher publisher) {
         for (NodeSession session : byConnection.values()) {
-            session.offer(snapshot, publisher);
+            session.offer(from, delta.version(), delta.hash(), text, publisher);
         }
     }
 
-    public List<NodeView> list(ConfigSnapshot current) {
+    /** Has every node catch up with the head however it can (after this instance reloaded its view of the log). */
+    void offer(ConfigPublisher publisher) {
+        for (NodeSession session : byConnection.values()) {
+            session.catchUp(publisher);
+        }
+    }
+
+    public List<NodeView> list(ConfigHead current) {
         return list(current, null);
     }
 
     /** @param publishing the publisher's health: nodes are not in sync with changes that could not be published */
-    public List<NodeView> list(ConfigSnapshot current, ConfigPublisher.PublishingHealth publishing) {
+    public List<NodeView> list(ConfigHead current, ConfigPublisher.PublishingHealth publishing) {
         return byNode.values().stream()
                 .map(s -> s.view(current, publishing))
                 .sorted(Comparator.comparing(NodeView::nodeId))

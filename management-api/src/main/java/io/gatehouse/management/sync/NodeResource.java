@@ -2,7 +2,7 @@ package io.gatehouse.management.sync;
 
 import io.gatehouse.management.http.Page;
 import io.gatehouse.management.http.PageRequest;
-import io.gatehouse.protocol.config.ConfigSnapshot;
+import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.QueryParam;
 import java.util.Comparator;
 import jakarta.inject.Inject;
@@ -26,9 +26,13 @@ public class NodeResource {
     @Inject
     ConfigPublisher publisher;
 
-    /** @param problems how many rows the last build left out (see /admin/config/problems) */
-    public record ConfigView(Long version, String hash, Instant publishedAt, int apis, int plans, int keys, int subscriptions,
-                             int problems, ConfigPublisher.PublishingHealth publishing) {
+    /**
+     * @param version  the config version nodes should serve (null before anything was published)
+     * @param problems how many entities are left out of the config (see /admin/config/problems)
+     * @param horizon  nodes holding a version at or below it are sent a full snapshot rather than the change log
+     */
+    public record ConfigView(Long version, String hash, Instant publishedAt, long apis, long plans, long keys, long subscriptions,
+                             int problems, ConfigPublisher.PublishingHealth publishing, long horizon) {
     }
 
     @GET
@@ -36,7 +40,7 @@ public class NodeResource {
     @Operation(summary = "A page of gateway nodes that are or were connected, by node id, with the config version and hash they serve")
     public Page<NodeView> nodes(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
         PageRequest page = PageRequest.of(limit, cursor);
-        List<NodeView> nodes = registry.list(publisher.current(), publisher.health()).stream()
+        List<NodeView> nodes = registry.list(publisher.head(), publisher.health()).stream()
                 .sorted(Comparator.comparing(NodeView::nodeId)).toList();
         return Page.ofSorted(nodes, page, NodeView::nodeId);
     }
@@ -44,24 +48,24 @@ public class NodeResource {
     @GET
     @Path("/config")
     @Operation(summary = "The config version gateway nodes should serve now")
-    public ConfigView config() {
-        ConfigSnapshot current = publisher.current();
-        if (current == null) {
-            return new ConfigView(null, null, null, 0, 0, 0, 0, publisher.problems().size(), publisher.health());
-        }
-        return new ConfigView(current.version(), current.hash(), current.publishedAt(), current.apis().size(),
-                current.plans().size(), current.keys().size(), current.subscriptions().size(), publisher.problems().size(),
-                publisher.health());
+    public Uni<ConfigView> config() {
+        return publisher.problems().map(problems -> {
+            ConfigHead head = publisher.head();
+            if (!head.published()) {
+                return new ConfigView(null, null, null, 0, 0, 0, 0, problems.size(), publisher.health(), head.horizon());
+            }
+            return new ConfigView(head.version(), head.hash(), head.publishedAt(), head.apis(), head.plans(), head.keys(),
+                    head.subscriptions(), problems.size(), publisher.health(), head.horizon());
+        });
     }
 
     @GET
     @Path("/config/problems")
     @Operation(summary = "A page of the rows the last config build had to leave out (they reach no gateway), with the reason")
-    public Page<ConfigPublisher.ConfigProblem> problems(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+    public Uni<Page<ConfigPublisher.ConfigProblem>> problems(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
         PageRequest page = PageRequest.of(limit, cursor);
-        List<ConfigPublisher.ConfigProblem> problems = publisher.problems().stream()
-                .sorted(Comparator.comparing(NodeResource::problemKey)).toList();
-        return Page.ofSorted(problems, page, NodeResource::problemKey);
+        return publisher.problems().map(all -> Page.ofSorted(
+                all.stream().sorted(Comparator.comparing(NodeResource::problemKey)).toList(), page, NodeResource::problemKey));
     }
 
     private static String problemKey(ConfigPublisher.ConfigProblem problem) {
