@@ -133,8 +133,8 @@ final class NodeSession {
             }
             from = sentVersion;
             target = publisher.followed();
-            if (target <= 0 || (from >= 0 && from >= target)) {
-                // Nothing published yet, or the node is current.
+            if (target < 0 || (from >= 0 && from >= target)) {
+                // This instance has not read the log yet (it offers every node the head once it has), or the node is current.
                 catchingUp = false;
                 return;
             }
