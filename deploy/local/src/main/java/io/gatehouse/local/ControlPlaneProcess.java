@@ -42,7 +42,9 @@ public final class ControlPlaneProcess implements AutoCloseable {
 
     public static ControlPlaneProcess start(Path app, int port, Map<String, String> environment, Consumer<String> log) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", app.toString()));
+        // The heap is the control plane's own setting: it must not grow with the number of keys, and tests prove it small.
+        String heap = environment.getOrDefault("GATEHOUSE_CONTROL_PLANE_HEAP", "512m");
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", app.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(environment);
         // Loopback unless told otherwise: the admin API and the node channel share this port.
@@ -70,6 +72,11 @@ public final class ControlPlaneProcess implements AutoCloseable {
 
     public String url() {
         return "http://127.0.0.1:" + port;
+    }
+
+    /** The process id, for tools that read its memory. */
+    public long pid() {
+        return process.pid();
     }
 
     public boolean alive() {
