@@ -46,7 +46,12 @@ alter table consumers add column if not exists suspended_reason text;
 create index if not exists api_keys_expires_at on api_keys (expires_at) where revoked_at is null;
 
 -- The entities as nodes read them (field names of protocol/config's records); null when a node must not have them.
-create function config_api_entry(a apis) returns text language sql stable as $$
+-- Functions of a row and plain values only, so PostgreSQL inlines them into the set-based triggers below.
+create function config_utc(t timestamptz) returns text language sql immutable as $$
+    select to_char(t at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+$$;
+
+create function config_api_json(a apis) returns text language sql immutable as $$
     select case when a.status in ('PUBLISHED', 'DEPRECATED') then json_build_object(
         'id', a.id::text, 'name', a.name, 'version', a.version, 'host', a.host, 'basePath', a.base_path,
         'stripBasePath', a.strip_base_path, 'targets', a.targets::json, 'keyHeader', a.key_header,
@@ -56,123 +61,156 @@ create function config_api_entry(a apis) returns text language sql stable as $$
         'allowEncodedSlashes', case when a.allow_encoded_slashes then true end)::text end
 $$;
 
-create function config_plan_entry(p plans) returns text language sql stable as $$
+create function config_plan_json(p plans) returns text language sql immutable as $$
     select json_build_object('id', p.id::text, 'name', p.name, 'ratePerSecond', p.rate_per_second, 'burst', p.burst,
         'monthlyQuota', p.monthly_quota, 'quotaMode', p.quota_mode, 'failureMode', p.failure_mode)::text
 $$;
 
-create function config_utc(t timestamptz) returns text language sql immutable as $$
-    select to_char(t at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-$$;
-
-create function config_subscription_entry(s subscriptions) returns text language sql stable as $$
-    select case when s.status = 'ACTIVE' and a.status in ('PUBLISHED', 'DEPRECATED') then json_build_object(
+-- api_status: the status of the subscription's API (a subscription to an API no node serves is not sent).
+create function config_subscription_json(s subscriptions, api_status text) returns text language sql immutable as $$
+    select case when s.status = 'ACTIVE' and api_status in ('PUBLISHED', 'DEPRECATED') then json_build_object(
         'id', s.id::text, 'applicationId', s.application_id::text, 'apiId', s.api_id::text, 'planId', s.plan_id::text,
         'billingAnchor', config_utc(s.billing_anchor))::text end
-    from apis a where a.id = s.api_id
 $$;
 
-create function config_key_entry(k api_keys) returns text language sql stable as $$
+-- consumer_id, suspension: of the key's application's consumer.
+create function config_key_json(k api_keys, consumer_id uuid, suspension text) returns text language sql immutable as $$
     select case when k.revoked_at is null then json_build_object(
         'id', k.id::text, 'keyHash', k.key_hash, 'applicationId', k.application_id::text,
-        'consumerId', app.consumer_id::text, 'expiresAt', config_utc(k.expires_at),
-        'suspension', c.suspended_reason)::text end
-    from applications app join consumers c on c.id = app.consumer_id where app.id = k.application_id
+        'consumerId', consumer_id::text, 'expiresAt', config_utc(k.expires_at), 'suspension', suspension)::text end
 $$;
 
-create function config_log_append(section text, entity_id text, payload text) returns void language sql as $$
-    insert into config_log (section, entity_id, payload) values (section, entity_id, payload)
-$$;
+-- Statement-level triggers with transition tables: a statement that changes 200,000 keys appends its entries in one
+-- insert, not 200,000 trigger calls. Entries are appended in id order within a statement.
 
-create function config_log_plans() returns trigger language plpgsql as $$
+create function config_log_plans_written() returns trigger language plpgsql as $$
 begin
     if tg_op = 'DELETE' then
-        perform config_log_append('plans', old.id::text, null);
-    elsif tg_op = 'INSERT' or config_plan_entry(old) is distinct from config_plan_entry(new) then
-        perform config_log_append('plans', new.id::text, config_plan_entry(new));
-    end if;
-    return null;
-end $$;
-
-create function config_log_subscriptions() returns trigger language plpgsql as $$
-begin
-    if tg_op = 'DELETE' then
-        perform config_log_append('subscriptions', old.id::text, null);
+        insert into config_log (section, entity_id, payload) select 'plans', o.id::text, null from old_rows o order by o.id;
     elsif tg_op = 'INSERT' then
-        if config_subscription_entry(new) is not null then
-            perform config_log_append('subscriptions', new.id::text, config_subscription_entry(new));
-        end if;
-    elsif config_subscription_entry(old) is distinct from config_subscription_entry(new) then
-        perform config_log_append('subscriptions', new.id::text, config_subscription_entry(new));
-    end if;
-    return null;
-end $$;
-
-create function config_log_keys() returns trigger language plpgsql as $$
-begin
-    if tg_op = 'DELETE' then
-        perform config_log_append('keys', old.id::text, null);
-    elsif tg_op = 'INSERT' then
-        if config_key_entry(new) is not null then
-            perform config_log_append('keys', new.id::text, config_key_entry(new));
-        end if;
-    elsif config_key_entry(old) is distinct from config_key_entry(new) then
-        perform config_log_append('keys', new.id::text, config_key_entry(new));
+        insert into config_log (section, entity_id, payload) select 'plans', n.id::text, config_plan_json(n) from new_rows n order by n.id;
+    else
+        insert into config_log (section, entity_id, payload)
+        select 'plans', n.id::text, config_plan_json(n) from new_rows n join old_rows o on o.id = n.id
+        where config_plan_json(n) is distinct from config_plan_json(o) order by n.id;
     end if;
     return null;
 end $$;
 
 -- An API that stops being served takes its subscriptions with it, and one that starts brings them back. Removals
--- are logged before the API's and additions after it, so every prefix of the log is a config a node accepts.
-create function config_log_apis() returns trigger language plpgsql as $$
-declare
-    live_before boolean := tg_op <> 'INSERT' and old.status in ('PUBLISHED', 'DEPRECATED');
-    live_after boolean := tg_op <> 'DELETE' and new.status in ('PUBLISHED', 'DEPRECATED');
+-- are logged before the API's own entry and additions after it, so every prefix of the log is a config a node accepts.
+create function config_log_apis_written() returns trigger language plpgsql as $$
 begin
     if tg_op = 'DELETE' then
-        perform config_log_append('apis', old.id::text, null);
-        return null;
+        insert into config_log (section, entity_id, payload) select 'apis', o.id::text, null from old_rows o order by o.id;
+    elsif tg_op = 'INSERT' then
+        insert into config_log (section, entity_id, payload)
+        select 'apis', n.id::text, config_api_json(n) from new_rows n where config_api_json(n) is not null order by n.id;
+    else
+        insert into config_log (section, entity_id, payload)
+        select 'subscriptions', s.id::text, null
+        from new_rows n join old_rows o on o.id = n.id join subscriptions s on s.api_id = n.id
+        where s.status = 'ACTIVE' and o.status in ('PUBLISHED', 'DEPRECATED') and n.status not in ('PUBLISHED', 'DEPRECATED')
+        order by s.id;
+        insert into config_log (section, entity_id, payload)
+        select 'apis', n.id::text, config_api_json(n) from new_rows n join old_rows o on o.id = n.id
+        where config_api_json(n) is distinct from config_api_json(o) order by n.id;
+        insert into config_log (section, entity_id, payload)
+        select 'subscriptions', s.id::text, config_subscription_json(s, n.status)
+        from new_rows n join old_rows o on o.id = n.id join subscriptions s on s.api_id = n.id
+        where s.status = 'ACTIVE' and n.status in ('PUBLISHED', 'DEPRECATED') and o.status not in ('PUBLISHED', 'DEPRECATED')
+        order by s.id;
     end if;
-    if live_before and not live_after then
-        perform config_log_append('subscriptions', s.id::text, null)
-        from subscriptions s where s.api_id = new.id and s.status = 'ACTIVE';
+    return null;
+end $$;
+
+create function config_log_subscriptions_written() returns trigger language plpgsql as $$
+begin
+    if tg_op = 'DELETE' then
+        insert into config_log (section, entity_id, payload) select 'subscriptions', o.id::text, null from old_rows o order by o.id;
+    elsif tg_op = 'INSERT' then
+        insert into config_log (section, entity_id, payload)
+        select 'subscriptions', n.id::text, config_subscription_json(n, a.status)
+        from new_rows n join apis a on a.id = n.api_id
+        where config_subscription_json(n, a.status) is not null order by n.id;
+    else
+        insert into config_log (section, entity_id, payload)
+        select 'subscriptions', n.id::text, config_subscription_json(n, a.status)
+        from new_rows n join old_rows o on o.id = n.id join apis a on a.id = n.api_id
+        where config_subscription_json(n, a.status) is distinct from config_subscription_json(o, a.status) order by n.id;
     end if;
-    if (tg_op = 'INSERT' and live_after) or (tg_op = 'UPDATE' and config_api_entry(old) is distinct from config_api_entry(new)) then
-        perform config_log_append('apis', new.id::text, config_api_entry(new));
-    end if;
-    if live_after and not live_before then
-        perform config_log_append('subscriptions', s.id::text, config_subscription_entry(s))
-        from subscriptions s where s.api_id = new.id and s.status = 'ACTIVE';
+    return null;
+end $$;
+
+create function config_log_keys_written() returns trigger language plpgsql as $$
+begin
+    if tg_op = 'DELETE' then
+        insert into config_log (section, entity_id, payload) select 'keys', o.id::text, null from old_rows o order by o.id;
+    elsif tg_op = 'INSERT' then
+        insert into config_log (section, entity_id, payload)
+        select 'keys', n.id::text, config_key_json(n, app.consumer_id, c.suspended_reason)
+        from new_rows n join applications app on app.id = n.application_id join consumers c on c.id = app.consumer_id
+        where n.revoked_at is null order by n.id;
+    else
+        insert into config_log (section, entity_id, payload)
+        select 'keys', n.id::text, config_key_json(n, app.consumer_id, c.suspended_reason)
+        from new_rows n join old_rows o on o.id = n.id
+             join applications app on app.id = n.application_id join consumers c on c.id = app.consumer_id
+        where config_key_json(n, app.consumer_id, c.suspended_reason) is distinct from config_key_json(o, app.consumer_id, c.suspended_reason)
+        order by n.id;
     end if;
     return null;
 end $$;
 
 -- A consumer's suspension is carried by each of its keys.
-create function config_log_consumers() returns trigger language plpgsql as $$
+create function config_log_consumers_written() returns trigger language plpgsql as $$
 begin
-    if old.suspended_reason is distinct from new.suspended_reason then
-        perform config_log_append('keys', k.id::text, config_key_entry(k))
-        from api_keys k join applications app on app.id = k.application_id
-        where app.consumer_id = new.id and k.revoked_at is null;
-    end if;
+    insert into config_log (section, entity_id, payload)
+    select 'keys', k.id::text, config_key_json(k, n.id, n.suspended_reason)
+    from new_rows n join old_rows o on o.id = n.id
+         join applications app on app.consumer_id = n.id join api_keys k on k.application_id = app.id
+    where o.suspended_reason is distinct from n.suspended_reason and k.revoked_at is null
+    order by k.id;
     return null;
 end $$;
 
-create trigger config_log_plans after insert or update or delete on plans for each row execute function config_log_plans();
-create trigger config_log_apis after insert or update or delete on apis for each row execute function config_log_apis();
-create trigger config_log_subscriptions after insert or update or delete on subscriptions
-    for each row execute function config_log_subscriptions();
-create trigger config_log_keys after insert or update or delete on api_keys for each row execute function config_log_keys();
-create trigger config_log_consumers after update on consumers for each row execute function config_log_consumers();
+create trigger config_log_plans_inserted after insert on plans referencing new table as new_rows
+    for each statement execute function config_log_plans_written();
+create trigger config_log_plans_updated after update on plans referencing old table as old_rows new table as new_rows
+    for each statement execute function config_log_plans_written();
+create trigger config_log_plans_deleted after delete on plans referencing old table as old_rows
+    for each statement execute function config_log_plans_written();
+create trigger config_log_apis_inserted after insert on apis referencing new table as new_rows
+    for each statement execute function config_log_apis_written();
+create trigger config_log_apis_updated after update on apis referencing old table as old_rows new table as new_rows
+    for each statement execute function config_log_apis_written();
+create trigger config_log_apis_deleted after delete on apis referencing old table as old_rows
+    for each statement execute function config_log_apis_written();
+create trigger config_log_subscriptions_inserted after insert on subscriptions referencing new table as new_rows
+    for each statement execute function config_log_subscriptions_written();
+create trigger config_log_subscriptions_updated after update on subscriptions referencing old table as old_rows new table as new_rows
+    for each statement execute function config_log_subscriptions_written();
+create trigger config_log_subscriptions_deleted after delete on subscriptions referencing old table as old_rows
+    for each statement execute function config_log_subscriptions_written();
+create trigger config_log_keys_inserted after insert on api_keys referencing new table as new_rows
+    for each statement execute function config_log_keys_written();
+create trigger config_log_keys_updated after update on api_keys referencing old table as old_rows new table as new_rows
+    for each statement execute function config_log_keys_written();
+create trigger config_log_keys_deleted after delete on api_keys referencing old table as old_rows
+    for each statement execute function config_log_keys_written();
+create trigger config_log_consumers_updated after update on consumers referencing old table as old_rows new table as new_rows
+    for each statement execute function config_log_consumers_written();
 
 -- What exists now becomes the log's first entries, in an order every prefix of which a node accepts.
-insert into config_log (section, entity_id, payload) select 'plans', p.id::text, config_plan_entry(p) from plans p order by p.id;
+insert into config_log (section, entity_id, payload) select 'plans', p.id::text, config_plan_json(p) from plans p order by p.id;
 insert into config_log (section, entity_id, payload)
-    select 'apis', a.id::text, config_api_entry(a) from apis a where config_api_entry(a) is not null order by a.id;
+    select 'apis', a.id::text, config_api_json(a) from apis a where config_api_json(a) is not null order by a.id;
 insert into config_log (section, entity_id, payload)
-    select 'subscriptions', s.id::text, config_subscription_entry(s) from subscriptions s
-    where config_subscription_entry(s) is not null order by s.id;
+    select 'subscriptions', s.id::text, config_subscription_json(s, a.status) from subscriptions s join apis a on a.id = s.api_id
+    where config_subscription_json(s, a.status) is not null order by s.id;
 insert into config_log (section, entity_id, payload)
-    select 'keys', k.id::text, config_key_entry(k) from api_keys k where config_key_entry(k) is not null order by k.id;
+    select 'keys', k.id::text, config_key_json(k, app.consumer_id, c.suspended_reason)
+    from api_keys k join applications app on app.id = k.application_id join consumers c on c.id = app.consumer_id
+    where k.revoked_at is null order by k.id;
 
 drop table config_publications;
