@@ -39,6 +39,7 @@ final class Platform implements AutoCloseable {
     private final Map<String, String> credentials = new HashMap<>();
     private final Map<String, String> controlPlaneSettings;
     private ControlPlaneProcess controlPlane;
+    private final List<ControlPlaneProcess> others = new ArrayList<>();
 
     Platform(Path dir) throws IOException {
         this(dir, Map.of());
@@ -66,6 +67,21 @@ final class Platform implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         controlPlane.awaitReady(Duration.ofSeconds(90));
+    }
+
+    /** Another control plane instance on the same database, as a second replica behind a load balancer would be. */
+    ControlPlaneProcess startAnotherControlPlane(int port) {
+        Map<String, String> env = new HashMap<>(database.controlPlaneEnvironment());
+        env.put("GATEHOUSE_ADMIN_TOKEN", ADMIN_TOKEN);
+        env.putAll(controlPlaneSettings);
+        try {
+            ControlPlaneProcess another = ControlPlaneProcess.start(ControlPlaneProcess.locateApp(), port, env,
+                    line -> controlPlaneLog.println("[" + port + "] " + line));
+            others.add(another);
+            return another.awaitReady(Duration.ofSeconds(90));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     void stopControlPlane() {
@@ -98,11 +114,16 @@ final class Platform implements AutoCloseable {
 
     /** A gateway node whose data directory is named apart from its id (each running node needs its own). */
     GatewayNode startGateway(String nodeId, String token, String dataDirName) {
+        return startGateway(nodeId, token, dataDirName, controlPlaneUrl());
+    }
+
+    /** A gateway node connected to the control plane instance at {@code controlPlaneUrl}. */
+    GatewayNode startGateway(String nodeId, String token, String dataDirName, String controlPlaneUrl) {
         Map<String, String> env = new HashMap<>();
         env.put("GATEHOUSE_PROXY_HOST", "127.0.0.1");
         env.put("GATEHOUSE_PROXY_PORT", String.valueOf(freePort()));
         env.put("GATEHOUSE_STATUS_PORT", String.valueOf(freePort()));
-        env.put("GATEHOUSE_CONTROL_PLANE_URL", controlPlaneUrl());
+        env.put("GATEHOUSE_CONTROL_PLANE_URL", controlPlaneUrl);
         env.put("GATEHOUSE_NODE_TOKEN", token);
         env.put("GATEHOUSE_NODE_ID", nodeId);
         env.put("GATEHOUSE_DATA_DIR", dir.resolve(dataDirName).toString());
@@ -151,6 +172,7 @@ final class Platform implements AutoCloseable {
     @Override
     public void close() throws IOException {
         gateways.forEach(GatewayNode::stop);
+        others.forEach(ControlPlaneProcess::close);
         if (controlPlane != null) controlPlane.close();
         upstream.close();
         database.close();
