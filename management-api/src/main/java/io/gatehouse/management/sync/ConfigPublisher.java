@@ -94,6 +94,8 @@ public class ConfigPublisher {
     private volatile Failure failing;
     private volatile long pollTimer = -1;
     private volatile long maintenanceTimer = -1;
+    private volatile boolean stopped;
+    private static final String NOTIFY_CHANNEL = "gatehouse_config";
 
     /** Publishing has failed since {@code since}, {@code attempts} times in a row; the last time for {@code reason}. */
     private record Failure(Instant since, int attempts, String reason) {
@@ -126,12 +128,14 @@ public class ConfigPublisher {
 
     void onStart(@Observes StartupEvent event) {
         requestPublish();
+        listen();
         pollTimer = vertx.setPeriodic(500, id -> poll());
         long maintenanceMs = Math.max(1_000, config.sync().maintenanceInterval().toMillis());
         maintenanceTimer = vertx.setPeriodic(maintenanceMs, id -> maintain());
     }
 
     void onStop(@Observes ShutdownEvent event) {
+        stopped = true;
         vertx.cancelTimer(pollTimer);
         vertx.cancelTimer(maintenanceTimer);
     }
@@ -156,6 +160,34 @@ public class ConfigPublisher {
         unpublishedSince.compareAndSet(null, Instant.now());
         dirty.set(true);
         drain();
+    }
+
+    /**
+     * Hears at once when another instance numbers entries (it notifies on commit), so its changes reach this
+     * instance's nodes in milliseconds; the poll stays as the fallback while the listening connection is down.
+     */
+    private void listen() {
+        if (stopped) {
+            return;
+        }
+        pool.getConnection().subscribe().with(connection -> {
+            io.vertx.mutiny.pgclient.PgConnection pg = io.vertx.mutiny.pgclient.PgConnection.cast(connection);
+            pg.notificationHandler(notification -> {
+                dirty.set(true);
+                drain();
+            });
+            pg.closeHandler(() -> {
+                if (!stopped) {
+                    vertx.setTimer(1000, id -> listen());
+                }
+            });
+            pg.query("listen " + NOTIFY_CHANNEL).execute().subscribe().with(
+                    ok -> LOG.debugf("config: listening for versions numbered by other instances"),
+                    failure -> {
+                        LOG.warnf("config: cannot listen for other instances (%s); polling only", failure.toString());
+                        connection.close().subscribe().with(v -> { }, e -> { });
+                    });
+        }, failure -> vertx.setTimer(1000, id -> listen()));
     }
 
     /** Looks for entries written or numbered elsewhere (another instance, or SQL by hand). */
@@ -342,6 +374,8 @@ public class ConfigPublisher {
                                 + "apis = $4, plans = $5, keys = $6, subscriptions = $7")
                         .execute(Tuple.tuple(List.of(last, content.hex(), at, counts.get(ConfigSection.APIS), counts.get(ConfigSection.PLANS),
                                 counts.get(ConfigSection.KEYS), counts.get(ConfigSection.SUBSCRIPTIONS)))))
+                // Delivered when this transaction commits, to every instance listening.
+                .chain(() -> connection.preparedQuery("select pg_notify('" + NOTIFY_CHANNEL + "', $1)").execute(Tuple.of(String.valueOf(last))))
                 .invoke(() -> LOG.infof("config: published versions %d..%d (%s), %d changes", before.version() + 1, last,
                         content.hex().substring(0, 12), ids.size()))
                 .replaceWithVoid();
