@@ -85,14 +85,19 @@ public final class Grants {
     /** Adds a key of a configuration being built. */
     public void addKey(KeyGrant key) {
         checkHash(key);
-        if (keys.byId(key.id()) != null) {
-            throw new IllegalArgumentException("key " + key.id() + " appears twice");
+        Credential credential = credentialFor(key);
+        switch (keys.addNew(key, credential)) {
+            case SAME_ID -> {
+                forgetIfUnused(credential);
+                throw new IllegalArgumentException("key " + key.id() + " appears twice");
+            }
+            case SAME_HASH -> {
+                forgetIfUnused(credential);
+                throw new IllegalArgumentException("keys " + keys.idOfHash(key.keyHash()) + " and " + key.id() + " have the same hash");
+            }
+            case NONE -> {
+            }
         }
-        String holder = keys.idOfHash(key.keyHash());
-        if (holder != null) {
-            throw new IllegalArgumentException("keys " + holder + " and " + key.id() + " have the same hash");
-        }
-        keys.put(key, credentialFor(key));
     }
 
     /** Every subscription names an API and a plan this configuration has. */
@@ -293,6 +298,11 @@ public final class Grants {
             application.subscriptions(Map.copyOf(next));
         }
         forgetIfUnused(application);
+    }
+
+    private void forgetIfUnused(Credential credential) {
+        credential.application().dropIfUnused(credential);
+        forgetIfUnused(credential.application());
     }
 
     private void forgetIfUnused(Application application) {

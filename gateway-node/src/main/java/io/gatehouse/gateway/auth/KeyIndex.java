@@ -13,7 +13,7 @@ import java.util.function.Consumer;
  *
  * <p>Entries sit densely in pages of primitive arrays: the key's SHA-256 as four longs, its id as two longs (a UUID;
  * other ids are kept as text on the side), its expiry in epoch microseconds, and a reference to the {@link Credential}
- * its application's keys share. Two open-addressing tables of ints (linear probing, backward-shift deletion, no
+ * its application's keys share (or, for the rare key that needs more, a small object holding it). Two open-addressing tables of ints (linear probing, backward-shift deletion, no
  * tombstones) find an entry by key hash (the request path) and by key id (deltas remove keys by id). Pages never
  * move, so adding keys never copies the entries; only the probe tables are rehashed when they pass their load bound,
  * which is rare and amortised.
@@ -37,12 +37,12 @@ public final class KeyIndex {
     private static final int PAGE_MASK = PAGE - 1;
     /** An expiry of "never". An instant that lands exactly here keeps its exact value on the side instead. */
     private static final long NEVER = Long.MAX_VALUE;
-    private static final double MAX_LOAD = 0.75;
+    private static final double MAX_LOAD = 0.8;
 
     private final StampedLock stamp = new StampedLock();
     private long[][] data = new long[0][];
-    private Credential[][] owners = new Credential[0][];
-    private Rare[][] rares = new Rare[0][];
+    /** Per entry its {@link Credential}, or for the few keys that need more, a {@link Rare} that holds it: one reference either way. */
+    private Object[][] owners = new Object[0][];
     /** Entry index + 1 per slot; 0 is an empty slot. */
     private int[] byHash;
     private int[] byId;
@@ -52,9 +52,9 @@ public final class KeyIndex {
      * What few keys need beyond the dense longs: an id that is not a canonical UUID, an expiry finer than a
      * microsecond, a suspension. Null for the usual key, so it costs one reference.
      */
-    record Rare(String textId, Instant exactExpiry, String suspension) {
-        static Rare of(String textId, Instant exactExpiry, String suspension) {
-            return textId == null && exactExpiry == null && suspension == null ? null : new Rare(textId, exactExpiry, suspension);
+    record Rare(Credential credential, String textId, Instant exactExpiry, String suspension) {
+        static Object of(Credential credential, String textId, Instant exactExpiry, String suspension) {
+            return textId == null && exactExpiry == null && suspension == null ? credential : new Rare(credential, textId, exactExpiry, suspension);
         }
     }
 
@@ -132,12 +132,15 @@ public final class KeyIndex {
                 long[] page = pages[p];
                 int o = (e & PAGE_MASK) * STRIDE;
                 if (page[o] == h0 && page[o + 1] == h1 && page[o + 2] == h2 && page[o + 3] == h3) {
-                    Credential[][] ownerPages = owners;
-                    Rare[][] rarePages = rares;
-                    if (p < ownerPages.length && p < rarePages.length && ownerPages[p] != null && rarePages[p] != null) {
-                        credential = ownerPages[p][e & PAGE_MASK];
-                        Rare rare = rarePages[p][e & PAGE_MASK];
-                        suspension = rare == null ? null : rare.suspension;
+                    Object[][] ownerPages = owners;
+                    if (p < ownerPages.length && ownerPages[p] != null) {
+                        Object owner = ownerPages[p][e & PAGE_MASK];
+                        if (owner instanceof Rare rare) {
+                            credential = rare.credential;
+                            suspension = rare.suspension;
+                        } else {
+                            credential = (Credential) owner;
+                        }
                         expires = page[o + 6];
                         found = credential != null;
                     }
@@ -184,6 +187,21 @@ public final class KeyIndex {
      * that no other key has it.
      */
     public void put(KeyGrant key, Credential credential) {
+        store(key, credential, false);
+    }
+
+    /** What {@link #addNew} found in the way. */
+    public enum Conflict { NONE, SAME_ID, SAME_HASH }
+
+    /**
+     * Adds a key of a configuration being built, unless its id or hash is already there: one parse and two probes,
+     * what loading a million keys needs.
+     */
+    public Conflict addNew(KeyGrant key, Credential credential) {
+        return store(key, credential, true);
+    }
+
+    private Conflict store(KeyGrant key, Credential credential, boolean onlyNew) {
         byte[] h = HEX.parseHex(key.keyHash());
         long h0 = longAt(h, 0);
         long h1 = longAt(h, 8);
@@ -212,21 +230,29 @@ public final class KeyIndex {
                 }
             }
         }
-        Rare rare = Rare.of(textId, exact, key.suspension());
-        int existing = findById(key.id());
+        Object rare = Rare.of(credential, textId, exact, key.suspension());
+        int existing = findById(idHi, idLo, uuid != null, textId);
+        if (onlyNew) {
+            if (existing >= 0) {
+                return Conflict.SAME_ID;
+            }
+            if (findByHash(h0, h1, h2, h3) >= 0) {
+                return Conflict.SAME_HASH;
+            }
+        }
         if (existing >= 0) {
-            Credential previous = owners[existing >>> PAGE_SHIFT][existing & PAGE_MASK];
+            Credential previous = owner(existing);
             long w = stamp.writeLock();
             try {
                 removeSlot(byHash, existing, hashHome(existing));
-                write(existing, h0, h1, h2, h3, idHi, idLo, expires, credential, rare);
+                write(existing, h0, h1, h2, h3, idHi, idLo, expires, rare);
                 insertSlot(byHash, home(h0, byHash.length), existing);
             } finally {
                 stamp.unlockWrite(w);
             }
             credential.keys++;
             release(previous);
-            return;
+            return Conflict.NONE;
         }
         if ((size + 1) > byHash.length * MAX_LOAD) {
             grow();
@@ -235,7 +261,7 @@ public final class KeyIndex {
         long w = stamp.writeLock();
         try {
             ensurePage(e >>> PAGE_SHIFT);
-            write(e, h0, h1, h2, h3, idHi, idLo, expires, credential, rare);
+            write(e, h0, h1, h2, h3, idHi, idLo, expires, rare);
             insertSlot(byHash, home(h0, byHash.length), e);
             insertSlot(byId, home(mix(idHi ^ idLo), byId.length), e);
             size = e + 1;
@@ -243,6 +269,7 @@ public final class KeyIndex {
             stamp.unlockWrite(w);
         }
         credential.keys++;
+        return Conflict.NONE;
     }
 
     /** Removes the key with this id; returns whether there was one. */
@@ -251,7 +278,7 @@ public final class KeyIndex {
         if (e < 0) {
             return false;
         }
-        Credential previous = owners[e >>> PAGE_SHIFT][e & PAGE_MASK];
+        Credential previous = owner(e);
         int last = size - 1;
         long w = stamp.writeLock();
         try {
@@ -264,11 +291,11 @@ public final class KeyIndex {
                 long[] from = data[last >>> PAGE_SHIFT];
                 int fo = (last & PAGE_MASK) * STRIDE;
                 write(e, from[fo], from[fo + 1], from[fo + 2], from[fo + 3], from[fo + 4], from[fo + 5], from[fo + 6],
-                        owners[last >>> PAGE_SHIFT][last & PAGE_MASK], rares[last >>> PAGE_SHIFT][last & PAGE_MASK]);
+                        owners[last >>> PAGE_SHIFT][last & PAGE_MASK]);
                 byHash[lastHashSlot] = e + 1;
                 byId[lastIdSlot] = e + 1;
             }
-            write(last, 0, 0, 0, 0, 0, 0, 0, null, null);
+            write(last, 0, 0, 0, 0, 0, 0, 0, null);
             size = last;
         } finally {
             stamp.unlockWrite(w);
@@ -287,7 +314,16 @@ public final class KeyIndex {
     /** The credential a key points to, by id; null if there is no such key. Config thread only. */
     Credential credentialOf(String id) {
         int e = findById(id);
-        return e < 0 ? null : owners[e >>> PAGE_SHIFT][e & PAGE_MASK];
+        return e < 0 ? null : owner(e);
+    }
+
+    private Credential owner(int e) {
+        Object owner = owners[e >>> PAGE_SHIFT][e & PAGE_MASK];
+        return owner instanceof Rare rare ? rare.credential : (Credential) owner;
+    }
+
+    private Rare rare(int e) {
+        return owners[e >>> PAGE_SHIFT][e & PAGE_MASK] instanceof Rare rare ? rare : null;
     }
 
     /** The key at entry {@code e}, rebuilt exactly (its canonical JSON, and so its entry hash, is what was sent). */
@@ -299,8 +335,8 @@ public final class KeyIndex {
         putLong(h, 8, page[o + 1]);
         putLong(h, 16, page[o + 2]);
         putLong(h, 24, page[o + 3]);
-        Rare rare = rares[e >>> PAGE_SHIFT][e & PAGE_MASK];
-        Credential owner = owners[e >>> PAGE_SHIFT][e & PAGE_MASK];
+        Rare rare = rare(e);
+        Credential owner = owner(e);
         long expires = page[o + 6];
         Instant expiresAt = rare != null && rare.exactExpiry != null ? rare.exactExpiry
                 : expires == NEVER ? null : Instant.ofEpochSecond(Math.floorDiv(expires, 1_000_000), Math.floorMod(expires, 1_000_000) * 1_000L);
@@ -309,7 +345,7 @@ public final class KeyIndex {
     }
 
     private String idOf(int e) {
-        Rare rare = rares[e >>> PAGE_SHIFT][e & PAGE_MASK];
+        Rare rare = rare(e);
         if (rare != null && rare.textId != null) {
             return rare.textId;
         }
@@ -320,8 +356,11 @@ public final class KeyIndex {
 
     private int findById(String id) {
         java.util.UUID uuid = canonicalUuid(id);
-        long hi = uuid == null ? 0 : uuid.getMostSignificantBits();
-        long lo = uuid == null ? id.hashCode() : uuid.getLeastSignificantBits();
+        return uuid != null ? findById(uuid.getMostSignificantBits(), uuid.getLeastSignificantBits(), true, null)
+                : findById(0, id.hashCode(), false, id);
+    }
+
+    private int findById(long hi, long lo, boolean isUuid, String id) {
         int capacity = byId.length;
         int i = home(mix(hi ^ lo), capacity);
         for (int probes = 0; probes < capacity; probes++) {
@@ -333,9 +372,9 @@ public final class KeyIndex {
             long[] page = data[e >>> PAGE_SHIFT];
             int o = (e & PAGE_MASK) * STRIDE;
             if (page[o + 4] == hi && page[o + 5] == lo) {
-                Rare rare = rares[e >>> PAGE_SHIFT][e & PAGE_MASK];
+                Rare rare = rare(e);
                 String text = rare == null ? null : rare.textId;
-                if (uuid != null ? text == null : id.equals(text)) {
+                if (isUuid ? text == null : id.equals(text)) {
                     return e;
                 }
             }
@@ -384,7 +423,7 @@ public final class KeyIndex {
         return home(mix(page[o + 4] ^ page[o + 5]), byId.length);
     }
 
-    private void write(int e, long h0, long h1, long h2, long h3, long idHi, long idLo, long expires, Credential owner, Rare rare) {
+    private void write(int e, long h0, long h1, long h2, long h3, long idHi, long idLo, long expires, Object owner) {
         long[] page = data[e >>> PAGE_SHIFT];
         int o = (e & PAGE_MASK) * STRIDE;
         page[o] = h0;
@@ -395,7 +434,6 @@ public final class KeyIndex {
         page[o + 5] = idLo;
         page[o + 6] = expires;
         owners[e >>> PAGE_SHIFT][e & PAGE_MASK] = owner;
-        rares[e >>> PAGE_SHIFT][e & PAGE_MASK] = rare;
     }
 
     private void ensurePage(int p) {
@@ -407,16 +445,14 @@ public final class KeyIndex {
             int n = Math.max(p + 1, data.length * 2);
             data = java.util.Arrays.copyOf(data, n);
             owners = java.util.Arrays.copyOf(owners, n);
-            rares = java.util.Arrays.copyOf(rares, n);
         }
         data[p] = new long[PAGE * STRIDE];
-        owners[p] = new Credential[PAGE];
-        rares[p] = new Rare[PAGE];
+        owners[p] = new Object[PAGE];
     }
 
     /** Rehashes both probe tables into larger ones; the entries themselves stay where they are. */
     private void grow() {
-        int capacity = capacityFor(Math.max(size * 2, 16));
+        int capacity = capacityFor(Math.max(size * 3 / 2, 16));
         int[] hashes = new int[capacity];
         int[] ids = new int[capacity];
         for (int e = 0; e < size; e++) {
@@ -485,7 +521,7 @@ public final class KeyIndex {
     }
 
     private static int capacityFor(int keys) {
-        return (int) Math.min(Integer.MAX_VALUE - 8, (long) Math.ceil(keys / 0.6));
+        return (int) Math.min(Integer.MAX_VALUE - 8, (long) Math.ceil(keys / 0.7));
     }
 
     /** Maps a well-spread 64-bit value onto [0, capacity) without division (Lemire's multiply-shift). */

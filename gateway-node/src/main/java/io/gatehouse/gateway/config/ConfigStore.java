@@ -328,7 +328,8 @@ public final class ConfigStore implements AutoCloseable {
                     throw new IOException(snapshot + " has a line without a section");
                 }
                 ConfigSection section = ConfigSection.ofWireName(line.substring(0, tab));
-                builder.entry(section, Json.read(line.substring(tab + 1), section.type()));
+                byte[] json = line.substring(tab + 1).getBytes(StandardCharsets.UTF_8);
+                builder.entry(section, Json.read(json, section.type()), json);
             }
             config = builder.build(header.path("version").asLong(), header.path("hash").asText(),
                     header.hasNonNull("publishedAt") ? Instant.parse(header.get("publishedAt").asText()) : Instant.EPOCH);
