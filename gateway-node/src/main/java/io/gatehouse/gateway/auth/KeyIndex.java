@@ -26,7 +26,8 @@ import java.util.function.Consumer;
  * stamp, and none of a change that was under way (a write-locked stamp is never handed out). Reads that raced with a
  * change may see garbage, so the probe loop bounds every index it reads and is limited to the table size; the result
  * is only used once validated. A request may therefore see a delta applied key by key, never one key half written.
- * The writer holds the stamp only for one key's change (nanoseconds), so a reader retries at most a few times.
+ * The writer holds the stamp only for one key's change (a few dozen stores), so a reader retries at most a few
+ * times; only a config thread preempted inside that section makes readers spin until it runs again.
  */
 public final class KeyIndex {
     private static final HexFormat HEX = HexFormat.of();

@@ -320,7 +320,13 @@ public final class ConfigStore implements AutoCloseable {
             if (!FORMAT.equals(header.path("format").asText())) {
                 throw new IOException(snapshot + " is not a " + FORMAT + " snapshot");
             }
-            ActiveConfig.Builder builder = new ActiveConfig.Builder(health, header.path("keys").asInt(0));
+            // A snapshot that arrived in parts did not know its key count when its header was written: a key line
+            // is about 220 bytes, so the file's size sizes the index without a rehash on the way.
+            int keysHint = header.path("keys").asInt(0);
+            if (keysHint <= 0) {
+                keysHint = (int) Math.min(Integer.MAX_VALUE / 4, Files.size(snapshot) / 220);
+            }
+            ActiveConfig.Builder builder = new ActiveConfig.Builder(health, keysHint);
             String line;
             while ((line = in.readLine()) != null) {
                 int tab = line.indexOf('\t');
