@@ -90,6 +90,7 @@ public final class GatewayNode {
         } catch (Exception e) {
             vertx.close();
             audit.close();
+            closeStore();
             closeAccessLog();
             throw new IllegalStateException("gateway node failed to start: " + e.getMessage(), e);
         }
@@ -112,6 +113,11 @@ public final class GatewayNode {
             audit.close();
             audit = null;
         }
+        closeStore();
+        closeAccessLog();
+    }
+
+    private void closeStore() {
         if (store != null) {
             try {
                 store.close();
@@ -120,7 +126,6 @@ public final class GatewayNode {
             }
             store = null;
         }
-        closeAccessLog();
     }
 
     private void closeAccessLog() {

@@ -203,10 +203,19 @@ public final class Grants {
                 removedSubscriptions.add(id);
             } else {
                 SubscriptionGrant before = subscriptions.get(id);
-                if (before != null) {
-                    detach(before);
+                if (before != null && before.applicationId().equals(after.applicationId()) && before.apiId().equals(after.apiId())) {
+                    // A new plan or anchor for the same application and API: one map write, so no request sees the
+                    // application without its subscription in between.
+                    count(subscriptionsPerApi, before.apiId(), -1);
+                    count(subscriptionsPerPlan, before.planId(), -1);
+                    subscriptions.remove(id);
+                    attach(after);
+                } else {
+                    if (before != null) {
+                        detach(before);
+                    }
+                    attach(after);
                 }
-                attach(after);
             }
         });
         List<String> removedKeys = new ArrayList<>();

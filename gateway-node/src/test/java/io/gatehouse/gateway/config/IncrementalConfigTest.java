@@ -70,7 +70,7 @@ class IncrementalConfigTest {
 
         void change(Random random, int step) {
             String app = "app-" + random.nextInt(20);
-            switch (random.nextInt(11)) {
+            switch (random.nextInt(13)) {
                 case 0, 1, 2 -> {
                     String id = random.nextBoolean() ? UUID.randomUUID().toString() : "key-" + step;
                     Instant expiry = random.nextBoolean() ? null : Instant.ofEpochSecond(2_000_000_000L + random.nextInt(1_000_000), random.nextInt(1_000_000) * 1_000L);
@@ -104,6 +104,21 @@ class IncrementalConfigTest {
                     ApiDefinition a = any(apis, random);
                     apis.put(a.id(), api(a.id(), 1_000 + random.nextInt(10_000)));
                 }
+                case 11 -> {
+                    if (!subscriptions.isEmpty()) {
+                        SubscriptionGrant moved = any(subscriptions, random);
+                        subscriptions.put(moved.id(), new SubscriptionGrant(moved.id(), moved.applicationId(), moved.apiId(),
+                                any(plans, random).id(), null));
+                    }
+                }
+                case 12 -> {
+                    boolean inUse = subscriptions.values().stream().anyMatch(sub -> sub.planId().equals("bronze"));
+                    if (plans.containsKey("bronze") && !inUse) {
+                        plans.remove("bronze");
+                    } else {
+                        plans.put("bronze", plan("bronze", 5));
+                    }
+                }
                 default -> {
                     String id = "api-extra-" + random.nextInt(3);
                     if (apis.containsKey(id) && !apiInUse(id)) {
@@ -133,6 +148,16 @@ class IncrementalConfigTest {
         assertThat(held.plans()).isEqualTo(expected.plans());
         assertThat(held.keys()).isEqualTo(expected.keys());
         assertThat(held.subscriptions()).isEqualTo(expected.subscriptions());
+        // What a request sees: each key's application subscribes to exactly the expected APIs, under the expected plan.
+        for (KeyGrant key : expected.keys()) {
+            var credential = config.keys().lookup(key.keyHash());
+            assertThat(credential.applicationId()).isEqualTo(key.applicationId());
+            for (ApiDefinition api : expected.apis()) {
+                SubscriptionGrant wanted = expected.subscriptions().stream()
+                        .filter(s -> s.applicationId().equals(key.applicationId()) && s.apiId().equals(api.id())).findFirst().orElse(null);
+                assertThat(credential.subscriptionTo(api.id())).as("key %s to API %s", key.id(), api.id()).isEqualTo(wanted);
+            }
+        }
     }
 
     @Test
