@@ -4,7 +4,7 @@ import io.gatehouse.gateway.audit.GatewayAudit;
 import io.gatehouse.gateway.config.ActiveConfig;
 import io.gatehouse.gateway.config.ConfigHolder;
 import io.gatehouse.gateway.config.InvalidConfigException;
-import io.gatehouse.gateway.config.SnapshotStore;
+import io.gatehouse.gateway.config.ConfigStore;
 import io.gatehouse.gateway.limits.Limits;
 import io.gatehouse.gateway.limits.LocalLeases;
 import io.gatehouse.gateway.proxy.ProxyVerticle;
@@ -33,6 +33,7 @@ public final class GatewayNode {
     private final ConfigHolder config = new ConfigHolder();
     private final Limits limits = new Limits();
     private final UpstreamHealth health = new UpstreamHealth();
+    private ConfigStore store;
     private Vertx vertx;
     private ControlPlaneClient controlPlane;
     private GatewayAudit audit;
@@ -77,7 +78,7 @@ public final class GatewayNode {
                     new DeploymentOptions().setInstances(Math.max(1, settings.eventLoops())).setThreadingModel(ThreadingModel.EVENT_LOOP));
             proxies.await(30, TimeUnit.SECONDS);
             if (!settings.standalone()) {
-                controlPlane = new ControlPlaneClient(settings, config, new SnapshotStore(settings.dataDir()), limits, health);
+                controlPlane = new ControlPlaneClient(settings, config, store, limits, health);
                 vertx.deployVerticle(controlPlane).await(30, TimeUnit.SECONDS);
             } else {
                 limits.connect(new LocalLeases(limits));
@@ -89,6 +90,7 @@ public final class GatewayNode {
         } catch (Exception e) {
             vertx.close();
             audit.close();
+            closeStore();
             closeAccessLog();
             throw new IllegalStateException("gateway node failed to start: " + e.getMessage(), e);
         }
@@ -111,7 +113,19 @@ public final class GatewayNode {
             audit.close();
             audit = null;
         }
+        closeStore();
         closeAccessLog();
+    }
+
+    private void closeStore() {
+        if (store != null) {
+            try {
+                store.close();
+            } catch (IOException e) {
+                LOG.warn("config store did not close cleanly: {}", e.toString());
+            }
+            store = null;
+        }
     }
 
     private void closeAccessLog() {
@@ -143,23 +157,25 @@ public final class GatewayNode {
             LOG.info("serving config version {} from {}", snapshot.version(), settings.snapshotFile());
             return;
         }
-        SnapshotStore store = new SnapshotStore(settings.dataDir());
+        store = new ConfigStore(settings.dataDir(), settings.configLogCompactEntries());
+        long started = System.nanoTime();
         try {
-            Optional<ConfigSnapshot> saved = store.load();
+            Optional<ActiveConfig> saved = store.load(health);
             if (saved.isPresent()) {
-                config.install(ActiveConfig.compile(saved.get(), health), "disk");
-                LOG.info("serving last good config version {} from {} until the control plane answers", saved.get().version(), store.file());
+                config.install(saved.get(), "disk");
+                LOG.info("serving last good config version {} ({} keys) from {} until the control plane answers; loaded in {} ms",
+                        saved.get().version(), saved.get().keys().size(), store.file().getParent(), (System.nanoTime() - started) / 1_000_000);
             } else {
-                LOG.info("no saved config in {}: not ready until the control plane sends one", store.file());
+                LOG.info("no saved config in {}: not ready until the control plane sends one", store.file().getParent());
             }
-        } catch (IOException | Json.MalformedMessageException | InvalidConfigException e) {
+        } catch (IOException | RuntimeException e) {
             LOG.error("saved config {} is unusable ({}); waiting for the control plane", store.file(), e.getMessage());
         }
     }
 
     private ConfigSnapshot readSnapshotFile() {
         try {
-            return SnapshotStore.load(settings.snapshotFile())
+            return ConfigStore.readSnapshotFile(settings.snapshotFile())
                     .orElseThrow(() -> new IllegalArgumentException("snapshot file " + settings.snapshotFile() + " does not exist"));
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read snapshot file " + settings.snapshotFile() + ": " + e.getMessage(), e);

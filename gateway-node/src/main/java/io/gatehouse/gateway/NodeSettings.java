@@ -36,7 +36,9 @@ public record NodeSettings(
         long dnsRefreshMs,
         ClientSide client,
         io.gatehouse.gateway.audit.AuditSettings audit,
-        io.gatehouse.gateway.accesslog.AccessLogSettings accessLog) {
+        io.gatehouse.gateway.accesslog.AccessLogSettings accessLog,
+        String portalUrl,
+        long configLogCompactEntries) {
 
     /**
      * What the node allows each client, so that a slow or greedy one cannot hold what others need.
@@ -99,7 +101,9 @@ public record NodeSettings(
                         s.integer("gatehouse.client.max-pending-per-consumer", ClientSide.DEFAULT.maxPendingPerConsumer()),
                         list(s.get("gatehouse.trusted-proxies", ""))),
                 io.gatehouse.gateway.audit.AuditSettings.load(property -> s.get(property, null)),
-                io.gatehouse.gateway.accesslog.AccessLogSettings.load(property -> s.get(property, null)));
+                io.gatehouse.gateway.accesslog.AccessLogSettings.load(property -> s.get(property, null)),
+                trimSlash(s.get("gatehouse.portal.url", null)),
+                s.positive("gatehouse.config.log-compact-entries", 50_000));
     }
 
     static String envName(String property) {
@@ -115,6 +119,14 @@ public record NodeSettings(
 
     private static java.util.List<String> list(String commaSeparated) {
         return java.util.Arrays.stream(commaSeparated.split(",")).map(String::trim).filter(v -> !v.isEmpty()).toList();
+    }
+
+    /** The developer portal's base URL without a trailing slash; null when the node is not told it. */
+    private static String trimSlash(String url) {
+        if (url == null) {
+            return null;
+        }
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
     private static Path pathOrNull(String value) {

@@ -145,4 +145,29 @@ class RefusalsAreFreeTest extends StandaloneGateway {
         assertThat(quotaUsed("busy")).as("only the slow request and the sentinel used a unit").isEqualTo(used + 2);
         assertThat(usage("busy", 3)).containsExactly(3, 1);
     }
+
+    @Test
+    void aKeySuspendedForPaymentIsRefusedWith402AndCostsNoQuota() throws Exception {
+        String suspended = ApiKeys.generate();
+        ApiDefinition api = api("paid", upstream("p", "127.0.0.1", 0, 0), null);
+        ConfigSnapshot snapshot = ConfigSnapshot.of(1, Instant.now(), List.of(api), List.of(PLAN),
+                List.of(key("k", KEY, "app", null),
+                        new io.gatehouse.protocol.config.KeyGrant("k-suspended", ApiKeys.hash(suspended), "app", "consumer-of-app", null,
+                                "payment_failed")),
+                List.of(new SubscriptionGrant(subscription("paid"), "app", "paid", PLAN.id(), null)));
+        startNode(snapshot, Map.of());
+
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> refused = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.settings().proxyPort() + "/paid/x"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"order\":1}")), "X-API-Key", suspended);
+            HttpResponseAssert.error(refused, 402, "payment_required");
+            assertThat(refused.body()).as("no portal link when the node is not told the portal's URL").doesNotContain("portal");
+        }
+        awaitTrue(Duration.ofSeconds(5), "the refusals to be counted", () -> drain("paid")[1] == 3);
+        assertThat(quotaUsed("paid")).as("quota units used by refused requests").isZero();
+
+        sentinel("paid", 0);
+        assertThat(quotaUsed("paid")).isEqualTo(1);
+        assertThat(usage("paid", 1)).as("admitted, refused").containsExactly(1, 3);
+    }
 }

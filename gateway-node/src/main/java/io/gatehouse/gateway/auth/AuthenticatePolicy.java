@@ -16,16 +16,28 @@ import java.security.MessageDigest;
  */
 public final class AuthenticatePolicy implements Policy {
 
-    /** @param hideCredentials remove the header that carried the key before the request goes upstream */
-    public record Config(boolean hideCredentials) {
+    /**
+     * @param hideCredentials remove the header that carried the key before the request goes upstream
+     * @param portalUrl       the developer portal's base URL, linked from a 402 so the developer can settle the
+     *                        account; null when the node does not know it
+     */
+    public record Config(boolean hideCredentials, String portalUrl) {
+        public Config(boolean hideCredentials) {
+            this(hideCredentials, null);
+        }
     }
 
     private static final String BEARER = "Bearer ";
     private final Config config;
+    // Per event loop, so reused by every request without locks or allocation: the digest, its output, the lookup's.
     private final MessageDigest sha256 = ApiKeys.newDigest();
+    private final byte[] digest = new byte[32];
+    private final KeyIndex.Found found = new KeyIndex.Found();
+    private final String portal;
 
     public AuthenticatePolicy(Config config) {
         this.config = config;
+        this.portal = config.portalUrl() == null ? null : config.portalUrl() + "/portal";
     }
 
     @Override
@@ -45,21 +57,41 @@ public final class AuthenticatePolicy implements Policy {
             return;
         }
         // Cheap shape check first: garbage never costs a hash.
-        Credential credential = ApiKeys.looksLikeKey(key) ? exchange.config().keys().lookup(ApiKeys.hash(sha256, key)) : null;
-        if (credential == null) {
+        if (!ApiKeys.looksLikeKey(key) || !exchange.config().keys().lookup(hash(key), found)) {
             exchange.reject(GatewayError.INVALID_API_KEY);
             return;
         }
-        if (credential.expiredAt(System.currentTimeMillis())) {
+        if (found.expiredAt(System.currentTimeMillis())) {
             exchange.reject(GatewayError.EXPIRED_API_KEY);
             return;
         }
+        Credential credential = found.credential();
         SubscriptionGrant subscription = credential.subscriptionTo(exchange.route().apiId());
+        String suspension = found.suspension();
+        if (suspension != null) {
+            // Refused like a 401, before any limit: it spends no quota. Whose key it is stays on the exchange, so
+            // the completion counts the refusal against the subscription and the audit record names the consumer.
+            exchange.authenticate(credential, subscription, null);
+            exchange.reject(GatewayError.PAYMENT_REQUIRED,
+                    "This key's consumer is suspended (" + suspension + "); requests are refused until the account is settled.", portal);
+            return;
+        }
         if (subscription == null) {
             exchange.reject(GatewayError.NOT_SUBSCRIBED);
             return;
         }
         exchange.authenticate(credential, subscription, config.hideCredentials() ? headerName : null);
         exchange.next();
+    }
+
+    private byte[] hash(String key) {
+        sha256.reset();
+        sha256.update(key.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        try {
+            sha256.digest(digest, 0, 32);
+        } catch (java.security.DigestException e) {
+            throw new IllegalStateException("SHA-256 gives 32 bytes", e);
+        }
+        return digest;
     }
 }

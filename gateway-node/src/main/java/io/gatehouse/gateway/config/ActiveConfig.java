@@ -1,42 +1,89 @@
 package io.gatehouse.gateway.config;
 
+import io.gatehouse.gateway.auth.Grants;
 import io.gatehouse.gateway.auth.KeyIndex;
+import io.gatehouse.gateway.routing.Route;
 import io.gatehouse.gateway.routing.RouteTable;
+import io.gatehouse.gateway.routing.UpstreamHealth;
 import io.gatehouse.protocol.config.ApiDefinition;
+import io.gatehouse.protocol.config.Changes;
+import io.gatehouse.protocol.config.ConfigDelta;
+import io.gatehouse.protocol.config.ConfigHash;
+import io.gatehouse.protocol.config.ConfigSection;
 import io.gatehouse.protocol.config.ConfigSnapshot;
+import io.gatehouse.protocol.config.Identified;
+import io.gatehouse.protocol.config.KeyGrant;
 import io.gatehouse.protocol.config.PlanDefinition;
+import io.gatehouse.protocol.config.SubscriptionGrant;
 
-import java.util.Set;
-import java.util.stream.Collectors;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 
 /**
- * A snapshot compiled into the structures the request path reads. Built off the event loop, then published with
- * one reference swap: a request sees either the whole old config or the whole new one.
+ * The node's configuration, in the structures the request path reads: routes, the compact key index, plans.
+ *
+ * <p>A full snapshot is built aside ({@link Builder}, off the event loop) and published with one reference swap in
+ * {@link ConfigHolder}. A delta changes this object in place ({@link #apply}), costing what it changes: it is checked
+ * whole first (references, uniqueness, routes, the resulting content hash) without touching anything, so a refused
+ * delta leaves the node exactly as it was; then its entries are applied one by one, additions before what needs them
+ * and removals after, so a request may see a delta half applied but never an entry half written nor a subscription
+ * without its plan. The content hash is kept as a sum of entry hashes ({@link ConfigHash}) and moved by each change,
+ * so acknowledging a version never rehashes a million keys.
+ *
+ * <p>One writer: the config thread that builds, applies and persists. Readers: every event loop, without locks.
  */
-public record ActiveConfig(ConfigSnapshot snapshot, RouteTable routes, KeyIndex keys, java.util.Map<String, PlanDefinition> plans) {
+public final class ActiveConfig {
+    /** What the node reports: version, content hash, publication time, replaced together. */
+    private record Stamp(long version, String hash, Instant publishedAt) {
+    }
 
-    /** Compiles a snapshot, or throws {@link InvalidConfigException} naming what is wrong. Never half-built. */
+    private final UpstreamHealth health;
+    private final Grants grants;
+    private final Map<String, PlanDefinition> plans;
+    private volatile RouteTable routes;
+    private volatile Stamp stamp;
+    private ConfigHash content;
+
+    private ActiveConfig(UpstreamHealth health, RouteTable routes, Grants grants, Map<String, PlanDefinition> plans,
+                         ConfigHash content, Stamp stamp) {
+        this.health = health;
+        this.routes = routes;
+        this.grants = grants;
+        this.plans = plans;
+        this.content = content;
+        this.stamp = stamp;
+    }
+
+    /** Compiles a whole snapshot, or throws {@link InvalidConfigException} naming what is wrong. Never half-built. */
     public static ActiveConfig compile(ConfigSnapshot snapshot) {
-        return compile(snapshot, new io.gatehouse.gateway.routing.UpstreamHealth());
+        return compile(snapshot, new UpstreamHealth());
     }
 
     /** Compiles on the node's upstream target states, which outlive config versions. */
-    public static ActiveConfig compile(ConfigSnapshot snapshot, io.gatehouse.gateway.routing.UpstreamHealth health) {
-        if (!snapshot.isIntact()) {
-            throw new InvalidConfigException("hash_mismatch", "snapshot " + snapshot.version() + " does not match its hash " + snapshot.hash());
-        }
-        try {
-            RouteTable routes = RouteTable.build(snapshot.apis(), health);
-            Set<String> apiIds = snapshot.apis().stream().map(ApiDefinition::id).collect(Collectors.toSet());
-            Set<String> planIds = snapshot.plans().stream().map(PlanDefinition::id).collect(Collectors.toSet());
-            KeyIndex keys = KeyIndex.build(snapshot.keys(), snapshot.subscriptions(), apiIds, planIds);
-            java.util.Map<String, PlanDefinition> plans = snapshot.plans().stream()
-                    .collect(Collectors.toUnmodifiableMap(PlanDefinition::id, p -> p));
-            routes.adoptTargets();
-            return new ActiveConfig(snapshot, routes, keys, plans);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidConfigException("invalid_config", e.getMessage());
-        }
+    public static ActiveConfig compile(ConfigSnapshot snapshot, UpstreamHealth health) {
+        Builder builder = new Builder(health, snapshot.keys().size());
+        snapshot.apis().forEach(builder::api);
+        snapshot.plans().forEach(builder::plan);
+        snapshot.subscriptions().forEach(builder::subscription);
+        snapshot.keys().forEach(builder::key);
+        return builder.build(snapshot.version(), snapshot.hash(), snapshot.publishedAt());
+    }
+
+    public RouteTable routes() {
+        return routes;
+    }
+
+    public KeyIndex keys() {
+        return grants.keys();
+    }
+
+    public Grants grants() {
+        return grants;
     }
 
     public PlanDefinition plan(String planId) {
@@ -44,10 +91,244 @@ public record ActiveConfig(ConfigSnapshot snapshot, RouteTable routes, KeyIndex 
     }
 
     public long version() {
-        return snapshot.version();
+        return stamp.version;
     }
 
     public String hash() {
-        return snapshot.hash();
+        return stamp.hash;
+    }
+
+    public Instant publishedAt() {
+        return stamp.publishedAt;
+    }
+
+    /**
+     * Moves this configuration from its version to {@code delta.version()}, in place. All or nothing: on any problem
+     * an {@link InvalidConfigException} says why ({@code base_version_mismatch}, {@code invalid_config},
+     * {@code hash_mismatch}) and nothing has changed. Config thread only.
+     */
+    public void apply(ConfigDelta delta) {
+        Stamp held = stamp;
+        if (delta.baseVersion() != held.version) {
+            throw new InvalidConfigException("base_version_mismatch",
+                    "delta is based on version " + delta.baseVersion() + " but this node holds version " + held.version);
+        }
+        ConfigHash next = content.copy();
+        RouteTable currentRoutes = routes;
+        Map<String, ApiDefinition> apis = overlay(delta.apis());
+        Map<String, PlanDefinition> planChanges = overlay(delta.plans());
+        Grants.Prepared prepared;
+        RouteTable nextRoutes = currentRoutes;
+        try {
+            apis.forEach((id, after) -> {
+                Route before = currentRoutes.byApiId(id);
+                next.replace(before == null ? null : ConfigHash.entry(ConfigSection.APIS, before.api()),
+                        after == null ? null : ConfigHash.entry(ConfigSection.APIS, after));
+            });
+            planChanges.forEach((id, after) -> {
+                PlanDefinition before = plans.get(id);
+                next.replace(before == null ? null : ConfigHash.entry(ConfigSection.PLANS, before),
+                        after == null ? null : ConfigHash.entry(ConfigSection.PLANS, after));
+            });
+            prepared = grants.prepare(delta.keys(), delta.subscriptions(),
+                    id -> apis.containsKey(id) ? apis.get(id) != null : currentRoutes.byApiId(id) != null,
+                    id -> planChanges.containsKey(id) ? planChanges.get(id) != null : plans.containsKey(id),
+                    next);
+            for (Map.Entry<String, ApiDefinition> api : apis.entrySet()) {
+                if (api.getValue() == null && grants.subscriptionsOfApi(api.getKey()) + prepared.subscriptionsOfApiChange(api.getKey()) > 0) {
+                    throw new IllegalArgumentException("API " + api.getKey() + " is removed but subscriptions still name it");
+                }
+            }
+            for (Map.Entry<String, PlanDefinition> plan : planChanges.entrySet()) {
+                if (plan.getValue() == null && grants.subscriptionsOfPlan(plan.getKey()) + prepared.subscriptionsOfPlanChange(plan.getKey()) > 0) {
+                    throw new IllegalArgumentException("plan " + plan.getKey() + " is removed but subscriptions still name it");
+                }
+            }
+            if (!apis.isEmpty()) {
+                nextRoutes = currentRoutes.with(apis, health);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException("invalid_config", e.getMessage());
+        }
+        String computed = next.hex();
+        if (!computed.equals(delta.hash())) {
+            throw new InvalidConfigException("hash_mismatch", "applying delta " + delta.baseVersion() + "->" + delta.version()
+                    + " gave hash " + computed + " instead of " + delta.hash());
+        }
+
+        // Everything is checked: from here on nothing can fail.
+        planChanges.forEach((id, after) -> {
+            if (after != null) {
+                plans.put(id, after);
+            }
+        });
+        if (nextRoutes != currentRoutes) {
+            nextRoutes.adoptTargets();
+            routes = nextRoutes;
+        }
+        grants.commit(prepared);
+        planChanges.forEach((id, after) -> {
+            if (after == null) {
+                plans.remove(id);
+            }
+        });
+        content = next;
+        stamp = new Stamp(delta.version(), computed, delta.publishedAt());
+    }
+
+    /** Every entry, section by section, as the control plane sent it: for the disk copy and for tests. Config thread only. */
+    public void forEachEntry(BiConsumer<ConfigSection, Object> action) {
+        for (Route route : routes.all()) {
+            action.accept(ConfigSection.APIS, route.api());
+        }
+        plans.values().forEach(plan -> action.accept(ConfigSection.PLANS, plan));
+        grants.keys().forEach(key -> action.accept(ConfigSection.KEYS, key));
+        grants.forEachSubscription(subscription -> action.accept(ConfigSection.SUBSCRIPTIONS, subscription));
+    }
+
+    /** The whole configuration as one snapshot. Costs what the configuration holds: for tests and tools. */
+    public ConfigSnapshot toSnapshot() {
+        List<ApiDefinition> apis = new ArrayList<>();
+        List<PlanDefinition> planList = new ArrayList<>();
+        List<KeyGrant> keyList = new ArrayList<>();
+        List<SubscriptionGrant> subscriptions = new ArrayList<>();
+        forEachEntry((section, entry) -> {
+            switch (section) {
+                case APIS -> apis.add((ApiDefinition) entry);
+                case PLANS -> planList.add((PlanDefinition) entry);
+                case KEYS -> keyList.add((KeyGrant) entry);
+                case SUBSCRIPTIONS -> subscriptions.add((SubscriptionGrant) entry);
+            }
+        });
+        return new ConfigSnapshot(version(), hash(), publishedAt(), apis, planList, keyList, subscriptions);
+    }
+
+    private static <T extends Identified> Map<String, T> overlay(Changes<T> changes) {
+        Map<String, T> overlay = new LinkedHashMap<>();
+        if (changes != null) {
+            changes.remove().forEach(id -> overlay.put(id, null));
+            changes.upsert().forEach(item -> overlay.put(item.id(), item));
+        }
+        return overlay;
+    }
+
+    /**
+     * A configuration put together entry by entry, in any order (a snapshot streamed in chunks, or read from disk),
+     * checked once everything has arrived. Nothing of the node changes until it is built and installed.
+     */
+    public static final class Builder {
+        private final UpstreamHealth health;
+        private final Map<String, ApiDefinition> apis = new LinkedHashMap<>();
+        private final Map<String, PlanDefinition> plans = new ConcurrentHashMap<>();
+        private final Grants grants;
+        private final ConfigHash hash = new ConfigHash();
+        /** Where {@link #counted} adds entry hashes; null while an entry brings its own. */
+        private ConfigHash hashing = hash;
+        private final java.security.MessageDigest digest = io.gatehouse.protocol.keys.ApiKeys.newDigest();
+        private int entries;
+
+        public Builder(UpstreamHealth health, int expectedKeys) {
+            this.health = health;
+            this.grants = new Grants(expectedKeys);
+        }
+
+        public Builder api(ApiDefinition api) {
+            if (apis.putIfAbsent(api.id(), api) != null) {
+                throw new InvalidConfigException("invalid_config", "API " + api.id() + " appears twice");
+            }
+            return counted(ConfigSection.APIS, api);
+        }
+
+        public Builder plan(PlanDefinition plan) {
+            if (plans.putIfAbsent(plan.id(), plan) != null) {
+                throw new InvalidConfigException("invalid_config", "plan " + plan.id() + " appears twice");
+            }
+            return counted(ConfigSection.PLANS, plan);
+        }
+
+        public Builder key(KeyGrant key) {
+            try {
+                grants.addKey(key);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidConfigException("invalid_config", e.getMessage());
+            }
+            return counted(ConfigSection.KEYS, key);
+        }
+
+        public Builder subscription(SubscriptionGrant subscription) {
+            try {
+                grants.addSubscription(subscription);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidConfigException("invalid_config", e.getMessage());
+            }
+            return counted(ConfigSection.SUBSCRIPTIONS, subscription);
+        }
+
+        /** Adds an entry of any section. */
+        public Builder entry(ConfigSection section, Object entry) {
+            return switch (section) {
+                case APIS -> api((ApiDefinition) entry);
+                case PLANS -> plan((PlanDefinition) entry);
+                case KEYS -> key((KeyGrant) entry);
+                case SUBSCRIPTIONS -> subscription((SubscriptionGrant) entry);
+            };
+        }
+
+        /**
+         * Adds an entry read back from the node's own disk copy, where it was written as its canonical JSON: those
+         * bytes are hashed as they are ({@link ConfigHash#entry}'s definition: section name, a zero byte, the JSON),
+         * which spares writing a million records out again at every start.
+         */
+        public Builder entry(ConfigSection section, Object entry, byte[] canonicalJson) {
+            ConfigHash skipped = hashing;
+            hashing = null;
+            try {
+                entry(section, entry);
+            } finally {
+                hashing = skipped;
+            }
+            digest.reset();
+            digest.update(section.wireName().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            digest.update((byte) 0);
+            hash.add(digest.digest(canonicalJson));
+            return this;
+        }
+
+        public int entries() {
+            return entries;
+        }
+
+        /** The content hash of what has arrived so far. */
+        public String hash() {
+            return hash.hex();
+        }
+
+        private Builder counted(ConfigSection section, Object entry) {
+            if (hashing != null) {
+                hashing.add(ConfigHash.entry(section, entry));
+            }
+            entries++;
+            return this;
+        }
+
+        /**
+         * Checks the whole and compiles the routes. {@code expectedHash} null accepts whatever the content hashes to
+         * (a hand-written snapshot file); otherwise a different content hash is {@code hash_mismatch}.
+         */
+        public ActiveConfig build(long version, String expectedHash, Instant publishedAt) {
+            String computed = hash.hex();
+            if (expectedHash != null && !expectedHash.equals(computed)) {
+                throw new InvalidConfigException("hash_mismatch", "snapshot " + version + " does not match its hash " + expectedHash);
+            }
+            RouteTable routes;
+            try {
+                grants.checkReferences(apis::containsKey, plans::containsKey);
+                routes = RouteTable.build(apis.values(), health);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidConfigException("invalid_config", e.getMessage());
+            }
+            routes.adoptTargets();
+            return new ActiveConfig(health, routes, grants, plans, hash.copy(), new Stamp(version, computed, publishedAt));
+        }
     }
 }

@@ -184,7 +184,12 @@ public final class Exchange implements Handler<Void> {
 
     /** Ends the exchange with a gateway error. */
     public void reject(GatewayError error) {
-        answer(error, false);
+        answer(error, false, null);
+    }
+
+    /** Ends the exchange with a gateway error whose body says more than the catalogue's message (see {@link GatewayError#body(String, String, String)}). */
+    public void reject(GatewayError error, String message, String portal) {
+        answer(error, false, error.body(requestId, message, portal));
     }
 
     /**
@@ -192,10 +197,10 @@ public final class Exchange implements Handler<Void> {
      * cannot be trusted, where whatever follows on the connection might be read as another request.
      */
     public void rejectAndClose(GatewayError error) {
-        answer(error, true);
+        answer(error, true, null);
     }
 
-    private void answer(GatewayError error, boolean close) {
+    private void answer(GatewayError error, boolean close, String body) {
         HttpServerResponse response = request.response();
         if (response.headWritten() || response.closed()) {
             if (close && !response.closed()) {
@@ -214,7 +219,7 @@ public final class Exchange implements Handler<Void> {
             // The unread body would otherwise be parsed as the next request on this connection.
             response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
         }
-        Buffer answer = Buffer.buffer(error.body(requestId));
+        Buffer answer = Buffer.buffer(body != null ? body : error.body(requestId));
         bodies.responseChunk(answer);
         closeWhenDone = close;
         response.end(answer);

@@ -7,6 +7,7 @@ public enum GatewayError {
     MISSING_API_KEY(401, "missing_api_key", "This API needs an API key: send it in the X-API-Key header or as Authorization: Bearer."),
     INVALID_API_KEY(401, "invalid_api_key", "The API key is not valid."),
     EXPIRED_API_KEY(401, "expired_api_key", "The API key has expired."),
+    PAYMENT_REQUIRED(402, "payment_required", "This key's consumer is suspended until its account is settled."),
     NOT_SUBSCRIBED(403, "not_subscribed", "The application this key belongs to has no active subscription to this API."),
     NO_ROUTE(404, "no_route", "No API is published at this path."),
     METHOD_NOT_ALLOWED(405, "method_not_allowed", "This API does not document this method for this path; Allow lists the ones it does."),
@@ -54,6 +55,39 @@ public enum GatewayError {
      */
     public boolean fromUpstream() {
         return this == UPSTREAM_UNAVAILABLE || this == UPSTREAM_TIMEOUT;
+    }
+
+    /**
+     * The JSON body with a message of its own (which may name something the catalogue cannot, such as a
+     * suspension's reason) and, when given, a link for the client to act on ({@code portal}).
+     */
+    public String body(String requestId, String ownMessage, String portal) {
+        StringBuilder b = new StringBuilder(160).append("{\"code\":\"").append(code).append("\",\"message\":");
+        quote(b, ownMessage);
+        if (portal != null) {
+            b.append(",\"portal\":");
+            quote(b, portal);
+        }
+        return b.append(",\"requestId\":\"").append(requestId).append("\"}").toString();
+    }
+
+    private static void quote(StringBuilder b, String text) {
+        b.append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        b.append('"');
     }
 
     /** The JSON body; the request id lets a client quote the exact request to an operator. */

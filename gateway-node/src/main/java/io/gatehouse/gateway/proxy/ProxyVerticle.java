@@ -67,7 +67,7 @@ public final class ProxyVerticle extends VerticleBase {
         return new Policy[] {
                 new RequestGuardPolicy(new RequestGuardPolicy.Config(TrustedProxies.parse(settings.client().trustedProxies()))),
                 new RoutePolicy(new RoutePolicy.Config()),
-                new AuthenticatePolicy(new AuthenticatePolicy.Config(true)),
+                new AuthenticatePolicy(new AuthenticatePolicy.Config(true, settings.portalUrl())),
                 new ConsumerPendingPolicy(new ConsumerPendingPolicy.Config(settings.client().maxPendingPerConsumer(), node)),
                 new UpstreamAdmissionPolicy(new UpstreamAdmissionPolicy.Config()),
                 new LimitsPolicy(new LimitsPolicy.Config(limits, settings.leaseWaitMs())),

@@ -29,9 +29,19 @@ public final class RouteTable {
     private Map<String, io.gatehouse.protocol.config.UpstreamPolicy> usedPolicies;
     private Map<String, ApiRuntime> usedRuntimes;
 
-    /** Makes this table's targets the ones the node tracks: called once the whole config has compiled. */
+    /** The APIs this table compiled anew, when it was built from another table; null for a whole build. */
+    private java.util.Set<String> recompiled;
+
+    /**
+     * Makes this table's targets the ones the node tracks: called once the whole config has compiled. A table built
+     * from another one only replaces what the APIs it recompiled had: the others' states were never touched.
+     */
     public void adoptTargets() {
-        health.retain(usedTargets, usedPolicies, usedRuntimes);
+        if (recompiled == null) {
+            health.retain(usedTargets, usedPolicies, usedRuntimes);
+        } else {
+            health.replaceApis(recompiled, usedTargets, usedPolicies, usedRuntimes);
+        }
     }
 
     private RouteTable(Map<String, Route[]> byHost, Route[] anyHost, Map<String, Route> byApiId) {
@@ -46,22 +56,71 @@ public final class RouteTable {
     }
 
     /** Builds the table on the node's target states, so a new config keeps what is known of each target. */
-    public static RouteTable build(List<ApiDefinition> apis, UpstreamHealth health) {
+    public static RouteTable build(java.util.Collection<ApiDefinition> apis, UpstreamHealth health) {
         Map<String, TargetState> used = new HashMap<>();
         Map<String, io.gatehouse.protocol.config.UpstreamPolicy> policies = new HashMap<>();
+        Map<String, ApiRuntime> runtimes = new HashMap<>();
+        List<Route> routes = new ArrayList<>();
+        for (ApiDefinition api : apis) {
+            routes.add(route(api, normaliseBasePath(api), health, used, policies, runtimes));
+        }
+        RouteTable table = assemble(routes);
+        table.health = health;
+        table.usedTargets = used;
+        table.usedPolicies = policies;
+        table.usedRuntimes = runtimes;
+        return table;
+    }
+
+    /**
+     * This table with some APIs added, replaced ({@code changes} maps their id to the new definition) or removed
+     * (mapped to null). Only those APIs are compiled; every other route is the very same object, with its circuit,
+     * retry budget, shadow slots and canary counts. Nothing of the node changes until {@link #adoptTargets()}.
+     */
+    public RouteTable with(Map<String, ApiDefinition> changes, UpstreamHealth health) {
+        Map<String, TargetState> used = new HashMap<>();
+        Map<String, io.gatehouse.protocol.config.UpstreamPolicy> policies = new HashMap<>();
+        Map<String, ApiRuntime> runtimes = new HashMap<>();
+        java.util.Set<String> compiled = new HashSet<>();
+        List<Route> routes = new ArrayList<>();
+        for (Route route : byApiId.values()) {
+            if (!changes.containsKey(route.apiId()) || route.api().equals(changes.get(route.apiId()))) {
+                routes.add(route);
+            }
+        }
+        for (Map.Entry<String, ApiDefinition> change : changes.entrySet()) {
+            Route current = byApiId.get(change.getKey());
+            ApiDefinition api = change.getValue();
+            if (current != null && current.api().equals(api)) {
+                continue;
+            }
+            compiled.add(change.getKey());
+            if (api != null) {
+                routes.add(route(api, normaliseBasePath(api), health, used, policies, runtimes));
+            }
+        }
+        RouteTable table = assemble(routes);
+        table.health = health;
+        table.usedTargets = used;
+        table.usedPolicies = policies;
+        table.usedRuntimes = runtimes;
+        table.recompiled = compiled;
+        return table;
+    }
+
+    /** Host groups, longest base path first; two APIs on one host and path are refused. */
+    private static RouteTable assemble(List<Route> routes) {
         Map<String, List<Route>> hosts = new HashMap<>();
         List<Route> any = new ArrayList<>();
         Map<String, Route> byId = new HashMap<>();
-        Map<String, ApiRuntime> runtimes = new HashMap<>();
         Set<String> seen = new HashSet<>();
-        for (ApiDefinition api : apis) {
-            String basePath = normaliseBasePath(api);
+        for (Route route : routes) {
+            ApiDefinition api = route.api();
             String host = api.host() == null || api.host().isBlank() ? null : api.host().toLowerCase(Locale.ROOT);
-            if (!seen.add((host == null ? "*" : host) + " " + basePath)) {
+            if (!seen.add((host == null ? "*" : host) + " " + route.basePath())) {
                 throw new IllegalArgumentException("API " + api.id() + " (" + api.name() + "): another API is already mounted on "
-                        + (host == null ? "" : host) + basePath);
+                        + (host == null ? "" : host) + route.basePath());
             }
-            Route route = route(api, basePath, health, used, policies, runtimes);
             byId.put(api.id(), route);
             if (host == null) {
                 any.add(route);
@@ -71,17 +130,12 @@ public final class RouteTable {
         }
         Comparator<Route> longestFirst = Comparator.comparingInt((Route r) -> r.basePath().length()).reversed();
         Map<String, Route[]> frozen = new HashMap<>();
-        hosts.forEach((h, routes) -> {
-            routes.sort(longestFirst);
-            frozen.put(h, routes.toArray(Route[]::new));
+        hosts.forEach((h, list) -> {
+            list.sort(longestFirst);
+            frozen.put(h, list.toArray(Route[]::new));
         });
         any.sort(longestFirst);
-        RouteTable table = new RouteTable(Map.copyOf(frozen), any.toArray(Route[]::new), Map.copyOf(byId));
-        table.health = health;
-        table.usedTargets = used;
-        table.usedPolicies = policies;
-        table.usedRuntimes = runtimes;
-        return table;
+        return new RouteTable(Map.copyOf(frozen), any.toArray(Route[]::new), Map.copyOf(byId));
     }
 
     /** @param host the request's host without port, or null */

@@ -60,6 +60,31 @@ public final class UpstreamHealth {
         runtimes = Map.copyOf(usedRuntimes);
     }
 
+    /**
+     * Called with the states of the APIs a delta recompiled (or removed): theirs are replaced, every other API's are
+     * left exactly as they are.
+     */
+    synchronized void replaceApis(java.util.Set<String> apiIds, Map<String, TargetState> used, Map<String, UpstreamPolicy> usedPolicies,
+                                  Map<String, ApiRuntime> usedRuntimes) {
+        targets = replaced(targets, apiIds, used);
+        policies = replaced(policies, apiIds, usedPolicies);
+        Map<String, ApiRuntime> nextRuntimes = new java.util.HashMap<>(runtimes);
+        nextRuntimes.keySet().removeAll(apiIds);
+        nextRuntimes.putAll(usedRuntimes);
+        runtimes = Map.copyOf(nextRuntimes);
+    }
+
+    /** Target keys start with the API id and a space. */
+    private static <V> Map<String, V> replaced(Map<String, V> current, java.util.Set<String> apiIds, Map<String, V> added) {
+        Map<String, V> next = new java.util.HashMap<>(current);
+        next.keySet().removeIf(key -> {
+            int space = key.indexOf(' ');
+            return space > 0 && apiIds.contains(key.substring(0, space));
+        });
+        next.putAll(added);
+        return Map.copyOf(next);
+    }
+
     java.util.List<TargetState> discovered(String apiId, io.gatehouse.protocol.config.UpstreamTarget target) {
         return discovered.get(apiId + " " + target.url() + " " + target.discovery());
     }

@@ -4,12 +4,13 @@ import io.gatehouse.gateway.NodeSettings;
 import io.gatehouse.gateway.config.ActiveConfig;
 import io.gatehouse.gateway.config.ConfigHolder;
 import io.gatehouse.gateway.config.InvalidConfigException;
-import io.gatehouse.gateway.config.SnapshotStore;
+import io.gatehouse.gateway.config.ConfigStore;
 import io.gatehouse.gateway.limits.ControlPlaneLink;
 import io.gatehouse.gateway.limits.Limits;
 import io.gatehouse.gateway.limits.UsageJournal;
 import io.gatehouse.protocol.Json;
-import io.gatehouse.protocol.config.ConfigMismatchException;
+import io.gatehouse.protocol.config.ConfigDelta;
+import io.gatehouse.protocol.config.ConfigSection;
 import io.gatehouse.protocol.config.ConfigSnapshot;
 import io.gatehouse.protocol.sync.ControlMessage;
 import io.gatehouse.protocol.sync.NodeMessage;
@@ -37,7 +38,9 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneClient.class);
     private final NodeSettings settings;
     private final ConfigHolder config;
-    private final SnapshotStore store;
+    private final ConfigStore store;
+    /** The chunked snapshot being put together; config thread only. */
+    private Assembly assembly;
     private final Limits limits;
     private final UsageJournal usage;
     private final io.gatehouse.gateway.routing.UpstreamHealth health;
@@ -49,7 +52,7 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
     private volatile boolean connected;
     private volatile String lastError;
 
-    public ControlPlaneClient(NodeSettings settings, ConfigHolder config, SnapshotStore store, Limits limits,
+    public ControlPlaneClient(NodeSettings settings, ConfigHolder config, ConfigStore store, Limits limits,
                               io.gatehouse.gateway.routing.UpstreamHealth health) {
         this.health = health;
         this.settings = settings;
@@ -197,7 +200,8 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
     }
 
     private void received(String text) {
-        if (!text.startsWith("{\"type\":\"snapshot\"") && !text.startsWith("{\"type\":\"delta\"")) {
+        if (!text.startsWith("{\"type\":\"snapshot\"") && !text.startsWith("{\"type\":\"snapshot-chunk\"")
+                && !text.startsWith("{\"type\":\"delta\"")) {
             // Leases and acknowledgements are small: handled right here, in arrival order.
             ControlMessage message;
             try {
@@ -224,7 +228,9 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
         // execution keeps messages applied in the order they arrived.
         vertx.executeBlocking(() -> apply(text), true).onComplete(result -> {
             if (result.succeeded()) {
-                send(result.result());
+                if (result.result() != null) {
+                    send(result.result()); // a chunk that does not complete its snapshot is not answered
+                }
             } else {
                 LOG.error("applying config failed unexpectedly", result.cause());
                 send(new NodeMessage.Nack(-1, heldVersion(), "internal_error", String.valueOf(result.cause())));
@@ -232,7 +238,7 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
         });
     }
 
-    /** Runs on a worker thread. Returns the ACK or NACK to send. */
+    /** Runs on a worker thread, one message at a time. Returns the ACK or NACK to send, or null for none yet. */
     private NodeMessage apply(String text) {
         ControlMessage message;
         try {
@@ -241,31 +247,22 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
             LOG.warn("NACK: unreadable message from control plane: {}", e.getMessage());
             return new NodeMessage.Nack(-1, heldVersion(), "malformed_message", e.getMessage());
         }
-        ActiveConfig held = config.current();
-        ConfigSnapshot next;
-        long offered;
-        try {
-            if (message instanceof ControlMessage.Snapshot snapshot) {
-                next = snapshot.snapshot();
-                offered = next.version();
-            } else {
-                ControlMessage.Delta delta = (ControlMessage.Delta) message;
-                offered = delta.delta().version();
-                if (held == null) {
-                    throw new ConfigMismatchException("base_version_mismatch", "a delta arrived but this node holds no config");
-                }
-                next = held.snapshot().apply(delta.delta());
-            }
-        } catch (ConfigMismatchException e) {
-            LOG.warn("NACK: {}", e.getMessage());
-            return new NodeMessage.Nack(versionOf(message), heldVersion(), e.code(), e.getMessage());
+        if (message instanceof ControlMessage.Snapshot snapshot) {
+            return whole(snapshot.snapshot());
         }
+        if (message instanceof ControlMessage.SnapshotChunk chunk) {
+            return chunk(chunk);
+        }
+        return delta(((ControlMessage.Delta) message).delta());
+    }
+
+    private NodeMessage whole(ConfigSnapshot next) {
+        abandonAssembly();
         ActiveConfig compiled;
         try {
             compiled = ActiveConfig.compile(next, health);
         } catch (InvalidConfigException e) {
-            LOG.warn("NACK version {}: {} (still serving version {})", offered, e.getMessage(), heldVersion());
-            return new NodeMessage.Nack(offered, heldVersion(), e.code(), e.getMessage());
+            return refused(next.version(), e);
         }
         config.install(compiled, "control-plane");
         try {
@@ -275,11 +272,146 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
             LOG.error("config version {} is live but could not be written to {}: {}", next.version(), store.file(), e.toString());
         }
         LOG.info("applied config version {} ({} APIs, {} keys)", next.version(), next.apis().size(), next.keys().size());
-        return new NodeMessage.Ack(next.version(), next.hash());
+        return new NodeMessage.Ack(compiled.version(), compiled.hash());
     }
 
-    private static long versionOf(ControlMessage message) {
-        return message instanceof ControlMessage.Snapshot s ? s.snapshot().version() : ((ControlMessage.Delta) message).delta().version();
+    /**
+     * A delta changes the live config in place, then is appended to the disk log: what it costs is what it changes,
+     * whatever the size of the configuration.
+     */
+    private NodeMessage delta(ConfigDelta delta) {
+        ActiveConfig held = config.current();
+        if (held == null) {
+            LOG.warn("NACK: a delta to version {} arrived but this node holds no config", delta.version());
+            return new NodeMessage.Nack(delta.version(), 0, "base_version_mismatch", "a delta arrived but this node holds no config");
+        }
+        long start = System.nanoTime();
+        try {
+            held.apply(delta);
+        } catch (InvalidConfigException e) {
+            return refused(delta.version(), e);
+        }
+        config.install(held, "control-plane");
+        try {
+            store.append(delta);
+        } catch (IOException e) {
+            LOG.error("config version {} is live but could not be appended to {}: {}", delta.version(), store.logFile(), e.toString());
+        }
+        LOG.info("applied config delta {} -> {} in {} µs", delta.baseVersion(), delta.version(), (System.nanoTime() - start) / 1_000);
+        return new NodeMessage.Ack(held.version(), held.hash());
+    }
+
+    /** A full snapshot in parts: put together aside (and streamed to a new disk copy), switched to at the last part. */
+    private static final class Assembly {
+        final ControlMessage.SnapshotChunk first;
+        final ActiveConfig.Builder builder;
+        ConfigStore.SnapshotWriter writer;
+        int next;
+        boolean refused;
+
+        Assembly(ControlMessage.SnapshotChunk first, ActiveConfig.Builder builder, ConfigStore.SnapshotWriter writer) {
+            this.first = first;
+            this.builder = builder;
+            this.writer = writer;
+        }
+
+        boolean sameSnapshot(ControlMessage.SnapshotChunk chunk) {
+            return chunk.version() == first.version() && java.util.Objects.equals(chunk.hash(), first.hash());
+        }
+    }
+
+    private NodeMessage chunk(ControlMessage.SnapshotChunk chunk) {
+        if (chunk.sequence() == 0) {
+            abandonAssembly();
+            ConfigStore.SnapshotWriter writer = null;
+            try {
+                writer = store.startSnapshot(chunk.version(), chunk.hash(), chunk.publishedAt(), 0);
+            } catch (IOException e) {
+                LOG.error("snapshot version {} cannot be written to disk ({}); it will be served but not kept", chunk.version(), e.toString());
+            }
+            assembly = new Assembly(chunk, new ActiveConfig.Builder(health, chunk.keys().size()), writer);
+        } else if (assembly != null && assembly.refused && assembly.sameSnapshot(chunk)) {
+            return null; // already refused at an earlier part: one NACK per snapshot
+        } else if (assembly == null || !assembly.sameSnapshot(chunk) || chunk.sequence() != assembly.next) {
+            String expected = assembly == null ? "no snapshot under way"
+                    : "expected part " + assembly.next + " of version " + assembly.first.version();
+            abandonAssembly();
+            LOG.warn("NACK version {}: part {} out of order ({}); still serving version {}", chunk.version(), chunk.sequence(), expected, heldVersion());
+            return new NodeMessage.Nack(chunk.version(), heldVersion(), "snapshot_out_of_order",
+                    "part " + chunk.sequence() + " of snapshot " + chunk.version() + " arrived but " + expected);
+        }
+        Assembly current = assembly;
+        try {
+            add(current, ConfigSection.APIS, chunk.apis());
+            add(current, ConfigSection.PLANS, chunk.plans());
+            add(current, ConfigSection.SUBSCRIPTIONS, chunk.subscriptions());
+            add(current, ConfigSection.KEYS, chunk.keys());
+            current.next++;
+            if (!chunk.last()) {
+                return null;
+            }
+            ActiveConfig built = current.builder.build(chunk.version(), current.first.hash(), current.first.publishedAt());
+            config.install(built, "control-plane");
+            assembly = null;
+            if (current.writer != null) {
+                try {
+                    current.writer.commit();
+                } catch (IOException e) {
+                    LOG.error("config version {} is live but could not be written to {}: {}", chunk.version(), store.file(), e.toString());
+                } finally {
+                    closeQuietly(current.writer);
+                }
+            }
+            LOG.info("applied config version {} from {} parts ({} entries, {} keys)", built.version(), current.next,
+                    current.builder.entries(), built.keys().size());
+            return new NodeMessage.Ack(built.version(), built.hash());
+        } catch (InvalidConfigException e) {
+            current.refused = true;
+            closeQuietly(current.writer);
+            current.writer = null;
+            if (chunk.last()) {
+                assembly = null;
+            }
+            return refused(chunk.version(), e);
+        }
+    }
+
+    private void add(Assembly assembly, ConfigSection section, java.util.List<?> entries) {
+        for (Object entry : entries) {
+            assembly.builder.entry(section, entry);
+            if (assembly.writer != null) {
+                try {
+                    assembly.writer.write(section, entry);
+                } catch (IOException e) {
+                    LOG.error("snapshot version {} cannot be written to disk ({}); it will be served but not kept",
+                            assembly.first.version(), e.toString());
+                    closeQuietly(assembly.writer);
+                    assembly.writer = null;
+                }
+            }
+        }
+    }
+
+    private void abandonAssembly() {
+        if (assembly != null) {
+            closeQuietly(assembly.writer);
+            assembly = null;
+        }
+    }
+
+    private static void closeQuietly(ConfigStore.SnapshotWriter writer) {
+        if (writer != null) {
+            try {
+                writer.close();
+            } catch (IOException e) {
+                LOG.debug("closing an abandoned snapshot file: {}", e.toString());
+            }
+        }
+    }
+
+    private NodeMessage refused(long version, InvalidConfigException e) {
+        LOG.warn("NACK version {}: {}: {} (still serving version {})", version, e.code(), e.getMessage(), heldVersion());
+        return new NodeMessage.Nack(version, heldVersion(), e.code(), e.getMessage());
     }
 
     private long heldVersion() {

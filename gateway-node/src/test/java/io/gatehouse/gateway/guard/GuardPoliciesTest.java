@@ -79,7 +79,7 @@ class GuardPoliciesTest {
 
     private static Policy as(String consumerId) {
         return exchange -> {
-            exchange.authenticate(new Credential("key", "app-" + consumerId, consumerId, Long.MAX_VALUE, Map.of()), null, null);
+            exchange.authenticate(Credential.of("app-" + consumerId, consumerId, Map.of()), null, null);
             exchange.next();
         };
     }

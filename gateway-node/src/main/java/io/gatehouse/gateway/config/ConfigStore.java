@@ -1,0 +1,476 @@
+package io.gatehouse.gateway.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.gatehouse.gateway.routing.UpstreamHealth;
+import io.gatehouse.protocol.Json;
+import io.gatehouse.protocol.config.Changes;
+import io.gatehouse.protocol.config.ConfigDelta;
+import io.gatehouse.protocol.config.ConfigSection;
+import io.gatehouse.protocol.config.ConfigSnapshot;
+import io.gatehouse.protocol.config.Identified;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The node's last good configuration on disk, so that a node restarted while the control plane is down serves: a
+ * snapshot plus the deltas applied since, as a database keeps a checkpoint and a write-ahead log.
+ *
+ * <ul>
+ *   <li>{@code config/snapshot.jsonl}: a header line ({@code version}, {@code hash}, {@code publishedAt}), then one line
+ *   per entry, {@code <section>\t<canonical JSON>}. Written to a temporary file as it streams in, forced to disk and
+ *   renamed over the old one: a crash leaves one or the other, never a mix.</li>
+ *   <li>{@code config/log.jsonl}: one line per applied delta (the delta's JSON, which names its version and content
+ *   hash), appended and forced before the node acknowledges it. A line cut short by a crash is ignored and cut off
+ *   at the next start.</li>
+ *   <li>When the log holds more than a bound of changed entries, it is set aside ({@code log-compacting.jsonl}) and a
+ *   background thread merges it into a new snapshot (old snapshot streamed line by line, changed entries replaced),
+ *   without touching the live configuration or holding up deltas.</li>
+ * </ul>
+ *
+ * Blocking file I/O: the config thread calls it, never an event loop.
+ */
+public final class ConfigStore implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
+    private static final String FORMAT = "gatehouse-config/1";
+    private final Path dir;
+    private final Path legacy;
+    private final Path snapshot;
+    private final Path log;
+    private final Path compacting;
+    private final long compactAfterEntries;
+    private final ExecutorService compactor = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "gatehouse-config-compactor");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Bumped by every new snapshot: a compaction started before one must not overwrite it. */
+    private final Object files = new Object();
+    private long generation;
+    private FileChannel logChannel;
+    private long loggedEntries;
+    private volatile boolean compacting_;
+    private volatile long compactions;
+
+    public ConfigStore(Path dataDir, long compactAfterEntries) {
+        this.dir = dataDir.resolve("config");
+        this.legacy = dataDir.resolve("config-snapshot.json");
+        this.snapshot = dir.resolve("snapshot.jsonl");
+        this.log = dir.resolve("log.jsonl");
+        this.compacting = dir.resolve("log-compacting.jsonl");
+        this.compactAfterEntries = compactAfterEntries;
+    }
+
+    public Path file() {
+        return snapshot;
+    }
+
+    public Path logFile() {
+        return log;
+    }
+
+    /** How many compactions have finished since start (for tests and status). */
+    public long compactions() {
+        return compactions;
+    }
+
+    // ---- snapshots ----
+
+    /** Starts writing a new snapshot; the old one (and its log) stays the disk copy until {@link SnapshotWriter#commit()}. */
+    public SnapshotWriter startSnapshot(long version, String hash, Instant publishedAt, int keysHint) throws IOException {
+        Files.createDirectories(dir);
+        return new SnapshotWriter(dir.resolve("snapshot.jsonl.tmp"), version, hash, publishedAt, keysHint);
+    }
+
+    public void save(ConfigSnapshot whole) throws IOException {
+        try (SnapshotWriter writer = startSnapshot(whole.version(), whole.hash(), whole.publishedAt(), whole.keys().size())) {
+            for (var api : whole.apis()) writer.write(ConfigSection.APIS, api);
+            for (var plan : whole.plans()) writer.write(ConfigSection.PLANS, plan);
+            for (var subscription : whole.subscriptions()) writer.write(ConfigSection.SUBSCRIPTIONS, subscription);
+            for (var key : whole.keys()) writer.write(ConfigSection.KEYS, key);
+            writer.commit();
+        }
+    }
+
+    /** A snapshot being written, one entry per line. */
+    public final class SnapshotWriter implements AutoCloseable {
+        private final Path tmp;
+        private final FileChannel channel;
+        private final OutputStream out;
+        private boolean committed;
+
+        SnapshotWriter(Path tmp, long version, String hash, Instant publishedAt, int keysHint) throws IOException {
+            this.tmp = tmp;
+            this.channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+            this.out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+            Map<String, Object> header = new LinkedHashMap<>();
+            header.put("format", FORMAT);
+            header.put("version", version);
+            header.put("hash", hash);
+            header.put("publishedAt", publishedAt);
+            header.put("keys", keysHint);
+            out.write(Json.writeBytes(header));
+            out.write('\n');
+        }
+
+        public void write(ConfigSection section, Object entry) throws IOException {
+            out.write(section.wireName().getBytes(StandardCharsets.US_ASCII));
+            out.write('\t');
+            out.write(Json.writeBytes(entry));
+            out.write('\n');
+        }
+
+        /** Forces the snapshot to disk and makes it the disk copy; the log of the previous one is dropped. */
+        public void commit() throws IOException {
+            out.flush();
+            channel.force(true);
+            channel.close();
+            synchronized (files) {
+                generation++;
+                move(tmp, snapshot);
+                closeLog();
+                Files.deleteIfExists(log);
+                Files.deleteIfExists(compacting);
+                Files.deleteIfExists(legacy);
+                loggedEntries = 0;
+            }
+            committed = true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!committed) {
+                channel.close();
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    // ---- the log ----
+
+    /** Appends an applied delta and forces it to disk; sets the log aside for compaction once it has grown enough. */
+    public void append(ConfigDelta delta) throws IOException {
+        if (logChannel == null) {
+            Files.createDirectories(dir);
+            logChannel = FileChannel.open(log, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        }
+        byte[] json = Json.writeBytes(delta);
+        ByteBuffer line = ByteBuffer.allocate(json.length + 1).put(json).put((byte) '\n').flip();
+        while (line.hasRemaining()) {
+            logChannel.write(line);
+        }
+        logChannel.force(false);
+        loggedEntries += size(delta);
+        if (loggedEntries >= compactAfterEntries && !compacting_) {
+            compactInBackground();
+        }
+    }
+
+    private void compactInBackground() throws IOException {
+        long gen;
+        synchronized (files) {
+            if (!Files.isRegularFile(snapshot) || Files.exists(compacting)) {
+                return;
+            }
+            closeLog();
+            move(log, compacting);
+            loggedEntries = 0;
+            gen = generation;
+        }
+        compacting_ = true;
+        compactor.execute(() -> {
+            try {
+                compact(gen);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("compacting the config log failed ({}); the snapshot and log stay as they are", e.toString());
+            } finally {
+                compacting_ = false;
+            }
+        });
+    }
+
+    /**
+     * Merges the set-aside log into a new snapshot: the deltas' last state of each entry they touched is kept in
+     * memory (bounded by the compaction threshold), the old snapshot is streamed through.
+     */
+    private void compact(long gen) throws IOException {
+        long start = System.nanoTime();
+        Map<String, String> changed = new HashMap<>();
+        ConfigDelta last = null;
+        for (byte[] line : completeLines(compacting).lines) {
+            ConfigDelta delta = Json.read(line, ConfigDelta.class);
+            collect(changed, ConfigSection.APIS, delta.apis());
+            collect(changed, ConfigSection.PLANS, delta.plans());
+            collect(changed, ConfigSection.KEYS, delta.keys());
+            collect(changed, ConfigSection.SUBSCRIPTIONS, delta.subscriptions());
+            last = delta;
+        }
+        if (last == null) {
+            return;
+        }
+        Path tmp = dir.resolve("snapshot.jsonl.compacting");
+        try (BufferedReader in = Files.newBufferedReader(snapshot, StandardCharsets.UTF_8);
+             FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+            JsonNode oldHeader = Json.mapper().readTree(in.readLine());
+            Map<String, Object> header = new LinkedHashMap<>();
+            header.put("format", FORMAT);
+            header.put("version", last.version());
+            header.put("hash", last.hash());
+            header.put("publishedAt", last.publishedAt());
+            header.put("keys", oldHeader.path("keys").asInt(0));
+            out.write(Json.writeBytes(header));
+            out.write('\n');
+            String line;
+            while ((line = in.readLine()) != null) {
+                int tab = line.indexOf('\t');
+                String id = Json.mapper().readTree(line.substring(tab + 1)).path("id").asText();
+                String key = line.substring(0, tab) + '\t' + id;
+                if (changed.containsKey(key)) {
+                    String replacement = changed.remove(key);
+                    if (replacement != null) {
+                        writeLine(out, line.substring(0, tab), replacement);
+                    }
+                } else {
+                    out.write(line.getBytes(StandardCharsets.UTF_8));
+                    out.write('\n');
+                }
+            }
+            for (Map.Entry<String, String> added : changed.entrySet()) {
+                if (added.getValue() != null) {
+                    writeLine(out, added.getKey().substring(0, added.getKey().indexOf('\t')), added.getValue());
+                }
+            }
+            out.flush();
+            channel.force(true);
+        }
+        synchronized (files) {
+            if (generation != gen) {
+                Files.deleteIfExists(tmp); // a newer snapshot arrived meanwhile: it supersedes this one
+                return;
+            }
+            move(tmp, snapshot);
+            Files.deleteIfExists(compacting);
+        }
+        compactions++;
+        LOG.info("config log compacted into snapshot version {} in {} ms", last.version(), (System.nanoTime() - start) / 1_000_000);
+    }
+
+    private static void writeLine(OutputStream out, String section, String json) throws IOException {
+        out.write(section.getBytes(StandardCharsets.US_ASCII));
+        out.write('\t');
+        out.write(json.getBytes(StandardCharsets.UTF_8));
+        out.write('\n');
+    }
+
+    private static <T extends Identified> void collect(Map<String, String> changed, ConfigSection section, Changes<T> changes) {
+        if (changes == null) {
+            return;
+        }
+        changes.remove().forEach(id -> changed.put(section.wireName() + '\t' + id, null));
+        changes.upsert().forEach(item -> changed.put(section.wireName() + '\t' + item.id(), Json.write(item)));
+    }
+
+    private static long size(ConfigDelta delta) {
+        return count(delta.apis()) + count(delta.plans()) + count(delta.keys()) + count(delta.subscriptions());
+    }
+
+    private static long count(Changes<?> changes) {
+        return changes == null ? 0 : changes.upsert().size() + changes.remove().size();
+    }
+
+    // ---- loading ----
+
+    /**
+     * The configuration on disk: the snapshot, then every logged delta after it. A log line cut short (a crash while
+     * appending) or one that cannot be applied ends the replay, and the log is cut back to what was applied, so the
+     * next append starts on a clean line. A node upgraded in place finds its old single-file copy instead and
+     * converts it once.
+     */
+    public Optional<ActiveConfig> load(UpstreamHealth health) throws IOException {
+        if (!Files.isRegularFile(snapshot)) {
+            return loadLegacy(health);
+        }
+        ActiveConfig config;
+        try (BufferedReader in = Files.newBufferedReader(snapshot, StandardCharsets.UTF_8)) {
+            JsonNode header = Json.mapper().readTree(in.readLine());
+            if (!FORMAT.equals(header.path("format").asText())) {
+                throw new IOException(snapshot + " is not a " + FORMAT + " snapshot");
+            }
+            // A snapshot that arrived in parts did not know its key count when its header was written: a key line
+            // is about 220 bytes, so the file's size sizes the index without a rehash on the way.
+            int keysHint = header.path("keys").asInt(0);
+            if (keysHint <= 0) {
+                keysHint = (int) Math.min(Integer.MAX_VALUE / 4, Files.size(snapshot) / 220);
+            }
+            ActiveConfig.Builder builder = new ActiveConfig.Builder(health, keysHint);
+            String line;
+            while ((line = in.readLine()) != null) {
+                int tab = line.indexOf('\t');
+                if (tab < 0) {
+                    throw new IOException(snapshot + " has a line without a section");
+                }
+                ConfigSection section = ConfigSection.ofWireName(line.substring(0, tab));
+                byte[] json = line.substring(tab + 1).getBytes(StandardCharsets.UTF_8);
+                builder.entry(section, Json.read(json, section.type()), json);
+            }
+            config = builder.build(header.path("version").asLong(), header.path("hash").asText(),
+                    header.hasNonNull("publishedAt") ? Instant.parse(header.get("publishedAt").asText()) : Instant.EPOCH);
+        }
+        replay(config, compacting, false);
+        replay(config, log, true);
+        if (Files.isRegularFile(compacting)) {
+            // A compaction was cut short by a stop: finish it, so the set-aside log does not stay for good.
+            long gen;
+            synchronized (files) {
+                gen = generation;
+            }
+            compacting_ = true;
+            compactor.execute(() -> {
+                try {
+                    compact(gen);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("compacting the config log failed ({}); the snapshot and log stay as they are", e.toString());
+                } finally {
+                    compacting_ = false;
+                }
+            });
+        }
+        return Optional.of(config);
+    }
+
+    private void replay(ActiveConfig config, Path file, boolean appendable) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        Lines lines = completeLines(file);
+        long applied = 0;
+        long goodEnd = 0;
+        int replayed = 0;
+        for (int i = 0; i < lines.lines.size(); i++) {
+            byte[] line = lines.lines.get(i);
+            try {
+                ConfigDelta delta = Json.read(line, ConfigDelta.class);
+                if (delta.version() > config.version()) {
+                    config.apply(delta);
+                    replayed++;
+                    applied += size(delta);
+                }
+            } catch (Json.MalformedMessageException | InvalidConfigException e) {
+                LOG.warn("config log {} line {} cannot be applied ({}); what follows it is ignored", file, i + 1, e.getMessage());
+                break;
+            }
+            goodEnd = lines.ends.get(i);
+        }
+        if (goodEnd < Files.size(file)) {
+            LOG.warn("config log {}: ignoring {} bytes after the last complete delta (a write cut short)", file, Files.size(file) - goodEnd);
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.truncate(goodEnd);
+                channel.force(true);
+            }
+        }
+        if (appendable) {
+            loggedEntries = applied;
+        }
+        if (replayed > 0) {
+            LOG.info("replayed {} config deltas from {} (now version {})", replayed, file.getFileName(), config.version());
+        }
+    }
+
+    private Optional<ActiveConfig> loadLegacy(UpstreamHealth health) throws IOException {
+        if (!Files.isRegularFile(legacy)) {
+            return Optional.empty();
+        }
+        ConfigSnapshot old = Json.read(Files.readAllBytes(legacy), ConfigSnapshot.class);
+        // Its hash was the older whole-content digest; the content is what counts, and it is hashed the current way.
+        ConfigSnapshot current = old.withHash(old.computeHash());
+        ActiveConfig config = ActiveConfig.compile(current, health);
+        save(current);
+        LOG.info("converted {} to {} (version {})", legacy, snapshot, current.version());
+        return Optional.of(config);
+    }
+
+    /** The lines of a file that end with a newline, and where each ends; a last line without one is left out. */
+    private record Lines(java.util.List<byte[]> lines, java.util.List<Long> ends) {
+    }
+
+    private static Lines completeLines(Path file) throws IOException {
+        java.util.List<byte[]> lines = new java.util.ArrayList<>();
+        java.util.List<Long> ends = new java.util.ArrayList<>();
+        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            ByteArrayOutputStream current = new ByteArrayOutputStream();
+            long position = 0;
+            int b;
+            while ((b = in.read()) >= 0) {
+                position++;
+                if (b == '\n') {
+                    lines.add(current.toByteArray());
+                    ends.add(position);
+                    current.reset();
+                } else {
+                    current.write(b);
+                }
+            }
+        }
+        return new Lines(lines, ends);
+    }
+
+    /** Reads a whole snapshot file in the wire format (standalone mode, GitOps). */
+    public static Optional<ConfigSnapshot> readSnapshotFile(Path path) throws IOException {
+        if (!Files.isRegularFile(path)) {
+            return Optional.empty();
+        }
+        return Optional.of(Json.read(Files.readAllBytes(path), ConfigSnapshot.class));
+    }
+
+    private void closeLog() throws IOException {
+        if (logChannel != null) {
+            logChannel.close();
+            logChannel = null;
+        }
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        compactor.shutdown();
+        try {
+            compactor.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (files) {
+            closeLog();
+        }
+    }
+}
