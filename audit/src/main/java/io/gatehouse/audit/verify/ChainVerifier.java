@@ -53,8 +53,8 @@ public final class ChainVerifier {
         if (key == null) {
             broken = Optional.of(new Break(where, requestId, "no public key for node " + row.record().nodeId()));
         } else if (sealProblem != null) {
-            broken = Optional.of(new Break(where, requestId, sealProblem + ": a field, the leaf index or the path was changed,"
-                    + " or the node " + row.record().nodeId() + " did not sign it"));
+            broken = Optional.of(new Break(where, requestId, sealProblem + (row.proof() == null ? ": a field was changed"
+                    : ": a field, the leaf index or the Merkle path was changed") + ", or the node " + row.record().nodeId() + " did not sign it"));
         } else if (!Arrays.equals(HashChain.next(row.prevHash(), canonical), row.chainHash())) {
             broken = Optional.of(new Break(where, requestId, "chain hash does not match the record's content and link"));
         } else {
