@@ -35,11 +35,12 @@ class AuditWriterTest {
     void aBurstIsSignedInFullBatchesAndEveryRecordVerifiesAlone() throws Exception {
         NodeKeys keys = NodeKeys.generate();
         try (Spool spool = new Spool(dir.resolve("spool"), 64 << 20, 1 << 20)) {
-            // A linger far longer than the burst takes to offer, so only the size closes batches until the last.
-            AuditWriter writer = new AuditWriter(spool, keys, 10_000, 64, TimeUnit.MILLISECONDS.toNanos(200)).start();
+            // The burst is queued before the writer starts, so the writer finds all of it at once: trees of at most 64.
+            AuditWriter writer = new AuditWriter(spool, keys, 10_000, 64, TimeUnit.MILLISECONDS.toNanos(200));
             for (int i = 0; i < 200; i++) {
                 assertThat(writer.offer(Records.record("node-a", i, Instant.now()))).isTrue();
             }
+            writer.start();
             await("200 records spooled", () -> writer.written() == 200);
             writer.close();
             assertThat(writer.batches()).as("64 + 64 + 64 + 8").isEqualTo(4);
