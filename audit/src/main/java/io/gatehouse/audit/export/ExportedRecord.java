@@ -12,8 +12,8 @@ import java.util.List;
 /**
  * One line of a JSONL export (and one row of a CSV export, columns in this order): the record's fields, its
  * signature (base64), its chain links (hex), and for a batch-signed record its batch id, leaf index, batch size and
- * Merkle path (hex, 32 bytes a hash; all four null for a single-signed record). Everything the verify command needs to recompute the canonical
- * form, check the signature and follow the chain.
+ * Merkle path (hex, 32 bytes a hash; all four null for a single-signed record). Everything the verify command needs
+ * to recompute the canonical form, check the signature and follow the chain.
  */
 public record ExportedRecord(
         String partition,
@@ -45,7 +45,8 @@ public record ExportedRecord(
 
     public static final List<String> COLUMNS = List.of("partition", "seq", "requestId", "time", "nodeId", "consumerId",
             "applicationId", "apiId", "operation", "method", "path", "status", "errorCode", "latencyMicros", "bytesIn",
-            "bytesOut", "clientAddress", "requestBodySha256", "responseBodySha256", "signature", "prevHash", "chainHash", "batchId", "leafIndex", "leafCount", "merklePath");
+            "bytesOut", "clientAddress", "requestBodySha256", "responseBodySha256", "signature", "prevHash", "chainHash",
+            "batchId", "leafIndex", "leafCount", "merklePath");
 
     /** The columns of exports made before batch signatures: such an export still verifies (its records are single-signed). */
     public static final List<String> SINGLE_SIGNED_COLUMNS = COLUMNS.subList(0, 22);

@@ -13,8 +13,8 @@ import java.util.Optional;
 /**
  * Walks stored records in chain order (by partition, then sequence) and finds the first one that breaks the trail:
  * a signature that is not the node's (for a batch-signed record: a leaf and Merkle path that do not lead to a root
- * the node signed; each batch's signature is checked once), content that no longer matches its chain hash (a changed field), or a link
- * that does not follow from the record before it (a row removed, inserted or moved).
+ * the node signed; each batch's signature is checked once), content that no longer matches its chain hash (a changed
+ * field), or a link that does not follow from the record before it (a row removed, inserted or moved).
  *
  * <p>The live store must be complete: every partition's sequence starts at 1 and has no gaps. An export of a time
  * range may skip records outside the range, so there a gap in the sequence is allowed and only adjacent
