@@ -80,6 +80,7 @@ class KafkaShipperTest {
     @Test
     void everySpooledRecordReachesKafkaOnceSignedAndKeyedByConsumer() throws Exception {
         String topic = "audit-" + UUID.randomUUID();
+        broker.createTopic(topic, 3);
         NodeKeys keys = NodeKeys.loadOrCreate(dataDir);
         try (Spool spool = new Spool(dataDir.resolve("spool"), 64 << 20, 1 << 20)) {
             AuditWriter writer = new AuditWriter(spool, keys, 10_000).start();

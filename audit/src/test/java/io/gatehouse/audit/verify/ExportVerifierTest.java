@@ -181,6 +181,32 @@ class ExportVerifierTest {
     }
 
     @Test
+    void aPartitionHoldingRecordsSignedAloneThenInBatchesVerifies() throws Exception {
+        // A store that ran before batch signatures and after: the first records signed alone, the next ones in batches.
+        List<SignedAuditRecord> signed = new ArrayList<>();
+        for (StoredRecord single : chain(node, 5)) {
+            signed.add(signedOf(single));
+        }
+        BatchSigner batches = new BatchSigner(node);
+        for (int from = 100; from < 120; from += 8) {
+            List<AuditRecord> batch = new ArrayList<>();
+            for (int i = from; i < Math.min(120, from + 8); i++) {
+                batch.add(Records.record("node-a", i, START.plusMillis(i)));
+            }
+            signed.addAll(batches.sign("node-a", batch));
+        }
+        List<StoredRecord> rows = chained(signed);
+        ChainVerifier chain = new ChainVerifier(Map.of("node-a", node.publicKey()), ChainVerifier.Scope.STORE);
+        for (StoredRecord row : rows) {
+            assertThat(chain.accept(row, "row " + row.seq())).as("row %d", row.seq()).isEmpty();
+        }
+        assertThat(chain.signatureChecks()).as("5 alone, then batches of 8, 8 and 4").isEqualTo(8);
+        Verification csv = verify(export(rows, ExportWriter.Format.CSV, "mixed.csv"));
+        assertThat(csv.ok()).as(csv.describe()).isTrue();
+        assertThat(csv.verified()).isEqualTo(25);
+    }
+
+    @Test
     void anExportMadeBeforeBatchSignaturesStillVerifies() throws Exception {
         Path file = export(chain(node, 12), ExportWriter.Format.CSV, "old.csv");
         // The export as it was written before the batch columns existed: 22 columns, the manifest's digest of that file.
