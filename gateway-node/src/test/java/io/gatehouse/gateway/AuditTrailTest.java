@@ -1,6 +1,7 @@
 package io.gatehouse.gateway;
 
 import io.gatehouse.audit.signing.NodeKeys;
+import io.gatehouse.audit.signing.SealCheck;
 import io.gatehouse.audit.signing.SignatureCheck;
 import io.gatehouse.audit.spool.Spool;
 import io.gatehouse.gateway.audit.GatewayAudit;
@@ -76,21 +77,25 @@ class AuditTrailTest extends StandaloneGateway {
         assertThat(sent.get("no-route").status()).isEqualTo(404);
 
         Duration took = awaitTrue(Duration.ofSeconds(20), "every record spooled", () -> node.audit().written() >= sent.size());
-        System.out.printf("%d records spooled %d ms after the last answer%n", sent.size(), took.toMillis());
+        long batches = node.audit().batchesSigned();
+        System.out.printf("%d records spooled %d ms after the last answer, in %d signed batches%n", sent.size(), took.toMillis(), batches);
         Path data = node.settings().dataDir();
         node.stop();
         node = null;
 
         PublicKey key = SignatureCheck.publicKey(Files.readString(data.resolve(NodeKeys.PUBLIC_FILE)));
         Map<String, AuditRecord> records = new HashMap<>();
+        SealCheck seals = new SealCheck();
         try (Spool spool = new Spool(data.resolve(GatewayAudit.SPOOL_DIR), 1L << 30, 64L << 20)) {
             for (Spool.Entry entry : spool.read(1_000)) {
                 SignedAuditRecord signed = SignedAuditRecord.decode(entry.payload());
-                assertThat(SignatureCheck.valid(key, signed.canonical(), signed.signature())).isTrue();
+                assertThat(signed.batchSigned()).isTrue();
+                assertThat(seals.problem(key, signed.record().nodeId(), signed.canonical(), signed.signature(), signed.proof())).isNull();
                 assertThat(records.put(signed.record().requestId(), signed.record())).as("one record per request").isNull();
             }
         }
         assertThat(records.keySet()).containsExactlyInAnyOrderElementsOf(sent.keySet());
+        assertThat(seals.signatureChecks()).as("one signature per batch the node signed").isEqualTo(batches);
         for (Map.Entry<String, Sent> expected : sent.entrySet()) {
             AuditRecord record = records.get(expected.getKey());
             Sent what = expected.getValue();

@@ -2,6 +2,11 @@ package io.gatehouse.system;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import io.gatehouse.audit.signing.NodeKeys;
+import io.gatehouse.audit.spool.Spool;
+import io.gatehouse.audit.testing.KafkaBroker;
+import io.gatehouse.audit.verify.ExportVerifier;
+import io.gatehouse.audit.verify.Verification;
 import io.gatehouse.protocol.Json;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,6 +24,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,7 +49,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A gateway node as its own process, killed with SIGKILL while clients keep calling and restarted on its data
  * directory: every request a client saw answered is counted once in the control plane's usage and quota, none lost
- * with the process and none counted twice when the node sends its spooled reports again.
+ * with the process and none counted twice when the node sends its spooled reports again. The node's audit trail goes
+ * the whole way too, through a real Kafka broker: every answer has its batch-signed record stored once, and the spool
+ * as it was at the kill, sent again in full, stores nothing twice.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NodeCrashUsageTest {
@@ -50,10 +62,13 @@ class NodeCrashUsageTest {
     Platform platform;
     GateUpstream upstream;
     NodeProcess node;
+    KafkaBroker kafka;
 
     @BeforeAll
     void start() throws Exception {
-        platform = new Platform(dir);
+        kafka = new KafkaBroker(dir.resolve("kafka")).start();
+        platform = new Platform(dir, Map.of("GATEHOUSE_AUDIT_KAFKA_BOOTSTRAP", kafka.bootstrap(),
+                "GATEHOUSE_AUDIT_EXPORT_DIR", dir.resolve("audit-exports").toString()));
         upstream = new GateUpstream();
     }
 
@@ -64,12 +79,18 @@ class NodeCrashUsageTest {
         }
         upstream.close();
         platform.close();
+        kafka.close();
     }
 
     @Test
     void aGatewayKilledMidTrafficAndRestartedCountsEveryAnsweredRequestOnce() throws Exception {
         Tenant tenant = tenant(Map.of("ratePerSecond", 20, "burst", 5, "monthlyQuota", QUOTA, "quotaMode", "HARD", "failureMode", "OPEN"));
-        node = new NodeProcess("edge-crash", platform);
+        node = new NodeProcess("edge-crash", platform, kafka.bootstrap());
+        // The node's audit key, made in its data directory before its first start and registered, so that the
+        // control plane accepts its records from the first one.
+        NodeKeys keys = NodeKeys.loadOrCreate(platform.dir.resolve(node.nodeId));
+        assertThat(platform.admin.put("/admin/nodes/" + node.nodeId + "/audit-key", Map.of("publicKey", keys.publicKeyBase64())).status())
+                .isEqualTo(201);
         node.start();
         Clients clients = new Clients(node, tenant);
         await(Duration.ofSeconds(30), "the node process to serve the API", () -> clients.callOnce(0, 0) == 200);
@@ -95,6 +116,13 @@ class NodeCrashUsageTest {
             } catch (AssertionError e) {
                 throw new AssertionError(e.getMessage() + ": answered " + answeredBeforeKill + ", node usage " + node.usage(), e);
             }
+            long answersBeforeKill = clients.answers();
+            try {
+                await(Duration.ofSeconds(10), "the node to have spooled the audit record of every answer",
+                        () -> node.audit().path("written").asLong() == answersBeforeKill);
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + ": answers " + answersBeforeKill + ", node audit " + node.audit(), e);
+            }
             long waiting = node.usage().path("reportsWaiting").asLong();
             assertThat(waiting).as("reports only the spool holds when the node dies").isPositive();
 
@@ -102,6 +130,7 @@ class NodeCrashUsageTest {
             long killed = System.nanoTime();
             node.kill();
             copy(node.spoolDir(), dir.resolve("usage-spool-at-kill"));
+            copy(node.auditSpoolDir(), dir.resolve("audit-spool-at-kill"));
             upstream.release();
             platform.startControlPlane();
             node.start();
@@ -137,11 +166,40 @@ class NodeCrashUsageTest {
         // the next spool write, and no client waits for a refusal to be spooled.)
         assertThat(usage.path("refused").asLong()).as("refusals are counted apart").isPositive().isLessThanOrEqualTo(clients.refused());
 
+        // Every answer the node gave, before the kill and after, has its audit record in the store, once.
+        long answers = clients.answers();
+        await(Duration.ofSeconds(90), "an audit record of every answer in the store", () -> storedAuditRecords()[0] >= answers);
+        long[] stored = storedAuditRecords();
+        System.out.printf("answers: %d; audit records stored: %d (%d request ids) in %d signed batches%n", answers, stored[0], stored[1], stored[2]);
+        assertThat(stored[0]).as("audit records stored, none lost, none twice").isEqualTo(answers);
+        assertThat(stored[1]).as("distinct request ids").isEqualTo(answers);
+        assertThat(stored[2]).as("batch-signed: fewer signatures than records").isPositive().isLessThan(answers);
+        assertThat(platform.admin.get("/admin/audit/ingest").body().path("rejected").asLong()).as("records refused at ingest").isZero();
+        Path export = dir.resolve("audit-export.jsonl");
+        Path manifest = dir.resolve("audit-export.manifest.json");
+        exportAuditTrail(export, manifest);
+        Verification verified = ExportVerifier.verify(export, manifest);
+        assertThat(verified.ok()).as(verified.describe()).isTrue();
+        assertThat(verified.verified()).isEqualTo(answers);
+
+        // The audit spool as it was at the kill, its cursor gone: the node sends every record in it again.
+        Path auditAtKill = dir.resolve("audit-spool-at-kill");
+        Files.deleteIfExists(auditAtKill.resolve("cursor"));
+        long resending;
+        copy(auditAtKill, dir.resolve("audit-spool-probe"));
+        try (Spool copy = new Spool(dir.resolve("audit-spool-probe"), 1L << 30, 64L << 20)) {
+            resending = copy.depth();
+        }
+        assertThat(resending).as("records in the spool at the kill").isPositive();
+        long duplicatesBefore = platform.admin.get("/admin/audit/ingest").body().path("duplicates").asLong();
+
         // The spool as it was at the kill, as if the acknowledgements since had never reached the node's disk: every
         // report in it is sent again, under the ids the control plane has already applied, and none is counted again.
         node.stop();
         deleteAll(node.spoolDir());
         copy(dir.resolve("usage-spool-at-kill"), node.spoolDir());
+        deleteAll(node.auditSpoolDir());
+        copy(auditAtKill, node.auditSpoolDir());
         node.start();
         await(Duration.ofSeconds(30), "the node with the old spool to start", () -> !node.usage().isMissingNode());
         long resent = node.usage().path("reportsReplayed").asLong();
@@ -152,7 +210,43 @@ class NodeCrashUsageTest {
         System.out.printf("%d reports sent again and acknowledged; stored usage still %d admitted%n", resent, afterResend.path("admitted").asLong());
         assertThat(afterResend.path("admitted").asLong()).as("resent reports are not counted twice").isEqualTo(answered);
         assertThat(afterResend.path("refused").asLong()).isEqualTo(usage.path("refused").asLong());
+
+        await(Duration.ofSeconds(90), "the resent audit records to reach the store",
+                () -> platform.admin.get("/admin/audit/ingest").body().path("duplicates").asLong() - duplicatesBefore >= resending);
+        long duplicates = platform.admin.get("/admin/audit/ingest").body().path("duplicates").asLong() - duplicatesBefore;
+        System.out.printf("%d audit records sent again: %d found already stored%n", resending, duplicates);
+        assertThat(duplicates).as("every resent record found already stored").isGreaterThanOrEqualTo(resending);
+        assertThat(storedAuditRecords()[0]).as("resent audit records are not stored twice").isEqualTo(answers);
         node.stop();
+    }
+
+    /** This node's stored audit records: count, distinct request ids, distinct signed batches. */
+    private long[] storedAuditRecords() {
+        try (Connection c = DriverManager.getConnection(platform.database.jdbcUrl(), "postgres", Platform.DATABASE_PASSWORD);
+             PreparedStatement st = c.prepareStatement("select count(*), count(distinct request_id), count(distinct batch_id)"
+                     + " from audit_records where node_id = ?")) {
+            st.setString(1, node.nodeId);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
+            }
+        } catch (SQLException e) {
+            throw new AssertionError("audit store unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    /** An export of the whole test's time range (only this node wrote records), with its manifest, as compliance makes one. */
+    private void exportAuditTrail(Path file, Path manifest) throws Exception {
+        java.time.Instant now = java.time.Instant.now();
+        JsonNode created = platform.admin.post("/admin/audit/exports", Map.of("from", now.minus(Duration.ofHours(2)).toString(),
+                "to", now.plus(Duration.ofHours(1)).toString(), "format", "jsonl")).body();
+        String id = created.path("id").asText();
+        for (String[] part : new String[][] {{"", file.toString()}, {"/manifest", manifest.toString()}}) {
+            HttpResponse<Path> response = CLIENT.send(HttpRequest.newBuilder(URI.create(platform.controlPlaneUrl() + "/admin/audit/exports/" + id + part[0]))
+                    .header("Authorization", "Bearer " + Platform.ADMIN_TOKEN).timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofFile(Path.of(part[1])));
+            assertThat(response.statusCode()).as("export " + id + part[0]).isEqualTo(200);
+        }
     }
 
     private static void copy(Path from, Path to) throws IOException {
@@ -198,9 +292,13 @@ class NodeCrashUsageTest {
         final int statusPort = Platform.freePort();
         Process process;
 
-        NodeProcess(String nodeId, Platform platform) {
+        final String auditBootstrap;
+
+        /** @param auditBootstrap the Kafka the node ships its audit trail to */
+        NodeProcess(String nodeId, Platform platform, String auditBootstrap) {
             this.nodeId = nodeId;
             this.platform = platform;
+            this.auditBootstrap = auditBootstrap;
         }
 
         void start() throws IOException {
@@ -218,6 +316,8 @@ class NodeCrashUsageTest {
             env.put("GATEHOUSE_RECONNECT_MIN_MS", "100");
             env.put("GATEHOUSE_RECONNECT_MAX_MS", "1000");
             env.put("GATEHOUSE_CONFIG", "/nonexistent");
+            env.put("GATEHOUSE_AUDIT_ENABLED", "true");
+            env.put("GATEHOUSE_AUDIT_KAFKA_BOOTSTRAP", auditBootstrap);
             builder.redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(Path.of("target", "crashed-node.log").toFile()));
             process = builder.start();
@@ -225,6 +325,10 @@ class NodeCrashUsageTest {
 
         Path spoolDir() {
             return platform.dir.resolve(nodeId).resolve("usage-spool");
+        }
+
+        Path auditSpoolDir() {
+            return platform.dir.resolve(nodeId).resolve("audit-spool");
         }
 
         /** SIGKILL to the node's JVM: no shutdown hook runs, nothing is flushed. */
@@ -246,10 +350,19 @@ class NodeCrashUsageTest {
 
         /** The node's usage figures from its status endpoint (missing while it is down). */
         JsonNode usage() {
+            return status().path("controlPlane").path("usage");
+        }
+
+        /** The node's audit spool figures from its status endpoint (missing while it is down). */
+        JsonNode audit() {
+            return status().path("audit").path("spool");
+        }
+
+        private JsonNode status() {
             try {
                 HttpResponse<String> status = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + statusPort + "/status"))
                         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-                return Json.read(status.body(), JsonNode.class).path("controlPlane").path("usage");
+                return Json.read(status.body(), JsonNode.class);
             } catch (IOException e) {
                 return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
             } catch (InterruptedException e) {
@@ -329,6 +442,11 @@ class NodeCrashUsageTest {
         long count(String outcome) {
             LongAdder adder = outcomes.get(outcome);
             return adder == null ? 0 : adder.sum();
+        }
+
+        /** Requests the node answered, whatever the status (each has an audit record); not the ones cut or refused a connection. */
+        long answers() {
+            return outcomes.entrySet().stream().filter(e -> !e.getKey().equals("error")).mapToLong(e -> e.getValue().sum()).sum();
         }
 
         long refused() {

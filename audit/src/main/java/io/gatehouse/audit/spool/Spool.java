@@ -201,34 +201,53 @@ public final class Spool implements Closeable {
         if (payloads.isEmpty()) {
             return;
         }
+        for (byte[] payload : payloads) {
+            if (payload.length > MAX_ENTRY) {
+                throw new IllegalArgumentException("spool entry of " + payload.length + " bytes");
+            }
+        }
         FileChannel written;
         synchronized (this) {
             long now = System.currentTimeMillis();
+            // Entries go to the file in gathering writes, a few system calls per batch rather than one per entry.
+            List<ByteBuffer> unwritten = new ArrayList<>(payloads.size());
             for (byte[] payload : payloads) {
-                if (payload.length > MAX_ENTRY) {
-                    throw new IllegalArgumentException("spool entry of " + payload.length + " bytes");
-                }
                 Segment segment = segments.lastEntry().getValue();
                 if (segment.bytes >= segmentBytes) {
+                    writeAll(unwritten);
                     active.force(false);
                     openSegment(nextSeq);
                     segment = segments.lastEntry().getValue();
                 }
                 ByteBuffer entry = ByteBuffer.allocate(HEADER + payload.length);
                 entry.putInt(payload.length).putInt(crc(now, payload)).putLong(now).put(payload).flip();
-                while (entry.hasRemaining()) {
-                    active.write(entry);
-                }
+                unwritten.add(entry);
                 segment.count++;
                 segment.bytes += HEADER + payload.length;
                 totalBytes += HEADER + payload.length;
                 nextSeq++;
             }
+            writeAll(unwritten);
             enforceBound();
             written = active;
         }
         // Outside the lock: the reader need not wait for the disk. Only this thread rotates or closes `active`.
         written.force(false);
+    }
+
+    private void writeAll(List<ByteBuffer> entries) throws IOException {
+        if (entries.isEmpty()) {
+            return;
+        }
+        ByteBuffer[] buffers = entries.toArray(new ByteBuffer[0]);
+        // A channel takes at most IOV_MAX buffers a call; the last buffer decides when all are written.
+        for (int from = 0; from < buffers.length; ) {
+            active.write(buffers, from, Math.min(1_024, buffers.length - from));
+            while (from < buffers.length && !buffers[from].hasRemaining()) {
+                from++;
+            }
+        }
+        entries.clear();
     }
 
     private void enforceBound() throws IOException {

@@ -2,7 +2,7 @@ package io.gatehouse.audit.verify;
 
 import io.gatehouse.audit.chain.HashChain;
 import io.gatehouse.audit.chain.StoredRecord;
-import io.gatehouse.audit.signing.SignatureCheck;
+import io.gatehouse.audit.signing.SealCheck;
 import io.gatehouse.protocol.audit.Hex;
 
 import java.security.PublicKey;
@@ -12,8 +12,9 @@ import java.util.Optional;
 
 /**
  * Walks stored records in chain order (by partition, then sequence) and finds the first one that breaks the trail:
- * a signature that is not the node's, content that no longer matches its chain hash (a changed field), or a link
- * that does not follow from the record before it (a row removed, inserted or moved).
+ * a signature that is not the node's (for a batch-signed record: a leaf and Merkle path that do not lead to a root
+ * the node signed; each batch's signature is checked once), content that no longer matches its chain hash (a changed
+ * field), or a link that does not follow from the record before it (a row removed, inserted or moved).
  *
  * <p>The live store must be complete: every partition's sequence starts at 1 and has no gaps. An export of a time
  * range may skip records outside the range, so there a gap in the sequence is allowed and only adjacent
@@ -32,6 +33,7 @@ public final class ChainVerifier {
 
     private final Map<String, PublicKey> keys;
     private final Scope scope;
+    private final SealCheck seals = new SealCheck();
     private StoredRecord previous;
     private long count;
     private String firstHash;
@@ -46,12 +48,13 @@ public final class ChainVerifier {
         String requestId = row.record().requestId();
         PublicKey key = keys.get(row.record().nodeId());
         byte[] canonical = row.record().canonical();
-        Optional<Break> broken = Optional.empty();
+        Optional<Break> broken;
+        String sealProblem = key == null ? null : seals.problem(key, row.record().nodeId(), canonical, row.signature(), row.proof());
         if (key == null) {
             broken = Optional.of(new Break(where, requestId, "no public key for node " + row.record().nodeId()));
-        } else if (!SignatureCheck.valid(key, canonical, row.signature())) {
-            broken = Optional.of(new Break(where, requestId, "signature does not match the record: a field was changed, or the node "
-                    + row.record().nodeId() + " did not sign it"));
+        } else if (sealProblem != null) {
+            broken = Optional.of(new Break(where, requestId, sealProblem + (row.proof() == null ? ": a field was changed"
+                    : ": a field, the leaf index or the Merkle path was changed") + ", or the node " + row.record().nodeId() + " did not sign it"));
         } else if (!Arrays.equals(HashChain.next(row.prevHash(), canonical), row.chainHash())) {
             broken = Optional.of(new Break(where, requestId, "chain hash does not match the record's content and link"));
         } else {
@@ -94,6 +97,11 @@ public final class ChainVerifier {
                     + " of partition " + row.partition() + " are missing"));
         }
         return Optional.empty();
+    }
+
+    /** Ed25519 verifications made so far: one per single-signed record, one per batch for batch-signed ones. */
+    public long signatureChecks() {
+        return seals.signatureChecks();
     }
 
     public long count() {

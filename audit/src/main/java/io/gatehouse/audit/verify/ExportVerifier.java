@@ -28,7 +28,9 @@ import java.util.Optional;
 
 /**
  * Checks an export file against its manifest, reading it once as a stream: every record's signature (with the
- * manifest's public keys) and chain links, then the count, first and last hashes and the file's digest.
+ * manifest's public keys; a batch-signed record's Merkle path up to its batch's signed root, each batch's signature
+ * checked once) and chain links, then the count, first and last hashes and the file's digest. Exports made before
+ * batch signatures (22 CSV columns, no batch fields in JSONL) verify as single-signed records.
  */
 public final class ExportVerifier {
     private ExportVerifier() {
@@ -58,17 +60,22 @@ public final class ExportVerifier {
              BufferedReader in = new BufferedReader(new InputStreamReader(new DigestInputStream(raw, digest), StandardCharsets.UTF_8))) {
             String line;
             long number = 0;
+            int columns = 0;
             while ((line = in.readLine()) != null) {
                 number++;
                 if (csv && number == 1) {
-                    if (!line.equals(String.join(",", ExportedRecord.COLUMNS))) {
+                    if (line.equals(String.join(",", ExportedRecord.COLUMNS))) {
+                        columns = ExportedRecord.COLUMNS.size();
+                    } else if (line.equals(String.join(",", ExportedRecord.SINGLE_SIGNED_COLUMNS))) {
+                        columns = ExportedRecord.SINGLE_SIGNED_COLUMNS.size();
+                    } else {
                         return broken(chain.count(), "line 1", "not the CSV header of an audit export");
                     }
                     continue;
                 }
                 StoredRecord row;
                 try {
-                    row = (csv ? fromCsv(line) : Json.mapper().readValue(line, ExportedRecord.class)).toStored();
+                    row = (csv ? fromCsv(line, columns) : Json.mapper().readValue(line, ExportedRecord.class)).toStored();
                 } catch (JsonProcessingException e) {
                     return broken(chain.count(), "line " + number, "not a readable record: " + e.getOriginalMessage());
                 } catch (RuntimeException e) {
@@ -96,14 +103,19 @@ public final class ExportVerifier {
         return new Verification(verified, Optional.of(new ChainVerifier.Break(where, null, reason)), null);
     }
 
-    private static ExportedRecord fromCsv(String line) {
+    private static ExportedRecord fromCsv(String line, int columns) {
         List<String> f = Csv.split(line);
-        if (f.size() != ExportedRecord.COLUMNS.size()) {
-            throw new IllegalArgumentException(f.size() + " columns, expected " + ExportedRecord.COLUMNS.size());
+        if (f.size() != columns) {
+            throw new IllegalArgumentException(f.size() + " columns, expected " + columns);
         }
+        boolean batch = columns == ExportedRecord.COLUMNS.size();
         return new ExportedRecord(f.get(0), Long.parseLong(f.get(1)), f.get(2), Instant.parse(f.get(3)), f.get(4), f.get(5),
                 f.get(6), f.get(7), f.get(8), f.get(9), f.get(10), Integer.parseInt(f.get(11)), f.get(12),
                 Long.parseLong(f.get(13)), Long.parseLong(f.get(14)), Long.parseLong(f.get(15)), f.get(16), f.get(17),
-                f.get(18), f.get(19), f.get(20), f.get(21));
+                f.get(18), f.get(19), f.get(20), f.get(21),
+                batch && f.get(22) != null ? Long.valueOf(f.get(22)) : null,
+                batch && f.get(23) != null ? Integer.valueOf(f.get(23)) : null,
+                batch && f.get(24) != null ? Integer.valueOf(f.get(24)) : null,
+                batch ? f.get(25) : null);
     }
 }

@@ -3,6 +3,7 @@ package io.gatehouse.audit.verify;
 import io.gatehouse.audit.chain.StoredRecord;
 import io.gatehouse.audit.signing.SignatureCheck;
 import io.gatehouse.protocol.audit.AuditRecord;
+import io.gatehouse.protocol.audit.BatchProof;
 import io.gatehouse.protocol.audit.Hex;
 
 import java.security.PublicKey;
@@ -28,7 +29,8 @@ import java.util.TreeMap;
 public final class StoreVerifier {
     static final String SELECT = "select partition_month, seq, request_id, at, node_id, consumer_id, application_id, api_id,"
             + " operation, method, path, status, error_code, latency_micros, bytes_in, bytes_out, client_address,"
-            + " request_sha256, response_sha256, signature, prev_hash, chain_hash from audit_records";
+            + " request_sha256, response_sha256, signature, prev_hash, chain_hash, batch_id, leaf_index, leaf_count, merkle_path"
+            + " from audit_records";
 
     private StoreVerifier() {
     }
@@ -153,7 +155,9 @@ public final class StoreVerifier {
                 rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10), rs.getString(11),
                 rs.getInt(12), rs.getString(13), rs.getLong(14), rs.getLong(15), rs.getLong(16), rs.getString(17),
                 rs.getString(18), rs.getString(19));
-        return new StoredRecord(rs.getString(1), rs.getLong(2), record, rs.getBytes(20), rs.getBytes(21), rs.getBytes(22));
+        long batchId = rs.getLong(23);
+        BatchProof proof = rs.wasNull() ? null : new BatchProof(batchId, rs.getInt(24), rs.getInt(25), rs.getBytes(26));
+        return new StoredRecord(rs.getString(1), rs.getLong(2), record, rs.getBytes(20), proof, rs.getBytes(21), rs.getBytes(22));
     }
 
     public static String selectColumns() {

@@ -1,7 +1,7 @@
 package io.gatehouse.audit.ship;
 
 import io.gatehouse.audit.signing.NodeKeys;
-import io.gatehouse.audit.signing.SignatureCheck;
+import io.gatehouse.audit.signing.SealCheck;
 import io.gatehouse.audit.spool.AuditWriter;
 import io.gatehouse.audit.spool.Spool;
 import io.gatehouse.audit.testing.KafkaBroker;
@@ -51,6 +51,7 @@ class KafkaShipperTest {
     /** Reads the topic from the start until {@code expected} distinct request ids are seen or the deadline passes. */
     private static Map<String, Integer> consume(String topic, int expected, NodeKeys keys, Duration within) {
         Map<String, Integer> seen = new HashMap<>();
+        SealCheck seals = new SealCheck();
         Map<String, Object> config = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
                 ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
@@ -64,7 +65,8 @@ class KafkaShipperTest {
                 for (ConsumerRecord<String, byte[]> message : consumer.poll(Duration.ofMillis(200))) {
                     SignedAuditRecord signed = SignedAuditRecord.decode(message.value());
                     assertThat(message.key()).isEqualTo(signed.record().consumerId());
-                    assertThat(SignatureCheck.valid(keys.publicKey(), signed.canonical(), signed.signature())).isTrue();
+                    assertThat(signed.batchSigned()).isTrue();
+                    assertThat(seals.problem(keys.publicKey(), signed.record().nodeId(), signed.canonical(), signed.signature(), signed.proof())).isNull();
                     seen.merge(signed.record().requestId(), 1, Integer::sum);
                 }
                 if (seen.size() >= expected && quietUntil == Long.MAX_VALUE) {
@@ -78,6 +80,7 @@ class KafkaShipperTest {
     @Test
     void everySpooledRecordReachesKafkaOnceSignedAndKeyedByConsumer() throws Exception {
         String topic = "audit-" + UUID.randomUUID();
+        broker.createTopic(topic, 3);
         NodeKeys keys = NodeKeys.loadOrCreate(dataDir);
         try (Spool spool = new Spool(dataDir.resolve("spool"), 64 << 20, 1 << 20)) {
             AuditWriter writer = new AuditWriter(spool, keys, 10_000).start();

@@ -87,6 +87,29 @@ public final class KafkaBroker implements AutoCloseable {
         return "127.0.0.1:" + brokerPort;
     }
 
+    /**
+     * Creates a topic and returns once every partition has a leader, as an operator would before traffic. A topic
+     * made on the first send instead can answer that send with NOT_LEADER while its leadership settles, and an
+     * idempotent producer's retry then fails as out of order: delivered at least once, but maybe twice.
+     */
+    public void createTopic(String topic, int partitions) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                java.util.Map.of("bootstrap.servers", bootstrap()))) {
+            admin.createTopics(java.util.List.of(new org.apache.kafka.clients.admin.NewTopic(topic, partitions, (short) 1))).all().get();
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+            while (true) {
+                var description = admin.describeTopics(java.util.List.of(topic)).allTopicNames().get().get(topic);
+                if (description.partitions().size() == partitions && description.partitions().stream().allMatch(p -> p.leader() != null)) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topic " + topic + " has no leader for every partition: " + description);
+                }
+                Thread.onSpinWait();
+            }
+        }
+    }
+
     @Override
     public void close() {
         stop();

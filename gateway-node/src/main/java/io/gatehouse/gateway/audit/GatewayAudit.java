@@ -13,8 +13,9 @@ import java.util.Map;
 
 /**
  * The node's audit trail: its signing key (made on first start), the spool in its data directory, the writer
- * thread that signs and spools, and the shipper thread that moves the spool to Kafka. None of it runs on an event
- * loop; a slow or absent broker only makes the spool deeper.
+ * thread that signs records a batch at a time (one Merkle root signature per batch) and spools them, and the shipper
+ * thread that moves the spool to Kafka. None of it runs on an event loop; a slow or absent broker only makes the
+ * spool deeper.
  */
 public final class GatewayAudit implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayAudit.class);
@@ -106,6 +107,11 @@ public final class GatewayAudit implements AutoCloseable {
 
     public long written() {
         return writer == null ? 0 : writer.written();
+    }
+
+    /** Batches signed since start: one Ed25519 signature each, however many records they hold. */
+    public long batchesSigned() {
+        return writer == null ? 0 : writer.batches();
     }
 
     @Override

@@ -40,7 +40,7 @@ public class AuditResource {
     public record ExportView(String id, String file, String manifestUrl, ExportManifest manifest) {
     }
 
-    public record IngestCounts(long stored, long duplicates, long rejected, long expired) {
+    public record IngestCounts(long stored, long duplicates, long rejected, long expired, long signatureChecks) {
     }
 
     @Inject
@@ -74,7 +74,7 @@ public class AuditResource {
     @Path("/audit/ingest")
     @Operation(summary = "Audit records stored, duplicates ignored, records rejected and records of retired months ignored since this control plane started")
     public IngestCounts ingest() {
-        return new IngestCounts(store.stored(), store.duplicates(), store.rejected(), store.expired());
+        return new IngestCounts(store.stored(), store.duplicates(), store.rejected(), store.expired(), store.signatureChecks());
     }
 
     @GET

@@ -2,8 +2,10 @@ package io.gatehouse.management.audit;
 
 import io.gatehouse.audit.chain.HashChain;
 import io.gatehouse.audit.chain.StoredRecord;
+import io.gatehouse.audit.signing.SealCheck;
 import io.gatehouse.audit.signing.SignatureCheck;
 import io.gatehouse.protocol.audit.AuditRecord;
+import io.gatehouse.protocol.audit.BatchProof;
 import io.gatehouse.protocol.audit.MalformedAuditRecordException;
 import io.gatehouse.protocol.audit.SignedAuditRecord;
 import io.agroal.api.AgroalDataSource;
@@ -17,6 +19,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
@@ -27,7 +30,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Stores audit records as they come off Kafka: each checked against its node's registered key (a record that fails
+ * Stores audit records as they come off Kafka: each checked against its node's registered key (a batch-signed
+ * record by its Merkle path up to a batch root whose signature is checked once per batch; a record that fails
  * goes to the quarantine table, counted, never into the chain), stored once by request id, and chained to the
  * previous record of its monthly partition. A batch is one transaction; the partition's head row is locked while a
  * record is chained to it, so two writers never fork a chain. Blocking JDBC: called from the ingest thread only.
@@ -52,6 +56,8 @@ public class AuditStore {
     AgroalDataSource dataSource;
 
     private final Map<String, PublicKey> keys = new ConcurrentHashMap<>();
+    /** Remembers verified batch roots: a batch's signature is checked once, its other records by their paths. */
+    private final SealCheck seals = new SealCheck();
     private final Set<String> partitions = ConcurrentHashMap.newKeySet();
     private final Set<String> retired = ConcurrentHashMap.newKeySet();
     private final AtomicLong stored = new AtomicLong();
@@ -106,8 +112,9 @@ public class AuditStore {
             quarantine(connection, record.nodeId(), record.requestId(), "no audit key registered for node " + record.nodeId(), message);
             return Result.REJECTED;
         }
-        if (!SignatureCheck.valid(key, signed.canonical(), signed.signature())) {
-            quarantine(connection, record.nodeId(), record.requestId(), "signature does not verify with node " + record.nodeId() + "'s key", message);
+        String problem = seals.problem(key, record.nodeId(), signed.canonical(), signed.signature(), signed.proof());
+        if (problem != null) {
+            quarantine(connection, record.nodeId(), record.requestId(), problem + " with node " + record.nodeId() + "'s key", message);
             return Result.REJECTED;
         }
         String partition = StoredRecord.partitionOf(record.time());
@@ -143,8 +150,9 @@ public class AuditStore {
         byte[] hash = HashChain.next(previous, signed.canonical());
         try (PreparedStatement insert = connection.prepareStatement("insert into audit_records (partition_month, seq, request_id, at,"
                 + " node_id, consumer_id, application_id, api_id, operation, method, path, status, error_code, latency_micros,"
-                + " bytes_in, bytes_out, client_address, request_sha256, response_sha256, signature, prev_hash, chain_hash)"
-                + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + " bytes_in, bytes_out, client_address, request_sha256, response_sha256, signature, prev_hash, chain_hash,"
+                + " batch_id, leaf_index, leaf_count, merkle_path)"
+                + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             int i = 1;
             insert.setString(i++, partition);
             insert.setLong(i++, seq);
@@ -167,7 +175,19 @@ public class AuditStore {
             insert.setString(i++, record.responseBodySha256());
             insert.setBytes(i++, signed.signature());
             insert.setBytes(i++, previous);
-            insert.setBytes(i, hash);
+            insert.setBytes(i++, hash);
+            BatchProof proof = signed.proof();
+            if (proof == null) {
+                insert.setNull(i++, Types.BIGINT);
+                insert.setNull(i++, Types.INTEGER);
+                insert.setNull(i++, Types.INTEGER);
+                insert.setNull(i, Types.BINARY);
+            } else {
+                insert.setLong(i++, proof.batchId());
+                insert.setInt(i++, proof.leafIndex());
+                insert.setInt(i++, proof.leafCount());
+                insert.setBytes(i, proof.path());
+            }
             insert.executeUpdate();
         }
         try (PreparedStatement advance = connection.prepareStatement(
@@ -328,6 +348,11 @@ public class AuditStore {
 
     public long expired() {
         return expired.get();
+    }
+
+    /** Ed25519 verifications made since start: one per batch (and one per single-signed record). */
+    public long signatureChecks() {
+        return seals.signatureChecks();
     }
 
     static OffsetDateTime utc(java.time.Instant instant) {

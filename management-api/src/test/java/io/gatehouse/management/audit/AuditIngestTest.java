@@ -57,6 +57,7 @@ class AuditIngestTest {
         RestAssured.given().header("Authorization", "Bearer " + EmbeddedPostgresResource.ADMIN_TOKEN).contentType(ContentType.JSON)
                 .body(Map.of("publicKey", keys.publicKeyBase64())).put("/admin/nodes/" + nodeId + "/audit-key").then().statusCode(201);
         long duplicatesBefore = store.duplicates();
+        long checksBefore = store.signatureChecks();
         String run = UUID.randomUUID().toString().substring(0, 8);
         try (Spool spool = new Spool(dir.resolve("spool"), 64 << 20, 1 << 20)) {
             AuditWriter writer = new AuditWriter(spool, keys, 10_000).start();
@@ -70,8 +71,12 @@ class AuditIngestTest {
             while (stored(run) < 200 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
-            System.out.printf("200 records from spool to store in %d ms%n", (System.nanoTime() - start) / 1_000_000);
+            System.out.printf("200 records from spool to store in %d ms, %d signed batches, %d signature checks at ingest%n",
+                    (System.nanoTime() - start) / 1_000_000, writer.batches(), store.signatureChecks() - checksBefore);
             assertThat(stored(run)).isEqualTo(200);
+            // Batch-signed: the node signed each batch once, and ingest checked each batch's signature once.
+            assertThat(writer.batches()).isBetween(1L, 199L);
+            assertThat(store.signatureChecks() - checksBefore).isEqualTo(writer.batches());
             shipper.close();
             writer.close();
         }

@@ -1,5 +1,6 @@
 package io.gatehouse.management.audit;
 
+import io.gatehouse.audit.signing.BatchSigner;
 import io.gatehouse.audit.signing.NodeKeys;
 import io.gatehouse.audit.verify.AuditCli;
 import io.gatehouse.audit.verify.ExportVerifier;
@@ -7,6 +8,7 @@ import io.gatehouse.audit.verify.StoreVerifier;
 import io.gatehouse.audit.verify.Verification;
 import io.gatehouse.management.EmbeddedPostgresResource;
 import io.gatehouse.protocol.audit.AuditRecord;
+import io.gatehouse.protocol.audit.BatchProof;
 import io.gatehouse.protocol.audit.SignedAuditRecord;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -122,6 +124,107 @@ class AuditStoreTest {
             rs = st.executeQuery("select count(*) from audit_records where request_id like '" + run + "%'");
             rs.next();
             assertThat(rs.getLong(1)).isEqualTo(1);
+        }
+    }
+
+    private static AuditRecord recordOf(String nodeId, String requestId, Instant time, int status) {
+        return new AuditRecord(requestId, time, nodeId, "consumer-1", "app-1", "orders", null, "POST", "/orders",
+                status, null, 900, 12, 34, "10.1.2.3", AuditRecord.EMPTY_SHA256, AuditRecord.EMPTY_SHA256);
+    }
+
+    /** {@code count} records of the node signed as one batch, as its spool writer signs them. */
+    private static List<SignedAuditRecord> batch(NodeKeys keys, String prefix, Instant start, int count) {
+        List<AuditRecord> records = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            records.add(recordOf(NODE_ID, prefix + "-" + i, start.plusSeconds(i), 201));
+        }
+        return new BatchSigner(keys).sign(NODE_ID, records);
+    }
+
+    private static List<byte[]> encoded(List<SignedAuditRecord> records) {
+        return records.stream().map(SignedAuditRecord::encode).toList();
+    }
+
+    private static String quarantineReason(String requestId) throws Exception {
+        try (Connection c = jdbc(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select reason from audit_quarantine where request_id = '" + requestId + "' order by id desc")) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    @Test
+    void aBatchOfRecordsIsVerifiedWithOneSignatureCheckAndForgeriesAreKeptAside() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        Instant start = Instant.parse("2031-01-10T00:00:00Z");
+        List<SignedAuditRecord> first = batch(NODE, run + "-a", start, 200);
+        long checks = store.signatureChecks();
+        assertThat(store.ingest(encoded(first))).isEqualTo(new AuditStore.Outcome(200, 0, 0));
+        assertThat(store.signatureChecks() - checks).as("Ed25519 checks for a batch of 200").isEqualTo(1);
+
+        List<SignedAuditRecord> second = batch(NODE, run + "-b", start.plusSeconds(1_000), 10);
+        // The second batch's root is verified and remembered through its last records first.
+        assertThat(store.ingest(encoded(second.subList(6, 10)))).isEqualTo(new AuditStore.Outcome(4, 0, 0));
+        SignedAuditRecord b0 = second.get(0);
+        AuditRecord changed = recordOf(NODE_ID, b0.record().requestId(), b0.record().time(), 500);
+        SignedAuditRecord altered = new SignedAuditRecord(changed, changed.canonical(), b0.signature(), b0.proof());
+        SignedAuditRecord b1 = second.get(1);
+        SignedAuditRecord wrongIndex = new SignedAuditRecord(b1.record(), b1.canonical(), b1.signature(),
+                new BatchProof(b1.proof().batchId(), 2, 10, b1.proof().path()));
+        SignedAuditRecord b2 = second.get(2);
+        SignedAuditRecord pathOfAnotherBatch = new SignedAuditRecord(b2.record(), b2.canonical(), first.get(2).signature(), first.get(2).proof());
+        SignedAuditRecord b3 = second.get(3);
+        NodeKeys impostor = NodeKeys.generate();
+        byte[] forgedSignature = impostor.sign(b3.signedBytes());
+        SignedAuditRecord forgedRoot = new SignedAuditRecord(b3.record(), b3.canonical(), forgedSignature, b3.proof());
+        SignedAuditRecord b4 = second.get(4);
+        SignedAuditRecord rootOfAnImpostorsBatch = new BatchSigner(impostor).sign(NODE_ID, List.of(b4.record())).get(0);
+
+        long rejected = store.rejected();
+        checks = store.signatureChecks();
+        assertThat(store.ingest(encoded(List.of(altered, wrongIndex, pathOfAnotherBatch, forgedRoot, rootOfAnImpostorsBatch))))
+                .isEqualTo(new AuditStore.Outcome(0, 0, 5));
+        assertThat(store.rejected() - rejected).isEqualTo(5);
+        assertThat(store.signatureChecks() - checks).as("a remembered root never stands in for a path or signature that differs").isEqualTo(5);
+        for (int i = 0; i < 5; i++) {
+            assertThat(quarantineReason(run + "-b-" + i)).as("record b-%d", i).contains("signature does not verify", "node " + NODE_ID);
+        }
+        // The genuine records of the batch are still taken, without another signature check.
+        checks = store.signatureChecks();
+        assertThat(store.ingest(encoded(second.subList(0, 6)))).isEqualTo(new AuditStore.Outcome(6, 0, 0));
+        assertThat(store.signatureChecks() - checks).isZero();
+        try (Connection c = jdbc(); Statement st = c.createStatement()) {
+            ResultSet rs = st.executeQuery("select count(*), count(distinct batch_id), min(leaf_count), max(leaf_count) from audit_records"
+                    + " where request_id like '" + run + "%'");
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(210);
+            assertThat(rs.getLong(2)).isEqualTo(2);
+            assertThat(rs.getInt(3)).isEqualTo(10);
+            assertThat(rs.getInt(4)).isEqualTo(200);
+            Verification clean = StoreVerifier.verify(c);
+            assertThat(clean.ok()).as(clean.describe()).isTrue();
+        }
+    }
+
+    @Test
+    void aBatchSignedRowWithAnotherIndexPathOrSignatureInTheStoreIsFound() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        Instant start = Instant.parse("2031-02-10T00:00:00Z");
+        store.ingest(encoded(batch(NODE, run + "-a", start, 6)));
+        store.ingest(encoded(batch(NODE, run + "-b", start.plusSeconds(60), 6)));
+        String p = "partition_month = '2031-02'";
+        assertThat(tampered("update audit_records set leaf_index = 3 where " + p + " and seq = 3"))
+                .satisfies(b -> assertThat(b).contains("partition 2031-02 row 3", "signature does not verify"));
+        assertThat(tampered("update audit_records set merkle_path = (select merkle_path from audit_records where " + p
+                + " and seq = 9), batch_id = (select batch_id from audit_records where " + p + " and seq = 9),"
+                + " signature = (select signature from audit_records where " + p + " and seq = 9) where " + p + " and seq = 3"))
+                .satisfies(b -> assertThat(b).contains("partition 2031-02 row 3", "signature does not verify"));
+        assertThat(tampered("update audit_records set signature = (select signature from audit_records where " + p
+                + " and seq = 9) where " + p + " and seq <= 6"))
+                .satisfies(b -> assertThat(b).contains("partition 2031-02 row 1", "signature does not verify"));
+        assertThat(tampered("update audit_records set leaf_count = 7 where " + p + " and seq = 5"))
+                .satisfies(b -> assertThat(b).contains("partition 2031-02 row 5"));
+        try (Connection c = jdbc()) {
+            assertThat(StoreVerifier.verify(c).ok()).isTrue();
         }
     }
 

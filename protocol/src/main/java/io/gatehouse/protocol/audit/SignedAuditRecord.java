@@ -1,15 +1,28 @@
 package io.gatehouse.protocol.audit;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * An audit record with its node's Ed25519 signature over {@link AuditRecord#canonical()}. This is the message on
- * the Kafka topic {@code gatehouse.audit} and the entry in a node's spool: 4-byte length, canonical record, 1-byte
- * length, signature. The canonical bytes travel as they were signed, so no re-encoding can change what was signed.
+ * An audit record with what proves its node made it. This is the message on the Kafka topic {@code gatehouse.audit}
+ * and the entry in a node's spool. Two forms, told apart by their first bytes (docs/protocol.md):
+ * <ul>
+ *   <li>single-signed (version 1, the first form): {@code int32 length ‖ canonical ‖ uint8 length ‖ signature}, the
+ *       node's Ed25519 signature over the canonical bytes themselves ({@code proof} is null);</li>
+ *   <li>batch-signed (version 2, what nodes write now): {@code "GHSB" ‖ 02 ‖ int32 length ‖ canonical ‖ int64 batch id
+ *       ‖ int32 leaf index ‖ int32 leaf count ‖ uint8 path hashes ‖ path ‖ uint8 length ‖ signature}, the signature
+ *       being over the batch statement ({@link BatchProof#statement}) that the record's leaf and path lead to.</li>
+ * </ul>
+ * A version 1 message starts with a record length, which is never as large as {@code "GHSB"} read as an int32, so
+ * the two cannot be mistaken for each other. The canonical bytes travel as they were hashed, so no re-encoding can
+ * change what was signed.
  */
-public record SignedAuditRecord(AuditRecord record, byte[] canonical, byte[] signature) {
+public record SignedAuditRecord(AuditRecord record, byte[] canonical, byte[] signature, BatchProof proof) {
     public static final String TOPIC = "gatehouse.audit";
+    private static final byte[] BATCH_MAGIC = "GHSB".getBytes(StandardCharsets.US_ASCII);
+    private static final byte BATCH_VERSION = 2;
 
     public SignedAuditRecord {
         Objects.requireNonNull(record, "record");
@@ -20,33 +33,84 @@ public record SignedAuditRecord(AuditRecord record, byte[] canonical, byte[] sig
         }
     }
 
+    /** A single-signed record (version 1). */
+    public SignedAuditRecord(AuditRecord record, byte[] canonical, byte[] signature) {
+        this(record, canonical, signature, null);
+    }
+
+    /** A single-signed record (version 1): {@code signature} is over {@code record.canonical()}. */
     public static SignedAuditRecord of(AuditRecord record, byte[] signature) {
         return new SignedAuditRecord(record, record.canonical(), signature);
     }
 
+    /** Whether the signature covers a batch root (version 2) rather than this record alone. */
+    public boolean batchSigned() {
+        return proof != null;
+    }
+
+    /**
+     * The bytes the signature is over: the canonical record itself, or the statement of the batch its leaf and path
+     * lead to.
+     *
+     * @throws MalformedAuditRecordException when a batch proof does not fit its own index and count
+     */
+    public byte[] signedBytes() {
+        return proof == null ? canonical : proof.statement(record.nodeId(), canonical);
+    }
+
     public byte[] encode() {
-        ByteBuffer out = ByteBuffer.allocate(4 + canonical.length + 1 + signature.length);
-        out.putInt(canonical.length).put(canonical).put((byte) signature.length).put(signature);
+        if (proof == null) {
+            ByteBuffer out = ByteBuffer.allocate(4 + canonical.length + 1 + signature.length);
+            out.putInt(canonical.length).put(canonical).put((byte) signature.length).put(signature);
+            return out.array();
+        }
+        byte[] path = proof.path();
+        ByteBuffer out = ByteBuffer.allocate(5 + 4 + canonical.length + 8 + 4 + 4 + 1 + path.length + 1 + signature.length);
+        out.put(BATCH_MAGIC).put(BATCH_VERSION).putInt(canonical.length).put(canonical)
+                .putLong(proof.batchId()).putInt(proof.leafIndex()).putInt(proof.leafCount())
+                .put((byte) (path.length / MerkleTree.HASH_BYTES)).put(path)
+                .put((byte) signature.length).put(signature);
         return out.array();
     }
 
     public static SignedAuditRecord decode(byte[] bytes) {
         try {
             ByteBuffer in = ByteBuffer.wrap(bytes);
-            int length = in.getInt();
-            if (length < 0 || length > in.remaining()) {
-                throw new MalformedAuditRecordException("bad record length " + length);
+            BatchProof proof = null;
+            byte[] canonical;
+            if (bytes.length >= 5 && Arrays.equals(bytes, 0, 4, BATCH_MAGIC, 0, 4)) {
+                in.position(4);
+                if (in.get() != BATCH_VERSION) {
+                    throw new MalformedAuditRecordException("not a version 2 batch-signed audit record");
+                }
+                canonical = lengthPrefixed(in);
+                long batchId = in.getLong();
+                int leafIndex = in.getInt();
+                int leafCount = in.getInt();
+                byte[] path = new byte[(in.get() & 0xff) * MerkleTree.HASH_BYTES];
+                in.get(path);
+                proof = new BatchProof(batchId, leafIndex, leafCount, path);
+            } else {
+                canonical = lengthPrefixed(in);
             }
-            byte[] canonical = new byte[length];
-            in.get(canonical);
             byte[] signature = new byte[in.get() & 0xff];
             in.get(signature);
             if (in.hasRemaining()) {
                 throw new MalformedAuditRecordException(in.remaining() + " bytes after the signature");
             }
-            return new SignedAuditRecord(AuditRecord.fromCanonical(canonical), canonical, signature);
+            return new SignedAuditRecord(AuditRecord.fromCanonical(canonical), canonical, signature, proof);
         } catch (java.nio.BufferUnderflowException e) {
             throw new MalformedAuditRecordException("signed record is truncated");
         }
+    }
+
+    private static byte[] lengthPrefixed(ByteBuffer in) {
+        int length = in.getInt();
+        if (length < 0 || length > in.remaining()) {
+            throw new MalformedAuditRecordException("bad record length " + length);
+        }
+        byte[] canonical = new byte[length];
+        in.get(canonical);
+        return canonical;
     }
 }
