@@ -252,7 +252,7 @@ public class DeveloperWorkspace {
     public Uni<KeyService.Rotation> rotateKey(Developer developer, String applicationId, String keyId, Duration grace) {
         Duration max = config.portal().maxRotationGrace();
         if (grace == null || grace.isNegative() || grace.compareTo(max) > 0) {
-            throw AdminError.VALIDATION_FAILED.with("the old key may keep working between 0 minutes and " + describe(max));
+            throw AdminError.VALIDATION_FAILED.with("the old key may keep working from 0 seconds up to " + describe(max));
         }
         return ownedKey(developer, applicationId, keyId).chain(k -> keys.rotate(keyId, grace));
     }
@@ -280,7 +280,10 @@ public class DeveloperWorkspace {
         if (d.toHours() > 0 && d.equals(Duration.ofHours(d.toHours()))) {
             return d.toHours() + (d.toHours() == 1 ? " hour" : " hours");
         }
-        return d.toMinutes() + " minutes";
+        if (d.toMinutes() > 0 && d.equals(Duration.ofMinutes(d.toMinutes()))) {
+            return d.toMinutes() + (d.toMinutes() == 1 ? " minute" : " minutes");
+        }
+        return d.toSeconds() + " seconds";
     }
 
     // ---- reading

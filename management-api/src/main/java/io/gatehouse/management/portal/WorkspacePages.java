@@ -112,12 +112,13 @@ public class WorkspacePages {
                 .onFailure(DomainException.class).recoverWithUni(e -> refused(d, id, (DomainException) e)));
     }
 
-    /** {@code graceMinutes}: how long the old key keeps working, from 0 up to the configured bound. */
+    /** {@code grace} in {@code graceUnit} (seconds, minutes, hours or days): how long the old key keeps working, 0 up to the configured bound. */
     @POST
     @Path("/{id}/keys/{key}/rotate")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Uni<Response> rotateKey(@PathParam("id") String id, @PathParam("key") String key, @FormParam("graceMinutes") String graceMinutes) {
-        return workspace.developer().chain(d -> Uni.createFrom().deferred(() -> workspace.rotateKey(d, id, key, minutes(graceMinutes)))
+    public Uni<Response> rotateKey(@PathParam("id") String id, @PathParam("key") String key, @FormParam("grace") String grace,
+                                   @FormParam("graceUnit") String graceUnit) {
+        return workspace.developer().chain(d -> Uni.createFrom().deferred(() -> workspace.rotateKey(d, id, key, grace(grace, graceUnit)))
                 .chain(rotation -> render(d, id, null, rotation.replacement(), "rotated").map(html -> noStore(page(200, html))))
                 .onFailure(DomainException.class).recoverWithUni(e -> refused(d, id, (DomainException) e)));
     }
@@ -162,7 +163,6 @@ public class WorkspacePages {
     private Uni<String> render(DeveloperWorkspace.Developer d, String id, String error, IssuedKey issued, String issuedHow) {
         return workspace.application(d, id).chain(detail -> appPage.data("detail", detail).data("developer", d).data("error", error)
                 .data("issued", issued).data("issuedHow", issuedHow)
-                .data("maxGraceMinutes", workspace.maxRotationGrace().toMinutes())
                 .data("maxGrace", DeveloperWorkspace.describe(workspace.maxRotationGrace())).createUni());
     }
 
@@ -170,12 +170,23 @@ public class WorkspacePages {
         return workspace.applications(d).chain(list -> appsPage.data("developer", d).data("error", error).data("apps", list).createUni());
     }
 
-    private static Duration minutes(String value) {
+    static Duration grace(String amount, String unit) {
+        long value;
         try {
-            return Duration.ofMinutes(Long.parseLong(value == null ? "" : value.strip()));
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw AdminError.VALIDATION_FAILED.with("give the grace period in whole minutes");
+            value = Long.parseLong(amount == null ? "" : amount.strip());
+        } catch (NumberFormatException e) {
+            throw AdminError.VALIDATION_FAILED.with("give the grace period as a whole number");
         }
+        if (value < 0 || value > 1_000_000) {
+            throw AdminError.VALIDATION_FAILED.with("give the grace period as a whole number from 0");
+        }
+        return switch (unit == null || unit.isBlank() ? "minutes" : unit) {
+            case "seconds" -> Duration.ofSeconds(value);
+            case "minutes" -> Duration.ofMinutes(value);
+            case "hours" -> Duration.ofHours(value);
+            case "days" -> Duration.ofDays(value);
+            default -> throw AdminError.VALIDATION_FAILED.with("the grace period's unit is seconds, minutes, hours or days");
+        };
     }
 
     private static Response seeOther(String path) {
