@@ -33,7 +33,8 @@
               return request;
             }
           });
-          button.hidden = true;
+          // The stylesheet gives buttons a display of their own, which the hidden attribute alone would not override.
+          button.style.display = 'none';
         })
         .catch(function (error) { button.disabled = false; section.querySelector('.hint').textContent = error.message; });
     });
