@@ -89,6 +89,7 @@ public class ReferencePage {
     private Uni<String> render(ApiView api, ApiReference reference, String problem) {
         return page.data("api", api).data("ref", reference).data("problem", problem)
                 .data("deprecated", api.status() == io.gatehouse.management.apis.ApiStatus.DEPRECATED)
+                .data("sunsetDay", api.sunsetAt() == null ? null : api.sunsetAt().atZone(java.time.ZoneOffset.UTC).toLocalDate())
                 .data("swaggerUi", TryItDocument.SWAGGER_UI).createUni();
     }
 }

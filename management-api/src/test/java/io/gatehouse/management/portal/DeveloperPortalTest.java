@@ -434,6 +434,9 @@ class DeveloperPortalTest {
         assertThat(catalog.jsonPath().getString("entries[0].versions[0].sunsetAt")).isEqualTo("2031-03-01");
         String html = RestAssured.given().accept("text/html").queryParam("q", name).get("/portal/apis").asString();
         assertThat(html).contains("data-testid=\"sunset\"").contains("<time datetime=\"2031-03-01\">2031-03-01</time>");
+        assertThat(set.jsonPath().getString("sunsetAt")).isEqualTo("2031-03-01T00:00:00Z");
+        assertThat(RestAssured.given().get("/portal/apis/" + api[0] + "/reference").asString())
+                .contains("<time datetime=\"2031-03-01\" data-testid=\"sunset\">2031-03-01</time>");
     }
 
     @Test
