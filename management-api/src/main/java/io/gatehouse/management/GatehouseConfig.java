@@ -57,6 +57,10 @@ public interface GatehouseConfig {
         /** The gateway's address as developers call it: the base of every API's URL in the portal's reference pages. */
         @io.smallrye.config.WithDefault("http://127.0.0.1:8000")
         String gatewayUrl();
+
+        /** The longest a developer may let an old key keep working after rotating it (docs/portal.md). */
+        @io.smallrye.config.WithDefault("P7D")
+        Duration maxRotationGrace();
     }
 
     interface Admin {

@@ -63,12 +63,58 @@ public class AccountStore {
     /** An OIDC user's row follows the provider: roles and team are refreshed at every sign-in. */
     public Uni<UserAccount> upsertFederated(String email, Set<String> roles, String team) {
         OffsetDateTime now = now();
-        return client.preparedQuery("insert into users (id, email, roles, team, source, created_at, updated_at) "
-                        + "values ($1, $2, $3, $4, 'oidc', $5, $5) "
-                        + "on conflict (lower(email)) do update set roles = excluded.roles, team = excluded.team, updated_at = excluded.updated_at "
+        return client.preparedQuery("insert into users (id, email, roles, team, source, created_at, updated_at, email_verified_at) "
+                        + "values ($1, $2, $3, $4, 'oidc', $5, $5, $5) "
+                        + "on conflict (lower(email)) do update set roles = excluded.roles, team = excluded.team, updated_at = excluded.updated_at, "
+                        // The provider vouches for the address it signs in.
+                        + "email_verified_at = coalesce(users.email_verified_at, excluded.created_at) "
                         + "returning " + UserAccount.COLUMNS)
                 .execute(Tuple.from(java.util.Arrays.asList(UUID.randomUUID(), email.trim(),
                         UserAccount.joinRoles(roles), team, now)))
+                .map(AccountStore::firstUser);
+    }
+
+    /** A self-registered account: the developer role, a password, and an address not verified yet. */
+    public Uni<UserAccount> createUnverified(String email, String displayName, String passwordHash, Set<String> roles) {
+        OffsetDateTime now = now();
+        return client.preparedQuery("insert into users (id, email, password_hash, roles, source, display_name, created_at, updated_at) "
+                        + "values ($1, $2, $3, $4, 'local', $5, $6, $6) on conflict do nothing returning " + UserAccount.COLUMNS)
+                .execute(Tuple.from(java.util.Arrays.asList(UUID.randomUUID(), email.trim(), passwordHash, UserAccount.joinRoles(roles),
+                        displayName, now)))
+                .map(AccountStore::firstUser);
+    }
+
+    public Uni<Void> setDisplayName(UUID userId, String displayName) {
+        return client.preparedQuery("update users set display_name = $2, updated_at = $3 where id = $1")
+                .execute(Tuple.of(userId, displayName, now())).replaceWithVoid();
+    }
+
+    /** Erases the account row; sessions, tokens and verification links go with it (the database cascades). */
+    public Uni<Void> delete(UUID userId) {
+        return client.preparedQuery("delete from users where id = $1").execute(Tuple.of(userId)).replaceWithVoid();
+    }
+
+    // ---- email verification links
+
+    public Uni<String> createVerificationToken(UUID userId, Duration lifetime) {
+        String token = Secrets.random();
+        OffsetDateTime now = now();
+        return client.preparedQuery("insert into email_verification_tokens (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)")
+                .execute(Tuple.of(Secrets.sha256(token), userId, now, now.plus(lifetime)))
+                .replaceWith(token);
+    }
+
+    /**
+     * Uses a verification link and marks its account's address verified; returns the account, or null when the link
+     * is unknown, expired or used. One statement, so a link opened twice at once verifies once.
+     */
+    public Uni<UserAccount> consumeVerificationToken(String token) {
+        OffsetDateTime now = now();
+        return client.preparedQuery("with used as (update email_verification_tokens set used_at = $2 "
+                        + "where token_hash = $1 and used_at is null and expires_at > $2 returning user_id) "
+                        + "update users set email_verified_at = coalesce(email_verified_at, $2), updated_at = $2 "
+                        + "where id = (select user_id from used) returning " + UserAccount.COLUMNS)
+                .execute(Tuple.of(Secrets.sha256(token), now))
                 .map(AccountStore::firstUser);
     }
 

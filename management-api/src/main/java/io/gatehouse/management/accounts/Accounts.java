@@ -38,6 +38,9 @@ public class Accounts {
     @Inject
     Mailer mailer;
 
+    @Inject
+    io.gatehouse.management.accounts.Mailer people;
+
     public sealed interface SignIn {
         record Success(UserAccount user, String sessionCookie) implements SignIn {
         }
@@ -104,6 +107,60 @@ public class Accounts {
                         + "To choose a new password, open this link within " + config.resetTokenLifetime().toMinutes() + " minutes:\n"
                         + link + "\n\nThe link works once. If you did not ask for this, ignore this mail.\n")
                 .setFrom(config.mailFrom()));
+    }
+
+    /**
+     * A developer registers: a built-in account with the developer role whose address is not verified yet, and a mail
+     * with a single-use link that verifies it. An address that already has an account gets a mail saying so instead,
+     * and the caller answers the same either way, so the form does not tell who has an account.
+     */
+    public void register(String email, String displayName, String password, String portalBaseUrl) {
+        if (email == null || !EMAIL.matcher(email.trim()).matches() || email.trim().length() > 254) {
+            throw new AccountException("invalid_email", "enter an email address like name@example.com");
+        }
+        String name = displayName == null ? "" : displayName.strip();
+        if (name.isEmpty() || name.length() > 100) {
+            throw new AccountException("invalid_name", "enter a name of 1 to 100 characters");
+        }
+        checkPassword(password);
+        String normalised = email.trim().toLowerCase(Locale.ROOT);
+        // Hashed whether or not the address is taken, so both answers take as long.
+        String hash = hash(password);
+        String base = baseUrl(portalBaseUrl);
+        UserAccount existing = store.findByEmail(normalised).await().atMost(DB);
+        UserAccount created = existing != null ? null
+                : store.createUnverified(normalised, name, hash, Set.of(Role.DEVELOPER_NAME)).await().atMost(DB);
+        if (created == null) {
+            LOG.infof("registration asked for an address that has an account: %s", normalised);
+            people.send(normalised, "Your Gatehouse account",
+                    "Someone asked to register a Gatehouse developer account for this address, which already has one.\n\n"
+                            + "Sign in at " + base + "/portal/sign-in, or choose a new password at " + base + "/console/password-reset.\n"
+                            + "If it was not you, ignore this mail.\n");
+            return;
+        }
+        LOG.infof("developer %s registered", created.email());
+        sendVerification(created, base);
+    }
+
+    /** Mails a new verification link to an account whose address is not verified yet; earlier links keep working until they expire. */
+    public void resendVerification(UUID userId, String portalBaseUrl) {
+        UserAccount user = store.findById(userId).await().atMost(DB);
+        if (user != null && !user.emailVerified()) {
+            sendVerification(user, baseUrl(portalBaseUrl));
+        }
+    }
+
+    private void sendVerification(UserAccount user, String base) {
+        String token = store.createVerificationToken(user.id(), config.verificationLinkLifetime()).await().atMost(DB);
+        long hours = Math.max(1, config.verificationLinkLifetime().toHours());
+        people.send(user.email(), "Verify your email address for Gatehouse",
+                "Welcome to the Gatehouse developer portal.\n\n"
+                        + "To verify this address and start creating API keys, open this link within " + hours + " hours:\n"
+                        + base + "/portal/verify/" + token + "\n\nThe link works once. If you did not register, ignore this mail.\n");
+    }
+
+    private String baseUrl(String requestBase) {
+        return config.publicUrl().orElse(requestBase).replaceAll("/+$", "");
     }
 
     public boolean resetTokenUsable(String token) {

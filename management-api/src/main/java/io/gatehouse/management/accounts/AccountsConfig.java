@@ -22,6 +22,10 @@ public interface AccountsConfig {
     @WithDefault("PT30M")
     Duration resetTokenLifetime();
 
+    /** How long the link that verifies a self-registered developer's address works. */
+    @WithDefault("P2D")
+    Duration verificationLinkLifetime();
+
     /** Failed sign-ins allowed per account within {@link #signInWindow()}. */
     @WithDefault("5")
     int signInMaxFailures();

@@ -55,6 +55,9 @@ public class ApiEntity extends PanacheEntityBase {
     /** The operations of the API's current OpenAPI document; null when it was not published from one. */
     @Convert(converter = OperationsConverter.class)
     public List<io.gatehouse.protocol.config.ApiOperation> operations;
+    /** When a deprecated API stops being served, as the portal's catalog announces it; null when not announced. */
+    @Column(name = "sunset_at")
+    public Instant sunsetAt;
     @Column(name = "created_at")
     public Instant createdAt;
     @Column(name = "updated_at")

@@ -26,6 +26,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.net.URI;
+import java.time.Instant;
 import java.util.List;
 
 @Path("/admin/apis")
@@ -82,6 +83,17 @@ public class ApiResource {
     @Operation(summary = "Delete an API that no application subscribes to")
     public Uni<Response> delete(@PathParam("id") String id) {
         return apis.delete(id).map(v -> Response.noContent().build());
+    }
+
+    /** @param sunsetAt when the deprecated API stops being served; null withdraws the date */
+    public record SunsetRequest(Instant sunsetAt) {
+    }
+
+    @PUT
+    @Path("/{id}/sunset")
+    @Operation(summary = "Announce when a DEPRECATED API stops being served (shown in the portal's catalog); null withdraws it")
+    public Uni<ApiView> sunset(@PathParam("id") String id, SunsetRequest request) {
+        return apis.setSunset(id, request == null ? null : request.sunsetAt());
     }
 
     @GET

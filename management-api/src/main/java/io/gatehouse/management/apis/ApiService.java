@@ -122,6 +122,27 @@ public class ApiService {
         })).map(ApiView::of);
     }
 
+    /**
+     * Announces when a deprecated API stops being served (the portal's catalog shows it), or withdraws the
+     * announcement with null. Only a deprecated API has a sunset, and it lies in the future.
+     */
+    public Uni<ApiView> setSunset(String id, Instant sunsetAt) {
+        io.gatehouse.management.http.Timestamps.requireInRange("sunsetAt", sunsetAt);
+        if (sunsetAt != null && !sunsetAt.isAfter(Instant.now())) {
+            throw AdminError.VALIDATION_FAILED.with("sunsetAt must be in the future");
+        }
+        TeamScope.Scope scope = teams.current();
+        return changes.commit(log -> visible(scope, id).invoke(api -> {
+            if (sunsetAt != null && api.status != ApiStatus.DEPRECATED) {
+                throw AdminError.INVALID_TRANSITION.with("only a DEPRECATED API has a sunset date; this one is " + api.status);
+            }
+            Map<String, Object> before = log.fields(api);
+            api.sunsetAt = sunsetAt;
+            api.updatedAt = Instant.now();
+            log.changed("sunset", before, api);
+        })).map(ApiView::of);
+    }
+
     /** Deletes an API no application subscribes to; its closed subscriptions go with it. */
     public Uni<Void> delete(String id) {
         TeamScope.Scope scope = teams.current();

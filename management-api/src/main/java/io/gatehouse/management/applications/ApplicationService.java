@@ -67,6 +67,23 @@ public class ApplicationService {
         })).map(ApplicationView::of);
     }
 
+    /** Renames an application (and replaces its description); names stay unique per consumer. */
+    public Uni<ApplicationView> rename(String id, @Valid @NotNull ApplicationRequest request) {
+        return changes.commit(log -> find(id).chain(app -> {
+            String name = request.name().trim();
+            return ApplicationEntity.count("consumerId = ?1 and name = ?2 and id <> ?3", app.consumerId, name, app.id).map(n -> {
+                if (n > 0) {
+                    throw AdminError.DUPLICATE_NAME.with("this consumer already has an application named " + name);
+                }
+                java.util.Map<String, Object> before = log.fields(app);
+                app.name = name;
+                app.description = request.description();
+                log.changed("rename", before, app);
+                return app;
+            });
+        })).map(ApplicationView::of);
+    }
+
     /** Deletes an application with its subscriptions and keys (the database cascades); its keys stop working. */
     public Uni<Void> delete(String id) {
         return changes.commit(log -> find(id).chain(a -> {

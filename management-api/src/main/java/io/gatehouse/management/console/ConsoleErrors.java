@@ -32,7 +32,11 @@ public class ConsoleErrors {
 
     @ServerExceptionMapper
     public Response unauthorized(UnauthorizedException e, ContainerRequestContext request) {
-        if (isConsole(request)) {
+        if (isPortal(request) && !wantsJson(request)) {
+            // A developer is sent to the portal's own sign-in, which also offers registration.
+            return Response.seeOther(URI.create(io.gatehouse.management.portal.PortalPaths.SIGN_IN)).build();
+        }
+        if (isConsole(request) && !wantsJson(request)) {
             return Response.seeOther(URI.create(ConsolePaths.SIGN_IN)).build();
         }
         return json(request, 401, "unauthenticated", "Sign in or present a token.");
@@ -54,7 +58,7 @@ public class ConsoleErrors {
     /** Errors produced elsewhere (unknown page, CSRF refusal, unexpected failure) still look like the console. */
     @ServerResponseFilter
     public void renderErrorsAsPages(ContainerRequestContext request, ContainerResponseContext response) {
-        if (!isConsole(request) || response.getStatus() < 400 || response.getMediaType() != null && MediaType.TEXT_HTML_TYPE.isCompatible(response.getMediaType())) {
+        if (!isConsole(request) || wantsJson(request) || response.getStatus() < 400 || response.getMediaType() != null && MediaType.TEXT_HTML_TYPE.isCompatible(response.getMediaType())) {
             return;
         }
         Object entity = response.getEntity();
@@ -81,6 +85,17 @@ public class ConsoleErrors {
     private static Response json(ContainerRequestContext request, int status, String code, String message) {
         return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
                 .entity(new ApiError(code, message, request.getHeaderString(AdminHttpFilters.REQUEST_ID), null)).build();
+    }
+
+    /** A script asking a page's JSON twin (the portal's catalog and usage) gets its errors as JSON too. */
+    private static boolean wantsJson(ContainerRequestContext request) {
+        String accept = request.getHeaderString("Accept");
+        return accept != null && accept.contains("application/json") && !accept.contains("text/html");
+    }
+
+    private static boolean isPortal(ContainerRequestContext request) {
+        String path = request.getUriInfo().getPath();
+        return path.equals(io.gatehouse.management.portal.PortalPaths.ROOT) || path.startsWith(io.gatehouse.management.portal.PortalPaths.ROOT + "/");
     }
 
     private static boolean isConsole(ContainerRequestContext request) {

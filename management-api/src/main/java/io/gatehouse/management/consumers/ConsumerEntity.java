@@ -17,6 +17,9 @@ public class ConsumerEntity extends PanacheEntityBase {
     public UUID id;
     public String username;
     public String email;
+    /** The self-registered account this consumer belongs to; null for consumers an administrator made. */
+    @Column(name = "user_id")
+    public UUID userId;
     @Column(name = "created_at")
     public Instant createdAt;
 }

@@ -20,6 +20,8 @@ public class ApiKeyEntity extends PanacheEntityBase {
     @Column(name = "key_hash")
     public String keyHash;
     public String prefix;
+    /** What the developer called it; null for keys issued without a name. */
+    public String name;
     @Column(name = "created_at")
     public Instant createdAt;
     @Column(name = "expires_at")

@@ -38,6 +38,11 @@ public class KeyService {
 
     /** Issues a key; the answer is the only time the key is shown. {@code expiresAt} is optional and must be in the future. */
     public Uni<IssuedKey> issue(String applicationId, Instant expiresAt) {
+        return issue(applicationId, null, expiresAt);
+    }
+
+    /** Issues a named key (the name tells a list of prefixes apart); the answer is the only time the key is shown. */
+    public Uni<IssuedKey> issue(String applicationId, String name, Instant expiresAt) {
         Timestamps.requireInRange("expiresAt", expiresAt);
         if (expiresAt != null && !expiresAt.isAfter(Instant.now())) {
             throw AdminError.VALIDATION_FAILED.with("expiresAt must be in the future");
@@ -50,10 +55,52 @@ public class KeyService {
             entity.applicationId = app.id;
             entity.keyHash = ApiKeys.hash(key);
             entity.prefix = ApiKeys.displayPrefix(key);
+            entity.name = name;
             entity.createdAt = Instant.now();
             entity.expiresAt = expiresAt;
             return entity.<ApiKeyEntity>persist().invoke(log::created);
-        })).map(k -> new IssuedKey(k.id.toString(), k.applicationId.toString(), key, k.prefix, k.createdAt, k.expiresAt));
+        })).map(k -> issued(k, key));
+    }
+
+    private static IssuedKey issued(ApiKeyEntity k, String key) {
+        return new IssuedKey(k.id.toString(), k.applicationId.toString(), key, k.prefix, k.name, k.createdAt, k.expiresAt);
+    }
+
+    /** A rotation's outcome: the new key (shown this once) and the old one, which now expires at the end of the grace period. */
+    public record Rotation(IssuedKey replacement, KeyView old) {
+    }
+
+    /**
+     * Replaces an active key without a gap: a new key with the same name and application is issued, and the old one
+     * keeps working until {@code now + grace} (or its own earlier expiry), when the gateways start refusing it. Both in
+     * one change, so no gateway ever holds one without the other.
+     */
+    public Uni<Rotation> rotate(String id, java.time.Duration grace) {
+        if (grace == null || grace.isNegative()) {
+            throw AdminError.VALIDATION_FAILED.with("the grace period must be zero or more");
+        }
+        String key = ApiKeys.generate();
+        TeamScope.Scope scope = teams.current();
+        return changes.commit(log -> visible(scope, id).chain(old -> {
+            Instant now = Instant.now();
+            if (old.state(now) != KeyState.ACTIVE) {
+                throw AdminError.INVALID_TRANSITION.with("a key that is " + old.state(now) + " cannot be rotated");
+            }
+            Map<String, Object> before = log.fields(old);
+            Instant end = now.plus(grace);
+            if (old.expiresAt == null || end.isBefore(old.expiresAt)) {
+                old.expiresAt = end;
+            }
+            log.changed("rotate", before, old);
+            ApiKeyEntity fresh = new ApiKeyEntity();
+            fresh.id = UUID.randomUUID();
+            fresh.applicationId = old.applicationId;
+            fresh.keyHash = ApiKeys.hash(key);
+            fresh.prefix = ApiKeys.displayPrefix(key);
+            fresh.name = old.name;
+            fresh.createdAt = now;
+            return fresh.<ApiKeyEntity>persist().invoke(log::created).map(k -> new Rotation(issued(k, key), KeyView.of(old)));
+        }));
     }
 
     /**

@@ -29,6 +29,9 @@ public class PlanEntity extends PanacheEntityBase {
     @Enumerated(EnumType.STRING)
     @Column(name = "failure_mode")
     public FailureMode failureMode;
+    /** Subscriptions under this plan wait PENDING until an owner of the API approves them. */
+    @Column(name = "requires_approval")
+    public boolean requiresApproval;
     @Column(name = "created_at")
     public Instant createdAt;
     @Column(name = "updated_at")

@@ -150,6 +150,10 @@ public class PlanService {
         plan.monthlyQuota = request.monthlyQuota();
         plan.quotaMode = request.quotaMode() == null ? QuotaMode.HARD : request.quotaMode();
         plan.failureMode = request.failureMode() == null ? FailureMode.OPEN : request.failureMode();
+        if (request.requiresApproval() != null) {
+            // Left out, it stays as it was (off for a new plan): forms that do not show it do not switch it off.
+            plan.requiresApproval = request.requiresApproval();
+        }
         plan.updatedAt = Instant.now();
     }
 

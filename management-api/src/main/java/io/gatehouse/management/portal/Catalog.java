@@ -25,7 +25,7 @@ public class Catalog {
     static final int LIMIT = 200;
 
     private static final String APIS = """
-            select a.id, a.name, a.version, a.base_path, a.status, d.description, coalesce(d.tags, '') as tags
+            select a.id, a.name, a.version, a.base_path, a.status, a.sunset_at, d.description, coalesce(d.tags, '') as tags
             from apis a
             left join lateral (select description, tags from api_documents where api_id = a.id order by version desc limit 1) d on true
             where a.status in ('PUBLISHED', 'DEPRECATED')
@@ -47,8 +47,9 @@ public class Catalog {
     public record PlanOffer(String name, Long ratePerSecond, Long burst, Long monthlyQuota, String quotaMode) {
     }
 
-    public record Version(String id, String version, String basePath, boolean deprecated, String description, List<String> tags,
-                          List<PlanOffer> plans) {
+    /** @param sunsetAt when a deprecated version stops being served, if its owner announced it (UTC) */
+    public record Version(String id, String version, String basePath, boolean deprecated, java.time.LocalDate sunsetAt, String description,
+                          List<String> tags, List<PlanOffer> plans) {
     }
 
     /** One API by name, with its versions in order. */
@@ -78,7 +79,7 @@ public class Catalog {
                 for (Row r : shown) {
                     String tags = r.getString("tags");
                     byName.computeIfAbsent(r.getString("name"), k -> new ArrayList<>()).add(new Version(r.getUUID("id").toString(),
-                            r.getString("version"), r.getString("base_path"), "DEPRECATED".equals(r.getString("status")),
+                            r.getString("version"), r.getString("base_path"), deprecated(r), sunset(r),
                             r.getString("description"), tags.isEmpty() ? List.of() : List.of(tags.split("\n")),
                             plans.getOrDefault(r.getUUID("id"), List.of())));
                 }
@@ -87,6 +88,16 @@ public class Catalog {
                 return new Page(q, entries, shown.size(), truncated);
             });
         });
+    }
+
+    private static boolean deprecated(Row r) {
+        return "DEPRECATED".equals(r.getString("status"));
+    }
+
+    /** Shown for deprecated versions only: a re-published API's old announcement no longer holds. */
+    private static java.time.LocalDate sunset(Row r) {
+        var at = r.getOffsetDateTime("sunset_at");
+        return at == null || !deprecated(r) ? null : at.atZoneSameInstant(java.time.ZoneOffset.UTC).toLocalDate();
     }
 
     /** The search is a substring, never a pattern: LIKE's own characters in it match themselves. */

@@ -52,6 +52,35 @@ public class ReferencePage {
                 });
     }
 
+    /**
+     * The API's document for "try it" (Swagger UI on the reference page): JSON, with the gateway's address for this
+     * API as its only server. Readable without an account like the reference itself.
+     */
+    @GET
+    @Path("/{id}/openapi.json")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Uni<jakarta.ws.rs.core.Response> tryItDocument(@PathParam("id") String id) {
+        return apis.get(id)
+                .onFailure(DomainException.class).transform(e -> new ConsoleException(404, "not_found", "There is no such API."))
+                .chain(api -> {
+                    if (!api.status().routed()) {
+                        return Uni.createFrom().failure(new ConsoleException(404, "not_found", "There is no such API."));
+                    }
+                    return documents.latest(api.id()).onFailure(DomainException.class).recoverWithNull().chain(document -> {
+                        if (document == null) {
+                            return Uni.createFrom().failure(new ConsoleException(404, "not_found", "This API has no OpenAPI document yet."));
+                        }
+                        String content = document.content;
+                        String base = references.baseUrl(api.basePath());
+                        // Parsing a document of several MB takes a while: off the event loop.
+                        return Uni.createFrom().item(() -> TryItDocument.withGateway(content, base))
+                                .runSubscriptionOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool())
+                                .map(json -> jakarta.ws.rs.core.Response.ok(json, MediaType.APPLICATION_JSON_TYPE)
+                                        .header("Cache-Control", "no-cache").build());
+                    });
+                });
+    }
+
     private Uni<String> rendered(ApiView api, ApiDocumentEntity document) {
         return references.of(document, api.basePath(), api.keyHeader())
                 .chain(result -> render(api, result.reference(), result.error()));
@@ -59,6 +88,8 @@ public class ReferencePage {
 
     private Uni<String> render(ApiView api, ApiReference reference, String problem) {
         return page.data("api", api).data("ref", reference).data("problem", problem)
-                .data("deprecated", api.status() == io.gatehouse.management.apis.ApiStatus.DEPRECATED).createUni();
+                .data("deprecated", api.status() == io.gatehouse.management.apis.ApiStatus.DEPRECATED)
+                .data("sunsetDay", api.sunsetAt() == null ? null : api.sunsetAt().atZone(java.time.ZoneOffset.UTC).toLocalDate())
+                .data("swaggerUi", TryItDocument.SWAGGER_UI).createUni();
     }
 }

@@ -61,6 +61,27 @@ class OidcSignInTest {
     }
 
     @Test
+    void aDevelopersFirstSignInThroughThePortalCreatesTheirVerifiedDeveloperAccount() {
+        String email = "dev-" + UUID.randomUUID().toString().substring(0, 8) + "@idp.test";
+        MockOidcProvider.server.enqueueCallback(person(email, List.of(), "outside"));
+        Map<String, String> cookies = new HashMap<>();
+        Response toProvider = get(cookies, "/portal/sso");
+        assertThat(toProvider.statusCode()).isEqualTo(302);
+        Response backWithCode = RestAssured.given().urlEncodingEnabled(false).redirects().follow(false).get(toProvider.header("Location"));
+        assertThat(backWithCode.header("Location")).contains("/portal/sso").contains("code=");
+        Response codeExchanged = get(cookies, backWithCode.header("Location"));
+        Response sessionStarted = get(cookies, codeExchanged.header("Location"));
+        assertThat(sessionStarted.statusCode()).as(sessionStarted.asString()).isEqualTo(303);
+        assertThat(sessionStarted.header("Location")).endsWith("/portal/apps");
+
+        Response apps = get(cookies, "/portal/apps");
+        assertThat(apps.statusCode()).as(apps.asString()).isEqualTo(200);
+        assertThat(apps.asString()).as("the provider vouches for the address").contains("id=\"create-app\"").doesNotContain("verify-first");
+        assertThat(get(cookies, "/portal/account").asString()).contains(email).contains(">verified<");
+        assertThat(get(cookies, "/console/users").statusCode()).as("a developer only").isEqualTo(403);
+    }
+
+    @Test
     void theBuiltInPasswordFormIsOffWhileAProviderIsConfigured() {
         ConsoleClient browser = new ConsoleClient();
         // The page has no password form, so no CSRF token either: a hand-made post is refused one way or the other.
