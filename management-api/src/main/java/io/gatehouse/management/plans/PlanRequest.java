@@ -14,6 +14,7 @@ import jakarta.validation.constraints.Size;
  * @param monthlyQuota  requests per calendar month (UTC)
  * @param quotaMode     HARD (default) or SOFT
  * @param failureMode   OPEN (default) or CLOSED: what nodes do when the control plane cannot be reached
+ * @param pricing       what the plan costs (docs/billing.md); omitted on a change, the price stays as it is
  */
 public record PlanRequest(
         @NotBlank @Size(max = 100) @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9 ._-]*", message = "may hold letters, digits, space, '.', '_' and '-'")
@@ -23,5 +24,12 @@ public record PlanRequest(
         @Min(0) @Max(1_000_000) Long burst,
         @Min(0) Long monthlyQuota,
         QuotaMode quotaMode,
-        FailureMode failureMode) {
+        FailureMode failureMode,
+        @jakarta.validation.Valid PricingRequest pricing) {
+
+    /** A plan without a price (free), or a change that leaves the price as it is. */
+    public PlanRequest(String name, String description, Long ratePerSecond, Long burst, Long monthlyQuota, QuotaMode quotaMode,
+                       FailureMode failureMode) {
+        this(name, description, ratePerSecond, burst, monthlyQuota, quotaMode, failureMode, null);
+    }
 }
