@@ -103,6 +103,10 @@ public class BillingJobs {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception | Error e) {
+            if (Thread.currentThread().isInterrupted()) {
+                // Shutting down: the run was cut off on purpose.
+                return;
+            }
             LOG.errorf(e, "billing %s run failed; it runs again on schedule", name);
         }
     }
