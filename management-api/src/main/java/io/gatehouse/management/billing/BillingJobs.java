@@ -18,8 +18,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The billing thread: one thread runs every billing job (Stripe calls block, and one thread means no two runs of a
- * job overlap). Every {@code sendEvery}: provision Stripe objects, send due meter events, apply payment standing.
- * Every {@code meterEvery}: put new overage in the outbox. Without a Stripe key only payment standing runs.
+ * job overlap). Every {@code sendEvery}: send due meter events, apply payment standing. Every {@code meterEvery}:
+ * make the Stripe objects new paid subscriptions need, then put new overage in the outbox. Without a Stripe key only
+ * payment standing runs.
  */
 @ApplicationScoped
 public class BillingJobs {
@@ -80,16 +81,17 @@ public class BillingJobs {
 
     private void sendStep() throws Exception {
         if (state.stripeEnabled()) {
-            Instant now = Instant.now();
-            provisioner.provision(now);
-            sender.sendDue(now);
+            sender.sendDue(Instant.now());
         }
         standing.enforce(Instant.now());
     }
 
+    /** Stripe objects first, so the events enqueued next have a customer to go to. */
     private void meterStep() {
         if (state.stripeEnabled()) {
-            meter.enqueue(Instant.now()).await().atMost(Duration.ofMinutes(5));
+            Instant now = Instant.now();
+            provisioner.provision(now);
+            meter.enqueue(now).await().atMost(Duration.ofMinutes(5));
         }
     }
 

@@ -16,4 +16,9 @@ public record ChargeRow(String consumerId, String consumer, String subscriptionI
                         String plan, String quotaMode, Instant periodStart, Instant periodEnd, String currency, long usedUnits,
                         long includedUnits, long overageUnits, long baseAmount, long overageAmount, long total, String totalDisplay,
                         List<LineItem> lines, boolean sent) {
+    /** "Base price: 10.00 USD", "Requests past the included ones at 0.005 USD per request (83): 0.42 USD". */
+    public List<String> lineDisplays() {
+        return lines.stream().map(l -> l.description() + (l.kind() == LineItem.Kind.BASE ? "" : " (" + l.units() + ")") + ": "
+                + new io.gatehouse.billing.rating.Money(currency, l.amount()).format()).toList();
+    }
 }

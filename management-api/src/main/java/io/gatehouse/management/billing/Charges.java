@@ -36,7 +36,7 @@ public class Charges {
 
     /** A subscription with what rating it needs. */
     record Priced(UUID subscriptionId, UUID consumerId, String consumer, String email, String application, String api, UUID planId,
-                  String plan, String quotaMode, Instant createdAt, Instant closedAt, Instant anchor, List<Version> versions) {
+                  String plan, String quotaMode, String status, Instant createdAt, Instant closedAt, Instant anchor, List<Version> versions) {
     }
 
     record Version(Instant effectiveFrom, Pricing pricing) {
@@ -91,7 +91,7 @@ public class Charges {
                         boolean closed = "CLOSED".equals(r.getString("status"));
                         out.add(new Priced(r.getUUID("id"), r.getUUID("consumer_id"), r.getString("username"), r.getString("email"),
                                 r.getString("application"), r.getString("api"), r.getUUID("plan_id"), r.getString("plan"),
-                                r.getString("quota_mode"), r.getOffsetDateTime("created_at").toInstant(),
+                                r.getString("quota_mode"), r.getString("status"), r.getOffsetDateTime("created_at").toInstant(),
                                 closed && r.getOffsetDateTime("cancelled_at") != null ? r.getOffsetDateTime("cancelled_at").toInstant() : null,
                                 r.getOffsetDateTime("billing_anchor") == null ? null : r.getOffsetDateTime("billing_anchor").toInstant(), versions));
                     }

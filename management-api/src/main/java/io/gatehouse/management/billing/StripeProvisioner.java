@@ -38,13 +38,15 @@ public class StripeProvisioner {
     public int provision(Instant now) {
         StripeBilling stripe = state.stripe();
         int made = 0;
+        java.util.Set<UUID> provisioned = new java.util.HashSet<>();
+        pool.query("select subscription_id from billing_subscriptions").execute().await().atMost(DB).forEach(r -> provisioned.add(r.getUUID(0)));
         for (Charges.Priced s : charges.subscriptions(null).await().atMost(DB)) {
-            if (s.closedAt() != null || !"ACTIVE".equals(status(s.subscriptionId()))) {
+            if (!"ACTIVE".equals(s.status()) || provisioned.contains(s.subscriptionId())) {
                 continue;
             }
             QuotaPeriod period = QuotaPeriod.containing(now, s.anchor());
             Pricing pricing = Charges.pricingOf(s, period);
-            if (pricing == null || !pricing.paid() || exists("select 1 from billing_subscriptions where subscription_id = $1", s.subscriptionId())) {
+            if (pricing == null || !pricing.paid()) {
                 continue;
             }
             int version = versionAt(s.planId(), period.start());
@@ -121,12 +123,4 @@ public class StripeProvisioner {
         return rows.iterator().next().getInteger(0);
     }
 
-    private String status(UUID subscriptionId) {
-        var rows = pool.preparedQuery("select status from subscriptions where id = $1").execute(Tuple.of(subscriptionId)).await().atMost(DB);
-        return rows.size() == 0 ? null : rows.iterator().next().getString(0);
-    }
-
-    private boolean exists(String sql, UUID id) {
-        return pool.preparedQuery(sql).execute(Tuple.of(id)).await().atMost(DB).size() > 0;
-    }
 }

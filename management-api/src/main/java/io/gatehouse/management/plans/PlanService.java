@@ -56,8 +56,9 @@ public class PlanService {
     /** Every plan by name, whoever asks: the console's publish form offers them. */
     @WithSession
     public Uni<List<PlanView>> list() {
-        return PlanEntity.<PlanEntity>listAll().map(all -> all.stream()
-                .sorted(Comparator.comparing((PlanEntity p) -> p.name)).map(PlanView::of).toList());
+        return PlanEntity.<PlanEntity>listAll().chain(all -> PlanPricing.versions(all.stream().map(p -> p.id).toList())
+                .map(byPlan -> all.stream().sorted(Comparator.comparing((PlanEntity p) -> p.name))
+                        .map(p -> PlanView.of(p, byPlan.getOrDefault(p.id, List.of()))).toList()));
     }
 
     @WithSession
@@ -123,6 +124,14 @@ public class PlanService {
                             : PlanPricing.set(log, plan, request.pricing(), plan.updatedAt).replaceWithVoid())
                     .chain(() -> priced(plan));
         }));
+    }
+
+    /**
+     * Sets a plan's price alone (the finance view's form): a new price version, applying from each subscription's next
+     * period, recorded in the plan's change history.
+     */
+    public Uni<PlanView> setPricing(String id, @Valid @NotNull PricingRequest pricing) {
+        return changes.commit(log -> find(id).call(plan -> PlanPricing.set(log, plan, pricing, Instant.now())).chain(PlanService::priced));
     }
 
     /** Deletes a plan that no subscription uses. */

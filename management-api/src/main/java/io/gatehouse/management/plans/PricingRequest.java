@@ -28,7 +28,7 @@ public record PricingRequest(
         @Min(0) Long includedUnits,
         @Min(0) Long unitPrice,
         @Min(1) @Max(Pricing.MAX_PER) Long per,
-        @Valid @Size(max = 20) List<TierRequest> tiers) {
+        @Size(max = 20) List<@Valid TierRequest> tiers) {
 
     public record TierRequest(@Min(1) Long upTo, @Min(0) long unitPrice, @Min(0) Long flatFee) {
     }

@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @QuarkusTest
 @QuarkusTestResource(EmbeddedPostgresResource.class)
-@QuarkusTestResource(StripeTestResource.class)
+@QuarkusTestResource(value = StripeTestResource.class, restrictToAnnotatedClass = true)
 class StripeBillingTest {
     private static final Logger LOG = Logger.getLogger(StripeBillingTest.class);
     /** 10.00 USD a month for 100 requests, then 0.5 cents a request (5 per 10). */

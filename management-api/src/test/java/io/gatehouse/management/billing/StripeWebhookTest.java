@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @QuarkusTest
 @QuarkusTestResource(EmbeddedPostgresResource.class)
-@QuarkusTestResource(StripeTestResource.class)
+@QuarkusTestResource(value = StripeTestResource.class, restrictToAnnotatedClass = true)
 class StripeWebhookTest {
     private static final Logger LOG = Logger.getLogger(StripeWebhookTest.class);
 
