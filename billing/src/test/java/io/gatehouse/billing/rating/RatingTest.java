@@ -112,6 +112,25 @@ class RatingTest {
         }
     }
 
+    /** Rating is not what limits billing: 10,000 subscriptions' periods rate in milliseconds (figure in docs/benchmarks.md). */
+    @Test
+    void tenThousandSubscriptionsRateQuickly() {
+        Random random = new Random(7);
+        List<Pricing> plans = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            plans.add(randomPricing(random));
+        }
+        long total = 0;
+        long start = System.nanoTime();
+        for (int i = 0; i < 10_000; i++) {
+            total += Rating.rate(plans.get(i % plans.size()), true, random.nextInt(3_000_000), MONTH, MONTH).lines().size();
+        }
+        long micros = (System.nanoTime() - start) / 1_000;
+        System.out.println("rated 10,000 subscription periods in " + micros / 1000 + " ms (" + total + " line items)");
+        assertThat(total).isGreaterThanOrEqualTo(10_000);
+        assertThat(micros).isLessThan(10_000_000);
+    }
+
     private static Pricing randomPricing(Random random) {
         String[] currencies = {"USD", "EUR", "JPY", "KWD", "GBP"};
         long per = (long) Math.pow(10, random.nextInt(5));
