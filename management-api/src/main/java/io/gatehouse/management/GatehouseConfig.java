@@ -51,6 +51,62 @@ public interface GatehouseConfig {
 
     Documents documents();
 
+    Billing billing();
+
+    /** Usage billing through Stripe (docs/billing.md); without a Stripe key, charges are computed and shown but not sent. */
+    interface Billing {
+        Stripe stripe();
+
+        /** How long a consumer whose payment failed keeps working before its keys are suspended. */
+        @io.smallrye.config.WithDefault("P3D")
+        Duration gracePeriod();
+
+        /** How often subscriptions' usage is rated and new overage put in the outbox. */
+        @io.smallrye.config.WithDefault("PT1M")
+        Duration meterEvery();
+
+        /** How often the outbox is looked at for events to send, and suspensions for their time. */
+        @io.smallrye.config.WithDefault("PT2S")
+        Duration sendEvery();
+
+        /** Meter events sent per second at most; Stripe allows 1,000 per second in live mode, 25 in test mode. */
+        @io.smallrye.config.WithDefault("20")
+        double eventsPerSecond();
+
+        /** The first retry of a failed send waits this long, doubling up to {@code retryMax}. */
+        @io.smallrye.config.WithDefault("PT2S")
+        Duration retryFirst();
+
+        @io.smallrye.config.WithDefault("PT10M")
+        Duration retryMax();
+
+        /**
+         * An event marked sent whose answer was never recorded (the control plane stopped mid-send) is sent again, with
+         * the same identifier, after this long.
+         */
+        @io.smallrye.config.WithDefault("PT2M")
+        Duration resendAfter();
+
+        interface Stripe {
+            /** The secret API key (sk_live_..., sk_test_..., or a restricted key); billing is off without it. */
+            java.util.Optional<String> apiKey();
+
+            /** Signing secret of the webhook endpoint (whsec_...); webhooks are refused without it. */
+            java.util.Optional<String> webhookSecret();
+
+            /** Stripe's API address; set only to point at a Stripe-compatible test server. */
+            java.util.Optional<String> apiBase();
+
+            /** A webhook signed longer ago than this is refused (Stripe's libraries use 5 minutes). */
+            @io.smallrye.config.WithDefault("PT5M")
+            Duration webhookTolerance();
+
+            /** Connect and read timeout of each Stripe call. */
+            @io.smallrye.config.WithDefault("PT10S")
+            Duration timeout();
+        }
+    }
+
     Portal portal();
 
     interface Portal {

@@ -15,7 +15,7 @@ public final class AdminAccess {
     /** Compliance reads everything; the one thing it starts is an audit export. */
     private static final Pattern COMPLIANCE_WRITE_PATHS = Pattern.compile("^/admin/audit/exports/?$");
     private static final Pattern FINANCE_READ_PATHS = Pattern.compile(
-            "^/admin/consumers/[^/]+/usage/?$|^/admin/subscriptions/[^/]+/quota/?$|^/admin/plans(/.*)?$");
+            "^/admin/consumers/[^/]+/usage/?$|^/admin/subscriptions/[^/]+/quota/?$|^/admin/plans(/.*)?$|^/admin/billing(/.*)?$");
 
     private AdminAccess() {
     }

@@ -15,6 +15,7 @@ import jakarta.validation.constraints.Size;
  * @param quotaMode     HARD (default) or SOFT
  * @param failureMode   OPEN (default) or CLOSED: what nodes do when the control plane cannot be reached
  * @param requiresApproval whether a developer's subscription waits for an owner's approval (default: no, active at once)
+ * @param pricing       what the plan costs (docs/billing.md); omitted on a change, the price stays as it is
  */
 public record PlanRequest(
         @NotBlank @Size(max = 100) @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9 ._-]*", message = "may hold letters, digits, space, '.', '_' and '-'")
@@ -25,10 +26,12 @@ public record PlanRequest(
         @Min(0) Long monthlyQuota,
         QuotaMode quotaMode,
         FailureMode failureMode,
-        Boolean requiresApproval) {
+        Boolean requiresApproval,
+        @jakarta.validation.Valid PricingRequest pricing) {
 
+    /** A plan without a price (free) and without approval, or a change that leaves both as they are. */
     public PlanRequest(String name, String description, Long ratePerSecond, Long burst, Long monthlyQuota, QuotaMode quotaMode,
                        FailureMode failureMode) {
-        this(name, description, ratePerSecond, burst, monthlyQuota, quotaMode, failureMode, null);
+        this(name, description, ratePerSecond, burst, monthlyQuota, quotaMode, failureMode, null, null);
     }
 }

@@ -45,27 +45,50 @@ public class PlanService {
         Uni<java.util.UUID> api = filter.apiId() == null ? Uni.createFrom().nullItem()
                 : ApiService.visible(scope, filter.apiId()).map(a -> a.id)
                         .onFailure(DomainException.class).transform(e -> DomainException.unknownReference("API", filter.apiId()));
-        return api.chain(apiId -> scope.plans(Keyset.over("PlanEntity", (PlanEntity p) -> p.createdAt, p -> p.id)
+        return api.chain(apiId -> (scope.plans(Keyset.over("PlanEntity", (PlanEntity p) -> p.createdAt, p -> p.id)
                         .where("e.id in (select o.planId from ApiPlanEntity o where o.apiId = :apiId)", "apiId", apiId)
                         .where("e.name like :name escape '!'", "name", Keyset.prefix(filter.namePrefix())))
                 .page(page, true, q -> PlanEntity.<PlanEntity>find(q.hql(), q.params()).range(0, q.rows() - 1).list(),
-                        q -> PlanEntity.count(q.hql(), q.params()), PlanView::of));
+                        q -> PlanEntity.count(q.hql(), q.params()), PlanView::of)))
+                .chain(this::withPricing);
     }
 
     /** Every plan by name, whoever asks: the console's publish form offers them. */
     @WithSession
     public Uni<List<PlanView>> list() {
-        return PlanEntity.<PlanEntity>listAll().map(all -> all.stream()
-                .sorted(Comparator.comparing((PlanEntity p) -> p.name)).map(PlanView::of).toList());
+        return PlanEntity.<PlanEntity>listAll().chain(all -> PlanPricing.versions(all.stream().map(p -> p.id).toList())
+                .map(byPlan -> all.stream().sorted(Comparator.comparing((PlanEntity p) -> p.name))
+                        .map(p -> PlanView.of(p, byPlan.getOrDefault(p.id, List.of()))).toList()));
     }
 
     @WithSession
     public Uni<PlanView> get(String id) {
-        return visible(teams.current(), id).map(PlanView::of);
+        return visible(teams.current(), id).chain(PlanService::priced);
     }
 
     public Uni<PlanView> create(@Valid @NotNull PlanRequest request) {
-        return changes.commit(log -> create(log, request)).map(PlanView::of);
+        return changes.commit(log -> create(log, request).chain(PlanService::priced));
+    }
+
+    /** A plan with its price versions. */
+    static Uni<PlanView> priced(PlanEntity plan) {
+        return PlanPricing.versions(plan.id).map(versions -> PlanView.of(plan, versions));
+    }
+
+    /** A page of plans with their prices, read in one query. */
+    private Uni<Page<PlanView>> withPricing(Page<PlanView> page) {
+        List<UUID> ids = page.items().stream().map(p -> UUID.fromString(p.id())).toList();
+        return PlanPricing.versions(ids).map(byPlan -> page.map(p -> byPlan.containsKey(UUID.fromString(p.id()))
+                ? new PlanView(p.id(), p.name(), p.description(), p.ratePerSecond(), p.burst(), p.monthlyQuota(), p.quotaMode(),
+                p.failureMode(), p.requiresApproval(), p.createdAt(), p.updatedAt(), pick(byPlan.get(UUID.fromString(p.id())), true), pick(byPlan.get(UUID.fromString(p.id())), false))
+                : p));
+    }
+
+    private static PriceView pick(List<PlanPriceEntity> versions, boolean current) {
+        PlanEntity shell = new PlanEntity();
+        shell.id = versions.get(0).planId;
+        PlanView view = PlanView.of(shell, versions);
+        return current ? view.pricing() : view.nextPricing();
     }
 
     /** Creates a plan the API offers, in one change; another team's API is not found. */
@@ -85,7 +108,9 @@ public class PlanService {
         plan.id = UUID.randomUUID();
         plan.createdAt = Instant.now();
         apply(plan, request);
-        return checkUnique(plan).chain(() -> plan.<PlanEntity>persist()).invoke(log::created);
+        return checkUnique(plan).chain(() -> plan.<PlanEntity>persist()).invoke(log::created)
+                .call(created -> request.pricing() == null ? Uni.createFrom().voidItem()
+                        : PlanPricing.set(log, created, request.pricing(), plan.updatedAt));
     }
 
     /** Changes a plan; its subscribers get the new limits. */
@@ -94,8 +119,19 @@ public class PlanService {
         return changes.commit(log -> changeable(scope, id).chain(plan -> {
             Map<String, Object> before = log.fields(plan);
             apply(plan, request);
-            return checkUnique(plan).invoke(() -> log.updated(before, plan)).replaceWith(plan);
-        })).map(PlanView::of);
+            return checkUnique(plan).invoke(() -> log.updated(before, plan))
+                    .chain(() -> request.pricing() == null ? Uni.createFrom().voidItem()
+                            : PlanPricing.set(log, plan, request.pricing(), plan.updatedAt).replaceWithVoid())
+                    .chain(() -> priced(plan));
+        }));
+    }
+
+    /**
+     * Sets a plan's price alone (the finance view's form): a new price version, applying from each subscription's next
+     * period, recorded in the plan's change history.
+     */
+    public Uni<PlanView> setPricing(String id, @Valid @NotNull PricingRequest pricing) {
+        return changes.commit(log -> find(id).call(plan -> PlanPricing.set(log, plan, pricing, Instant.now())).chain(PlanService::priced));
     }
 
     /** Deletes a plan that no subscription uses. */

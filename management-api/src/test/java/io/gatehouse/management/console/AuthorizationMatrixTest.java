@@ -52,7 +52,8 @@ class AuthorizationMatrixTest {
             new Call("GET", "/admin/applications"), new Call("GET", "/admin/keys"), new Call("POST", "/admin/apis/" + ID + "/plans"),
             new Call("GET", "/admin/apis/" + ID + "/changes"), new Call("GET", "/admin/config/problems"),
             new Call("GET", "/admin/audit/ingest"), new Call("POST", "/admin/audit/exports"),
-            new Call("PUT", "/admin/nodes/" + ID + "/audit-key"), new Call("POST", "/admin/nodes/credentials"));
+            new Call("PUT", "/admin/nodes/" + ID + "/audit-key"), new Call("POST", "/admin/nodes/credentials"),
+            new Call("GET", "/admin/billing/charges"), new Call("GET", "/admin/billing/reconciliation"));
 
     /** What each role may call, written out by hand (docs/security.md has the same table). */
     static final Map<Role, Set<String>> ALLOWED = new EnumMap<>(Map.of(
@@ -64,13 +65,14 @@ class AuthorizationMatrixTest {
                     "POST /admin/applications/" + ID + "/keys", "GET /admin/keys/" + ID, "POST /admin/keys/" + ID + "/revoke",
                     "GET /admin/nodes", "GET /admin/config",
                     "GET /admin/keys", "POST /admin/apis/" + ID + "/plans", "GET /admin/apis/" + ID + "/changes", "GET /admin/config/problems"),
-            Role.FINANCE, Set.of("GET /admin/plans", "GET /admin/consumers/" + ID + "/usage", "GET /admin/subscriptions/" + ID + "/quota"),
+            Role.FINANCE, Set.of("GET /admin/plans", "GET /admin/consumers/" + ID + "/usage", "GET /admin/subscriptions/" + ID + "/quota",
+                    "GET /admin/billing/charges", "GET /admin/billing/reconciliation"),
             Role.COMPLIANCE, Set.of("GET /admin/apis", "GET /admin/apis/" + ID, "GET /admin/plans", "GET /admin/consumers",
                     "GET /admin/consumers/" + ID + "/usage", "GET /admin/applications/" + ID, "GET /admin/subscriptions",
                     "GET /admin/subscriptions/" + ID + "/quota", "GET /admin/applications/" + ID + "/keys", "GET /admin/keys/" + ID,
                     "GET /admin/nodes", "GET /admin/config",
                     "GET /admin/applications", "GET /admin/keys", "GET /admin/apis/" + ID + "/changes", "GET /admin/config/problems",
-                    "GET /admin/audit/ingest", "POST /admin/audit/exports"),
+                    "GET /admin/audit/ingest", "POST /admin/audit/exports", "GET /admin/billing/charges", "GET /admin/billing/reconciliation"),
             Role.DEVELOPER, Set.of()));
 
     static final Map<String, Set<Role>> PAGES = Map.of(
@@ -80,7 +82,8 @@ class AuthorizationMatrixTest {
             "/console/apis", Set.of(Role.ADMIN, Role.API_OWNER),
             "/console/apis/new", Set.of(Role.ADMIN, Role.API_OWNER),
             "/console/nodes", Set.of(Role.ADMIN, Role.API_OWNER, Role.COMPLIANCE),
-            "/console/audit", Set.of(Role.ADMIN, Role.COMPLIANCE));
+            "/console/audit", Set.of(Role.ADMIN, Role.COMPLIANCE),
+            "/console/billing", Set.of(Role.ADMIN, Role.FINANCE));
 
     @Inject
     Accounts accounts;

@@ -1,0 +1,443 @@
+package io.gatehouse.billing.stripe;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A Stripe-compatible HTTP server for tests (Stripe is a paid external service, the one part of Gatehouse's tests that
+ * is not the real thing). It reproduces the Stripe behaviours Gatehouse depends on, and checks that Gatehouse uses
+ * them as Stripe requires:
+ * <ul>
+ *   <li>{@code Authorization: Bearer <secret key>} on every request; a wrong key gets 401 with an
+ *       {@code invalid_request_error}.</li>
+ *   <li>Form-encoded POST bodies ({@code application/x-www-form-urlencoded}, nested keys as {@code a[b]}); anything
+ *       else is refused 400. JSON answers in Stripe's shapes: objects with {@code id} and {@code object}, lists as
+ *       {@code {"object":"list","data":[...],"has_more":false}}, errors as {@code {"error":{"type","code","message"}}}.</li>
+ *   <li>An {@code Idempotency-Key} on every POST (stripe-java always sends one): a repeated key with the same body
+ *       replays the first answer ({@code Idempotent-Replayed: true}) without doing anything again; with another body it
+ *       is refused 400 {@code idempotency_error}. Failures injected as 5xx/429 are not remembered, as Stripe does not
+ *       store results of requests that failed on its side.</li>
+ *   <li>Billing Meters: meters with an {@code event_name}; meter events need {@code event_name} of an active meter,
+ *       {@code payload[stripe_customer_id]} of an existing customer, an integer {@code payload[value]}, a timestamp no
+ *       older than 35 days and no more than 5 minutes ahead, and an {@code identifier}; an identifier seen before is
+ *       refused 400 {@code resource_already_exists} (Stripe deduplicates identifiers for at least 24 hours).</li>
+ *   <li>{@code GET /v1/billing/meters/{id}/event_summaries?customer=&start_time=&end_time=}: the sum of the
+ *       customer's event values with timestamps in [start, end), as one summary.</li>
+ * </ul>
+ * Tests can make meter event calls fail (500, 429 with Retry-After, or answer after the client's timeout having
+ * recorded the event, like a response lost on the way back) and can drop a recorded event, as if lost on Stripe's side.
+ */
+public final class FakeStripe implements AutoCloseable {
+
+    /** How the next meter event calls fail. */
+    public enum Failure {
+        /** 500 api_error, nothing recorded. */
+        SERVER_ERROR,
+        /** 429 rate_limit with Retry-After: 1, nothing recorded. */
+        RATE_LIMITED,
+        /** The event is recorded, then the answer comes too late for the client: it sees a timeout. */
+        RECORD_THEN_TIME_OUT
+    }
+
+    /** One meter event Stripe holds. */
+    public record MeterEvent(String identifier, String customer, long value, Instant timestamp) {
+    }
+
+    private record Stored(String bodyKey, int status, String body) {
+    }
+
+    private final HttpServer server;
+    private final String apiKey;
+    private final Map<String, Stored> idempotency = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, JsonObject>> objects = new ConcurrentHashMap<>();
+    private final Map<String, MeterEvent> events = Collections.synchronizedMap(new LinkedHashMap<>());
+    private final ConcurrentLinkedDeque<Failure> failures = new ConcurrentLinkedDeque<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final AtomicLong meterEventCalls = new AtomicLong();
+    private final List<String> refusedDuplicates = Collections.synchronizedList(new ArrayList<>());
+    private volatile Duration lateAnswer = Duration.ofSeconds(3);
+
+    public FakeStripe(String apiKey) {
+        this.apiKey = apiKey;
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        server.setExecutor(Executors.newFixedThreadPool(8, r -> {
+            Thread t = new Thread(r, "fake-stripe");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** The next {@code count} meter event calls fail this way. */
+    public void failNext(int count, Failure failure) {
+        for (int i = 0; i < count; i++) {
+            failures.add(failure);
+        }
+    }
+
+    /** How late a {@link Failure#RECORD_THEN_TIME_OUT} answer comes (longer than the client's read timeout). */
+    public void lateAnswer(Duration delay) {
+        this.lateAnswer = delay;
+    }
+
+    public List<MeterEvent> meterEvents() {
+        synchronized (events) {
+            return List.copyOf(events.values());
+        }
+    }
+
+    public long meterEventTotal(String customer) {
+        return meterEvents().stream().filter(e -> e.customer().equals(customer)).mapToLong(MeterEvent::value).sum();
+    }
+
+    /** Meter event POSTs received, failed and replayed ones included. */
+    public long meterEventCalls() {
+        return meterEventCalls.get();
+    }
+
+    /** Identifiers refused because Stripe had them already. */
+    public List<String> refusedDuplicates() {
+        return List.copyOf(refusedDuplicates);
+    }
+
+    /** Forgets every idempotency key, as Stripe does after 24 hours: only identifiers still guard against duplicates. */
+    public void forgetIdempotencyKeys() {
+        idempotency.clear();
+    }
+
+    /** Loses a recorded event, as if Stripe had never counted it. */
+    public void drop(String identifier) {
+        events.remove(identifier);
+    }
+
+    public Map<String, JsonObject> objects(String type) {
+        return Map.copyOf(objects.getOrDefault(type, Map.of()));
+    }
+
+    /** The customer Stripe holds for a Gatehouse consumer, by the metadata Gatehouse set; null when none. */
+    public String customerOf(String consumerId) {
+        return objects("customer").values().stream()
+                .filter(c -> consumerId.equals(c.getAsJsonObject("metadata").get("gatehouse_consumer_id").getAsString()))
+                .map(c -> c.get("id").getAsString()).findFirst().orElse(null);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            if (auth == null || !auth.equals("Bearer " + apiKey)) {
+                send(exchange, 401, error("invalid_request_error", null, "Invalid API Key provided"));
+                return;
+            }
+            String method = exchange.getRequestMethod();
+            String path = exchange.getRequestURI().getPath();
+            if (method.equals("GET")) {
+                get(exchange, path, form(exchange.getRequestURI().getRawQuery()));
+                return;
+            }
+            if (!method.equals("POST")) {
+                send(exchange, 405, error("invalid_request_error", null, "Unsupported method " + method));
+                return;
+            }
+            String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+            if (contentType == null || !contentType.startsWith("application/x-www-form-urlencoded")) {
+                send(exchange, 400, error("invalid_request_error", null, "POST bodies must be application/x-www-form-urlencoded"));
+                return;
+            }
+            String body;
+            try (InputStream in = exchange.getRequestBody()) {
+                body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            String key = exchange.getRequestHeaders().getFirst("Idempotency-Key");
+            if (key == null || key.isBlank()) {
+                send(exchange, 400, error("invalid_request_error", "idempotency_key_missing", "this server expects an Idempotency-Key on every POST"));
+                return;
+            }
+            boolean meterEvent = path.equals("/v1/billing/meter_events");
+            if (meterEvent) {
+                meterEventCalls.incrementAndGet();
+            }
+            Stored earlier = idempotency.get(key);
+            String bodyKey = path + "?" + body;
+            if (earlier != null) {
+                if (!earlier.bodyKey().equals(bodyKey)) {
+                    send(exchange, 400, error("idempotency_error", null,
+                            "Keys for idempotent requests can only be used with the same parameters they were first used with."));
+                    return;
+                }
+                exchange.getResponseHeaders().add("Idempotent-Replayed", "true");
+                send(exchange, earlier.status(), earlier.body());
+                return;
+            }
+            Failure failure = meterEvent ? failures.poll() : null;
+            if (failure == Failure.SERVER_ERROR) {
+                send(exchange, 500, error("api_error", null, "An unknown error occurred"));
+                return;
+            }
+            if (failure == Failure.RATE_LIMITED) {
+                exchange.getResponseHeaders().add("Retry-After", "1");
+                send(exchange, 429, error("invalid_request_error", "rate_limit", "Too many requests hit the API too quickly."));
+                return;
+            }
+            Map<String, String> params = form(body);
+            int[] status = {200};
+            String answer = post(path, params, status);
+            if (status[0] < 500) {
+                idempotency.put(key, new Stored(bodyKey, status[0], answer));
+            }
+            if (failure == Failure.RECORD_THEN_TIME_OUT) {
+                try {
+                    Thread.sleep(lateAnswer.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            send(exchange, status[0], answer);
+        } catch (RuntimeException e) {
+            send(exchange, 500, error("api_error", null, String.valueOf(e)));
+        }
+    }
+
+    private String post(String path, Map<String, String> params, int[] status) {
+        switch (path) {
+            case "/v1/customers":
+                return create("customer", "cus_", params).toString();
+            case "/v1/products":
+                return create("product", "prod_", params).toString();
+            case "/v1/prices": {
+                if (!params.containsKey("currency") || !params.containsKey("product")) {
+                    status[0] = 400;
+                    return error("invalid_request_error", "parameter_missing", "currency and product are required");
+                }
+                String meter = params.get("recurring[meter]");
+                if (meter != null && !objects.getOrDefault("billing.meter", Map.of()).containsKey(meter)) {
+                    status[0] = 400;
+                    return error("invalid_request_error", "resource_missing", "No such meter: '" + meter + "'");
+                }
+                return create("price", "price_", params).toString();
+            }
+            case "/v1/subscriptions": {
+                String customer = params.get("customer");
+                if (customer == null || !objects.getOrDefault("customer", Map.of()).containsKey(customer)) {
+                    status[0] = 400;
+                    return error("invalid_request_error", "resource_missing", "No such customer: '" + customer + "'");
+                }
+                JsonObject subscription = create("subscription", "sub_", params);
+                subscription.addProperty("status", "active");
+                return subscription.toString();
+            }
+            case "/v1/billing/meters": {
+                JsonObject meter = create("billing.meter", "mtr_", params);
+                meter.addProperty("event_name", params.get("event_name"));
+                meter.addProperty("status", "active");
+                return meter.toString();
+            }
+            case "/v1/billing/meter_events":
+                return meterEvent(params, status);
+            default:
+                status[0] = 404;
+                return error("invalid_request_error", "resource_missing", "Unrecognized request URL (POST: " + path + ")");
+        }
+    }
+
+    private String meterEvent(Map<String, String> params, int[] status) {
+        String eventName = params.get("event_name");
+        String identifier = params.get("identifier");
+        String customer = params.get("payload[stripe_customer_id]");
+        String value = params.get("payload[value]");
+        String timestamp = params.get("timestamp");
+        boolean knownMeter = objects.getOrDefault("billing.meter", Map.of()).values().stream()
+                .anyMatch(m -> m.get("event_name").getAsString().equals(eventName));
+        if (!knownMeter) {
+            status[0] = 400;
+            return error("invalid_request_error", "resource_missing", "No active meter found for event_name " + eventName);
+        }
+        if (identifier == null || customer == null || value == null || timestamp == null) {
+            status[0] = 400;
+            return error("invalid_request_error", "parameter_missing", "identifier, timestamp, payload[stripe_customer_id] and payload[value] are required");
+        }
+        if (!objects.getOrDefault("customer", Map.of()).containsKey(customer)) {
+            status[0] = 400;
+            return error("invalid_request_error", "resource_missing", "No such customer: '" + customer + "'");
+        }
+        long v;
+        Instant at;
+        try {
+            v = Long.parseLong(value);
+            at = Instant.ofEpochSecond(Long.parseLong(timestamp));
+        } catch (NumberFormatException e) {
+            status[0] = 400;
+            return error("invalid_request_error", "parameter_invalid_integer", "value and timestamp must be integers");
+        }
+        Instant now = Instant.now();
+        if (at.isBefore(now.minus(Duration.ofDays(35))) || at.isAfter(now.plus(Duration.ofMinutes(5)))) {
+            status[0] = 400;
+            return error("invalid_request_error", "timestamp_outside_window",
+                    "Timestamp must be within the past 35 days and no more than 5 minutes in the future");
+        }
+        synchronized (events) {
+            if (events.containsKey(identifier)) {
+                refusedDuplicates.add(identifier);
+                status[0] = 400;
+                return error("invalid_request_error", "resource_already_exists",
+                        "An event with identifier " + identifier + " already exists");
+            }
+            events.put(identifier, new MeterEvent(identifier, customer, v, at));
+        }
+        JsonObject event = new JsonObject();
+        event.addProperty("object", "billing.meter_event");
+        event.addProperty("event_name", eventName);
+        event.addProperty("identifier", identifier);
+        event.addProperty("timestamp", at.getEpochSecond());
+        event.addProperty("created", now.getEpochSecond());
+        event.addProperty("livemode", false);
+        JsonObject payload = new JsonObject();
+        payload.addProperty("stripe_customer_id", customer);
+        payload.addProperty("value", value);
+        event.add("payload", payload);
+        return event.toString();
+    }
+
+    private void get(HttpExchange exchange, String path, Map<String, String> query) throws IOException {
+        if (path.equals("/v1/billing/meters")) {
+            JsonArray data = new JsonArray();
+            objects.getOrDefault("billing.meter", Map.of()).values().forEach(data::add);
+            send(exchange, 200, list(data, "/v1/billing/meters"));
+            return;
+        }
+        if (path.startsWith("/v1/billing/meters/") && path.endsWith("/event_summaries")) {
+            String meter = path.substring("/v1/billing/meters/".length(), path.length() - "/event_summaries".length());
+            if (!objects.getOrDefault("billing.meter", Map.of()).containsKey(meter)) {
+                send(exchange, 404, error("invalid_request_error", "resource_missing", "No such meter: '" + meter + "'"));
+                return;
+            }
+            String customer = query.get("customer");
+            if (customer == null || query.get("start_time") == null || query.get("end_time") == null) {
+                send(exchange, 400, error("invalid_request_error", "parameter_missing", "customer, start_time and end_time are required"));
+                return;
+            }
+            long start = Long.parseLong(query.get("start_time"));
+            long end = Long.parseLong(query.get("end_time"));
+            long sum = meterEvents().stream().filter(e -> e.customer().equals(customer)
+                    && e.timestamp().getEpochSecond() >= start && e.timestamp().getEpochSecond() < end).mapToLong(MeterEvent::value).sum();
+            JsonObject summary = new JsonObject();
+            summary.addProperty("id", "mtrusg_" + meter + "_" + customer + "_" + start);
+            summary.addProperty("object", "billing.meter_event_summary");
+            summary.addProperty("aggregated_value", sum);
+            summary.addProperty("start_time", start);
+            summary.addProperty("end_time", end);
+            summary.addProperty("livemode", false);
+            summary.addProperty("meter", meter);
+            JsonArray data = new JsonArray();
+            data.add(summary);
+            send(exchange, 200, list(data, path));
+            return;
+        }
+        send(exchange, 404, error("invalid_request_error", "resource_missing", "Unrecognized request URL (GET: " + path + ")"));
+    }
+
+    private JsonObject create(String type, String prefix, Map<String, String> params) {
+        JsonObject object = new JsonObject();
+        String id = prefix + "test" + ids.incrementAndGet();
+        object.addProperty("id", id);
+        object.addProperty("object", type);
+        object.addProperty("created", Instant.now().getEpochSecond());
+        object.addProperty("livemode", false);
+        JsonObject metadata = new JsonObject();
+        params.forEach((k, v) -> {
+            if (k.startsWith("metadata[") && k.endsWith("]")) {
+                metadata.addProperty(k.substring("metadata[".length(), k.length() - 1), v);
+            } else if (!k.contains("[")) {
+                object.addProperty(k, v);
+            }
+        });
+        object.add("metadata", metadata);
+        JsonObject form = new JsonObject();
+        params.forEach(form::addProperty);
+        objects.computeIfAbsent(type, t -> new ConcurrentHashMap<>()).put(id, object);
+        JsonObject answer = object.deepCopy();
+        // Kept beside the object for tests to read what was sent (tiers, recurring[meter], items).
+        objects.computeIfAbsent(type + ".form", t -> new ConcurrentHashMap<>()).put(id, form);
+        return answer;
+    }
+
+    private static String list(JsonArray data, String url) {
+        JsonObject list = new JsonObject();
+        list.addProperty("object", "list");
+        list.add("data", data);
+        list.addProperty("has_more", false);
+        list.addProperty("url", url);
+        return list.toString();
+    }
+
+    private static String error(String type, String code, String message) {
+        JsonObject error = new JsonObject();
+        error.addProperty("type", type);
+        if (code != null) {
+            error.addProperty("code", code);
+        }
+        error.addProperty("message", message);
+        JsonObject wrapper = new JsonObject();
+        wrapper.add("error", error);
+        return wrapper.toString();
+    }
+
+    private static Map<String, String> form(String raw) {
+        Map<String, String> params = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return params;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            params.put(key, value);
+        }
+        return params;
+    }
+
+    private static void send(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.getResponseHeaders().set("Request-Id", "req_test" + System.nanoTime());
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        } catch (IOException e) {
+            // The client gave up waiting (a timeout the test asked for): the answer has nowhere to go.
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package io.gatehouse.management.billing;
+
+import com.stripe.exception.StripeException;
+import io.gatehouse.billing.stripe.StripeBilling;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Our metered units against Stripe's meter event summaries, per customer and month (by event time, which is what
+ * Stripe buckets by). The difference is what Gatehouse counts as acknowledged less what Stripe's meter holds: zero
+ * when they agree; otherwise every difference is named, together with what is still on its way or was refused.
+ */
+@ApplicationScoped
+public class Reconciliation {
+
+    /**
+     * One customer's month.
+     *
+     * @param enqueued     overage units Gatehouse put in the outbox for the month
+     * @param acknowledged of those, units Stripe acknowledged
+     * @param inFlight     units pending or sent without an answer yet
+     * @param failed       units Stripe refused for good (stale ones included)
+     * @param stripe       Stripe's meter total for the customer; null when it could not be read
+     * @param difference   acknowledged − stripe (0 when they agree)
+     * @param findings     every difference and open item, in words
+     */
+    public record Line(String consumerId, String consumer, String stripeCustomerId, String month, long enqueued, long acknowledged,
+                       long inFlight, long failed, Long stripe, Long difference, List<String> findings) {
+    }
+
+    public record Report(String month, boolean stripeEnabled, boolean balanced, long totalDifference, List<Line> lines) {
+    }
+
+    @Inject
+    Pool pool;
+    @Inject
+    BillingState state;
+    @Inject
+    StripeProvisioner provisioner;
+
+    public Uni<Report> month(YearMonth month) {
+        Instant start = BillingPeriods.start(month);
+        Instant end = BillingPeriods.end(month);
+        return pool.preparedQuery("""
+                        select bc.consumer_id, c.username, bc.stripe_customer_id,
+                               coalesce(sum(o.units), 0) as enqueued,
+                               coalesce(sum(o.units) filter (where o.state = 'ACKNOWLEDGED'), 0) as acknowledged,
+                               coalesce(sum(o.units) filter (where o.state in ('PENDING', 'SENT')), 0) as in_flight,
+                               coalesce(sum(o.units) filter (where o.state = 'FAILED'), 0) as failed,
+                               string_agg(distinct o.error_code, ', ') filter (where o.state = 'FAILED') as failures
+                        from billing_customers bc
+                        join consumers c on c.id = bc.consumer_id
+                        left join meter_event_outbox o on o.consumer_id = bc.consumer_id and o.event_time >= $1 and o.event_time < $2
+                        group by bc.consumer_id, c.username, bc.stripe_customer_id
+                        order by c.username""")
+                .execute(Tuple.of(start.atOffset(ZoneOffset.UTC), end.atOffset(ZoneOffset.UTC)))
+                .map(rows -> {
+                    List<Row> list = new ArrayList<>();
+                    rows.forEach(list::add);
+                    return list;
+                })
+                .chain(rows -> Uni.createFrom().item(() -> compare(month, start, end, rows)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()));
+    }
+
+    /** Blocking: reads Stripe's summaries. */
+    private Report compare(YearMonth month, Instant start, Instant end, List<Row> rows) {
+        boolean enabled = state.stripeEnabled();
+        String meter = enabled ? provisioner.meterId() : null;
+        List<Line> lines = new ArrayList<>();
+        long totalDifference = 0;
+        boolean balanced = true;
+        for (Row r : rows) {
+            long enqueued = r.getLong("enqueued");
+            long acknowledged = r.getLong("acknowledged");
+            long inFlight = r.getLong("in_flight");
+            long failed = r.getLong("failed");
+            List<String> findings = new ArrayList<>();
+            Long stripe = null;
+            if (enabled && meter != null) {
+                try {
+                    BigDecimal sum = BigDecimal.ZERO;
+                    for (StripeBilling.Summary s : state.stripe().summaries(meter, r.getString("stripe_customer_id"), start, end)) {
+                        sum = sum.add(s.value());
+                    }
+                    stripe = sum.longValueExact();
+                } catch (StripeException | ArithmeticException e) {
+                    findings.add("Stripe's meter summary could not be read: " + e.getMessage());
+                }
+            } else {
+                findings.add(enabled ? "No meter exists in Stripe yet." : "Billing runs without a Stripe key: nothing was sent.");
+            }
+            Long difference = stripe == null ? null : acknowledged - stripe;
+            if (difference != null && difference > 0) {
+                findings.add("Stripe's meter holds " + difference + " units fewer than Gatehouse's acknowledged events: events lost at Stripe.");
+            } else if (difference != null && difference < 0) {
+                findings.add("Stripe's meter holds " + (-difference) + " units more than Gatehouse's acknowledged events: events Gatehouse did not send, or sent twice.");
+            }
+            if (inFlight > 0) {
+                findings.add(inFlight + " units on their way to Stripe (pending or awaiting an answer).");
+            }
+            if (failed > 0) {
+                findings.add(failed + " units refused by Stripe (" + r.getString("failures") + "): bill them by hand.");
+            }
+            if (difference == null || difference != 0) {
+                balanced = false;
+            }
+            totalDifference += difference == null ? 0 : difference;
+            lines.add(new Line(r.getUUID("consumer_id").toString(), r.getString("username"), r.getString("stripe_customer_id"), month.toString(),
+                    enqueued, acknowledged, inFlight, failed, stripe, difference, findings));
+        }
+        return new Report(month.toString(), enabled, balanced && enabled, totalDifference, lines);
+    }
+}

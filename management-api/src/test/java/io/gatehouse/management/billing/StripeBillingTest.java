@@ -1,0 +1,186 @@
+package io.gatehouse.management.billing;
+
+import io.gatehouse.billing.stripe.FakeStripe;
+import io.gatehouse.management.EmbeddedPostgresResource;
+import io.gatehouse.management.usage.UsageStore;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.gatehouse.management.billing.BillingFixture.admin;
+import static io.gatehouse.management.billing.BillingFixture.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Overage through Stripe, against the Stripe-compatible test server: each unit past the included ones is reported once,
+ * whatever Stripe does on the way (5xx, 429, answers lost to timeouts) and whatever Gatehouse does (a crash between
+ * sending and recording), and the reconciliation sees every difference.
+ */
+@QuarkusTest
+@QuarkusTestResource(EmbeddedPostgresResource.class)
+@QuarkusTestResource(value = StripeTestResource.class, restrictToAnnotatedClass = true)
+class StripeBillingTest {
+    private static final Logger LOG = Logger.getLogger(StripeBillingTest.class);
+    /** 10.00 USD a month for 100 requests, then 0.5 cents a request (5 per 10). */
+    static final Map<String, Object> PRICING = Map.of("currency", "USD", "basePrice", 1000, "includedUnits", 100, "unitPrice", 5, "per", 10);
+
+    @Inject
+    UsageStore usage;
+    @Inject
+    BillingJobs jobs;
+    @Inject
+    Pool pool;
+
+    private FakeStripe stripe() {
+        return StripeTestResource.stripe;
+    }
+
+    private long outbox(String sql, String subscriptionId) {
+        return pool.preparedQuery(sql).execute(Tuple.of(UUID.fromString(subscriptionId))).await().atMost(Duration.ofSeconds(5))
+                .iterator().next().getLong(0);
+    }
+
+    private long unacknowledged(BillingFixture f) {
+        return outbox("select count(*) from meter_event_outbox where subscription_id = $1 and state <> 'ACKNOWLEDGED'", f.subscriptionId);
+    }
+
+    @Test
+    void overagePastTheIncludedUnitsIsBilledOnceThroughStripeFailures() throws Exception {
+        BillingFixture f = BillingFixture.subscribed("SOFT", 100, PRICING);
+        f.report(usage, 80);
+        jobs.runNow(Duration.ofSeconds(30));
+        String customer = stripe().customerOf(f.consumerId);
+        assertThat(customer).as("a Stripe customer for the consumer's first paid subscription").isNotNull();
+        assertThat(stripe().objects("subscription").values()).anySatisfy(s ->
+                assertThat(s.getAsJsonObject("metadata").get("gatehouse_subscription_id").getAsString()).isEqualTo(f.subscriptionId));
+        assertThat(stripe().meterEventTotal(customer)).as("no overage within the included units").isZero();
+
+        f.report(usage, 70);
+        jobs.runNow(Duration.ofSeconds(30));
+        assertThat(stripe().meterEventTotal(customer)).isEqualTo(50);
+
+        // Stripe fails for a while: two 500s, a 429 with Retry-After, then an answer lost after Stripe recorded the event.
+        stripe().failNext(2, FakeStripe.Failure.SERVER_ERROR);
+        stripe().failNext(1, FakeStripe.Failure.RATE_LIMITED);
+        stripe().failNext(1, FakeStripe.Failure.RECORD_THEN_TIME_OUT);
+        f.report(usage, 33);
+        long callsBefore = stripe().meterEventCalls();
+        jobs.runNow(Duration.ofSeconds(30));
+        Duration took = await("every event acknowledged", Duration.ofSeconds(30), () -> unacknowledged(f) == 0);
+        LOG.infof("overage acknowledged %s after Stripe's failures", took);
+        assertThat(stripe().meterEventCalls() - callsBefore).as("retried, and resent after the lost answer").isGreaterThanOrEqualTo(5);
+        assertThat(stripe().meterEventTotal(customer)).as("183 used, 100 included: 83 billed, once").isEqualTo(83);
+        assertThat(outbox("select coalesce(sum(units), 0) from meter_event_outbox where subscription_id = $1", f.subscriptionId)).isEqualTo(83);
+
+        // Metering again with nothing new adds nothing.
+        jobs.runNow(Duration.ofSeconds(30));
+        assertThat(outbox("select count(*) from meter_event_outbox where subscription_id = $1", f.subscriptionId)).isEqualTo(2);
+
+        JsonPath charges = admin().queryParam("consumerId", f.consumerId).get("/admin/billing/projection").then().statusCode(200).extract().jsonPath();
+        assertThat(charges.getLong("rows[0].overageUnits")).isEqualTo(83);
+        // 83 × 0.5 cents = 41.5, rounded half up to 42; plus the 10.00 base.
+        assertThat(charges.getLong("rows[0].overageAmount")).isEqualTo(42);
+        assertThat(charges.getBoolean("rows[0].sent")).isTrue();
+    }
+
+    @Test
+    void aCrashBetweenSendingAndRecordingDoesNotBillTwice() throws Exception {
+        BillingFixture f = BillingFixture.subscribed("SOFT", 100, PRICING);
+        f.report(usage, 140);
+        jobs.runNow(Duration.ofSeconds(30));
+        await("acknowledged", Duration.ofSeconds(20), () -> unacknowledged(f) == 0);
+        String customer = stripe().customerOf(f.consumerId);
+        assertThat(stripe().meterEventTotal(customer)).isEqualTo(40);
+
+        // As the outbox looks after a control plane killed right after Stripe took the event: marked sent, no answer
+        // recorded. Stripe's idempotency window has passed too, so only the identifier protects against a second count.
+        pool.preparedQuery("update meter_event_outbox set state = 'SENT', acknowledged_at = null, sent_at = $2 where subscription_id = $1")
+                .execute(Tuple.of(UUID.fromString(f.subscriptionId), Instant.now().minusSeconds(60).atOffset(ZoneOffset.UTC)))
+                .await().atMost(Duration.ofSeconds(5));
+        stripe().forgetIdempotencyKeys();
+        await("resent and acknowledged", Duration.ofSeconds(20), () -> unacknowledged(f) == 0);
+        assertThat(stripe().refusedDuplicates()).as("Stripe refused the resent identifier").isNotEmpty();
+        assertThat(stripe().meterEventTotal(customer)).isEqualTo(40);
+    }
+
+    @Test
+    void anEventOlderThanStripeAcceptsIsFlaggedNotDropped() throws Exception {
+        BillingFixture f = BillingFixture.subscribed("SOFT", 100, PRICING);
+        f.report(usage, 101);
+        jobs.runNow(Duration.ofSeconds(30));
+        await("acknowledged", Duration.ofSeconds(20), () -> unacknowledged(f) == 0);
+        // Overage of a period that ended long ago (a node that came back after weeks), put in the outbox as metering does.
+        Instant old = Instant.now().minus(Duration.ofDays(40));
+        pool.preparedQuery("""
+                        insert into meter_event_outbox (identifier, subscription_id, consumer_id, plan_id, period_start, period_end, sequence, units,
+                            event_time, state, next_attempt_at, created_at) values ($1, $2, $3, $4, $5, $5, 1, 7, $5, 'PENDING', now(), now())""")
+                .execute(Tuple.of("gh_" + f.subscriptionId + "_old_1", UUID.fromString(f.subscriptionId), UUID.fromString(f.consumerId),
+                        UUID.fromString(f.planId), old.atOffset(ZoneOffset.UTC)))
+                .await().atMost(Duration.ofSeconds(5));
+        await("flagged", Duration.ofSeconds(20), () -> outbox("select count(*) from meter_event_outbox where subscription_id = $1 and state = 'FAILED' and stale", f.subscriptionId) == 1);
+        assertThat(stripe().meterEventTotal(stripe().customerOf(f.consumerId))).isEqualTo(1);
+        List<Map<String, Object>> failed = admin().queryParam("month", BillingPeriods.of(old).toString()).queryParam("state", "failed")
+                .get("/admin/billing/events").then().statusCode(200).extract().jsonPath().getList("");
+        assertThat(failed).anySatisfy(e -> {
+            assertThat(e.get("errorCode")).isEqualTo("timestamp_too_old");
+            assertThat(e.get("stale")).isEqualTo(true);
+        });
+    }
+
+    @Test
+    void reconciliationIsZeroAfterACleanRunAndNamesAnEventLostAtStripe() throws Exception {
+        BillingFixture f = BillingFixture.subscribed("SOFT", 100, PRICING);
+        f.report(usage, 130);
+        jobs.runNow(Duration.ofSeconds(30));
+        await("acknowledged", Duration.ofSeconds(20), () -> unacknowledged(f) == 0);
+        f.report(usage, 12);
+        jobs.runNow(Duration.ofSeconds(30));
+        await("acknowledged", Duration.ofSeconds(20), () -> unacknowledged(f) == 0);
+
+        Map<String, Object> line = reconciliationLine(f);
+        assertThat(line.get("acknowledged")).isEqualTo(42);
+        assertThat(line.get("stripe")).isEqualTo(42);
+        assertThat(line.get("difference")).isEqualTo(0);
+        assertThat((List<?>) line.get("findings")).isEmpty();
+
+        String lost = stripe().meterEvents().stream().filter(e -> e.identifier().contains(f.subscriptionId) && e.value() == 12)
+                .findFirst().orElseThrow().identifier();
+        stripe().drop(lost);
+        line = reconciliationLine(f);
+        assertThat(line.get("difference")).isEqualTo(12);
+        assertThat((List<String>) line.get("findings")).anySatisfy(s -> assertThat(s).contains("12 units fewer"));
+        assertThat(admin().get("/admin/billing/reconciliation").jsonPath().getBoolean("balanced")).isFalse();
+    }
+
+    private Map<String, Object> reconciliationLine(BillingFixture f) {
+        List<Map<String, Object>> lines = admin().get("/admin/billing/reconciliation").then().statusCode(200).extract().jsonPath().getList("lines");
+        return lines.stream().filter(l -> f.consumerId.equals(l.get("consumerId"))).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aHardQuotaPlanNeverSendsOverage() throws Exception {
+        BillingFixture f = BillingFixture.subscribed("HARD", 100, PRICING);
+        // A hard quota admits at most its quota; even usage past it (a node that could not reach the control plane, fail-open) is not billed.
+        f.report(usage, 150);
+        jobs.runNow(Duration.ofSeconds(30));
+        assertThat(outbox("select count(*) from meter_event_outbox where subscription_id = $1", f.subscriptionId)).isZero();
+        JsonPath charges = admin().queryParam("consumerId", f.consumerId).get("/admin/billing/projection").jsonPath();
+        assertThat(charges.getLong("rows[0].overageUnits")).isZero();
+        assertThat(charges.getLong("rows[0].overageAmount")).isZero();
+        // Subscribed mid-period: the base is prorated by the seconds left, as Stripe prorates the first period.
+        assertThat(charges.getLong("rows[0].baseAmount")).isBetween(1L, 1000L);
+        assertThat(charges.getLong("rows[0].total")).isEqualTo(charges.getLong("rows[0].baseAmount"));
+    }
+}
