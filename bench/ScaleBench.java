@@ -50,6 +50,7 @@ public class ScaleBench {
         Path work = Files.createTempDirectory("gatehouse-scale");
         String password = "scale-" + UUID.randomUUID().toString().substring(0, 8);
         List<Process> processes = new ArrayList<>();
+        ControlPlaneProcess[] started = new ControlPlaneProcess[1];
         try (EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("db"), 0, password)) {
             int cpPort = freePort();
             Map<String, String> env = new HashMap<>(database.controlPlaneEnvironment());
@@ -61,6 +62,7 @@ public class ScaleBench {
                 }
             });
             String cp = "http://127.0.0.1:" + cpPort;
+            started[0] = controlPlane;
             controlPlane.awaitReady(Duration.ofSeconds(120));
 
             // A tenant the benchmark calls with: one API on a local upstream, a plan with limits never reached.
@@ -93,8 +95,10 @@ public class ScaleBench {
                 statement.execute("insert into applications (id, consumer_id, name, created_at) select gen_random_uuid(), id, 'app', now() "
                         + "from consumers where username like 'scale-dev-%'");
                 statement.execute("insert into subscriptions (id, application_id, api_id, plan_id, status, created_at) "
-                        + "select gen_random_uuid(), a.id, (select id from apis where name = 'scale-api-' || (1 + (row_number() over () % " + apis + "))), "
-                        + "'" + planId + "', 'ACTIVE', now() from applications a join consumers c on c.id = a.consumer_id where c.username like 'scale-dev-%'");
+                        + "select gen_random_uuid(), numbered.id, api.id, '" + planId + "', 'ACTIVE', now() "
+                        + "from (select a.id, row_number() over (order by a.id) as n from applications a join consumers c on c.id = a.consumer_id "
+                        + "      where c.username like 'scale-dev-%') numbered "
+                        + "join apis api on api.name = 'scale-api-' || (1 + numbered.n % " + apis + ")");
                 statement.execute("insert into api_keys (id, application_id, key_hash, prefix, created_at) "
                         + "select gen_random_uuid(), a.id, encode(sha256(convert_to(gen_random_uuid()::text, 'UTF8')), 'hex'), 'ghk_seed00', now() "
                         + "from applications a join consumers c on c.id = a.consumer_id, generate_series(1, " + Math.max(1, keys / consumers) + ") g "
@@ -148,38 +152,46 @@ public class ScaleBench {
             first.process.waitFor();
             long coldStart = System.nanoTime();
             Node restarted = Node.start(gatewayJar, "http://127.0.0.1:" + freePort(), "scale-1", work, processes);
-            await(Duration.ofMinutes(5), () -> restarted.status(tenantKey) == 200);
+            await(Duration.ofMinutes(5), restarted::ready);
             long cold = System.nanoTime() - coldStart;
+            await(Duration.ofMinutes(5), () -> restarted.status(tenantKey) == 200);
+            long coldServing = System.nanoTime() - coldStart;
 
             long newNodeStart = System.nanoTime();
             Node fresh = Node.start(gatewayJar, cp, "scale-4", work, processes);
-            await(Duration.ofMinutes(10), () -> fresh.status(tenantKey) == 200);
+            await(Duration.ofMinutes(10), fresh::ready);
             long newNode = System.nanoTime() - newNodeStart;
 
             upstream.stop(0);
             String result = String.format("RESULT keys=%d consumers=%d apis=%d issue_p50_ms=%d issue_p99_ms=%d revoke_p50_ms=%d revoke_p99_ms=%d "
-                            + "cp_heap_mb=%d cp_rss_mb=%d node_heap_mb=%d node_rss_mb=%d cold_start_ms=%d new_node_snapshot_ms=%d publish_seeded_s=%d",
+                            + "cp_heap_mb=%d cp_rss_mb=%d node_heap_mb=%d node_rss_mb=%d cold_start_ready_ms=%d cold_start_first_200_ms=%d "
+                            + "new_node_ready_ms=%d publish_seeded_s=%d",
                     expectedKeys, consumers, apis, pct(issue, 50), pct(issue, 99), pct(revoke, 50), pct(revoke, 99),
-                    cpHeap >> 20, cpRss >> 20, nodeHeap >> 20, nodeRss >> 20, millis(cold), millis(newNode), secs(published - seeded));
+                    cpHeap >> 20, cpRss >> 20, nodeHeap >> 20, nodeRss >> 20, millis(cold), millis(coldServing), millis(newNode),
+                    secs(published - seeded));
             System.out.println(result);
             controlPlane.close();
         } finally {
+            if (started[0] != null) {
+                started[0].close();
+            }
             for (Process process : processes) {
                 process.destroyForcibly();
             }
         }
     }
 
-    record Node(Process process, int proxyPort) {
+    record Node(Process process, int proxyPort, int statusPort) {
         static Node start(Path jar, String controlPlane, String nodeId, Path work, List<Process> processes) throws Exception {
             String token = nodeId.equals("none") ? "" : credential(controlPlane, nodeId);
             int proxyPort = freePort();
+            int statusPort = freePort();
             ProcessBuilder builder = new ProcessBuilder(javaBin(), "-Xmx" + env("BENCH_NODE_HEAP", "512m"), "-XX:+UseSerialGC",
                     "-cp", jar.toString(), "io.gatehouse.gateway.GatewayMain");
             Map<String, String> e = builder.environment();
             e.put("GATEHOUSE_PROXY_HOST", "127.0.0.1");
             e.put("GATEHOUSE_PROXY_PORT", String.valueOf(proxyPort));
-            e.put("GATEHOUSE_STATUS_PORT", String.valueOf(freePort()));
+            e.put("GATEHOUSE_STATUS_PORT", String.valueOf(statusPort));
             e.put("GATEHOUSE_CONTROL_PLANE_URL", controlPlane);
             e.put("GATEHOUSE_NODE_TOKEN", token);
             e.put("GATEHOUSE_NODE_ID", nodeId);
@@ -190,7 +202,18 @@ public class ScaleBench {
             builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve(nodeId + ".log").toFile()));
             Process process = builder.start();
             processes.add(process);
-            return new Node(process, proxyPort);
+            return new Node(process, proxyPort, statusPort);
+        }
+
+        /** Ready: the node holds a config (from disk or the control plane) and serves it. */
+        boolean ready() {
+            try {
+                HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + statusPort + "/status/ready"))
+                        .timeout(Duration.ofSeconds(5)).build();
+                return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            } catch (Exception e) {
+                return false;
+            }
         }
 
         int status(String key) {
