@@ -604,19 +604,24 @@ public class ConfigPublisher {
                                 limit 10000""").execute(Tuple.of(expiredBefore)))
                         .chain(expired -> connection.query(HEAD_SQL + " for update").execute()
                                 .chain(rows -> compact(connection, readHead(rows.iterator().next()), retained))
-                                .map(compacted -> expired.rowCount())))
-                .subscribe().with(expired -> {
-                    if (expired > 0) {
-                        LOG.infof("config: %d keys expired longer than the grace period leave the config", expired);
+                                .map(moved -> new int[]{expired.rowCount(), moved ? 1 : 0})))
+                .subscribe().with(done -> {
+                    if (done[0] > 0) {
+                        LOG.infof("config: %d keys expired longer than the grace period leave the config", done[0]);
                         requestPublish();
+                    } else if (done[1] > 0) {
+                        // The horizon moved: read the head again, so catch-ups and /admin/config use the new one.
+                        dirty.set(true);
+                        drain();
                     }
                 }, failure -> LOG.warnf("config: log maintenance failed: %s", failure.toString()));
     }
 
-    private static Uni<Integer> compact(SqlConnection connection, ConfigHead at, long retained) {
+    /** True when the horizon moved. */
+    private static Uni<Boolean> compact(SqlConnection connection, ConfigHead at, long retained) {
         long keepFrom = at.version() - retained;
         if (keepFrom <= at.horizon()) {
-            return Uni.createFrom().item(0);
+            return Uni.createFrom().item(false);
         }
         long to = Math.min(keepFrom, at.horizon() + 50_000);
         return connection.preparedQuery("""
@@ -626,8 +631,8 @@ public class ConfigPublisher {
                           and (l.version < m.version or (l.version = m.version and m.payload is null and m.problem is null))""")
                 .execute(Tuple.of(at.horizon(), to))
                 .call(() -> connection.preparedQuery("update config_log_head set horizon = $1").execute(Tuple.of(to)))
-                .map(RowSet::rowCount)
-                .invoke(count -> LOG.debugf("config: compacted the log up to version %d (%d entries)", to, count));
+                .invoke(deleted -> LOG.debugf("config: compacted the log up to version %d (%d entries)", to, deleted.rowCount()))
+                .replaceWith(true);
     }
 
     // ---------------------------------------------------------------- reading
