@@ -26,8 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * deploy/kubernetes is applied to clusters this build never sees, so it is checked here against what the code and
  * docs/configuration.md say: every document is YAML of a kind Kubernetes serves, every kustomization builds, every
- * setting a container gets is one the docs list for that service, every required one is set, and names, ports and
- * probes point at things that exist.
+ * setting a container gets is one the docs list for that service and the service's code reads, every required one is
+ * set, and names, ports and probes point at things that exist.
  */
 class KubernetesManifestsTest {
     /** The kinds these manifests may use, with the API version each is served at in Kubernetes 1.30 and later. */
@@ -115,7 +115,10 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void everySettingAContainerGetsIsOneConfigurationMdListsForItsService() {
+    void everySettingAContainerGetsIsOneConfigurationMdListsForItsServiceAndTheServiceReads() throws IOException {
+        Map<String, Set<String>> readByCode = Map.of(
+                ConfigurationTable.GATEWAY, gatewayReads(),
+                ConfigurationTable.CONTROL_PLANE, controlPlaneReads());
         int checked = 0;
         for (Map.Entry<String, Kustomization> build : builds.entrySet()) {
             for (Map<String, Object> container : build.getValue().containers()) {
@@ -133,6 +136,8 @@ class KubernetesManifestsTest {
                     assertThat(setting).as("%s sets %s, which docs/configuration.md does not list", where, name).isNotNull();
                     assertThat(setting.isFor(service)).as("%s sets %s, a setting of %s per docs/configuration.md",
                             where, name, setting.services()).isTrue();
+                    assertThat(readByCode.get(service)).as("%s sets %s, which the %s's code does not read", where, name, service)
+                            .contains(name);
                     checked++;
                 }
             }
@@ -303,6 +308,32 @@ class KubernetesManifestsTest {
     }
 
     // ---- helpers
+
+    /** A gateway node reads each property of NodeSettings (and the settings records it loads) as an env variable. */
+    static Set<String> gatewayReads() throws IOException {
+        Set<String> names = new TreeSet<>();
+        Pattern property = Pattern.compile("\"(gatehouse\\.[a-z0-9.-]+)\"");
+        try (Stream<Path> sources = Files.walk(DeployFiles.root().resolve("gateway-node/src/main/java"))) {
+            for (Path source : sources.filter(f -> f.toString().endsWith(".java")).toList()) {
+                Matcher matcher = property.matcher(Files.readString(source));
+                while (matcher.find()) {
+                    names.add(matcher.group(1).toUpperCase().replace('.', '_').replace('-', '_'));
+                }
+            }
+        }
+        return names;
+    }
+
+    /** The control plane reads what application.properties takes from the environment. */
+    static Set<String> controlPlaneReads() throws IOException {
+        Set<String> names = new TreeSet<>();
+        Matcher matcher = Pattern.compile("\\$\\{(GATEHOUSE_[A-Z0-9_]+)").matcher(Files.readString(DeployFiles.root()
+                .resolve("management-api/src/main/resources/application.properties")));
+        while (matcher.find()) {
+            names.add(matcher.group(1));
+        }
+        return names;
+    }
 
     static boolean isGatehouse(Map<String, Object> container) {
         return ((String) container.get("image")).contains("gatehouse/");
