@@ -283,9 +283,10 @@ class KubernetesManifestsTest {
             Integer grace = (Integer) Yamls.podSpec(statefulSet).get("terminationGracePeriodSeconds");
             assertThat(sleep).as("%s: the gateway keeps serving while endpoints let go of it", overlay.getKey())
                     .isNotNull().isGreaterThanOrEqualTo(5);
-            // GatewayNode.stop waits up to 30 s for Vert.x to close; the audit writer and shipper then take up to 15 s.
+            // GatewayNode.stop waits up to 30 s for Vert.x to close; the audit shipper then takes up to 10 + 5 s and
+            // the access log's writer up to 5 s.
             assertThat(grace).as("%s: grace period covers the preStop sleep and the node's own stop", overlay.getKey())
-                    .isGreaterThanOrEqualTo(sleep + 30 + 15);
+                    .isGreaterThanOrEqualTo(sleep + 30 + 15 + 5);
         }
     }
 
