@@ -175,7 +175,7 @@ final class Kustomization {
             } else if (value instanceof Map<?, ?> patchMap && current instanceof Map<?, ?> currentMap) {
                 merge((Map<String, Object>) currentMap, (Map<String, Object>) patchMap);
             } else if (value instanceof List<?> patchList && current instanceof List<?> currentList && named(patchList)
-                    && named(currentList) && !entry.getKey().equals("volumeClaimTemplates")) {
+                    && named(currentList)) {
                 List<Object> merged = new ArrayList<>(currentList);
                 for (Object item : patchList) {
                     Map<String, Object> patchItem = (Map<String, Object>) item;
