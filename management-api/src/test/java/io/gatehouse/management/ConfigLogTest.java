@@ -78,7 +78,7 @@ class ConfigLogTest {
         for (int i = 0; i < 20; i++) {
             assertThat(admin().body(Map.of()).post("/admin/applications/" + appId + "/keys").statusCode()).isEqualTo(201);
         }
-        Response config = awaitConfig(c -> c.jsonPath().getLong("keys") == held.keys().size() + 670);
+        Response config = awaitConfig(c -> c.jsonPath().getLong("keys") == liveKeys());
         long target = config.jsonPath().getLong("version");
 
         try (TestNode node = TestNode.connect(base, credential.token(), nodeId)) {
@@ -97,7 +97,7 @@ class ConfigLogTest {
             assertThat(current.version()).isEqualTo(target);
             assertThat(current.hash()).isEqualTo(config.jsonPath().getString("hash"));
             assertThat((long) current.keys().size()).isEqualTo(config.jsonPath().getLong("keys"));
-            assertThat(current.keys().size()).isEqualTo(held.keys().size() + 670);
+            assertThat(current.keys().size()).isGreaterThanOrEqualTo(held.keys().size() + 670);
             awaitNode(nodeId, n -> "IN_SYNC".equals(n.getString("status")) && n.getBoolean("inSync"));
 
             // One more key costs one entry on the wire, whatever the size of the config.
@@ -127,7 +127,8 @@ class ConfigLogTest {
         seedKeys(appId, 12_000);
         sql("update api_keys set revoked_at = now() where id in (select id from api_keys where application_id = $1 "
                 + "and revoked_at is null order by id limit 500)", Tuple.of(UUID.fromString(appId)));
-        Response config = awaitConfig(c -> c.jsonPath().getLong("keys") == held.keys().size() + 11_500
+        // Every live key numbered (the published count equals the database's), and the horizon past the node.
+        Response config = awaitConfig(c -> c.jsonPath().getLong("keys") == liveKeys()
                 && c.jsonPath().getLong("horizon") > held.version());
 
         ConfigSnapshot behind;
@@ -147,7 +148,8 @@ class ConfigLogTest {
             assertThat(fromScratch.hash()).isEqualTo(behind.hash());
             assertThat(fromScratch.version()).isEqualTo(behind.version());
         }
-        assertThat(behind.keys()).hasSize(held.keys().size() + 11_500);
+        assertThat(behind.keys()).hasSizeGreaterThanOrEqualTo(held.keys().size() + 11_500);
+        assertThat((long) behind.keys().size()).isEqualTo(config.jsonPath().getLong("keys"));
         assertThat(behind.hash()).isEqualTo(config.jsonPath().getString("hash"));
     }
 
@@ -160,6 +162,12 @@ class ConfigLogTest {
         sql("insert into api_keys (id, application_id, key_hash, prefix, created_at) "
                 + "select gen_random_uuid(), $1, encode(sha256(convert_to(gen_random_uuid()::text, 'UTF8')), 'hex'), 'ghk_seed00', now() "
                 + "from generate_series(1, $2)", Tuple.of(UUID.fromString(appId), count));
+    }
+
+    /** Keys the gateways should hold: issued, not revoked, not expired. */
+    private long liveKeys() {
+        return pool.query("select count(*) from api_keys where revoked_at is null and (expires_at is null or expires_at > now())")
+                .execute().await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0);
     }
 
     private void sql(String statement, Tuple arguments) {
