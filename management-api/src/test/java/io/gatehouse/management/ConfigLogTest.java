@@ -64,12 +64,7 @@ class ConfigLogTest {
         awaitConfig(c -> c.jsonPath().getLong("keys") >= 10);
         String nodeId = unique("edge");
         NodeChannelTest.Credential credential = NodeChannelTest.issue(nodeId);
-        ConfigSnapshot held;
-        try (TestNode node = TestNode.connect(base, credential.token(), nodeId)) {
-            node.send(new NodeMessage.Hello(nodeId, 0, null, "test"));
-            held = receiveSnapshot(node);
-            node.send(new NodeMessage.Ack(held.version(), held.hash()));
-        }
+        ConfigSnapshot held = firstConfig(nodeId, credential);
 
         // While it is away: 800 keys issued, 150 of them revoked, and 20 more through the admin API.
         seedKeys(appId, 800);
@@ -118,12 +113,7 @@ class ConfigLogTest {
         awaitConfig(c -> c.jsonPath().getLong("keys") >= 10);
         String nodeId = unique("edge");
         NodeChannelTest.Credential credential = NodeChannelTest.issue(nodeId);
-        ConfigSnapshot held;
-        try (TestNode node = TestNode.connect(base, credential.token(), nodeId)) {
-            node.send(new NodeMessage.Hello(nodeId, 0, null, "test"));
-            held = receiveSnapshot(node);
-            node.send(new NodeMessage.Ack(held.version(), held.hash()));
-        }
+        ConfigSnapshot held = firstConfig(nodeId, credential);
         seedKeys(appId, 12_000);
         sql("update api_keys set revoked_at = now() where id in (select id from api_keys where application_id = $1 "
                 + "and revoked_at is null order by id limit 500)", Tuple.of(UUID.fromString(appId)));
@@ -151,6 +141,16 @@ class ConfigLogTest {
         assertThat(behind.keys()).hasSizeGreaterThanOrEqualTo(held.keys().size() + 11_500);
         assertThat((long) behind.keys().size()).isEqualTo(config.jsonPath().getLong("keys"));
         assertThat(behind.hash()).isEqualTo(config.jsonPath().getString("hash"));
+    }
+
+    /** A new node's first config, acknowledged; the node then goes away. */
+    private ConfigSnapshot firstConfig(String nodeId, NodeChannelTest.Credential credential) throws Exception {
+        try (TestNode node = TestNode.connect(base, credential.token(), nodeId)) {
+            node.send(new NodeMessage.Hello(nodeId, 0, null, "test"));
+            ConfigSnapshot held = receiveSnapshot(node);
+            node.send(new NodeMessage.Ack(held.version(), held.hash()));
+            return held;
+        }
     }
 
     private String application() {
