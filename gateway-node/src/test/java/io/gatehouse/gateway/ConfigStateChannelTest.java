@@ -149,6 +149,31 @@ class ConfigStateChannelTest {
     }
 
     @Test
+    void aSnapshotStreamedFasterThanTheNodeAppliesItPausesTheChannelInsteadOfPilingUpParts() throws Exception {
+        node = startNode();
+        answer();
+        List<KeyGrant> keys = new ArrayList<>(v1().keys());
+        List<String> secrets = new ArrayList<>();
+        for (int i = 0; i < 40_000; i++) {
+            String secret = ApiKeys.generate();
+            secrets.add(secret);
+            keys.add(key("bulk-" + i, secret, "app-1", null));
+        }
+        ConfigSnapshot big = snapshot(2, List.of(orders()), keys, v1().subscriptions());
+        // Every part written at once, as a control plane whose socket has room for them would: the node must not
+        // take them all in and queue them in its heap.
+        List<ControlMessage.SnapshotChunk> parts = chunks(big, 40);
+        for (ControlMessage.SnapshotChunk chunk : parts) {
+            controlPlane.push(chunk);
+        }
+        NodeMessage.Ack ack = (NodeMessage.Ack) answer();
+        assertThat(ack.hash()).isEqualTo(big.hash());
+        assertThat(call(secrets.get(secrets.size() - 1)).statusCode()).isEqualTo(200);
+        JsonObject channel = status().getJsonObject("controlPlane");
+        assertThat(channel.getInteger("configBacklogPeak")).as("parts waiting to be applied at once").isBetween(1, 2);
+    }
+
+    @Test
     void aPartOutOfOrderIsNackedAndTheOldConfigKeepsServing() throws Exception {
         node = startNode();
         answer();

@@ -73,6 +73,7 @@ public final class StatusVerticle extends VerticleBase {
                     .put("url", settings.controlPlaneUrl())
                     .put("connected", controlPlane.connected())
                     .put("lastError", controlPlane.lastError())
+                    .put("configBacklogPeak", controlPlane.configBacklogPeak())
                     .put("usage", new JsonObject()
                             .put("reportsWaiting", controlPlane.usage().pendingReports())
                             .put("spoolDepth", controlPlane.usage().spoolDepth())

@@ -47,6 +47,15 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
     private WebSocketClient client;
     private volatile WebSocket socket;
     private int failedAttempts;
+    /**
+     * Config messages received and not yet applied. At {@link #MAX_CONFIG_BACKLOG} the channel stops reading: a
+     * control plane streams a snapshot as fast as the socket takes it, and parts arriving faster than this node
+     * applies them would otherwise pile up in its heap. The control plane sends the next part only once the socket
+     * has taken the previous one, so the pause paces it.
+     */
+    private int configBacklog;
+    private static final int MAX_CONFIG_BACKLOG = 2;
+    private volatile int configBacklogPeak;
     private long heartbeatTimer = -1;
     private boolean stopped;
     private volatile boolean connected;
@@ -74,6 +83,11 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
 
     public String lastError() {
         return lastError;
+    }
+
+    /** The most config messages ever waiting to be applied at once: bounded by pausing the channel. */
+    public int configBacklogPeak() {
+        return configBacklogPeak;
     }
 
     @Override
@@ -226,7 +240,17 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
         }
         // Parsing and compiling a large snapshot, and the disk write, must not stall the event loop; ordered
         // execution keeps messages applied in the order they arrived.
+        WebSocket from = socket;
+        if (++configBacklog > configBacklogPeak) {
+            configBacklogPeak = configBacklog;
+        }
+        if (configBacklog >= MAX_CONFIG_BACKLOG && from != null) {
+            from.pause();
+        }
         vertx.executeBlocking(() -> apply(text), true).onComplete(result -> {
+            if (--configBacklog < MAX_CONFIG_BACKLOG && from != null) {
+                from.resume();
+            }
             if (result.succeeded()) {
                 if (result.result() != null) {
                     send(result.result()); // a chunk that does not complete its snapshot is not answered
