@@ -137,6 +137,10 @@ public interface GatehouseConfig {
 
         /** How long an expired key stays in the config, so a caller hears "expired" rather than "invalid". */
         Duration expiredKeyGrace();
+
+        /** Full snapshots this instance streams at once; nodes asking beyond it wait their turn. */
+        @io.smallrye.config.WithDefault("4")
+        int maxSnapshotStreams();
     }
 
     interface Documents {

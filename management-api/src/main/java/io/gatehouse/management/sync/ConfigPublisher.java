@@ -541,8 +541,8 @@ public class ConfigPublisher {
      * when it fits in one chunk, else {@link ControlMessage.SnapshotChunk}s, each sent only once the previous one
      * has been written, so memory holds one chunk whatever the size of the config.
      */
-    Uni<Sent> streamSnapshot(Function<ControlMessage, Uni<Void>> send) {
-        return pool.withTransaction(connection -> connection.query("set transaction isolation level repeatable read").execute()
+    Uni<Sent> streamSnapshot(Function<String, Uni<Void>> send) {
+        return streams().run(() -> pool.withTransaction(connection -> connection.query("set transaction isolation level repeatable read").execute()
                 .chain(() -> connection.query(HEAD_SQL).execute())
                 .chain(headRows -> {
                     ConfigHead at = readHead(headRows.iterator().next());
@@ -552,18 +552,69 @@ public class ConfigPublisher {
                                 .call(() -> cursor.close())
                                 .replaceWith(new Sent(at.version(), at.hash()));
                     });
-                }));
+                })));
     }
 
-    private Uni<Void> sendChunks(Cursor cursor, ConfigHead at, int sequence, Function<ControlMessage, Uni<Void>> send) {
+    private StreamPermits streams() {
+        StreamPermits current = streams;
+        if (current == null) {
+            synchronized (this) {
+                if (streams == null) {
+                    streams = new StreamPermits(config.sync().maxSnapshotStreams());
+                }
+                current = streams;
+            }
+        }
+        return current;
+    }
+
+    private volatile StreamPermits streams;
+
+    private Uni<Void> sendChunks(Cursor cursor, ConfigHead at, int sequence, Function<String, Uni<Void>> send) {
         return cursor.read(MESSAGE_ENTRIES).chain(rows -> {
             boolean last = !cursor.hasMore();
-            ControlMessage message = chunk(rows, at, sequence, last);
+            String message = sequence == 0 && last ? Json.write(whole(rows, at)) : chunkText(rows, at, sequence, last);
             return send.apply(message).chain(() -> last ? Uni.createFrom().voidItem() : sendChunks(cursor, at, sequence + 1, send));
         });
     }
 
-    private static ControlMessage chunk(RowSet<Row> rows, ConfigHead at, int sequence, boolean last) {
+    /**
+     * A part of a streamed snapshot, its entries spliced in as the log stores them: they were validated and
+     * written as JSON when numbered, and reading a million of them into objects only to write them out again would
+     * cost the control plane most of a snapshot's time.
+     */
+    private static String chunkText(RowSet<Row> rows, ConfigHead at, int sequence, boolean last) {
+        StringBuilder apis = new StringBuilder();
+        StringBuilder plans = new StringBuilder();
+        StringBuilder keys = new StringBuilder();
+        StringBuilder subscriptions = new StringBuilder();
+        for (Row row : rows) {
+            StringBuilder into = switch (ConfigSection.ofWireName(row.getString("section"))) {
+                case APIS -> apis;
+                case PLANS -> plans;
+                case KEYS -> keys;
+                case SUBSCRIPTIONS -> subscriptions;
+            };
+            if (!into.isEmpty()) {
+                into.append(',');
+            }
+            into.append(row.getString("payload"));
+        }
+        return new StringBuilder(apis.length() + plans.length() + keys.length() + subscriptions.length() + 256)
+                .append("{\"type\":\"snapshot-chunk\",\"version\":").append(at.version())
+                .append(",\"hash\":").append(Json.write(at.hash()))
+                .append(",\"publishedAt\":").append(Json.write(at.publishedAt()))
+                .append(",\"sequence\":").append(sequence)
+                .append(",\"last\":").append(last)
+                .append(",\"apis\":[").append(apis)
+                .append("],\"plans\":[").append(plans)
+                .append("],\"keys\":[").append(keys)
+                .append("],\"subscriptions\":[").append(subscriptions)
+                .append("]}").toString();
+    }
+
+    /** A config small enough for one message. */
+    private static ControlMessage whole(RowSet<Row> rows, ConfigHead at) {
         List<ApiDefinition> apis = new ArrayList<>();
         List<PlanDefinition> plans = new ArrayList<>();
         List<KeyGrant> keys = new ArrayList<>();
@@ -578,10 +629,7 @@ public class ConfigPublisher {
                 case SUBSCRIPTIONS -> subscriptions.add(Json.read(payload, SubscriptionGrant.class));
             }
         }
-        if (sequence == 0 && last) {
-            return new ControlMessage.Snapshot(new ConfigSnapshot(at.version(), at.hash(), at.publishedAt(), apis, plans, keys, subscriptions));
-        }
-        return new ControlMessage.SnapshotChunk(at.version(), at.hash(), at.publishedAt(), sequence, last, apis, plans, keys, subscriptions);
+        return new ControlMessage.Snapshot(new ConfigSnapshot(at.version(), at.hash(), at.publishedAt(), apis, plans, keys, subscriptions));
     }
 
     // ---------------------------------------------------------------- maintenance

@@ -75,22 +75,10 @@ final class NodeSession {
             return;
         }
         status = hello.version() > 0 ? Status.PENDING : Status.CONNECTING;
-        generation++;
-        catchingUp = true;
-        long mine = generation;
         // A node that names a version the log still holds, with the hash the log has for it, gets the log from
         // there; any other node a full snapshot.
-        Uni<Long> base = hello.version() <= 0 ? Uni.createFrom().item(-1L)
-                : publisher.hashAt(hello.version()).map(hash -> hello.hash() != null && hello.hash().equals(hash) ? hello.version() : -1L);
-        base.subscribe().with(from -> {
-            synchronized (this) {
-                if (mine != generation) {
-                    return;
-                }
-                sentVersion = from;
-            }
-            run(mine, publisher);
-        }, failure -> failed(mine, failure));
+        startCatchUp(publisher, hello.version() <= 0 ? Uni.createFrom().item(-1L)
+                : publisher.hashAt(hello.version()).map(hash -> hello.hash() != null && hello.hash().equals(hash) ? hello.version() : -1L));
     }
 
     /** A step of the log the publisher has just followed: sent as is when it builds on what the node will hold. */
@@ -117,10 +105,27 @@ final class NodeSession {
     }
 
     private void startCatchUp(ConfigPublisher publisher) {
+        startCatchUp(publisher, null);
+    }
+
+    /** Retires any catch-up under way and starts one from {@code base} (a version, or -1 for a snapshot), or from what was sent. */
+    private void startCatchUp(ConfigPublisher publisher, Uni<Long> base) {
         generation++;
         catchingUp = true;
         long mine = generation;
-        Uni.createFrom().voidItem().subscribe().with(v -> run(mine, publisher));
+        if (base == null) {
+            run(mine, publisher);
+            return;
+        }
+        base.subscribe().with(from -> {
+            synchronized (this) {
+                if (mine != generation) {
+                    return;
+                }
+                sentVersion = from;
+            }
+            run(mine, publisher);
+        }, failure -> failed(mine, failure));
     }
 
     /** One round of a catch-up: a snapshot if needed, then the log in bounded steps, until the node is current. */
@@ -175,13 +180,13 @@ final class NodeSession {
     }
 
     /** Sends one snapshot chunk and completes once it is written, so a large snapshot never piles up in memory. */
-    private Uni<Void> sendInOrder(long mine, ControlMessage message) {
+    private Uni<Void> sendInOrder(long mine, String message) {
         synchronized (this) {
             if (mine != generation) {
                 return Uni.createFrom().failure(new IllegalStateException("node " + nodeId + ": catch-up superseded"));
             }
         }
-        return connection.sendText(Json.write(message));
+        return connection.sendText(message);
     }
 
     private void failed(long mine, Throwable failure) {
@@ -241,12 +246,9 @@ final class NodeSession {
     private long lastSnapshotSent = -1;
 
     private void resendSnapshot(ConfigPublisher publisher) {
-        generation++;
         expected.clear();
         sentVersion = -1;
-        catchingUp = true;
-        long mine = generation;
-        Uni.createFrom().voidItem().subscribe().with(v -> run(mine, publisher));
+        startCatchUp(publisher);
     }
 
     void seen() {
