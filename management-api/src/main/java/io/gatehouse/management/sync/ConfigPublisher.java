@@ -548,7 +548,11 @@ public class ConfigPublisher {
                     ConfigHead at = readHead(headRows.iterator().next());
                     return connection.prepare(LIVE_SQL).chain(statement -> {
                         Cursor cursor = statement.cursor(Tuple.of((Object) new String[]{"apis", "plans", "subscriptions", "keys"}));
-                        return sendChunks(cursor, at, 0, send)
+                        return PartStream.run(sequence -> cursor.read(MESSAGE_ENTRIES).map(rows -> {
+                                    boolean last = !cursor.hasMore();
+                                    return new PartStream.Part(sequence == 0 && last ? Json.write(whole(rows, at))
+                                            : chunkText(rows, at, sequence, last), last);
+                                }), send)
                                 .call(() -> cursor.close())
                                 .replaceWith(new Sent(at.version(), at.hash()));
                     });
@@ -569,14 +573,6 @@ public class ConfigPublisher {
     }
 
     private volatile StreamPermits streams;
-
-    private Uni<Void> sendChunks(Cursor cursor, ConfigHead at, int sequence, Function<String, Uni<Void>> send) {
-        return cursor.read(MESSAGE_ENTRIES).chain(rows -> {
-            boolean last = !cursor.hasMore();
-            String message = sequence == 0 && last ? Json.write(whole(rows, at)) : chunkText(rows, at, sequence, last);
-            return send.apply(message).chain(() -> last ? Uni.createFrom().voidItem() : sendChunks(cursor, at, sequence + 1, send));
-        });
-    }
 
     /**
      * A part of a streamed snapshot, its entries spliced in as the log stores them: they were validated and
