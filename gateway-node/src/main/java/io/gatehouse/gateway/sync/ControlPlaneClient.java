@@ -78,10 +78,10 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
 
     @Override
     public Future<?> start() {
-        client = vertx.createWebSocketClient(new WebSocketClientOptions()
+        client = vertx.createWebSocketClient(io.gatehouse.gateway.tls.PeerVerification.controlPlane(new WebSocketClientOptions()
                 .setMaxMessageSize(SyncChannel.MAX_MESSAGE_BYTES)
                 .setMaxFrameSize(1024 * 1024)
-                .setConnectTimeout(5_000));
+                .setConnectTimeout(5_000), settings.tls()));
         limits.connect(this);
         usage.start(this);
         vertx.setPeriodic(settings.usageReportMs(), id -> reportVariants());
