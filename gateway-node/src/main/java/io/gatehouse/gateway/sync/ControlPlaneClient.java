@@ -120,10 +120,19 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
             if (result.succeeded()) {
                 opened(result.result());
             } else {
-                lastError = result.cause().getMessage();
+                lastError = describe(result.cause());
                 redial();
             }
         });
+    }
+
+    /** The failure and its root cause: "Failed to create SSL connection" alone does not say the certificate was refused. */
+    private static String describe(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == failure ? String.valueOf(failure.getMessage()) : failure.getMessage() + ": " + root.getMessage();
     }
 
     static String channelUrl(String controlPlaneUrl) {

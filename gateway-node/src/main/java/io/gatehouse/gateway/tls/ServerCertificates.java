@@ -97,7 +97,7 @@ public final class ServerCertificates {
         if (settings.reloadMs() <= 0) {
             return;
         }
-        timer = vertx.setPeriodic(settings.reloadMs(), id -> vertx.executeBlocking(this::changed, false)
+        timer = vertx.setPeriodic(settings.reloadMs(), id -> vertx.executeBlocking(this::changed, true)
                 .onSuccess(loaded -> {
                     if (loaded != null) {
                         install(loaded);
