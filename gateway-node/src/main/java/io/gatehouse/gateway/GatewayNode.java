@@ -110,11 +110,22 @@ public final class GatewayNode {
             closeAccessLog();
             throw new IllegalStateException("gateway node failed to start: " + e.getMessage(), e);
         }
-        LOG.info("gateway node {} listening on {}:{}{} (status on {}), {}", settings.nodeId(), settings.proxyHost(),
-                settings.proxyPort(), tlsCertificates == null ? "" : " (plain HTTP: " + settings.tls().plainHttp().name().toLowerCase()
-                        + "), TLS on " + settings.tls().port(), settings.statusPort(),
-                settings.standalone() ? "standalone" : "control plane " + settings.controlPlaneUrl());
+        LOG.info("gateway node {} listening on {} (status on {}), {}", settings.nodeId(), listeners(tlsCertificates != null),
+                settings.statusPort(), settings.standalone() ? "standalone" : "control plane " + settings.controlPlaneUrl());
         return this;
+    }
+
+    private String listeners(boolean tls) {
+        String plain = "http " + settings.proxyHost() + ":" + settings.proxyPort();
+        if (!tls) {
+            return plain;
+        }
+        String https = "https " + settings.proxyHost() + ":" + settings.tls().port() + " (h2, http/1.1)";
+        return switch (settings.tls().plainHttp()) {
+            case SERVE -> https + " and " + plain;
+            case REDIRECT -> https + " and " + plain + " (redirecting to https)";
+            case OFF -> https;
+        };
     }
 
     public void stop() {
