@@ -3,7 +3,7 @@
 # The gateway runs standalone from a snapshot file: one API (/bench, path kept) routed to the harness's upstream,
 # one API key sent on every request, so each request pays for routing, key hashing and lookup, and the proxy.
 #
-# usage: bench/gateway.sh [proxy-compare options, e.g. -d 8 -r 3]
+# usage: bench/gateway.sh [proxy-compare options, e.g. -d 8 -r 3, or --tls for HTTP/1.1 over TLS]
 # env:   PROXY_COMPARE   path of proxy-compare.sh (default ../shared/bench/proxy-compare.sh)
 #        BENCH_LIMITS=1  give the plan a rate limit and a quota that are never reached (the cost of the limits)
 #        GATEWAY_JAVA_OPTS  JVM options for the gateway (default -Xms512m -Xmx512m -XX:+UseParallelGC)
@@ -21,6 +21,9 @@ key="ghk_benchbenchbenchbenchbenchbenchbenchbenchben"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 # The harness's own exit status is not a verdict (its last line is a conditional warning); its RESULT line is.
-bash "$harness" --url "http://127.0.0.1:$port/bench/hello" -H "X-API-Key: $key" "$@" -- \
+# --tls: the harness gives the gateway its certificate (BENCH_TLS_CERT/KEY) and expects https on the same URL.
+scheme=http
+for arg in "$@"; do [ "$arg" = --tls ] && scheme=https; done
+bash "$harness" --url "$scheme://127.0.0.1:$port/bench/hello" -H "X-API-Key: $key" "$@" -- \
   "$root/bench/standalone-gateway.sh" "$jar" "$port" "$key" 2>&1 | tee "$out" || true
 grep -q '^RESULT ' "$out"

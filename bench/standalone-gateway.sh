@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts a gateway node in standalone mode for the benchmark; proxy-compare.sh runs it with BENCH_UPSTREAM_URL set.
-# usage: standalone-gateway.sh JAR PORT KEY
+# usage: standalone-gateway.sh JAR PORT KEY   (BENCH_TLS_CERT/BENCH_TLS_KEY set: serve PORT over TLS, HTTP/2 by ALPN)
 set -euo pipefail
 jar="$1"; port="$2"; key="$3"
 work=$(mktemp -d)
@@ -23,6 +23,13 @@ cat >"$work/snapshot.json" <<JSON
   "subscriptions": [{"id": "bench-sub", "applicationId": "bench-app", "apiId": "bench", "planId": "bench-plan"}]
 }
 JSON
+# With the harness's --tls the clients speak TLS to PORT: the TLS listener takes it, with the harness's certificate,
+# and the plain listener is off (its port is left to the OS).
+if [ -n "${BENCH_TLS_CERT:-}" ]; then
+  export GATEHOUSE_TLS_CERT_FILE="$BENCH_TLS_CERT" GATEHOUSE_TLS_KEY_FILE="$BENCH_TLS_KEY" GATEHOUSE_TLS_PORT="$port" \
+    GATEHOUSE_PLAIN_HTTP=off
+  port=0
+fi
 export GATEHOUSE_SNAPSHOT_FILE="$work/snapshot.json" GATEHOUSE_PROXY_HOST=127.0.0.1 GATEHOUSE_PROXY_PORT="$port" \
   GATEHOUSE_STATUS_PORT=0 GATEHOUSE_DATA_DIR="$work/data" GATEHOUSE_CONFIG=/nonexistent \
   GATEHOUSE_ACCESS_LOG="${GATEHOUSE_ACCESS_LOG:-off}"

@@ -37,6 +37,7 @@ public final class GatewayNode {
     private Vertx vertx;
     private ControlPlaneClient controlPlane;
     private GatewayAudit audit;
+    private io.gatehouse.gateway.tls.ServerCertificates certificates;
     private io.gatehouse.gateway.accesslog.AccessLog accessLog = io.gatehouse.gateway.accesslog.AccessLog.OFF;
 
     public GatewayNode(NodeSettings settings) {
@@ -67,6 +68,17 @@ public final class GatewayNode {
         audit = GatewayAudit.start(settings.nodeId(), settings.dataDir(), settings.audit());
         accessLog = io.gatehouse.gateway.accesslog.AccessLog.start(settings.accessLog(), settings.nodeId());
         io.gatehouse.gateway.accesslog.AccessLog log = accessLog;
+        io.gatehouse.gateway.tls.ServerCertificates tlsCertificates;
+        try {
+            tlsCertificates = settings.tls().listenerEnabled() ? io.gatehouse.gateway.tls.ServerCertificates.load(settings.tls()) : null;
+        } catch (RuntimeException e) {
+            audit.close();
+            closeStore();
+            closeAccessLog();
+            throw e;
+        }
+        certificates = tlsCertificates;
+        io.gatehouse.gateway.tls.PeerVerification.warnIfTrustingAll(settings.tls());
         vertx = Vertx.builder()
                 .with(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(Math.max(1, settings.eventLoops())))
                 .build();
@@ -74,17 +86,21 @@ public final class GatewayNode {
             LOG.info("native transport unavailable, using NIO: {}", String.valueOf(vertx.unavailableNativeTransportCause()));
         }
         try {
-            Future<?> proxies = vertx.deployVerticle(() -> new ProxyVerticle(settings, config, limits, audit.emitter(), log),
+            Future<?> proxies = vertx.deployVerticle(() -> new ProxyVerticle(settings, config, limits, audit.emitter(), log, tlsCertificates),
                     new DeploymentOptions().setInstances(Math.max(1, settings.eventLoops())).setThreadingModel(ThreadingModel.EVENT_LOOP));
             proxies.await(30, TimeUnit.SECONDS);
             if (!settings.standalone()) {
+                io.gatehouse.gateway.tls.PeerVerification.warnIfPlaintextControlPlane(settings.controlPlaneUrl());
                 controlPlane = new ControlPlaneClient(settings, config, store, limits, health);
                 vertx.deployVerticle(controlPlane).await(30, TimeUnit.SECONDS);
             } else {
                 limits.connect(new LocalLeases(limits));
             }
             vertx.setPeriodic(200, id -> limits.tick());
-            health.start(vertx);
+            health.start(vertx, options -> io.gatehouse.gateway.tls.PeerVerification.upstream(options, settings.tls()));
+            if (tlsCertificates != null) {
+                tlsCertificates.startReloading(vertx);
+            }
             new Discovery(config, health).start(vertx, settings.dnsServer(), settings.dnsRefreshMs());
             vertx.deployVerticle(new StatusVerticle(settings, config, controlPlane, audit)).await(30, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -94,10 +110,22 @@ public final class GatewayNode {
             closeAccessLog();
             throw new IllegalStateException("gateway node failed to start: " + e.getMessage(), e);
         }
-        LOG.info("gateway node {} listening on {}:{} (status on {}), {}", settings.nodeId(), settings.proxyHost(),
-                settings.proxyPort(), settings.statusPort(),
-                settings.standalone() ? "standalone" : "control plane " + settings.controlPlaneUrl());
+        LOG.info("gateway node {} listening on {} (status on {}), {}", settings.nodeId(), listeners(tlsCertificates != null),
+                settings.statusPort(), settings.standalone() ? "standalone" : "control plane " + settings.controlPlaneUrl());
         return this;
+    }
+
+    private String listeners(boolean tls) {
+        String plain = "http " + settings.proxyHost() + ":" + settings.proxyPort();
+        if (!tls) {
+            return plain;
+        }
+        String https = "https " + settings.proxyHost() + ":" + settings.tls().port() + " (h2, http/1.1)";
+        return switch (settings.tls().plainHttp()) {
+            case SERVE -> https + " and " + plain;
+            case REDIRECT -> https + " and " + plain + " (redirecting to https)";
+            case OFF -> https;
+        };
     }
 
     public void stop() {
@@ -135,6 +163,11 @@ public final class GatewayNode {
             Thread.currentThread().interrupt();
         }
         accessLog = io.gatehouse.gateway.accesslog.AccessLog.OFF;
+    }
+
+    /** The TLS listener's certificates (reload count, last reload failure); null when TLS is off. */
+    public io.gatehouse.gateway.tls.ServerCertificates certificates() {
+        return certificates;
     }
 
     /** The node's audit trail (spool depth, drops, public key). */

@@ -38,7 +38,8 @@ public record NodeSettings(
         io.gatehouse.gateway.audit.AuditSettings audit,
         io.gatehouse.gateway.accesslog.AccessLogSettings accessLog,
         String portalUrl,
-        long configLogCompactEntries) {
+        long configLogCompactEntries,
+        io.gatehouse.gateway.tls.TlsSettings tls) {
 
     /**
      * What the node allows each client, so that a slow or greedy one cannot hold what others need.
@@ -103,7 +104,8 @@ public record NodeSettings(
                 io.gatehouse.gateway.audit.AuditSettings.load(property -> s.get(property, null)),
                 io.gatehouse.gateway.accesslog.AccessLogSettings.load(property -> s.get(property, null)),
                 trimSlash(s.get("gatehouse.portal.url", null)),
-                s.positive("gatehouse.config.log-compact-entries", 50_000));
+                s.positive("gatehouse.config.log-compact-entries", 50_000),
+                io.gatehouse.gateway.tls.TlsSettings.load(property -> s.get(property, null)));
     }
 
     static String envName(String property) {

@@ -193,7 +193,12 @@ class ConfigChannelTest {
         }
 
         ScriptedControlPlane(int port) throws Exception {
-            server = vertx.createHttpServer().webSocketHandler(ws -> {
+            this(port, new io.vertx.core.http.HttpServerOptions());
+        }
+
+        /** @param options the server's options: TLS ones make it a {@code wss://} control plane */
+        ScriptedControlPlane(int port, io.vertx.core.http.HttpServerOptions options) throws Exception {
+            server = vertx.createHttpServer(options).webSocketHandler(ws -> {
                 if (!SyncChannel.PATH.equals(ws.path())) {
                     ws.close((short) 1008);
                     return;

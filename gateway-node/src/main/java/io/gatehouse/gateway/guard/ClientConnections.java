@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
@@ -87,6 +88,9 @@ public final class ClientConnections {
         if (connection instanceof ConnectionBase base && base.channel().pipeline().get(DECODER) != null) {
             watch.channel = base.channel();
             base.channel().pipeline().replace(DECODER, DECODER, new GuardedRequestDecoder(options, watch));
+        } else if (connection instanceof ConnectionBase base) {
+            // HTTP/2: Netty bounds each header block and frames every body, so only idleness is watched here.
+            watch.h2 = base.channel().pipeline().get(Http2ConnectionHandler.class);
         }
         watches.put(connection, watch);
     }
@@ -133,6 +137,8 @@ public final class ClientConnections {
         private boolean brokenBody;
         private boolean closing;
         private HttpServerRequest request;
+        /** The HTTP/2 connection's handler, or null for HTTP/1.x: its open stream count is what idle means there. */
+        private Http2ConnectionHandler h2;
 
         Watch(HttpConnection connection, long now) {
             this.connection = connection;
@@ -173,6 +179,16 @@ public final class ClientConnections {
 
         void check(long now) {
             if (closing) {
+                return;
+            }
+            if (h2 != null) {
+                // A connection with a stream open is busy whatever its streams wait for; idle is none open.
+                if (h2.connection().numActiveStreams() > 0) {
+                    since = now;
+                } else if (now - since > idleTimeoutNanos) {
+                    closing = true;
+                    connection.close(); // a GOAWAY first: the client knows no stream was lost
+                }
                 return;
             }
             switch (phase) {

@@ -37,7 +37,8 @@ public final class RequestGuardPolicy implements Policy {
     @Override
     public void apply(Exchange exchange) {
         HttpServerRequest request = exchange.request();
-        GatewayError framing = Http11Conformance.check(request);
+        GatewayError framing = request.version() == io.vertx.core.http.HttpVersion.HTTP_2
+                ? Http2Conformance.check(request) : Http11Conformance.check(request);
         if (framing != null) {
             refuseAndClose(exchange, framing);
             return;

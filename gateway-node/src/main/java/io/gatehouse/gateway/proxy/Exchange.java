@@ -204,7 +204,11 @@ public final class Exchange implements Handler<Void> {
         HttpServerResponse response = request.response();
         if (response.headWritten() || response.closed()) {
             if (close && !response.closed()) {
-                request.connection().close();
+                if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+                    response.reset();
+                } else {
+                    request.connection().close();
+                }
             }
             return;
         }
@@ -215,13 +219,16 @@ public final class Exchange implements Handler<Void> {
         if (error.status() == 401) {
             response.putHeader("WWW-Authenticate", "Bearer realm=\"gatehouse\"");
         }
-        if (close || error == GatewayError.PAYLOAD_TOO_LARGE) {
+        // HTTP/2 frames each stream apart: an unread body or a refused stream leaves the connection's other streams
+        // intact, so it stays open (and Connection is not an HTTP/2 header).
+        boolean h2 = request.version() == io.vertx.core.http.HttpVersion.HTTP_2;
+        if (!h2 && (close || error == GatewayError.PAYLOAD_TOO_LARGE)) {
             // The unread body would otherwise be parsed as the next request on this connection.
             response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
         }
         Buffer answer = Buffer.buffer(body != null ? body : error.body(requestId));
         bodies.responseChunk(answer);
-        closeWhenDone = close;
+        closeWhenDone = close && !h2;
         response.end(answer);
         if (bodyHolds > 0) {
             // A refused request held while it waited: let the rest of its body be read and dropped.

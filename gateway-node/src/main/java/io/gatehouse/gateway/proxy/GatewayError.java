@@ -21,6 +21,8 @@ public enum GatewayError {
     HEADERS_TOO_LARGE(431, "headers_too_large", "The request headers are larger than this gateway accepts."),
     UNSUPPORTED_TRANSFER_CODING(501, "unsupported_transfer_coding", "The only transfer coding the gateway accepts on requests is chunked."),
     UPSTREAM_UNAVAILABLE(502, "upstream_unavailable", "The upstream service could not be reached."),
+    UPSTREAM_TLS_FAILED(502, "upstream_tls_failed", "The upstream service's TLS certificate is not trusted by this gateway, or its TLS handshake failed."),
+    MALFORMED_HEADER(400, "malformed_header", "A request header field carries a character HTTP forbids in it (CR, LF or NUL)."),
     NOT_READY(503, "not_ready", "The gateway has no configuration yet."),
     CIRCUIT_OPEN(503, "circuit_open", "The upstream service is failing; the gateway is not sending it requests for a moment."),
     UPSTREAM_OVERLOADED(503, "upstream_overloaded", "The upstream service has as many requests in flight as this API allows."),
@@ -54,7 +56,7 @@ public enum GatewayError {
      * forwarded, and counts as usage.
      */
     public boolean fromUpstream() {
-        return this == UPSTREAM_UNAVAILABLE || this == UPSTREAM_TIMEOUT;
+        return this == UPSTREAM_UNAVAILABLE || this == UPSTREAM_TLS_FAILED || this == UPSTREAM_TIMEOUT;
     }
 
     /**

@@ -52,6 +52,17 @@ public final class ProxyHeaders {
         }
     }
 
+    /**
+     * HTTP/2 lets a client split Cookie into one field per cookie (RFC 9113, 8.2.3); an HTTP/1.1 request carries one
+     * Cookie header (RFC 6265, 5.4), so the fields are joined with "; " on the way to an HTTP/1.1 upstream.
+     */
+    static void joinCookies(MultiMap headers) {
+        List<String> cookies = headers.getAll(HttpHeaders.COOKIE);
+        if (cookies.size() > 1) {
+            headers.set(HttpHeaders.COOKIE, String.join("; ", cookies));
+        }
+    }
+
     private static String joined(List<String> values) {
         return values.isEmpty() ? null : values.size() == 1 ? values.get(0) : String.join(", ", values);
     }

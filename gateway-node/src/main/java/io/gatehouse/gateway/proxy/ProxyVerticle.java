@@ -26,6 +26,11 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
+import io.gatehouse.gateway.tls.HttpsRedirect;
+import io.gatehouse.gateway.tls.Listeners;
+import io.gatehouse.gateway.tls.PeerVerification;
+import io.gatehouse.gateway.tls.ServerCertificates;
+import io.gatehouse.gateway.tls.TlsSettings;
 
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -41,13 +46,24 @@ public final class ProxyVerticle extends VerticleBase {
     private final AuditEmitter audit;
     private final io.gatehouse.gateway.accesslog.AccessLog accessLog;
     private HttpClient client;
+    /** The plain-HTTP listener (serving or redirecting), null when it is off. */
     private HttpServer server;
+    /** The TLS listener, null when no certificate is configured. */
+    private HttpServer tlsServer;
+    private final ServerCertificates certificates;
     private Policy[] chain;
     private Completion completion;
     private ClientConnections connections;
 
     public ProxyVerticle(NodeSettings settings, ConfigHolder config, Limits limits, AuditEmitter audit,
                          io.gatehouse.gateway.accesslog.AccessLog accessLog) {
+        this(settings, config, limits, audit, accessLog, null);
+    }
+
+    /** @param certificates the TLS listener's certificates, or null for no TLS listener */
+    public ProxyVerticle(NodeSettings settings, ConfigHolder config, Limits limits, AuditEmitter audit,
+                         io.gatehouse.gateway.accesslog.AccessLog accessLog, ServerCertificates certificates) {
+        this.certificates = certificates;
         this.audit = audit;
         this.accessLog = accessLog;
         this.settings = settings;
@@ -101,32 +117,45 @@ public final class ProxyVerticle extends VerticleBase {
         NodeGuard node = NodeGuard.of(vertx);
         chain = chain(settings, client, this::upstreamClient, limits, node);
         completion = completion(limits, audit, accessLog);
-        HttpServerOptions options = new HttpServerOptions()
-                .setTcpNoDelay(true)
-                // HTTP/1.1 only on the plain port: clients that try h2c upgrade stay on HTTP/1.1.
-                .setHttp2ClearTextEnabled(false)
-                .setCompressionSupported(false)
-                .setHandle100ContinueAutomatically(true);
+        HttpServerOptions plain = Listeners.plain();
         // Client timeouts and the connection cap are ClientConnections' (no idle timeout here: Vert.x's would also
-        // cut a client that is only waiting for a slow upstream).
-        connections = new ClientConnections(settings.client(), options, node);
+        // cut a client that is only waiting for a slow upstream). Both listeners' connections are watched alike.
+        connections = new ClientConnections(settings.client(), plain, node);
         connections.start(vertx);
-        server = vertx.createHttpServer(options);
-        return server.connectionHandler(connections::accepted)
+        TlsSettings tls = settings.tls();
+        java.util.List<Future<?>> listening = new java.util.ArrayList<>(2);
+        if (certificates != null) {
+            tlsServer = vertx.createHttpServer(Listeners.tls(plain, tls, certificates.sslOptions(), settings.client()));
+            listening.add(serve(tlsServer).listen(tls.port(), settings.proxyHost()).onSuccess(certificates::serving));
+        }
+        if (certificates == null || tls.plainHttp() == TlsSettings.PlainHttp.SERVE) {
+            server = vertx.createHttpServer(plain);
+            listening.add(serve(server).listen(settings.proxyPort(), settings.proxyHost()));
+        } else if (tls.plainHttp() == TlsSettings.PlainHttp.REDIRECT) {
+            server = vertx.createHttpServer(plain);
+            listening.add(server.connectionHandler(connections::accepted)
+                    .requestHandler(new HttpsRedirect(tls.redirectPort()))
+                    .invalidRequestHandler(RequestGuardPolicy::undecodable)
+                    .listen(settings.proxyPort(), settings.proxyHost()));
+        }
+        return Future.all(listening);
+    }
+
+    private HttpServer serve(HttpServer listener) {
+        return listener.connectionHandler(connections::accepted)
                 .requestHandler(this::handle)
-                .invalidRequestHandler(RequestGuardPolicy::undecodable)
-                .listen(settings.proxyPort(), settings.proxyHost());
+                .invalidRequestHandler(RequestGuardPolicy::undecodable);
     }
 
     /** An upstream client on this event loop, with at most {@code poolSize} connections per target. */
     private HttpClient upstreamClient(int poolSize) {
-        return vertx.createHttpClient(new HttpClientOptions()
+        return vertx.createHttpClient(PeerVerification.upstream(new HttpClientOptions()
                         .setKeepAlive(true)
                         .setKeepAliveTimeout(60)
                         .setPipelining(false)
                         .setTcpNoDelay(true)
                         .setDecompressionSupported(false)
-                        .setName("gatehouse-upstream"),
+                        .setName("gatehouse-upstream"), settings.tls()),
                 new PoolOptions().setHttp1MaxSize(poolSize).setMaxWaitQueueSize(10_000));
     }
 
@@ -166,6 +195,8 @@ public final class ProxyVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         connections.stop();
-        return server.close().eventually(() -> client.close());
+        Future<Void> plainClosed = server == null ? Future.succeededFuture() : server.close();
+        Future<Void> tlsClosed = tlsServer == null ? Future.succeededFuture() : tlsServer.close();
+        return Future.all(plainClosed, tlsClosed).eventually(() -> client.close());
     }
 }

@@ -56,7 +56,9 @@ final class Relay {
         if (response.closed() || response.ended()) {
             return;
         }
-        GatewayError error = DispatchPolicy.isTimeout(cause) ? GatewayError.UPSTREAM_TIMEOUT : GatewayError.UPSTREAM_UNAVAILABLE;
+        GatewayError error = DispatchPolicy.isTimeout(cause) ? GatewayError.UPSTREAM_TIMEOUT
+                : io.gatehouse.gateway.tls.PeerVerification.isTlsFailure(cause) ? GatewayError.UPSTREAM_TLS_FAILED
+                : GatewayError.UPSTREAM_UNAVAILABLE;
         if (response.headWritten()) {
             // Part of the answer is out: cutting the connection is the only honest way to say it is incomplete.
             exchange.cut(error);

@@ -23,6 +23,9 @@ final class UpstreamRequest {
 
         MultiMap headers = HttpHeaders.headers();
         ProxyHeaders.copyRequestHeaders(request.headers(), headers, exchange.credentialHeader());
+        if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+            ProxyHeaders.joinCookies(headers);
+        }
         ProxyHeaders.setForwarded(request, headers, exchange.fromTrustedProxy());
         headers.set(ProxyHeaders.REQUEST_ID, exchange.requestId());
         // One trace across client, gateway and upstream: the client's if it sent a valid one, else a new one.

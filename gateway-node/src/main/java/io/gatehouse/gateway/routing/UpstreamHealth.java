@@ -134,7 +134,12 @@ public final class UpstreamHealth {
 
     /** Starts probing ejected targets, on the given Vert.x instance. */
     public void start(Vertx vertx) {
-        probes = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setName("gatehouse-probe"));
+        start(vertx, java.util.function.UnaryOperator.identity());
+    }
+
+    /** @param tls applies the node's upstream TLS verification to the probe client (probes verify as requests do) */
+    public void start(Vertx vertx, java.util.function.UnaryOperator<HttpClientOptions> tls) {
+        probes = vertx.createHttpClient(tls.apply(new HttpClientOptions().setKeepAlive(false).setName("gatehouse-probe")));
         vertx.setPeriodic(250, id -> probeDue());
     }
 

@@ -92,10 +92,10 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
 
     @Override
     public Future<?> start() {
-        client = vertx.createWebSocketClient(new WebSocketClientOptions()
+        client = vertx.createWebSocketClient(io.gatehouse.gateway.tls.PeerVerification.controlPlane(new WebSocketClientOptions()
                 .setMaxMessageSize(SyncChannel.MAX_MESSAGE_BYTES)
                 .setMaxFrameSize(1024 * 1024)
-                .setConnectTimeout(5_000));
+                .setConnectTimeout(5_000), settings.tls()));
         limits.connect(this);
         usage.start(this);
         vertx.setPeriodic(settings.usageReportMs(), id -> reportVariants());
@@ -134,10 +134,19 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
             if (result.succeeded()) {
                 opened(result.result());
             } else {
-                lastError = result.cause().getMessage();
+                lastError = describe(result.cause());
                 redial();
             }
         });
+    }
+
+    /** The failure and its root cause: "Failed to create SSL connection" alone does not say the certificate was refused. */
+    private static String describe(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == failure ? String.valueOf(failure.getMessage()) : failure.getMessage() + ": " + root.getMessage();
     }
 
     static String channelUrl(String controlPlaneUrl) {

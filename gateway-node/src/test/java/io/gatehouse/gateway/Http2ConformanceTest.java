@@ -1,0 +1,283 @@
+package io.gatehouse.gateway;
+
+import io.gatehouse.gateway.tls.RawH2;
+import io.gatehouse.gateway.tls.TestCertificates;
+import io.gatehouse.protocol.Json;
+import io.gatehouse.protocol.config.ConfigSnapshot;
+import io.gatehouse.protocol.config.PlanDefinition;
+import io.gatehouse.protocol.config.SubscriptionGrant;
+import io.gatehouse.protocol.keys.ApiKeys;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.net.ssl.SSLContext;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.gatehouse.gateway.TestSupport.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * HTTP/2 clients that break the rules, written frame by frame: a header block over the limit, a stream reset in the
+ * middle of its body, more streams at once than a connection may open, and fields that would smuggle a request into
+ * the HTTP/1.1 upstream. All the while a second, well-behaved client keeps calling the API and must see only 200s.
+ */
+class Http2ConformanceTest {
+    static final String KEY = ApiKeys.generate();
+    static final String OTHER_KEY = ApiKeys.generate();
+    static final PlanDefinition PLAN = new PlanDefinition("plan-busy", "busy", 2_000L, 500L, 1_000_000L, "HARD", "OPEN");
+    static final int MAX_STREAMS = 8;
+
+    @TempDir
+    static Path dir;
+    static EchoUpstream upstream;
+    /** The well-behaved client's API has an upstream of its own, so the other upstream counts only the tests' requests. */
+    static EchoUpstream otherUpstream;
+    static GatewayNode node;
+    static SSLContext trusting;
+    static Path log;
+
+    final AtomicBoolean calling = new AtomicBoolean();
+    final ConcurrentLinkedQueue<Integer> otherStatuses = new ConcurrentLinkedQueue<>();
+    Thread otherClient;
+
+    @BeforeAll
+    static void start() throws Exception {
+        TestCertificates.Issued ca = TestCertificates.ca("Gatehouse Test CA");
+        trusting = TestCertificates.trusting(ca);
+        Path cert = TestCertificates.server(ca, "127.0.0.1").write(dir.resolve("tls"), "gateway");
+        upstream = new EchoUpstream("orders");
+        otherUpstream = new EchoUpstream("other");
+        ConfigSnapshot snapshot = ConfigSnapshot.of(1, Instant.now(),
+                List.of(api("orders", null, "/orders", upstream.url()), api("other", null, "/other", otherUpstream.url())),
+                List.of(PLAN), List.of(key("k1", KEY, "app-1", null), key("k2", OTHER_KEY, "app-2", null)),
+                List.of(new SubscriptionGrant("sub-1", "app-1", "orders", PLAN.id(), null),
+                        new SubscriptionGrant("sub-2", "app-2", "other", PLAN.id(), null)));
+        Path file = dir.resolve("snapshot.json");
+        Files.writeString(file, Json.write(snapshot));
+        log = dir.resolve("access.log");
+        node = new GatewayNode(settings(dir.resolve("data"), Map.of(
+                "gatehouse.snapshot-file", file.toString(),
+                "gatehouse.access-log", log.toString(),
+                "gatehouse.tls.port", String.valueOf(freePort()),
+                "gatehouse.tls.cert-file", cert.toString(),
+                "gatehouse.tls.key-file", dir.resolve("tls/gateway.key").toString(),
+                "gatehouse.h2.max-concurrent-streams", String.valueOf(MAX_STREAMS),
+                "gatehouse.h2.max-header-list-bytes", "4096"))).start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        node.stop();
+        upstream.close();
+        otherUpstream.close();
+    }
+
+    /** The well-behaved client: its own HTTP/2 connection, one call after another, for the length of each test. */
+    @BeforeEach
+    void otherClientKeepsCalling() throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(trusting)
+                .connectTimeout(Duration.ofSeconds(30)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(https("/other/calls"))).header("X-API-Key", OTHER_KEY)
+                .timeout(Duration.ofSeconds(30)).build();
+        assertThat(client.send(request, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        calling.set(true);
+        otherClient = new Thread(() -> {
+            while (calling.get()) {
+                try {
+                    otherStatuses.add(client.send(request, HttpResponse.BodyHandlers.ofString()).statusCode());
+                } catch (Exception e) {
+                    otherStatuses.add(-1);
+                }
+            }
+        }, "other-client");
+        otherClient.start();
+    }
+
+    @AfterEach
+    void otherClientSawOnly200s() throws Exception {
+        calling.set(false);
+        otherClient.join(30_000);
+        assertThat(otherStatuses).as("the other client's calls meanwhile").isNotEmpty().containsOnly(200);
+        System.out.println("the other client made " + otherStatuses.size() + " calls meanwhile, all 200");
+    }
+
+    static String https(String path) {
+        return "https://127.0.0.1:" + node.settings().tls().port() + path;
+    }
+
+    static RawH2 connect() throws Exception {
+        return new RawH2(trusting, node.settings().tls().port());
+    }
+
+    /** Reads frames until one for this stream that ends it: its response HEADERS, or a reset. */
+    static RawH2.Frame answerTo(RawH2 h2, int stream) throws Exception {
+        while (true) {
+            RawH2.Frame frame = h2.next();
+            if (frame.type() == RawH2.GOAWAY || (frame.stream() == stream && (frame.type() == RawH2.HEADERS || frame.type() == RawH2.RST_STREAM))) {
+                return frame;
+            }
+        }
+    }
+
+    @Test
+    void aHeaderBlockOverTheLimitIsRefusedAndTheConnectionServesOn() throws Exception {
+        int forwarded = upstream.requests.get();
+        try (RawH2 h2 = connect()) {
+            h2.headers(1, RawH2.request("GET", "/orders/big", "x-api-key", KEY, "x-padding", "p".repeat(4_500)), true);
+            RawH2.Frame refused = answerTo(h2, 1);
+            assertThat(refused.type()).isEqualTo(RawH2.HEADERS);
+            assertThat(refused.status()).isEqualTo("431");
+            h2.headers(3, RawH2.request("GET", "/orders/small", "x-api-key", KEY), true);
+            assertThat(answerTo(h2, 3).status()).as("the same connection, a request within the limit").isEqualTo("200");
+        }
+        try (RawH2 h2 = connect()) {
+            // Far over the limit: the connection itself is refused.
+            h2.headers(1, RawH2.request("GET", "/orders/huge", "x-api-key", KEY, "x-padding", "p".repeat(12_000)), true);
+            RawH2.Frame refused = answerTo(h2, 1);
+            assertThat(refused.type() == RawH2.GOAWAY || "431".equals(refused.status())).as("GOAWAY or 431, got " + refused).isTrue();
+        }
+        assertThat(upstream.requests.get() - forwarded).as("only the request within the limit went upstream").isEqualTo(1);
+    }
+
+    @Test
+    void aStreamResetMidBodyEndsOnceAndLeavesNothingBehind() throws Exception {
+        int forwarded = upstream.requests.get();
+        try (RawH2 h2 = connect()) {
+            // Streamed to the upstream (over the size read whole), and read whole: both ways a body can go.
+            h2.headers(1, RawH2.request("POST", "/orders/streamed", "x-api-key", KEY, "x-request-id", "reset-streamed",
+                    "content-length", "500000"), false);
+            h2.data(1, new byte[16_000], false);
+            h2.headers(3, RawH2.request("POST", "/orders/whole", "x-api-key", KEY, "x-request-id", "reset-whole",
+                    "content-length", "2000"), false);
+            h2.data(3, new byte[500], false);
+            awaitTrue(Duration.ofSeconds(30), "both requests in flight", () -> node.pendingRequestsOf("consumer-of-app-1") == 2);
+            h2.reset(1, 0x8); // CANCEL
+            h2.reset(3, 0x8);
+            awaitTrue(Duration.ofSeconds(30), "the consumer's in-flight slots given back", () -> node.pendingRequestsOf("consumer-of-app-1") == 0);
+            h2.headers(5, RawH2.request("POST", "/orders/after", "x-api-key", KEY, "content-length", "3"), false);
+            h2.data(5, "abc".getBytes(), true);
+            assertThat(answerTo(h2, 5).status()).as("the connection serves on after the resets").isEqualTo("200");
+        }
+        for (String id : List.of("reset-streamed", "reset-whole")) {
+            awaitTrue(Duration.ofSeconds(30), "the access log line of " + id, () -> linesOf(id).size() == 1);
+        }
+        // Once: the completion ran for each reset stream exactly one time.
+        assertThat(linesOf("reset-streamed")).hasSize(1);
+        assertThat(linesOf("reset-whole")).hasSize(1);
+        assertThat(upstream.requests.get() - forwarded).as("no reset body was answered by the upstream").isEqualTo(1);
+    }
+
+    @Test
+    void manyStreamsAtOnceFromOneConnectionAreCappedWithoutAffectingOthers() throws Exception {
+        int opened = MAX_STREAMS + 12;
+        int answered = 0;
+        int refused = 0;
+        try (RawH2 h2 = connect()) {
+            for (int i = 0; i < opened; i++) {
+                h2.headers(1 + 2 * i, RawH2.request("GET", "/orders/slow?ms=1500", "x-api-key", KEY), true);
+            }
+            List<Integer> open = new ArrayList<>();
+            for (int i = 0; i < opened; i++) {
+                open.add(1 + 2 * i);
+            }
+            while (!open.isEmpty()) {
+                RawH2.Frame frame = h2.next();
+                if (frame.type() == RawH2.HEADERS && open.remove(Integer.valueOf(frame.stream()))) {
+                    assertThat(frame.status()).isEqualTo("200");
+                    answered++;
+                } else if (frame.type() == RawH2.RST_STREAM && open.remove(Integer.valueOf(frame.stream()))) {
+                    assertThat(frame.errorCode()).as("REFUSED_STREAM").isEqualTo(7);
+                    refused++;
+                } else if (frame.type() == RawH2.GOAWAY) {
+                    throw new AssertionError("the connection was closed: " + frame);
+                }
+            }
+        }
+        System.out.println(opened + " streams at once: " + answered + " answered, " + refused + " refused");
+        assertThat(answered).as("streams within the connection's limit").isEqualTo(MAX_STREAMS);
+        assertThat(refused).isEqualTo(opened - MAX_STREAMS);
+    }
+
+    @Test
+    void nothingAnHttp2ClientSendsSmugglesARequestIntoTheHttp11Upstream() throws Exception {
+        int forwarded = upstream.requests.get();
+        // Connection-specific fields are malformed in HTTP/2 (the codec resets the stream); a CR or LF in a value would
+        // end the header line in HTTP/1.1 and start one of the client's choosing (the request guard answers 400).
+        List<io.netty.handler.codec.http2.Http2Headers> attempts = List.of(
+                RawH2.request("POST", "/orders/te", "x-api-key", KEY, "transfer-encoding", "chunked"),
+                RawH2.request("GET", "/orders/conn", "x-api-key", KEY, "connection", "keep-alive, x-api-key"),
+                RawH2.request("GET", "/orders/upgrade", "x-api-key", KEY, "upgrade", "websocket"),
+                RawH2.request("GET", "/orders/te2", "x-api-key", KEY, "te", "gzip"),
+                RawH2.request("GET", "/orders/crlf", "x-api-key", KEY, "x-note", "a\r\nx-injected: yes"),
+                RawH2.request("GET", "/orders/lf", "x-api-key", KEY, "x-note", "a\nGET /orders/smuggled HTTP/1.1"));
+        for (io.netty.handler.codec.http2.Http2Headers attempt : attempts) {
+            try (RawH2 h2 = connect()) {
+                boolean withBody = attempt.method().toString().equals("POST");
+                h2.headers(1, attempt, !withBody);
+                if (withBody) {
+                    h2.data(1, "0\r\n\r\nGET /orders/smuggled HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(), true);
+                }
+                RawH2.Frame answer = answerTo(h2, 1);
+                if (attempt.contains("x-note")) {
+                    assertThat(answer.status()).as(attempt.path() + ": refused by the request guard").isEqualTo("400");
+                    assertThat(new JsonObject(new String(bodyOf(h2, 1))).getString("code")).isEqualTo("malformed_header");
+                } else {
+                    assertThat(answer.type()).as(attempt.path() + ": the stream reset by the HTTP/2 codec").isEqualTo(RawH2.RST_STREAM);
+                    assertThat(answer.errorCode()).as("PROTOCOL_ERROR").isEqualTo(1);
+                }
+            }
+        }
+        assertThat(upstream.requests.get()).as("no attempt reached the upstream").isEqualTo(forwarded);
+
+        // What is allowed is mapped: TE trailers dropped, split cookies joined, the authority the upstream's own.
+        try (RawH2 h2 = connect()) {
+            h2.headers(1, RawH2.request("GET", "/orders/fine", "x-api-key", KEY, "te", "trailers", "cookie", "a=1", "cookie", "b=2"), true);
+            assertThat(answerTo(h2, 1).status()).isEqualTo("200");
+            JsonObject headers = new JsonObject(new String(bodyOf(h2, 1))).getJsonObject("headers");
+            assertThat(headers.getString("cookie")).isEqualTo("a=1; b=2");
+            assertThat(headers.containsKey("te")).isFalse();
+            assertThat(headers.getString("host")).isEqualTo("127.0.0.1:" + upstream.port());
+            assertThat(headers.fieldNames()).noneMatch(name -> name.startsWith(":") || name.equals("connection") || name.equals("x-api-key"));
+        }
+    }
+
+    private static byte[] bodyOf(RawH2 h2, int stream) throws Exception {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        while (true) {
+            RawH2.Frame frame = h2.next();
+            if (frame.stream() == stream && frame.type() == RawH2.DATA) {
+                body.write(frame.payload());
+                if ((frame.flags() & RawH2.END_STREAM) != 0) {
+                    return body.toByteArray();
+                }
+            }
+        }
+    }
+
+    static List<JsonObject> linesOf(String requestId) {
+        try {
+            return Files.readAllLines(log).stream().filter(l -> !l.isBlank()).map(JsonObject::new)
+                    .filter(l -> requestId.equals(l.getString("requestId"))).toList();
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+}
