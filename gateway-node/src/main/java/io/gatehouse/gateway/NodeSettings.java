@@ -38,7 +38,10 @@ public record NodeSettings(
         io.gatehouse.gateway.audit.AuditSettings audit,
         io.gatehouse.gateway.accesslog.AccessLogSettings accessLog,
         String portalUrl,
-        long configLogCompactEntries) {
+        long configLogCompactEntries,
+        boolean metricsEnabled,
+        long drainTimeoutMs,
+        long drainFlushTimeoutMs) {
 
     /**
      * What the node allows each client, so that a slow or greedy one cannot hold what others need.
@@ -103,7 +106,10 @@ public record NodeSettings(
                 io.gatehouse.gateway.audit.AuditSettings.load(property -> s.get(property, null)),
                 io.gatehouse.gateway.accesslog.AccessLogSettings.load(property -> s.get(property, null)),
                 trimSlash(s.get("gatehouse.portal.url", null)),
-                s.positive("gatehouse.config.log-compact-entries", 50_000));
+                s.positive("gatehouse.config.log-compact-entries", 50_000),
+                s.bool("gatehouse.metrics", true),
+                s.positive("gatehouse.drain.timeout-ms", 30_000),
+                s.positive("gatehouse.drain.flush-timeout-ms", 10_000));
     }
 
     static String envName(String property) {
@@ -147,6 +153,16 @@ public record NodeSettings(
         String get(String property, String fallback) {
             String value = lookup(property, env, file);
             return value != null ? value : fallback;
+        }
+
+        boolean bool(String property, boolean fallback) {
+            String value = get(property, null);
+            if (value == null) return fallback;
+            return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+                case "true", "on" -> true;
+                case "false", "off" -> false;
+                default -> throw new IllegalArgumentException(property + " (" + envName(property) + ") must be true or false, got '" + value + "'");
+            };
         }
 
         int integer(String property, int fallback) {

@@ -40,6 +40,8 @@ public final class ProxyVerticle extends VerticleBase {
     private final Limits limits;
     private final AuditEmitter audit;
     private final io.gatehouse.gateway.accesslog.AccessLog accessLog;
+    private final io.gatehouse.gateway.metrics.GatewayMetrics metrics;
+    private final io.gatehouse.gateway.drain.Drain drain;
     private HttpClient client;
     private HttpServer server;
     private Policy[] chain;
@@ -47,7 +49,10 @@ public final class ProxyVerticle extends VerticleBase {
     private ClientConnections connections;
 
     public ProxyVerticle(NodeSettings settings, ConfigHolder config, Limits limits, AuditEmitter audit,
-                         io.gatehouse.gateway.accesslog.AccessLog accessLog) {
+                         io.gatehouse.gateway.accesslog.AccessLog accessLog, io.gatehouse.gateway.metrics.GatewayMetrics metrics,
+                         io.gatehouse.gateway.drain.Drain drain) {
+        this.metrics = metrics;
+        this.drain = drain;
         this.audit = audit;
         this.accessLog = accessLog;
         this.settings = settings;
@@ -81,11 +86,15 @@ public final class ProxyVerticle extends VerticleBase {
     /**
      * What every exchange passes through once at its end, in order: the upstream's outcome first (it ends the last
      * attempt), then usage, the consumer's in-flight slot, the audit record and the access log line (which read what
-     * the others settled). What is switched off is left out, not skipped per request.
+     * the others settled), with the metrics before them. What is switched off is left out, not skipped per request.
      */
-    static Completion completion(Limits limits, AuditEmitter audit, io.gatehouse.gateway.accesslog.AccessLog accessLog) {
+    static Completion completion(Limits limits, AuditEmitter audit, io.gatehouse.gateway.accesslog.AccessLog accessLog,
+                                 io.gatehouse.gateway.metrics.GatewayMetrics metrics) {
         java.util.List<Completion.Listener> listeners = new java.util.ArrayList<>(java.util.List.of(
                 new UpstreamOutcome(), new UsageOutcome(limits), ConsumerPendingPolicy.RELEASE));
+        if (metrics.enabled()) {
+            listeners.add(metrics);
+        }
         if (audit != AuditEmitter.OFF) {
             listeners.add(audit::finished);
         }
@@ -100,7 +109,7 @@ public final class ProxyVerticle extends VerticleBase {
         client = upstreamClient(settings.upstreamPoolSize());
         NodeGuard node = NodeGuard.of(vertx);
         chain = chain(settings, client, this::upstreamClient, limits, node);
-        completion = completion(limits, audit, accessLog);
+        completion = completion(limits, audit, accessLog, metrics);
         HttpServerOptions options = new HttpServerOptions()
                 .setTcpNoDelay(true)
                 // HTTP/1.1 only on the plain port: clients that try h2c upgrade stay on HTTP/1.1.
@@ -135,7 +144,7 @@ public final class ProxyVerticle extends VerticleBase {
             return;
         }
         ActiveConfig current = config.current();
-        Exchange exchange = new Exchange(request, chain, completion, requestId(request), current, audit.digests());
+        Exchange exchange = new Exchange(request, chain, completion, requestId(request), current, audit.digests(), drain);
         if (current == null) {
             exchange.reject(GatewayError.NOT_READY);
             return;
@@ -166,6 +175,11 @@ public final class ProxyVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         connections.stop();
-        return server.close().eventually(() -> client.close());
+        // Draining: the listener closes at once, idle connections too, and a connection with a request in flight
+        // closes once its answer is sent (Vert.x 5's shutdown), or when the drain time is up. Otherwise: at once.
+        Future<Void> closed = drain.draining()
+                ? server.shutdown(settings.drainTimeoutMs(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                : server.close();
+        return closed.eventually(() -> client.close());
     }
 }
