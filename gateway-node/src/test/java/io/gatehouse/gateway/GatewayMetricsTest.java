@@ -69,6 +69,7 @@ class GatewayMetricsTest extends StandaloneGateway {
         // The completion step runs as each answer ends: wait for all of them to be counted, then compare exactly.
         awaitTrue(Duration.ofSeconds(5), "every request counted", () -> scrape().sum("gatehouse_gateway_requests_total", Map.of()) == total);
         ScrapeParser scrape = scrape();
+        assertThat(scrape.untyped()).as("every sample under a declared family").isEmpty();
         assertThat(scrape.type("gatehouse_gateway_requests_total")).isEqualTo("counter");
         assertThat(scrape.type("gatehouse_gateway_request_duration_seconds")).isEqualTo("histogram");
         Map<String, Integer> counted = new HashMap<>();

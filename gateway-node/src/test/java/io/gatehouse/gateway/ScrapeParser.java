@@ -11,9 +11,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A strict reader of the Prometheus text exposition format (0.0.4), for tests: it refuses what Prometheus would
- * refuse (bad names, bad escapes, unparsable values, a sample before its family's TYPE, a family declared twice, a
- * series twice) and what a histogram must not be (buckets not cumulative, no +Inf bucket, +Inf not equal to _count).
+ * A strict reader of the Prometheus text exposition format (0.0.4), for tests: it refuses what the format forbids
+ * (bad names, bad escapes, unparsable values, a TYPE after its family's samples, a family declared twice, a series
+ * twice) and what a histogram must not be (buckets not cumulative, no +Inf bucket, +Inf not equal to _count).
  */
 public final class ScrapeParser {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
@@ -26,6 +26,7 @@ public final class ScrapeParser {
 
     private final Map<String, String> types = new HashMap<>();
     private final List<Sample> samples = new ArrayList<>();
+    private final Set<String> untyped = new java.util.TreeSet<>();
 
     private ScrapeParser() {
     }
@@ -70,8 +71,9 @@ public final class ScrapeParser {
                 } else {
                     Sample sample = sample(line);
                     String family = family(sample.name, parsed.types);
+                    // A sample without a TYPE line before it is untyped, which the format allows; a TYPE after it is not.
                     if (!parsed.types.containsKey(family)) {
-                        throw new IllegalArgumentException("sample of " + sample.name + " without a TYPE line before it");
+                        parsed.untyped.add(sample.name);
                     }
                     if (!series.add(sample.name + sample.labels)) {
                         throw new IllegalArgumentException("series twice: " + sample.name + sample.labels);
@@ -232,6 +234,11 @@ public final class ScrapeParser {
                 value(name + "_sum", labels);
             });
         }
+    }
+
+    /** Names of samples that had no TYPE line (untyped, allowed by the format). */
+    public Set<String> untyped() {
+        return untyped;
     }
 
     public String type(String family) {
