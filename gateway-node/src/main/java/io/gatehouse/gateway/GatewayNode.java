@@ -32,7 +32,10 @@ public final class GatewayNode {
     private final NodeSettings settings;
     private final ConfigHolder config = new ConfigHolder();
     private final Limits limits = new Limits();
-    private final UpstreamHealth health = new UpstreamHealth();
+    private final io.gatehouse.gateway.metrics.GatewayMetrics metrics;
+    private final UpstreamHealth health;
+    private final io.gatehouse.gateway.drain.Drain drain = new io.gatehouse.gateway.drain.Drain();
+    private String proxyDeployment;
     private ConfigStore store;
     private Vertx vertx;
     private ControlPlaneClient controlPlane;
@@ -42,6 +45,8 @@ public final class GatewayNode {
 
     public GatewayNode(NodeSettings settings) {
         this.settings = settings;
+        this.metrics = settings.metricsEnabled() ? io.gatehouse.gateway.metrics.GatewayMetrics.on() : io.gatehouse.gateway.metrics.GatewayMetrics.off();
+        this.health = new UpstreamHealth(metrics);
     }
 
     public NodeSettings settings() {
@@ -86,9 +91,10 @@ public final class GatewayNode {
             LOG.info("native transport unavailable, using NIO: {}", String.valueOf(vertx.unavailableNativeTransportCause()));
         }
         try {
-            Future<?> proxies = vertx.deployVerticle(() -> new ProxyVerticle(settings, config, limits, audit.emitter(), log, tlsCertificates),
+            Future<String> proxies = vertx.deployVerticle(() -> new ProxyVerticle(settings, config, limits, audit.emitter(), log, metrics, drain,
+                    tlsCertificates),
                     new DeploymentOptions().setInstances(Math.max(1, settings.eventLoops())).setThreadingModel(ThreadingModel.EVENT_LOOP));
-            proxies.await(30, TimeUnit.SECONDS);
+            proxyDeployment = proxies.await(30, TimeUnit.SECONDS);
             if (!settings.standalone()) {
                 io.gatehouse.gateway.tls.PeerVerification.warnIfPlaintextControlPlane(settings.controlPlaneUrl());
                 controlPlane = new ControlPlaneClient(settings, config, store, limits, health);
@@ -102,7 +108,7 @@ public final class GatewayNode {
                 tlsCertificates.startReloading(vertx);
             }
             new Discovery(config, health).start(vertx, settings.dnsServer(), settings.dnsRefreshMs());
-            vertx.deployVerticle(new StatusVerticle(settings, config, controlPlane, audit)).await(30, TimeUnit.SECONDS);
+            vertx.deployVerticle(new StatusVerticle(settings, config, controlPlane, audit, metrics, drain)).await(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             vertx.close();
             audit.close();
@@ -130,6 +136,11 @@ public final class GatewayNode {
 
     public void stop() {
         if (vertx != null) {
+            drainProxies();
+            if (controlPlane != null && !controlPlane.usage().flush(settings.drainFlushTimeoutMs())) {
+                LOG.warn("usage not all acknowledged by the control plane within {} ms; what is left is sent at the next start",
+                        settings.drainFlushTimeoutMs());
+            }
             try {
                 vertx.close().await(30, TimeUnit.SECONDS);
             } catch (Exception e) {
@@ -138,11 +149,37 @@ public final class GatewayNode {
             vertx = null;
         }
         if (audit != null) {
-            audit.close();
+            audit.close(settings.drainFlushTimeoutMs());
             audit = null;
         }
         closeStore();
         closeAccessLog();
+    }
+
+    /**
+     * The first step of stopping: readiness goes down, the proxy listeners close, every keep-alive connection is
+     * told {@code Connection: close} on its next answer, and the requests in flight finish, for up to the drain
+     * timeout. Usage and audit are flushed after, so they include every request answered here.
+     */
+    private void drainProxies() {
+        drain.begin();
+        long started = System.nanoTime();
+        try {
+            vertx.undeploy(proxyDeployment).await(settings.drainTimeoutMs() + 5_000, TimeUnit.MILLISECONDS);
+            LOG.info("gateway node {} drained its proxy connections in {} ms", settings.nodeId(), (System.nanoTime() - started) / 1_000_000);
+        } catch (Exception e) {
+            LOG.warn("gateway node {} did not drain within {} ms: {}", settings.nodeId(), settings.drainTimeoutMs(), e.toString());
+        }
+    }
+
+    /** The node's request metrics. */
+    public io.gatehouse.gateway.metrics.GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    /** Whether the node is draining (stopping). */
+    public boolean draining() {
+        return drain.draining();
     }
 
     private void closeStore() {

@@ -39,7 +39,10 @@ public record NodeSettings(
         io.gatehouse.gateway.accesslog.AccessLogSettings accessLog,
         String portalUrl,
         long configLogCompactEntries,
-        io.gatehouse.gateway.tls.TlsSettings tls) {
+        io.gatehouse.gateway.tls.TlsSettings tls,
+        boolean metricsEnabled,
+        long drainTimeoutMs,
+        long drainFlushTimeoutMs) {
 
     /**
      * What the node allows each client, so that a slow or greedy one cannot hold what others need.
@@ -105,7 +108,10 @@ public record NodeSettings(
                 io.gatehouse.gateway.accesslog.AccessLogSettings.load(property -> s.get(property, null)),
                 trimSlash(s.get("gatehouse.portal.url", null)),
                 s.positive("gatehouse.config.log-compact-entries", 50_000),
-                io.gatehouse.gateway.tls.TlsSettings.load(property -> s.get(property, null)));
+                io.gatehouse.gateway.tls.TlsSettings.load(property -> s.get(property, null)),
+                s.bool("gatehouse.metrics", true),
+                s.positive("gatehouse.drain.timeout-ms", 30_000),
+                s.positive("gatehouse.drain.flush-timeout-ms", 10_000));
     }
 
     static String envName(String property) {
@@ -149,6 +155,16 @@ public record NodeSettings(
         String get(String property, String fallback) {
             String value = lookup(property, env, file);
             return value != null ? value : fallback;
+        }
+
+        boolean bool(String property, boolean fallback) {
+            String value = get(property, null);
+            if (value == null) return fallback;
+            return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+                case "true", "on" -> true;
+                case "false", "off" -> false;
+                default -> throw new IllegalArgumentException(property + " (" + envName(property) + ") must be true or false, got '" + value + "'");
+            };
         }
 
         int integer(String property, int fallback) {

@@ -116,9 +116,31 @@ public final class GatewayAudit implements AutoCloseable {
 
     @Override
     public void close() {
+        close(0);
+    }
+
+    /**
+     * Stops the trail: the writer spools what it holds, then, when Kafka is configured, the shipper is given up to
+     * {@code flushMillis} to empty the spool before it stops (a node being drained leaves nothing behind); what is
+     * still unsent then is shipped at the next start from the same data directory. Blocking.
+     */
+    public void close(long flushMillis) {
         try {
             if (writer != null) {
                 writer.close();
+            }
+            if (shipper != null && flushMillis > 0) {
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(flushMillis);
+                long depth = spool.depth();
+                while (depth > 0 && System.nanoTime() - deadline < 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+                    depth = spool.depth();
+                }
+                if (depth > 0) {
+                    LOG.warn("audit spool: {} records not shipped to Kafka within {} ms; they are shipped at the next start", depth, flushMillis);
+                } else {
+                    LOG.info("audit spool flushed to Kafka");
+                }
             }
             if (shipper != null) {
                 shipper.close();

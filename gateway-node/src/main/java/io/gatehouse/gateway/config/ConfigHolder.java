@@ -7,6 +7,7 @@ package io.gatehouse.gateway.config;
 public final class ConfigHolder {
     private volatile ActiveConfig current;
     private volatile String source = "none";
+    private volatile long installedAtMillis;
 
     public ActiveConfig current() {
         return current;
@@ -23,5 +24,11 @@ public final class ConfigHolder {
     public void install(ActiveConfig config, String from) {
         this.current = config;
         this.source = from;
+        this.installedAtMillis = System.currentTimeMillis();
+    }
+
+    /** When the current config was installed (epoch millis); 0 before any. */
+    public long installedAtMillis() {
+        return installedAtMillis;
     }
 }

@@ -62,6 +62,8 @@ public final class UsageJournal implements AutoCloseable {
         NodeMessage.UsageReport message;
         long lastSentNanos;
         boolean done;
+        /** When the report was closed (or found in the spool at start): what its wait is measured from. */
+        long closedAtMillis;
 
         Report(long sequence, long firstEntry) {
             this.sequence = sequence;
@@ -80,6 +82,7 @@ public final class UsageJournal implements AutoCloseable {
         }
 
         NodeMessage.UsageReport close() {
+            closedAtMillis = System.currentTimeMillis();
             message = new NodeMessage.UsageReport(batchId(sequence), List.copyOf(counts.values()), sequence);
             counts.clear();
             return message;
@@ -112,6 +115,8 @@ public final class UsageJournal implements AutoCloseable {
     private long lastFailureLogNanos;
 
     private final AtomicLong pendingReports = new AtomicLong();
+    /** When the oldest unacknowledged report was closed; 0 when none waits. */
+    private volatile long oldestWaitingSinceMillis;
     /** The spool's depth as the journal thread last saw it: readers never wait on the spool's lock. */
     private final AtomicLong spoolDepth = new AtomicLong();
     private final AtomicLong admittedSpooled = new AtomicLong();
@@ -202,6 +207,7 @@ public final class UsageJournal implements AutoCloseable {
             report.close();
             unacknowledged.add(report);
             byBatchId.put(report.message.batchId(), report);
+            oldestWaitingSinceMillis = unacknowledged.peekFirst().closedAtMillis;
         }
     }
 
@@ -228,6 +234,32 @@ public final class UsageJournal implements AutoCloseable {
         LockSupport.unpark(thread);
     }
 
+    /**
+     * Spools what is counted now, closes the open report and sends it, then waits until the control plane has
+     * acknowledged every report or {@code timeoutMillis} is up: a draining node leaves no usage behind when the
+     * control plane answers. Without a connection it only spools. Blocking: not on an event loop.
+     *
+     * @return whether nothing is left unacknowledged
+     */
+    public boolean flush(long timeoutMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        flushRequested = true;
+        LockSupport.unpark(thread);
+        while (System.nanoTime() - deadline < 0) {
+            if (!flushRequested && pendingReports.get() == 0) {
+                return true;
+            }
+            ControlPlaneLink to = link;
+            if (!flushRequested && (to == null || !to.connected())) {
+                return false; // spooled: sent at the next start
+            }
+            LockSupport.parkNanos(10_000_000);
+        }
+        return !flushRequested && pendingReports.get() == 0;
+    }
+
+    private volatile boolean flushRequested;
+
     private void run() {
         long nextSpool = System.nanoTime();
         long nextClose = nextSpool + reportNanos;
@@ -235,6 +267,14 @@ public final class UsageJournal implements AutoCloseable {
             long now = System.nanoTime();
             try {
                 takeAcknowledgements();
+                if (flushRequested) {
+                    spoolCounts();
+                    closeOpenReport();
+                    send(now);
+                    nextSpool = now + spoolNanos;
+                    nextClose = now + reportNanos;
+                    flushRequested = false;
+                }
                 if (now - nextSpool >= 0) {
                     spoolCounts();
                     nextSpool = now + spoolNanos;
@@ -318,6 +358,7 @@ public final class UsageJournal implements AutoCloseable {
         unacknowledged.add(open);
         byBatchId.put(open.message.batchId(), open);
         pendingReports.set(unacknowledged.size());
+        oldestWaitingSinceMillis = unacknowledged.peekFirst().closedAtMillis;
         open = null;
     }
 
@@ -337,6 +378,7 @@ public final class UsageJournal implements AutoCloseable {
             unacknowledged.pollFirst();
         }
         pendingReports.set(unacknowledged.size());
+        oldestWaitingSinceMillis = unacknowledged.isEmpty() ? 0 : unacknowledged.peekFirst().closedAtMillis;
         // Everything before the first report still waiting (closed or open) has been applied.
         long firstWaiting = !unacknowledged.isEmpty() ? unacknowledged.peekFirst().firstEntry
                 : open != null ? open.firstEntry : Long.MAX_VALUE;
@@ -379,6 +421,12 @@ public final class UsageJournal implements AutoCloseable {
     /** Reports closed and not yet acknowledged by the control plane. */
     public long pendingReports() {
         return pendingReports.get();
+    }
+
+    /** How long the oldest report not yet acknowledged has waited since it was closed; 0 when none waits. */
+    public long oldestWaitingAgeMillis() {
+        long since = oldestWaitingSinceMillis;
+        return since == 0 ? 0 : Math.max(0, System.currentTimeMillis() - since);
     }
 
     /** Spool entries not yet acknowledged (a report is one or more entries). */

@@ -40,6 +40,7 @@ public final class Exchange implements Handler<Void> {
     private final ActiveConfig config;
     private final long startNanos;
     private final BodyDigests bodies;
+    private final io.gatehouse.gateway.drain.Drain drain;
     private int position;
     private boolean completed;
     /** Close the connection as the answer ends, before anything after it on the connection is read as a request. */
@@ -67,6 +68,8 @@ public final class Exchange implements Handler<Void> {
 
     private int retryPosition = -1;
     private int attempts;
+    /** When the first attempt went upstream (for the upstream latency); meaningful once attempts > 0. */
+    private long upstreamStartNanos;
     private TargetState attemptTarget;
     private int attemptStatus;
     private int lastStatus;
@@ -99,11 +102,13 @@ public final class Exchange implements Handler<Void> {
         this.config = null;
         this.startNanos = 0;
         this.bodies = null;
+        this.drain = null;
     }
 
     Exchange(HttpServerRequest request, Policy[] chain, Completion completion, String requestId, ActiveConfig config,
-             BodyDigests bodies) {
+             BodyDigests bodies, io.gatehouse.gateway.drain.Drain drain) {
         this.bodies = bodies;
+        this.drain = drain;
         this.request = request;
         this.chain = chain;
         this.completion = completion;
@@ -225,6 +230,8 @@ public final class Exchange implements Handler<Void> {
         if (!h2 && (close || error == GatewayError.PAYLOAD_TOO_LARGE)) {
             // The unread body would otherwise be parsed as the next request on this connection.
             response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+        } else {
+            drain.closeAfter(response);
         }
         Buffer answer = Buffer.buffer(body != null ? body : error.body(requestId));
         bodies.responseChunk(answer);
@@ -280,6 +287,9 @@ public final class Exchange implements Handler<Void> {
 
     /** An attempt to the current target begins: it counts as in flight on the target until it ends. */
     public void attemptStarted() {
+        if (attempts == 0) {
+            upstreamStartNanos = System.nanoTime();
+        }
         attemptTarget = upstream;
         attemptStatus = NO_ANSWER;
         attempts++;
@@ -386,6 +396,16 @@ public final class Exchange implements Handler<Void> {
         return now - startNanos;
     }
 
+    /** When the first attempt went upstream; meaningful only when {@link #attempts()} is above 0. */
+    public long upstreamStartNanos() {
+        return upstreamStartNanos;
+    }
+
+    /** The node's drain: an answer relayed while it drains closes its connection. */
+    io.gatehouse.gateway.drain.Drain drain() {
+        return drain;
+    }
+
     // ---- what policies decided ----
 
     public void holdConsumerSlot(java.util.concurrent.atomic.AtomicInteger pending) {
@@ -448,6 +468,7 @@ public final class Exchange implements Handler<Void> {
 
     public void routeTo(Route matched) {
         this.route = matched;
+        matched.meters().started();
     }
 
     /** The documented operation the request reached ({@code GET /orders/{id}}); unset for a pass-through API. */

@@ -45,6 +45,8 @@ public final class ProxyVerticle extends VerticleBase {
     private final Limits limits;
     private final AuditEmitter audit;
     private final io.gatehouse.gateway.accesslog.AccessLog accessLog;
+    private final io.gatehouse.gateway.metrics.GatewayMetrics metrics;
+    private final io.gatehouse.gateway.drain.Drain drain;
     private HttpClient client;
     /** The plain-HTTP listener (serving or redirecting), null when it is off. */
     private HttpServer server;
@@ -56,14 +58,18 @@ public final class ProxyVerticle extends VerticleBase {
     private ClientConnections connections;
 
     public ProxyVerticle(NodeSettings settings, ConfigHolder config, Limits limits, AuditEmitter audit,
-                         io.gatehouse.gateway.accesslog.AccessLog accessLog) {
-        this(settings, config, limits, audit, accessLog, null);
+                         io.gatehouse.gateway.accesslog.AccessLog accessLog, io.gatehouse.gateway.metrics.GatewayMetrics metrics,
+                         io.gatehouse.gateway.drain.Drain drain) {
+        this(settings, config, limits, audit, accessLog, metrics, drain, null);
     }
 
     /** @param certificates the TLS listener's certificates, or null for no TLS listener */
     public ProxyVerticle(NodeSettings settings, ConfigHolder config, Limits limits, AuditEmitter audit,
-                         io.gatehouse.gateway.accesslog.AccessLog accessLog, ServerCertificates certificates) {
+                         io.gatehouse.gateway.accesslog.AccessLog accessLog, io.gatehouse.gateway.metrics.GatewayMetrics metrics,
+                         io.gatehouse.gateway.drain.Drain drain, ServerCertificates certificates) {
         this.certificates = certificates;
+        this.metrics = metrics;
+        this.drain = drain;
         this.audit = audit;
         this.accessLog = accessLog;
         this.settings = settings;
@@ -97,11 +103,15 @@ public final class ProxyVerticle extends VerticleBase {
     /**
      * What every exchange passes through once at its end, in order: the upstream's outcome first (it ends the last
      * attempt), then usage, the consumer's in-flight slot, the audit record and the access log line (which read what
-     * the others settled). What is switched off is left out, not skipped per request.
+     * the others settled), with the metrics before them. What is switched off is left out, not skipped per request.
      */
-    static Completion completion(Limits limits, AuditEmitter audit, io.gatehouse.gateway.accesslog.AccessLog accessLog) {
+    static Completion completion(Limits limits, AuditEmitter audit, io.gatehouse.gateway.accesslog.AccessLog accessLog,
+                                 io.gatehouse.gateway.metrics.GatewayMetrics metrics) {
         java.util.List<Completion.Listener> listeners = new java.util.ArrayList<>(java.util.List.of(
                 new UpstreamOutcome(), new UsageOutcome(limits), ConsumerPendingPolicy.RELEASE));
+        if (metrics.enabled()) {
+            listeners.add(metrics);
+        }
         if (audit != AuditEmitter.OFF) {
             listeners.add(audit::finished);
         }
@@ -116,7 +126,7 @@ public final class ProxyVerticle extends VerticleBase {
         client = upstreamClient(settings.upstreamPoolSize());
         NodeGuard node = NodeGuard.of(vertx);
         chain = chain(settings, client, this::upstreamClient, limits, node);
-        completion = completion(limits, audit, accessLog);
+        completion = completion(limits, audit, accessLog, metrics);
         HttpServerOptions plain = Listeners.plain();
         // Client timeouts and the connection cap are ClientConnections' (no idle timeout here: Vert.x's would also
         // cut a client that is only waiting for a slow upstream). Both listeners' connections are watched alike.
@@ -164,7 +174,7 @@ public final class ProxyVerticle extends VerticleBase {
             return;
         }
         ActiveConfig current = config.current();
-        Exchange exchange = new Exchange(request, chain, completion, requestId(request), current, audit.digests());
+        Exchange exchange = new Exchange(request, chain, completion, requestId(request), current, audit.digests(), drain);
         if (current == null) {
             exchange.reject(GatewayError.NOT_READY);
             return;
@@ -195,8 +205,16 @@ public final class ProxyVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         connections.stop();
-        Future<Void> plainClosed = server == null ? Future.succeededFuture() : server.close();
-        Future<Void> tlsClosed = tlsServer == null ? Future.succeededFuture() : tlsServer.close();
+        // Draining: the listeners close at once, idle connections too, and a connection with a request in flight
+        // closes once its answer is sent (Vert.x 5's shutdown), or when the drain time is up. Otherwise: at once.
+        Future<Void> plainClosed = server == null ? Future.succeededFuture() : close(server);
+        Future<Void> tlsClosed = tlsServer == null ? Future.succeededFuture() : close(tlsServer);
         return Future.all(plainClosed, tlsClosed).eventually(() -> client.close());
+    }
+
+    private Future<Void> close(HttpServer listener) {
+        return drain.draining()
+                ? listener.shutdown(settings.drainTimeoutMs(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                : listener.close();
     }
 }

@@ -28,6 +28,7 @@ final class Relay {
         response.setStatusCode(upstream.statusCode());
         ProxyHeaders.copyResponseHeaders(upstream.headers(), response.headers());
         response.putHeader(ProxyHeaders.REQUEST_ID, exchange.requestId());
+        exchange.drain().closeAfter(response);
         long length = parseLength(upstream.getHeader(HttpHeaders.CONTENT_LENGTH));
         if (length >= 0 && length <= aggregateBelowBytes) {
             upstream.body().onComplete(body -> {

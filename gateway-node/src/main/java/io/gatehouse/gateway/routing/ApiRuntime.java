@@ -1,5 +1,6 @@
 package io.gatehouse.gateway.routing;
 
+import io.gatehouse.gateway.metrics.ApiMeters;
 import io.gatehouse.protocol.config.ApiDefinition;
 
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,9 +20,12 @@ final class ApiRuntime {
     final AtomicInteger shadowInFlight = new AtomicInteger();
     final VariantStats stableStats = new VariantStats();
     final VariantStats canaryStats = new VariantStats();
+    /** Resolved here, once per API runtime, so that recording a request is no lookup; kept by API id across runtimes. */
+    final ApiMeters meters;
 
-    ApiRuntime(ApiDefinition definition) {
+    ApiRuntime(ApiDefinition definition, ApiMeters meters) {
         this.definition = definition;
         this.circuit = new CircuitBreaker(definition.policy().circuit());
+        this.meters = meters;
     }
 }

@@ -50,6 +50,15 @@ final class CircuitBreaker {
         return openedAtNanos != 0;
     }
 
+    /** {@code closed}, {@code open}, or {@code half_open} once the open time is over (a trial may go or is under way). */
+    String state(long now) {
+        long opened = openedAtNanos;
+        if (opened == 0) {
+            return "closed";
+        }
+        return trialInFlight.get() || now - opened >= openNanos ? "half_open" : "open";
+    }
+
     /**
      * The trial ended without an upstream outcome (refused later in the chain, its body could not be read, its
      * client left): the next request becomes the trial. Without this the circuit would stay open for good.

@@ -63,6 +63,16 @@ public final class Route {
         return runtime.circuit;
     }
 
+    /** The circuit's state now, as exported: {@code closed}, {@code open} or {@code half_open}. */
+    public String circuitState() {
+        return runtime.circuit.state(System.nanoTime());
+    }
+
+    /** This API's meters (of the node's metrics, or ones that record nothing when metrics are off). */
+    public io.gatehouse.gateway.metrics.ApiMeters meters() {
+        return runtime.meters;
+    }
+
     /** Whether the circuit is open now (its trial may be under way). */
     public boolean circuitOpen() {
         return runtime.circuit.open();

@@ -1,5 +1,6 @@
 package io.gatehouse.gateway.routing;
 
+import io.gatehouse.gateway.metrics.GatewayMetrics;
 import io.gatehouse.protocol.config.ApiDefinition;
 import io.gatehouse.protocol.config.UpstreamPolicy;
 import io.gatehouse.protocol.config.UpstreamUrl;
@@ -31,6 +32,17 @@ public final class UpstreamHealth {
     private HttpClient probes;
     /** What discovery last found, per API and configured target: endpoints keep their health across refreshes. */
     private final Map<String, java.util.List<TargetState>> discovered = new ConcurrentHashMap<>();
+    private final GatewayMetrics metrics;
+
+    /** Without metrics: routes get meters that record nothing. */
+    public UpstreamHealth() {
+        this(GatewayMetrics.off());
+    }
+
+    /** @param metrics where each API's meters come from when its runtime is built */
+    public UpstreamHealth(GatewayMetrics metrics) {
+        this.metrics = metrics;
+    }
 
     /** The state of a target, kept from the previous config when the API still has it with the same weight. */
     TargetState target(String apiId, UpstreamUrl url, int weight, Map<String, TargetState> next) {
@@ -47,7 +59,7 @@ public final class UpstreamHealth {
     ApiRuntime runtime(ApiDefinition api, Map<String, ApiRuntime> next) {
         ApiRuntime state = runtimes.get(api.id());
         if (state == null || !state.definition.equals(api)) {
-            state = new ApiRuntime(api);
+            state = new ApiRuntime(api, metrics.meters(api.id()));
         }
         next.put(api.id(), state);
         return state;
@@ -58,6 +70,7 @@ public final class UpstreamHealth {
         targets = Map.copyOf(used);
         policies = Map.copyOf(usedPolicies);
         runtimes = Map.copyOf(usedRuntimes);
+        metrics.retainOnly(runtimes.keySet());
     }
 
     /**
@@ -72,6 +85,7 @@ public final class UpstreamHealth {
         nextRuntimes.keySet().removeAll(apiIds);
         nextRuntimes.putAll(usedRuntimes);
         runtimes = Map.copyOf(nextRuntimes);
+        metrics.retainOnly(runtimes.keySet());
     }
 
     /** Target keys start with the API id and a space. */

@@ -20,9 +20,16 @@ public final class StatusVerticle extends VerticleBase {
     private final ConfigHolder config;
     private final ControlPlaneClient controlPlane;
     private final GatewayAudit audit;
+    private final io.gatehouse.gateway.metrics.GatewayMetrics metrics;
+    private final io.gatehouse.gateway.metrics.MetricsScrape scrape;
+    private final io.gatehouse.gateway.drain.Drain drain;
     private HttpServer server;
 
-    public StatusVerticle(NodeSettings settings, ConfigHolder config, ControlPlaneClient controlPlane, GatewayAudit audit) {
+    public StatusVerticle(NodeSettings settings, ConfigHolder config, ControlPlaneClient controlPlane, GatewayAudit audit,
+                          io.gatehouse.gateway.metrics.GatewayMetrics metrics, io.gatehouse.gateway.drain.Drain drain) {
+        this.metrics = metrics;
+        this.drain = drain;
+        this.scrape = new io.gatehouse.gateway.metrics.MetricsScrape(metrics, config, controlPlane, audit);
         this.settings = settings;
         this.config = config;
         this.controlPlane = controlPlane;
@@ -39,9 +46,29 @@ public final class StatusVerticle extends VerticleBase {
         switch (request.path()) {
             case "/status/live" -> json(request, 200, new JsonObject().put("status", "UP"));
             case "/status/ready" -> {
-                boolean ready = config.loaded();
+                // Draining comes first: a stopping node must leave the load balancer before its listener closes.
+                boolean draining = drain.draining();
+                boolean ready = config.loaded() && !draining;
                 json(request, ready ? 200 : 503, new JsonObject().put("status", ready ? "UP" : "DOWN")
-                        .put("reason", ready ? null : "no configuration loaded yet"));
+                        .put("reason", ready ? null : draining ? "draining: the node is stopping" : "no configuration loaded yet"));
+            }
+            case "/metrics" -> {
+                if (!metrics.enabled()) {
+                    json(request, 404, new JsonObject().put("code", "metrics_off")
+                            .put("message", "metrics are switched off on this node (gatehouse.metrics=false)"));
+                    return;
+                }
+                // Like /status, the audit spool's figures are read on a worker thread.
+                vertx.executeBlocking(scrape::write, false).onComplete(done -> {
+                    if (done.succeeded()) {
+                        request.response().setStatusCode(200)
+                                .putHeader("Content-Type", io.gatehouse.gateway.metrics.MetricsScrape.contentType())
+                                .end(done.result());
+                    } else {
+                        json(request, 500, new JsonObject().put("code", "metrics_unavailable")
+                                .put("message", "the node's metrics could not be read: " + done.cause()));
+                    }
+                });
             }
             case "/status" -> {
                 // The spool's figures wait on its lock and read a segment file: a worker thread reads them.
@@ -62,7 +89,8 @@ public final class StatusVerticle extends VerticleBase {
         ActiveConfig current = config.current();
         JsonObject status = new JsonObject()
                 .put("nodeId", settings.nodeId())
-                .put("ready", current != null)
+                .put("ready", current != null && !drain.draining())
+                .put("draining", drain.draining())
                 .put("configSource", config.source())
                 .put("configVersion", current == null ? null : current.version())
                 .put("configHash", current == null ? null : current.hash())

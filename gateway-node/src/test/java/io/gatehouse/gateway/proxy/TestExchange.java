@@ -156,7 +156,7 @@ public final class TestExchange {
         Completion.Listener[] all = java.util.Arrays.copyOf(listeners, listeners.length + 1);
         all[listeners.length] = completions::add;
         exchange = new Exchange(request, chain.toArray(Policy[]::new), new Completion(all), "test-request", config,
-                io.gatehouse.gateway.audit.BodyDigests.NONE);
+                io.gatehouse.gateway.audit.BodyDigests.NONE, new io.gatehouse.gateway.drain.Drain());
         return exchange;
     }
 

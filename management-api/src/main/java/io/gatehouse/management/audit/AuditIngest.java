@@ -38,6 +38,8 @@ public class AuditIngest {
 
     @Inject
     GatehouseConfig config;
+    @Inject
+    io.gatehouse.management.metrics.ControlPlaneMetrics metrics;
 
     private Optional<String> bootstrap;
     private String topic;
@@ -97,8 +99,9 @@ public class AuditIngest {
                     values.add(message.value());
                 }
                 try {
-                    store.ingest(values);
+                    AuditStore.Outcome outcome = store.ingest(values);
                     consumer.commitSync();
+                    metrics.auditIngested(outcome.stored());
                     backoffMs = 200;
                 } catch (Exception e) {
                     LOG.warnf("audit batch of %d not stored, reading it again in %d ms: %s", values.size(), backoffMs, e.toString());

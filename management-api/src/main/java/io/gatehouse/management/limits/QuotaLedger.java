@@ -29,6 +29,8 @@ public class QuotaLedger {
 
     @Inject
     Pool pool;
+    @Inject
+    io.gatehouse.management.metrics.ControlPlaneMetrics metrics;
 
     public Uni<ControlMessage.QuotaLease> grant(String nodeId, NodeMessage.QuotaLeaseRequest request, SubscriptionGrant subscription, PlanDefinition plan) {
         if (subscription == null || plan == null || plan.monthlyQuota() == null) {
@@ -65,7 +67,7 @@ public class QuotaLedger {
                                             on conflict (subscription_id, period_start, node_id) do update set leased = quota_node_leases.leased + excluded.leased""")
                                     .execute(Tuple.of(subscriptionId, current.start().atOffset(ZoneOffset.UTC), nodeId, units)))
                             .replaceWith(lease);
-                }));
+                })).invoke(lease -> metrics.ledgerGrant());
     }
 
     /**
@@ -88,7 +90,7 @@ public class QuotaLedger {
                     return connection.preparedQuery("update quota_ledger set granted = greatest(0, granted - $3) where subscription_id = $1 and period_start = $2")
                             .execute(Tuple.of(subscriptionId, returned.periodStart().atOffset(ZoneOffset.UTC), returned.units()))
                             .replaceWithVoid();
-                }));
+                })).invoke(done -> metrics.ledgerReturn());
     }
 
     private static ControlMessage.QuotaLease refusal(NodeMessage.QuotaLeaseRequest request, long quota) {

@@ -42,6 +42,13 @@ public class NodeRegistry {
     CanaryHistory canaryHistory;
     @Inject
     NodeCredentials credentials;
+    @Inject
+    io.gatehouse.management.metrics.ControlPlaneMetrics metrics;
+
+    /** Nodes connected to this instance now. */
+    public int connectedCount() {
+        return byConnection.size();
+    }
 
     void opened(WebSocketConnection connection) {
         NodeCredentials.Credential credential = credentials.verified(NodeCredentials.bearer(connection.handshakeRequest().header("Authorization")));
@@ -105,6 +112,10 @@ public class NodeRegistry {
             session.hello(hello, publisher);
         } else if (message instanceof NodeMessage.Ack ack) {
             session.ack(ack, publisher);
+            ConfigHead head = publisher.head();
+            if (ack.version() == head.version()) {
+                metrics.acknowledged(head.publishedAt(), session.view(head).connectedAt());
+            }
         } else if (message instanceof NodeMessage.Nack nack) {
             session.nack(nack, publisher);
         } else if (message instanceof NodeMessage.RateLeaseRequest request) {

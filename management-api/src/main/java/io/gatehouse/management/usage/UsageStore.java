@@ -43,6 +43,8 @@ public class UsageStore {
 
     @Inject
     Pool pool;
+    @Inject
+    io.gatehouse.management.metrics.ControlPlaneMetrics metrics;
 
     /**
      * @return true when the report was applied now, false when this node's report of that id was applied before. Fails with
@@ -90,6 +92,11 @@ public class UsageStore {
                                                 refused = usage_hourly.refused + excluded.refused""")
                                     .executeBatch(rows).replaceWith(true));
                 }))
+                .invoke(applied -> {
+                    if (applied) {
+                        metrics.usageIngested(report.records().size());
+                    }
+                })
                 .call(() -> stored.incrementAndGet() % 1_000 == 0
                         ? pool.query("delete from usage_batches where received_at < now() - interval '" + KEEP_BATCH_IDS + "'").execute()
                                 .chain(() -> pool.query("delete from usage_report_ids where applied_at < now() - interval '" + KEEP_REPORT_IDS + "'").execute())
