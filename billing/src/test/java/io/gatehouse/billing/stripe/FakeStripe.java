@@ -320,7 +320,9 @@ public final class FakeStripe implements AutoCloseable {
                 idempotency.put(key, new Stored(bodyKey, status[0], answer));
             }
             String customer = params.get("payload[stripe_customer_id]");
-            if (meterEvent && status[0] == 200 && customer != null && holdFor.compareAndSet(customer, "")) {
+            String holding = holdFor.get();
+            // compareAndSet compares references: the expected value must be the very string read.
+            if (meterEvent && status[0] == 200 && customer != null && customer.equals(holding) && holdFor.compareAndSet(holding, "")) {
                 // Recorded and remembered; the answer waits until the test lets it go (or kills the caller).
                 held.complete(params.get("identifier"));
                 try {
