@@ -144,10 +144,15 @@ public class StripeProvisioner {
         return rows.size() == 0 ? null : rows.iterator().next().getString(0);
     }
 
-    /** The lowest slot none of the consumer's live Stripe subscriptions holds. */
+    /**
+     * The lowest slot no other subscription of the consumer may still send events to: one whose Stripe subscription
+     * is active, or whose Gatehouse subscription still runs (its Stripe subscription deleted, its usage still metered).
+     */
     private int freeSlot(UUID consumerId) {
         Set<Integer> held = new HashSet<>();
-        pool.preparedQuery("select meter_slot from billing_subscriptions where consumer_id = $1 and status = 'ACTIVE'")
+        pool.preparedQuery("""
+                        select bs.meter_slot from billing_subscriptions bs left join subscriptions s on s.id = bs.subscription_id
+                        where bs.consumer_id = $1 and (bs.status = 'ACTIVE' or s.status in ('PENDING', 'ACTIVE', 'SUSPENDED'))""")
                 .execute(Tuple.of(consumerId)).await().atMost(DB).forEach(r -> held.add(r.getInteger(0)));
         int slot = 1;
         while (held.contains(slot)) {
