@@ -144,6 +144,14 @@ class StripeBillingTest {
         assertThat(line.get("stripe")).isEqualTo(331);
         assertThat(line.get("difference")).isEqualTo(0);
         assertThat((List<?>) line.get("findings")).isEmpty();
+
+        // Stripe loses the second subscription's event: the reconciliation names its meter.
+        String lost = stripe().meterEvents().stream().filter(e -> e.identifier().contains(second.subscriptionId)).findFirst().orElseThrow().identifier();
+        stripe().drop(lost);
+        line = reconciliationLine(first);
+        assertThat(line.get("difference")).isEqualTo(160);
+        assertThat((List<String>) line.get("findings")).anySatisfy(s -> assertThat(s)
+                .isEqualTo("Meter gatehouse_api_requests_2: Gatehouse acknowledged 160 units, Stripe holds 0."));
     }
 
     private String stripeSubscriptionOf(String subscriptionId) {
