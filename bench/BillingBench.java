@@ -45,7 +45,7 @@ public class BillingBench {
             // First without Stripe: seed, so that the measured run starts with every subscription and its usage there.
             Map<String, String> env = new HashMap<>(database.controlPlaneEnvironment());
             env.put("GATEHOUSE_ADMIN_TOKEN", ADMIN);
-            ControlPlaneProcess seeding = ControlPlaneProcess.start(controlPlaneApp, port, env, BillingBench::errors).awaitReady(Duration.ofSeconds(120));
+            ControlPlaneProcess seeding = ControlPlaneProcess.start(controlPlaneApp, port, env, BillingBench::errors).awaitReady(Duration.ofMinutes(5));
             // 9.00 USD a month for 1,000 requests, then 0.2 cents a request.
             String planId = field(post(cp, "/admin/plans", "{\"name\":\"bench-metered\",\"ratePerSecond\":100,\"burst\":200,\"monthlyQuota\":1000,"
                     + "\"quotaMode\":\"SOFT\",\"pricing\":{\"currency\":\"USD\",\"basePrice\":900,\"includedUnits\":1000,\"unitPrice\":2,\"per\":10}}"), "id");
@@ -76,7 +76,7 @@ public class BillingBench {
             env.put("GATEHOUSE_BILLING_SEND_EVERY", "PT0.5S");
             env.put("GATEHOUSE_BILLING_EVENTS_PER_SECOND", eventsPerSecond);
             long started = System.nanoTime();
-            ControlPlaneProcess controlPlane = ControlPlaneProcess.start(controlPlaneApp, port, env, BillingBench::errors).awaitReady(Duration.ofSeconds(120));
+            ControlPlaneProcess controlPlane = ControlPlaneProcess.start(controlPlaneApp, port, env, BillingBench::errors).awaitReady(Duration.ofMinutes(5));
             try (Connection sql = DriverManager.getConnection(database.jdbcUrl(), "postgres", password);
                  Statement statement = sql.createStatement()) {
                 await(Duration.ofMinutes(60), () -> single(statement, "select count(*) from meter_event_outbox where state = 'ACKNOWLEDGED'") >= subscriptions);
@@ -103,7 +103,7 @@ public class BillingBench {
     }
 
     static void errors(String line) {
-        if (line.contains("ERROR")) {
+        if (line.contains("ERROR") || line.contains("started in") || line.contains("billing sends")) {
             System.err.println("control-plane: " + line);
         }
     }
