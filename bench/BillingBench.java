@@ -81,8 +81,9 @@ public class BillingBench {
                  Statement statement = sql.createStatement()) {
                 await(Duration.ofMinutes(60), () -> single(statement, "select count(*) from meter_event_outbox where state = 'ACKNOWLEDGED'") >= subscriptions);
                 log("all %d events acknowledged %d s after the control plane started", subscriptions, (System.nanoTime() - started) / 1_000_000_000L);
-                double provision = seconds(statement, "select extract(epoch from max(created_at) - min(created_at)) from billing_subscriptions");
-                double enqueue = seconds(statement, "select extract(epoch from max(o.created_at) - (select max(created_at) from billing_subscriptions)) "
+                // Each customer row is stamped by its own insert (billing_subscriptions carry the run's start time).
+                double provision = seconds(statement, "select extract(epoch from max(created_at) - min(created_at)) from billing_customers");
+                double enqueue = seconds(statement, "select extract(epoch from max(o.created_at) - (select max(created_at) from billing_customers)) "
                         + "from meter_event_outbox o");
                 double send = seconds(statement, "select extract(epoch from max(acknowledged_at) - min(sent_at)) from meter_event_outbox");
                 long acknowledged = single(statement, "select sum(units) from meter_event_outbox where state = 'ACKNOWLEDGED'");
