@@ -88,6 +88,12 @@ final class Platform implements AutoCloseable {
         controlPlane.close();
     }
 
+    /** Kills the control plane process with SIGKILL, as a crash or the OOM killer would: no shutdown hook runs. */
+    void killControlPlane() {
+        ProcessHandle.of(controlPlane.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        Http.await(Duration.ofSeconds(30), "the killed control plane to be gone", () -> !controlPlane.alive());
+    }
+
     String controlPlaneUrl() {
         return "http://127.0.0.1:" + controlPlanePort;
     }
@@ -131,6 +137,8 @@ final class Platform implements AutoCloseable {
         env.put("GATEHOUSE_RECONNECT_MIN_MS", "100");
         env.put("GATEHOUSE_RECONNECT_MAX_MS", "1000");
         env.put("GATEHOUSE_CONFIG", "/nonexistent");
+        // The portal is served by the control plane: a 402 links the developer to it.
+        env.put("GATEHOUSE_PORTAL_URL", controlPlaneUrl);
         NodeSettings settings = NodeSettings.load(env);
         GatewayNode node = new GatewayNode(settings).start();
         gateways.add(node);

@@ -4,6 +4,8 @@ import com.stripe.StripeClient;
 import com.stripe.exception.ApiConnectionException;
 import com.stripe.exception.StripeException;
 import com.stripe.model.StripeCollection;
+import com.stripe.model.Subscription;
+import com.stripe.model.SubscriptionItem;
 import com.stripe.model.billing.Meter;
 import com.stripe.model.billing.MeterEventSummary;
 import com.stripe.net.HttpURLConnectionClient;
@@ -14,6 +16,7 @@ import com.stripe.param.CustomerCreateParams;
 import com.stripe.param.PriceCreateParams;
 import com.stripe.param.ProductCreateParams;
 import com.stripe.param.SubscriptionCreateParams;
+import com.stripe.param.SubscriptionUpdateParams;
 import com.stripe.param.billing.MeterCreateParams;
 import com.stripe.param.billing.MeterEventCreateParams;
 import com.stripe.param.billing.MeterEventSummaryListParams;
@@ -30,9 +33,14 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Gatehouse's objects as Stripe Billing objects, through stripe-java: a customer per consumer, one meter for API
- * usage, a product per plan with a price per price version (a licensed monthly base price and a metered overage price
- * on the meter), a subscription per paid Gatehouse subscription, and overage as meter events.
+ * Gatehouse's objects as Stripe Billing objects, through stripe-java: a customer per consumer, meters for API usage, a
+ * product per plan with prices per price version (a licensed monthly base price, and a metered overage price per
+ * meter), a subscription per paid Gatehouse subscription, and overage as meter events.
+ *
+ * <p>A Stripe meter sums a customer's events, and every metered price on that meter bills the customer's whole sum.
+ * So a consumer's paid subscriptions never share a meter: each holds a <em>slot</em>, and slot {@code n} is its own
+ * meter ({@link #eventName(int)}). Slots are reused, so the number of meters is the most paid subscriptions one
+ * consumer holds at once, not the number of subscriptions.
  *
  * <p>Every create carries an idempotency key derived from Gatehouse's own ids, so a create retried after a timeout or
  * a crash returns the object made the first time instead of a second one. Calls block: the control plane makes them
@@ -42,7 +50,7 @@ import java.util.Locale;
 public final class StripeBilling {
     /** Stripe accepts meter events up to 35 days old; older ones are refused, so they are flagged before sending. */
     public static final Duration ACCEPTED_AGE = Duration.ofDays(35);
-    /** The meter's event name and the payload keys Gatehouse sends. */
+    /** The first meter's event name (slot 1), and the payload keys Gatehouse sends. */
     public static final String EVENT_NAME = "gatehouse_api_requests";
     public static final String CUSTOMER_KEY = "stripe_customer_id";
     public static final String VALUE_KEY = "value";
@@ -92,24 +100,40 @@ public final class StripeBilling {
         this.client = builder.build();
     }
 
-    /** The active meter for {@link #EVENT_NAME}, created (summing {@code value} per customer) when there is none. */
-    public String ensureMeter() throws StripeException {
+    /** The event name of a slot's meter: {@code gatehouse_api_requests}, then {@code gatehouse_api_requests_2}, ... */
+    public static String eventName(int slot) {
+        if (slot < 1) {
+            throw new IllegalArgumentException("meter slots start at 1");
+        }
+        return slot == 1 ? EVENT_NAME : EVENT_NAME + "_" + slot;
+    }
+
+    /** The active meter of a slot, created (summing {@code value} per customer) when there is none. */
+    public String ensureMeter(int slot) throws StripeException {
+        String eventName = eventName(slot);
         StripeCollection<Meter> meters = client.v1().billing().meters().list(MeterListParams.builder()
                 .setStatus(MeterListParams.Status.ACTIVE).setLimit(100L).build());
-        for (Meter meter : meters.getData()) {
-            if (EVENT_NAME.equals(meter.getEventName())) {
-                return meter.getId();
+        while (true) {
+            for (Meter meter : meters.getData()) {
+                if (eventName.equals(meter.getEventName())) {
+                    return meter.getId();
+                }
             }
+            if (!Boolean.TRUE.equals(meters.getHasMore()) || meters.getData().isEmpty()) {
+                break;
+            }
+            meters = client.v1().billing().meters().list(MeterListParams.builder().setStatus(MeterListParams.Status.ACTIVE)
+                    .setLimit(100L).setStartingAfter(meters.getData().get(meters.getData().size() - 1).getId()).build());
         }
         Meter meter = client.v1().billing().meters().create(MeterCreateParams.builder()
-                .setDisplayName("Gatehouse API requests")
-                .setEventName(EVENT_NAME)
+                .setDisplayName(slot == 1 ? "Gatehouse API requests" : "Gatehouse API requests (" + slot + ")")
+                .setEventName(eventName)
                 .setDefaultAggregation(MeterCreateParams.DefaultAggregation.builder()
                         .setFormula(MeterCreateParams.DefaultAggregation.Formula.SUM).build())
                 .setCustomerMapping(MeterCreateParams.CustomerMapping.builder()
                         .setType(MeterCreateParams.CustomerMapping.Type.BY_ID).setEventPayloadKey(CUSTOMER_KEY).build())
                 .setValueSettings(MeterCreateParams.ValueSettings.builder().setEventPayloadKey(VALUE_KEY).build())
-                .build(), key("gatehouse-meter-" + EVENT_NAME));
+                .build(), key("gatehouse-meter-" + eventName));
         return meter.getId();
     }
 
@@ -121,8 +145,11 @@ public final class StripeBilling {
         return client.v1().customers().create(params.build(), key("gatehouse-customer-" + consumerId)).getId();
     }
 
-    /** The product of a plan and the prices of one of its price versions. */
-    public PlanPrices createPrices(String planId, String planName, long version, Pricing pricing, String meterId) throws StripeException {
+    /**
+     * The product of a plan and the prices of one of its price versions, the metered one on a slot's meter. The product
+     * and the base price are the same for every slot (same idempotency key, same parameters: Stripe returns the first).
+     */
+    public PlanPrices createPrices(String planId, String planName, long version, int slot, Pricing pricing, String meterId) throws StripeException {
         String product = client.v1().products().create(ProductCreateParams.builder().setName("Gatehouse plan " + planName)
                 .putMetadata("gatehouse_plan_id", planId).build(), key("gatehouse-product-" + planId)).getId();
         String currency = pricing.currency().toLowerCase(Locale.ROOT);
@@ -138,7 +165,8 @@ public final class StripeBilling {
         PriceCreateParams.Builder usage = PriceCreateParams.builder().setCurrency(currency).setProduct(product)
                 .setRecurring(PriceCreateParams.Recurring.builder().setInterval(PriceCreateParams.Recurring.Interval.MONTH)
                         .setUsageType(PriceCreateParams.Recurring.UsageType.METERED).setMeter(meterId).build())
-                .putMetadata("gatehouse_plan_id", planId).putMetadata("gatehouse_price_version", String.valueOf(version));
+                .putMetadata("gatehouse_plan_id", planId).putMetadata("gatehouse_price_version", String.valueOf(version))
+                .putMetadata("gatehouse_meter_slot", String.valueOf(slot));
         if (pricing.tiered()) {
             usage.setBillingScheme(PriceCreateParams.BillingScheme.TIERED).setTiersMode(PriceCreateParams.TiersMode.GRADUATED);
             for (Tier tier : pricing.tiers()) {
@@ -158,7 +186,8 @@ public final class StripeBilling {
             usage.setBillingScheme(PriceCreateParams.BillingScheme.PER_UNIT)
                     .setUnitAmountDecimal(new BigDecimal(Rating.stripeUnitAmountDecimal(pricing.unitPrice(), pricing.per())));
         }
-        String usagePrice = client.v1().prices().create(usage.build(), key("gatehouse-price-usage-" + planId + "-" + version)).getId();
+        String usageKey = "gatehouse-price-usage-" + planId + "-" + version + (slot == 1 ? "" : "-slot" + slot);
+        String usagePrice = client.v1().prices().create(usage.build(), key(usageKey)).getId();
         return new PlanPrices(product, base, usagePrice);
     }
 
@@ -166,12 +195,13 @@ public final class StripeBilling {
      * A Stripe subscription whose cycle starts at the Gatehouse period's next start, with Stripe's proration of the first
      * partial period.
      */
-    public String createSubscription(String subscriptionId, String customerId, PlanPrices prices, Instant nextPeriodStart) throws StripeException {
+    public String createSubscription(String subscriptionId, String customerId, PlanPrices prices, int slot, Instant nextPeriodStart) throws StripeException {
         SubscriptionCreateParams.Builder params = SubscriptionCreateParams.builder().setCustomer(customerId)
                 .setBillingCycleAnchor(nextPeriodStart.getEpochSecond())
                 .setProrationBehavior(SubscriptionCreateParams.ProrationBehavior.CREATE_PRORATIONS)
                 .setCollectionMethod(SubscriptionCreateParams.CollectionMethod.CHARGE_AUTOMATICALLY)
                 .putMetadata("gatehouse_subscription_id", subscriptionId)
+                .putMetadata("gatehouse_meter_slot", String.valueOf(slot))
                 .addItem(SubscriptionCreateParams.Item.builder().setPrice(prices.usage()).build());
         if (prices.base() != null) {
             params.addItem(SubscriptionCreateParams.Item.builder().setPrice(prices.base()).setQuantity(1L).build());
@@ -180,17 +210,59 @@ public final class StripeBilling {
     }
 
     /**
+     * Moves a Stripe subscription from one price version's prices to another's, when the new version's first period
+     * has begun (the subscription's cycle is the Gatehouse period, so the invoice of the period that just ended was
+     * made with the old prices). Items are swapped in place, without proration: the new prices apply to the period that
+     * started, as Gatehouse rates it. Returns false when the subscription already has the new prices (a run repeated
+     * after a crash between Stripe's answer and Gatehouse's record), without calling Stripe to change anything.
+     */
+    public boolean changePrices(String stripeSubscriptionId, String subscriptionId, PlanPrices from, PlanPrices to, long version) throws StripeException {
+        Subscription current = client.v1().subscriptions().retrieve(stripeSubscriptionId);
+        SubscriptionUpdateParams.Builder params = SubscriptionUpdateParams.builder()
+                .setProrationBehavior(SubscriptionUpdateParams.ProrationBehavior.NONE)
+                .putMetadata("gatehouse_price_version", String.valueOf(version));
+        boolean changes = false;
+        boolean hasBase = false;
+        for (SubscriptionItem item : current.getItems().getData()) {
+            String price = item.getPrice().getId();
+            if (price.equals(from.usage()) && !price.equals(to.usage())) {
+                params.addItem(SubscriptionUpdateParams.Item.builder().setId(item.getId()).setPrice(to.usage()).build());
+                changes = true;
+            } else if (from.base() != null && price.equals(from.base()) && !price.equals(to.base())) {
+                if (to.base() == null) {
+                    params.addItem(SubscriptionUpdateParams.Item.builder().setId(item.getId()).setDeleted(true).build());
+                } else {
+                    params.addItem(SubscriptionUpdateParams.Item.builder().setId(item.getId()).setPrice(to.base()).setQuantity(1L).build());
+                    hasBase = true;
+                }
+                changes = true;
+            } else if (price.equals(to.base())) {
+                hasBase = true;
+            }
+        }
+        if (to.base() != null && !hasBase) {
+            params.addItem(SubscriptionUpdateParams.Item.builder().setPrice(to.base()).setQuantity(1L).build());
+            changes = true;
+        }
+        if (!changes) {
+            return false;
+        }
+        client.v1().subscriptions().update(stripeSubscriptionId, params.build(), key("gatehouse-subscription-" + subscriptionId + "-v" + version));
+        return true;
+    }
+
+    /**
      * Sends one meter event. The identifier doubles as the idempotency key: a resend within Stripe's idempotency window
      * gets the first answer back, and after it Stripe's identifier check refuses the duplicate.
      */
-    public Outcome sendMeterEvent(String identifier, String customerId, long value, Instant timestamp, Instant now) {
+    public Outcome sendMeterEvent(String identifier, int slot, String customerId, long value, Instant timestamp, Instant now) {
         if (timestamp.isBefore(now.minus(ACCEPTED_AGE))) {
             return new Outcome.Failed("timestamp_too_old", "the event is older than the 35 days Stripe accepts; bill it by hand");
         }
         try {
             RETRY_AFTER.remove();
             client.v1().billing().meterEvents().create(MeterEventCreateParams.builder()
-                    .setEventName(EVENT_NAME)
+                    .setEventName(eventName(slot))
                     .setIdentifier(identifier)
                     .setTimestamp(timestamp.getEpochSecond())
                     .putPayload(CUSTOMER_KEY, customerId)

@@ -42,10 +42,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *       older than 35 days and no more than 5 minutes ahead, and an {@code identifier}; an identifier seen before is
  *       refused 400 {@code resource_already_exists} (Stripe deduplicates identifiers for at least 24 hours).</li>
  *   <li>{@code GET /v1/billing/meters/{id}/event_summaries?customer=&start_time=&end_time=}: the sum of the
- *       customer's event values with timestamps in [start, end), as one summary.</li>
+ *       customer's event values on that meter (by event name) with timestamps in [start, end), as one summary.</li>
+ *   <li>What Stripe would invoice a subscription ({@link #upcomingInvoice}): a metered price bills the sum of its
+ *       meter's events <em>for the customer</em> in the subscription's period, whichever subscription they were meant
+ *       for (that is how Stripe meters work, and why a customer's subscriptions must not share a meter); per-unit
+ *       prices at {@code unit_amount_decimal} and graduated tiers, each line rounded half up to a minor unit; a
+ *       licensed price is {@code unit_amount × quantity}.</li>
  * </ul>
  * Tests can make meter event calls fail (500, 429 with Retry-After, or answer after the client's timeout having
- * recorded the event, like a response lost on the way back) and can drop a recorded event, as if lost on Stripe's side.
+ * recorded the event, like a response lost on the way back), can hold the answer to a customer's next event for as
+ * long as the test wants (to kill the caller mid-send), and can drop a recorded event, as if lost on Stripe's side.
  */
 public final class FakeStripe implements AutoCloseable {
 
@@ -60,7 +66,15 @@ public final class FakeStripe implements AutoCloseable {
     }
 
     /** One meter event Stripe holds. */
-    public record MeterEvent(String identifier, String customer, long value, Instant timestamp) {
+    public record MeterEvent(String identifier, String eventName, String customer, long value, Instant timestamp) {
+    }
+
+    /** One line of an invoice: the price, the quantity billed (a metered price's: its meter's sum) and the amount. */
+    public record InvoiceLine(String price, boolean metered, long quantity, long amount) {
+    }
+
+    /** What Stripe would invoice a subscription for its current period. */
+    public record Invoice(String subscription, String customer, List<InvoiceLine> lines, long total) {
     }
 
     private record Stored(String bodyKey, int status, String body) {
@@ -76,6 +90,10 @@ public final class FakeStripe implements AutoCloseable {
     private final AtomicLong meterEventCalls = new AtomicLong();
     private final List<String> refusedDuplicates = Collections.synchronizedList(new ArrayList<>());
     private volatile Duration lateAnswer = Duration.ofSeconds(3);
+    private final Map<String, AtomicLong> callsByIdentifier = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicReference<String> holdFor = new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.CompletableFuture<String> held = new java.util.concurrent.CompletableFuture<>();
+    private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
 
     public FakeStripe(String apiKey) {
         this.apiKey = apiKey;
@@ -107,6 +125,29 @@ public final class FakeStripe implements AutoCloseable {
     /** How late a {@link Failure#RECORD_THEN_TIME_OUT} answer comes (longer than the client's read timeout). */
     public void lateAnswer(Duration delay) {
         this.lateAnswer = delay;
+    }
+
+    /**
+     * The next meter event for this customer is recorded and answered only when {@link #release()} is called (or the
+     * caller goes away): a test kills the caller while it waits. Completes the returned future with the event's
+     * identifier once it is recorded.
+     */
+    public java.util.concurrent.CompletableFuture<String> holdNextAnswer(String customer) {
+        if (!holdFor.compareAndSet(null, customer)) {
+            throw new IllegalStateException("one hold per server");
+        }
+        return held;
+    }
+
+    /** Lets a held answer go. */
+    public void release() {
+        release.countDown();
+    }
+
+    /** Meter event POSTs received with this identifier, failed and replayed ones included. */
+    public long callsFor(String identifier) {
+        AtomicLong calls = callsByIdentifier.get(identifier);
+        return calls == null ? 0 : calls.get();
     }
 
     public List<MeterEvent> meterEvents() {
@@ -150,8 +191,67 @@ public final class FakeStripe implements AutoCloseable {
                 .map(c -> c.get("id").getAsString()).findFirst().orElse(null);
     }
 
+    /**
+     * What Stripe would invoice the subscription for its current period (from its creation to its billing cycle
+     * anchor), by Stripe's rules: a metered item bills its meter's total for the customer, not for the subscription.
+     */
+    public Invoice upcomingInvoice(String subscriptionId) {
+        JsonObject subscription = objects("subscription").get(subscriptionId);
+        JsonObject form = objects("subscription.form").get(subscriptionId);
+        if (subscription == null) {
+            throw new IllegalArgumentException("no such subscription " + subscriptionId);
+        }
+        String customer = form.get("customer").getAsString();
+        long from = subscription.get("created").getAsLong();
+        long to = form.get("billing_cycle_anchor").getAsLong();
+        List<InvoiceLine> lines = new ArrayList<>();
+        JsonArray items;
+        synchronized (subscription) {
+            items = subscription.getAsJsonObject("items").getAsJsonArray("data").deepCopy();
+        }
+        for (var element : items) {
+            JsonObject item = element.getAsJsonObject();
+            String priceId = item.getAsJsonObject("price").get("id").getAsString();
+            JsonObject price = objects("price.form").get(priceId);
+            if (price.has("recurring[meter]")) {
+                JsonObject meter = objects("billing.meter").get(price.get("recurring[meter]").getAsString());
+                String eventName = meter.get("event_name").getAsString();
+                long used = meterEvents().stream().filter(e -> e.customer().equals(customer) && e.eventName().equals(eventName)
+                        && e.timestamp().getEpochSecond() >= from && e.timestamp().getEpochSecond() < to).mapToLong(MeterEvent::value).sum();
+                lines.add(new InvoiceLine(priceId, true, used, meteredAmount(price, used)));
+            } else {
+                long quantity = item.has("quantity") ? item.get("quantity").getAsLong() : 1;
+                lines.add(new InvoiceLine(priceId, false, quantity, price.get("unit_amount").getAsLong() * quantity));
+            }
+        }
+        return new Invoice(subscriptionId, customer, lines, lines.stream().mapToLong(InvoiceLine::amount).sum());
+    }
+
+    /** Per unit at unit_amount_decimal, or graduated tiers (each tier's line rounded on its own, plus its flat amount). */
+    private static long meteredAmount(JsonObject price, long quantity) {
+        java.math.BigDecimal total = java.math.BigDecimal.ZERO;
+        if (!price.has("tiers[0][unit_amount_decimal]")) {
+            return new java.math.BigDecimal(price.get("unit_amount_decimal").getAsString()).multiply(java.math.BigDecimal.valueOf(quantity))
+                    .setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
+        }
+        long below = 0;
+        for (int i = 0; price.has("tiers[" + i + "][unit_amount_decimal]") && below < quantity; i++) {
+            String upTo = price.get("tiers[" + i + "][up_to]").getAsString();
+            long top = upTo.equals("inf") ? Long.MAX_VALUE : Long.parseLong(upTo);
+            long inTier = Math.min(quantity, top) - below;
+            total = total.add(new java.math.BigDecimal(price.get("tiers[" + i + "][unit_amount_decimal]").getAsString())
+                    .multiply(java.math.BigDecimal.valueOf(inTier)).setScale(0, java.math.RoundingMode.HALF_UP));
+            if (price.has("tiers[" + i + "][flat_amount]")) {
+                total = total.add(new java.math.BigDecimal(price.get("tiers[" + i + "][flat_amount]").getAsString()));
+            }
+            below = top;
+        }
+        return total.longValueExact();
+    }
+
     @Override
     public void close() {
+        release.countDown();
         server.stop(0);
     }
 
@@ -187,8 +287,10 @@ public final class FakeStripe implements AutoCloseable {
                 return;
             }
             boolean meterEvent = path.equals("/v1/billing/meter_events");
+            Map<String, String> params = form(body);
             if (meterEvent) {
                 meterEventCalls.incrementAndGet();
+                callsByIdentifier.computeIfAbsent(String.valueOf(params.get("identifier")), i -> new AtomicLong()).incrementAndGet();
             }
             Stored earlier = idempotency.get(key);
             String bodyKey = path + "?" + body;
@@ -212,11 +314,22 @@ public final class FakeStripe implements AutoCloseable {
                 send(exchange, 429, error("invalid_request_error", "rate_limit", "Too many requests hit the API too quickly."));
                 return;
             }
-            Map<String, String> params = form(body);
             int[] status = {200};
             String answer = post(path, params, status);
             if (status[0] < 500) {
                 idempotency.put(key, new Stored(bodyKey, status[0], answer));
+            }
+            String customer = params.get("payload[stripe_customer_id]");
+            String holding = holdFor.get();
+            // compareAndSet compares references: the expected value must be the very string read.
+            if (meterEvent && status[0] == 200 && customer != null && customer.equals(holding) && holdFor.compareAndSet(holding, "")) {
+                // Recorded and remembered; the answer waits until the test lets it go (or kills the caller).
+                held.complete(params.get("identifier"));
+                try {
+                    release.await(2, java.util.concurrent.TimeUnit.MINUTES);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             if (failure == Failure.RECORD_THEN_TIME_OUT) {
                 try {
@@ -257,7 +370,13 @@ public final class FakeStripe implements AutoCloseable {
                 }
                 JsonObject subscription = create("subscription", "sub_", params);
                 subscription.addProperty("status", "active");
-                return subscription.toString();
+                JsonArray items = new JsonArray();
+                for (int i = 0; params.containsKey("items[" + i + "][price]"); i++) {
+                    items.add(item(params.get("items[" + i + "][price]"), params.get("items[" + i + "][quantity]")));
+                }
+                JsonObject stored = objects.get("subscription").get(subscription.get("id").getAsString());
+                stored.add("items", listOf(items, "/v1/subscription_items"));
+                return stored.toString();
             }
             case "/v1/billing/meters": {
                 JsonObject meter = create("billing.meter", "mtr_", params);
@@ -268,8 +387,71 @@ public final class FakeStripe implements AutoCloseable {
             case "/v1/billing/meter_events":
                 return meterEvent(params, status);
             default:
+                if (path.startsWith("/v1/subscriptions/")) {
+                    return updateSubscription(path.substring("/v1/subscriptions/".length()), params, status);
+                }
                 status[0] = 404;
                 return error("invalid_request_error", "resource_missing", "Unrecognized request URL (POST: " + path + ")");
+        }
+    }
+
+    private JsonObject item(String price, String quantity) {
+        JsonObject item = new JsonObject();
+        item.addProperty("id", "si_test" + ids.incrementAndGet());
+        item.addProperty("object", "subscription_item");
+        JsonObject priceObject = new JsonObject();
+        priceObject.addProperty("id", price);
+        priceObject.addProperty("object", "price");
+        item.add("price", priceObject);
+        if (quantity != null) {
+            item.addProperty("quantity", Long.parseLong(quantity));
+        }
+        return item;
+    }
+
+    /**
+     * Stripe's subscription update, for items: {@code items[i][id]} with {@code [price]} swaps an item's price, with
+     * {@code [deleted]=true} removes it; an entry without an id adds an item. The proration behaviour asked for is kept.
+     */
+    private String updateSubscription(String id, Map<String, String> params, int[] status) {
+        JsonObject subscription = objects.getOrDefault("subscription", Map.of()).get(id);
+        if (subscription == null) {
+            status[0] = 404;
+            return error("invalid_request_error", "resource_missing", "No such subscription: '" + id + "'");
+        }
+        synchronized (subscription) {
+            JsonArray items = subscription.getAsJsonObject("items").getAsJsonArray("data");
+            for (int i = 0; params.containsKey("items[" + i + "][id]") || params.containsKey("items[" + i + "][price]"); i++) {
+                String itemId = params.get("items[" + i + "][id]");
+                if (itemId == null) {
+                    items.add(item(params.get("items[" + i + "][price]"), params.get("items[" + i + "][quantity]")));
+                    continue;
+                }
+                JsonObject found = null;
+                for (var element : items) {
+                    if (element.getAsJsonObject().get("id").getAsString().equals(itemId)) {
+                        found = element.getAsJsonObject();
+                    }
+                }
+                if (found == null) {
+                    status[0] = 400;
+                    return error("invalid_request_error", "resource_missing", "No such subscription item: '" + itemId + "'");
+                }
+                if ("true".equals(params.get("items[" + i + "][deleted]"))) {
+                    items.remove(found);
+                } else if (params.containsKey("items[" + i + "][price]")) {
+                    found.getAsJsonObject("price").addProperty("id", params.get("items[" + i + "][price]"));
+                }
+            }
+            if (params.containsKey("proration_behavior")) {
+                subscription.addProperty("proration_behavior", params.get("proration_behavior"));
+            }
+            params.forEach((k, v) -> {
+                if (k.startsWith("metadata[") && k.endsWith("]")) {
+                    subscription.getAsJsonObject("metadata").addProperty(k.substring("metadata[".length(), k.length() - 1), v);
+                }
+            });
+            return subscription.toString();
         }
     }
 
@@ -315,7 +497,7 @@ public final class FakeStripe implements AutoCloseable {
                 return error("invalid_request_error", "resource_already_exists",
                         "An event with identifier " + identifier + " already exists");
             }
-            events.put(identifier, new MeterEvent(identifier, customer, v, at));
+            events.put(identifier, new MeterEvent(identifier, eventName, customer, v, at));
         }
         JsonObject event = new JsonObject();
         event.addProperty("object", "billing.meter_event");
@@ -332,6 +514,17 @@ public final class FakeStripe implements AutoCloseable {
     }
 
     private void get(HttpExchange exchange, String path, Map<String, String> query) throws IOException {
+        if (path.startsWith("/v1/subscriptions/")) {
+            JsonObject subscription = objects.getOrDefault("subscription", Map.of()).get(path.substring("/v1/subscriptions/".length()));
+            if (subscription == null) {
+                send(exchange, 404, error("invalid_request_error", "resource_missing", "No such subscription"));
+            } else {
+                synchronized (subscription) {
+                    send(exchange, 200, subscription.toString());
+                }
+            }
+            return;
+        }
         if (path.equals("/v1/billing/meters")) {
             JsonArray data = new JsonArray();
             objects.getOrDefault("billing.meter", Map.of()).values().forEach(data::add);
@@ -351,7 +544,8 @@ public final class FakeStripe implements AutoCloseable {
             }
             long start = Long.parseLong(query.get("start_time"));
             long end = Long.parseLong(query.get("end_time"));
-            long sum = meterEvents().stream().filter(e -> e.customer().equals(customer)
+            String eventName = objects.get("billing.meter").get(meter).get("event_name").getAsString();
+            long sum = meterEvents().stream().filter(e -> e.customer().equals(customer) && e.eventName().equals(eventName)
                     && e.timestamp().getEpochSecond() >= start && e.timestamp().getEpochSecond() < end).mapToLong(MeterEvent::value).sum();
             JsonObject summary = new JsonObject();
             summary.addProperty("id", "mtrusg_" + meter + "_" + customer + "_" + start);
@@ -395,12 +589,16 @@ public final class FakeStripe implements AutoCloseable {
     }
 
     private static String list(JsonArray data, String url) {
+        return listOf(data, url).toString();
+    }
+
+    private static JsonObject listOf(JsonArray data, String url) {
         JsonObject list = new JsonObject();
         list.addProperty("object", "list");
         list.add("data", data);
         list.addProperty("has_more", false);
         list.addProperty("url", url);
-        return list.toString();
+        return list;
     }
 
     private static String error(String type, String code, String message) {

@@ -89,9 +89,9 @@ public class BillingJobs {
     /** Stripe objects first, so the events enqueued next have a customer to go to. */
     private void meterStep() {
         if (state.stripeEnabled()) {
-            Instant now = Instant.now();
-            provisioner.provision(now);
-            meter.enqueue(now).await().atMost(Duration.ofMinutes(5));
+            provisioner.provision(Instant.now());
+            // Events are stamped after provisioning: Stripe bills a subscription only the events from its creation on.
+            meter.enqueue(Instant.now()).await().atMost(Duration.ofMinutes(5));
         }
     }
 

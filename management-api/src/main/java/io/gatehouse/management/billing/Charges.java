@@ -39,7 +39,7 @@ public class Charges {
                   String plan, String quotaMode, String status, Instant createdAt, Instant closedAt, Instant anchor, List<Version> versions) {
     }
 
-    record Version(Instant effectiveFrom, Pricing pricing) {
+    record Version(int number, Instant effectiveFrom, Pricing pricing) {
     }
 
     @Inject
@@ -66,6 +66,7 @@ public class Charges {
         return pool.preparedQuery("""
                         select s.id, a.consumer_id, c.username, c.email, a.name as application, api.name as api, p.id as plan_id,
                                p.name as plan, p.quota_mode, s.created_at, s.cancelled_at, s.billing_anchor, s.status,
+                               array_agg(pp.version order by pp.version desc) as numbers,
                                array_agg(pp.effective_from order by pp.version desc) as froms,
                                array_agg(json_build_object('currency', pp.currency, 'base', pp.base_price, 'included', pp.included_units,
                                    'unit', pp.unit_price, 'per', pp.per, 'tiers', pp.tiers)::text order by pp.version desc) as prices
@@ -84,9 +85,10 @@ public class Charges {
                     for (Row r : rows) {
                         Object[] froms = r.getArrayOfOffsetDateTimes("froms");
                         String[] prices = r.getArrayOfStrings("prices");
+                        Integer[] numbers = r.getArrayOfIntegers("numbers");
                         List<Version> versions = new ArrayList<>();
                         for (int i = 0; i < froms.length; i++) {
-                            versions.add(new Version(((OffsetDateTime) froms[i]).toInstant(), pricing(prices[i])));
+                            versions.add(new Version(numbers[i], ((OffsetDateTime) froms[i]).toInstant(), pricing(prices[i])));
                         }
                         boolean closed = "CLOSED".equals(r.getString("status"));
                         out.add(new Priced(r.getUUID("id"), r.getUUID("consumer_id"), r.getString("username"), r.getString("email"),
@@ -146,9 +148,15 @@ public class Charges {
 
     /** The price of the version in effect when the period started; null when the plan had none yet (free then). */
     static Pricing pricingOf(Priced s, QuotaPeriod period) {
+        Version v = versionOf(s, period);
+        return v == null ? null : v.pricing();
+    }
+
+    /** The price version in effect when the period started; null when the plan had none yet. */
+    static Version versionOf(Priced s, QuotaPeriod period) {
         for (Version v : s.versions()) {
             if (!v.effectiveFrom().isAfter(period.start())) {
-                return v.pricing();
+                return v;
             }
         }
         return null;

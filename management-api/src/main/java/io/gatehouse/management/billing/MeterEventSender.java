@@ -25,41 +25,46 @@ public class MeterEventSender {
     private static final Duration DB = Duration.ofSeconds(30);
     private static final int BATCH = 500;
 
-    record Due(String identifier, UUID consumerId, long units, Instant eventTime, int attempts) {
+    /** An event due, with the Stripe customer and meter slot of its subscription (null until it is provisioned). */
+    record Due(String identifier, String customer, Integer slot, long units, Instant eventTime, int attempts) {
     }
 
     @Inject
     Pool pool;
     @Inject
     BillingState state;
-    @Inject
-    StripeProvisioner provisioner;
 
     /** Sends what is due now; returns how many events Stripe acknowledged. Blocking. */
     public int sendDue(Instant now) throws InterruptedException {
         List<Due> due = new ArrayList<>();
         pool.preparedQuery("""
-                        select identifier, consumer_id, units, event_time, attempts from meter_event_outbox
-                        where (state = 'PENDING' and next_attempt_at <= $1) or (state = 'SENT' and sent_at <= $2)
-                        order by created_at, identifier limit $3""")
+                        select o.identifier, c.stripe_customer_id, coalesce(o.meter_slot, s.meter_slot) as slot, o.units, o.event_time, o.attempts
+                        from meter_event_outbox o
+                        left join billing_customers c on c.consumer_id = o.consumer_id
+                        left join billing_subscriptions s on s.subscription_id = o.subscription_id
+                        where (o.state = 'PENDING' and o.next_attempt_at <= $1) or (o.state = 'SENT' and o.sent_at <= $2)
+                        order by o.created_at, o.identifier limit $3""")
                 .execute(Tuple.of(now.atOffset(ZoneOffset.UTC), now.minus(state.settings().resendAfter()).atOffset(ZoneOffset.UTC), BATCH))
                 .await().atMost(DB)
-                .forEach(r -> due.add(new Due(r.getString("identifier"), r.getUUID("consumer_id"), r.getLong("units"),
-                        r.getOffsetDateTime("event_time").toInstant(), r.getInteger("attempts"))));
+                .forEach(r -> due.add(new Due(r.getString("identifier"), r.getString("stripe_customer_id"), r.getInteger("slot"),
+                        r.getLong("units"), r.getOffsetDateTime("event_time").toInstant(), r.getInteger("attempts"))));
         int acknowledged = 0;
         for (Due event : due) {
-            String customer = provisioner.customerOf(event.consumerId());
-            if (customer == null) {
-                // Not provisioned yet (its customer is made on this thread's next provisioning run).
+            String customer = event.customer();
+            if (customer == null || event.slot() == null) {
+                // Not provisioned yet (its customer and Stripe subscription are made on this thread's next provisioning run).
                 record(event.identifier(), "update meter_event_outbox set next_attempt_at = $2 where identifier = $1",
                         Instant.now().plus(state.settings().retryFirst()));
                 continue;
             }
             state.pacing().acquire();
             Instant sentAt = Instant.now();
-            pool.preparedQuery("update meter_event_outbox set state = 'SENT', sent_at = $2, attempts = attempts + 1, stripe_customer_id = $3 where identifier = $1 and state in ('PENDING', 'SENT')")
-                    .execute(Tuple.of(event.identifier(), sentAt.atOffset(ZoneOffset.UTC), customer)).await().atMost(DB);
-            StripeBilling.Outcome outcome = state.stripe().sendMeterEvent(event.identifier(), customer, event.units(), event.eventTime(), sentAt);
+            pool.preparedQuery("""
+                            update meter_event_outbox set state = 'SENT', sent_at = $2, attempts = attempts + 1, stripe_customer_id = $3, meter_slot = $4
+                            where identifier = $1 and state in ('PENDING', 'SENT')""")
+                    .execute(Tuple.of(event.identifier(), sentAt.atOffset(ZoneOffset.UTC), customer, event.slot())).await().atMost(DB);
+            StripeBilling.Outcome outcome = state.stripe().sendMeterEvent(event.identifier(), event.slot(), customer, event.units(),
+                    event.eventTime(), sentAt);
             Instant at = Instant.now();
             if (outcome instanceof StripeBilling.Outcome.Acknowledged) {
                 acknowledge(event.identifier(), at, null);

@@ -1,5 +1,6 @@
 package io.gatehouse.management.billing;
 
+import io.gatehouse.management.consumers.ConsumerEntity;
 import io.gatehouse.management.sync.ConfigChanges;
 import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
@@ -28,6 +29,8 @@ import java.util.UUID;
 public class PaymentStanding {
     private static final Logger LOG = Logger.getLogger(PaymentStanding.class);
     private static final Duration DB = Duration.ofSeconds(30);
+    /** The suspension reason billing sets, and the only one it lifts. */
+    public static final String PAYMENT_FAILED = "payment_failed";
 
     @Inject
     Pool pool;
@@ -72,7 +75,7 @@ public class PaymentStanding {
                 where c.suspended_reason = 'payment_failed' and (s.state is null or s.state = 'GOOD') and $1::timestamptz is not null""", now);
         int changed = 0;
         for (UUID id : suspend) {
-            changed += set(id, ConsumerEntity.PAYMENT_FAILED, "suspend") ? 1 : 0;
+            changed += set(id, PAYMENT_FAILED, "suspend") ? 1 : 0;
         }
         for (UUID id : lift) {
             changed += set(id, null, "lift_suspension") ? 1 : 0;
@@ -84,7 +87,7 @@ public class PaymentStanding {
         try {
             return VertxContextSupport.subscribeAndAwait(() -> changes.commit(log -> ConsumerEntity.<ConsumerEntity>findById(consumerId).map(c -> {
                 // Read again inside the change: someone may have changed the reason since the query.
-                boolean applies = c != null && (reason == null ? ConsumerEntity.PAYMENT_FAILED.equals(c.suspendedReason) : c.suspendedReason == null);
+                boolean applies = c != null && (reason == null ? PAYMENT_FAILED.equals(c.suspendedReason) : c.suspendedReason == null);
                 if (applies) {
                     var before = log.fields(c);
                     c.suspendedReason = reason;

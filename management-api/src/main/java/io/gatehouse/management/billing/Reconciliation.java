@@ -19,8 +19,9 @@ import java.util.List;
 
 /**
  * Our metered units against Stripe's meter event summaries, per customer and month (by event time, which is what
- * Stripe buckets by). The difference is what Gatehouse counts as acknowledged less what Stripe's meter holds: zero
- * when they agree; otherwise every difference is named, together with what is still on its way or was refused.
+ * Stripe buckets by). The difference is what Gatehouse counts as acknowledged less what Stripe's meters hold: zero
+ * when they agree; otherwise every difference is named, meter by meter (a customer's subscriptions are on meters of
+ * their own), together with what is still on its way or was refused.
  */
 @ApplicationScoped
 public class Reconciliation {
@@ -59,7 +60,11 @@ public class Reconciliation {
                                coalesce(sum(o.units) filter (where o.state = 'ACKNOWLEDGED'), 0) as acknowledged,
                                coalesce(sum(o.units) filter (where o.state in ('PENDING', 'SENT')), 0) as in_flight,
                                coalesce(sum(o.units) filter (where o.state = 'FAILED'), 0) as failed,
-                               string_agg(distinct o.error_code, ', ') filter (where o.state = 'FAILED') as failures
+                               string_agg(distinct o.error_code, ', ') filter (where o.state = 'FAILED') as failures,
+                               (select coalesce(array_agg(distinct s.meter_slot), '{}') from billing_subscriptions s
+                                 where s.consumer_id = bc.consumer_id) as slots,
+                               coalesce(array_agg(o.meter_slot) filter (where o.state = 'ACKNOWLEDGED'), '{}') as acknowledged_slots,
+                               coalesce(array_agg(o.units) filter (where o.state = 'ACKNOWLEDGED'), '{}') as acknowledged_units
                         from billing_customers bc
                         join consumers c on c.id = bc.consumer_id
                         left join meter_event_outbox o on o.consumer_id = bc.consumer_id and o.event_time >= $1 and o.event_time < $2
@@ -77,7 +82,7 @@ public class Reconciliation {
     /** Blocking: reads Stripe's summaries. */
     private Report compare(YearMonth month, Instant start, Instant end, List<Row> rows) {
         boolean enabled = state.stripeEnabled();
-        String meter = enabled ? provisioner.meterId() : null;
+        java.util.Map<Integer, String> meters = enabled ? provisioner.meters() : java.util.Map.of();
         List<Line> lines = new ArrayList<>();
         long totalDifference = 0;
         boolean balanced = true;
@@ -86,15 +91,39 @@ public class Reconciliation {
             long acknowledged = r.getLong("acknowledged");
             long inFlight = r.getLong("in_flight");
             long failed = r.getLong("failed");
+            // Acknowledged units per meter slot, and every slot the customer's subscriptions are on.
+            java.util.Map<Integer, Long> bySlot = new java.util.TreeMap<>();
+            for (Integer slot : r.getArrayOfIntegers("slots")) {
+                bySlot.put(slot, 0L);
+            }
+            Integer[] ackSlots = r.getArrayOfIntegers("acknowledged_slots");
+            Long[] ackUnits = r.getArrayOfLongs("acknowledged_units");
+            for (int i = 0; i < ackSlots.length; i++) {
+                bySlot.merge(ackSlots[i] == null ? 1 : ackSlots[i], ackUnits[i], Long::sum);
+            }
             List<String> findings = new ArrayList<>();
             Long stripe = null;
-            if (enabled && meter != null) {
+            boolean meterMismatch = false;
+            if (enabled && !meters.isEmpty()) {
                 try {
-                    BigDecimal sum = BigDecimal.ZERO;
-                    for (StripeBilling.Summary s : state.stripe().summaries(meter, r.getString("stripe_customer_id"), start, end)) {
-                        sum = sum.add(s.value());
+                    long sum = 0;
+                    for (var slot : bySlot.entrySet()) {
+                        String meter = meters.get(slot.getKey());
+                        BigDecimal atStripe = BigDecimal.ZERO;
+                        if (meter != null) {
+                            for (StripeBilling.Summary s : state.stripe().summaries(meter, r.getString("stripe_customer_id"), start, end)) {
+                                atStripe = atStripe.add(s.value());
+                            }
+                        }
+                        long units = atStripe.longValueExact();
+                        sum += units;
+                        if (bySlot.size() > 1 && units != slot.getValue()) {
+                            meterMismatch = true;
+                            findings.add("Meter " + StripeBilling.eventName(slot.getKey()) + ": Gatehouse acknowledged " + slot.getValue()
+                                    + " units, Stripe holds " + units + ".");
+                        }
                     }
-                    stripe = sum.longValueExact();
+                    stripe = sum;
                 } catch (StripeException | ArithmeticException e) {
                     findings.add("Stripe's meter summary could not be read: " + e.getMessage());
                 }
@@ -113,7 +142,7 @@ public class Reconciliation {
             if (failed > 0) {
                 findings.add(failed + " units refused by Stripe (" + r.getString("failures") + "): bill them by hand.");
             }
-            if (difference == null || difference != 0) {
+            if (difference == null || difference != 0 || meterMismatch) {
                 balanced = false;
             }
             totalDifference += difference == null ? 0 : difference;

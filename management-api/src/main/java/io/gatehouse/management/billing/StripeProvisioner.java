@@ -14,13 +14,24 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
- * Makes the Stripe objects paid subscriptions need, on the billing thread (Stripe calls block): the meter once, a
- * customer per consumer on its first paid subscription, a product and prices per plan price version, and a Stripe
- * subscription per paid subscription. Each create carries an idempotency key made from Gatehouse ids and its result
- * is stored after; a crash between the two makes the next run get the same object back from Stripe.
+ * Makes the Stripe objects paid subscriptions need, on the billing thread (Stripe calls block): a customer per consumer
+ * on its first paid subscription, a meter slot for each paid subscription (the lowest no other live subscription of
+ * the consumer holds: a Stripe meter sums per customer, so two subscriptions of one consumer must not share one), the
+ * slot's meter, a product and prices per plan price version and slot, and a Stripe subscription per paid subscription.
+ * Each create carries an idempotency key made from Gatehouse ids and its result is stored after; a crash between the
+ * two makes the next run get the same object back from Stripe. Subscriptions are provisioned oldest first, so the
+ * slot a subscription gets after a crash is the one it was getting before.
  */
 @ApplicationScoped
 public class StripeProvisioner {
@@ -38,28 +49,42 @@ public class StripeProvisioner {
     public int provision(Instant now) {
         StripeBilling stripe = state.stripe();
         int made = 0;
-        java.util.Set<UUID> provisioned = new java.util.HashSet<>();
-        pool.query("select subscription_id from billing_subscriptions").execute().await().atMost(DB).forEach(r -> provisioned.add(r.getUUID(0)));
-        for (Charges.Priced s : charges.subscriptions(null).await().atMost(DB)) {
-            if (!"ACTIVE".equals(s.status()) || provisioned.contains(s.subscriptionId())) {
+        Map<UUID, Provisioned> provisioned = new HashMap<>();
+        pool.query("select subscription_id, stripe_subscription_id, plan_id, price_version, meter_slot, status from billing_subscriptions")
+                .execute().await().atMost(DB).forEach(r -> provisioned.put(r.getUUID(0), new Provisioned(r.getString(1), r.getUUID(2),
+                        r.getInteger(3), r.getInteger(4), r.getString(5))));
+        List<Charges.Priced> subscriptions = new ArrayList<>(charges.subscriptions(null).await().atMost(DB));
+        subscriptions.sort(Comparator.comparing(Charges.Priced::createdAt).thenComparing(Charges.Priced::subscriptionId));
+        for (Charges.Priced s : subscriptions) {
+            if (!"ACTIVE".equals(s.status())) {
                 continue;
             }
             QuotaPeriod period = QuotaPeriod.containing(now, s.anchor());
-            Pricing pricing = Charges.pricingOf(s, period);
-            if (pricing == null || !pricing.paid()) {
+            Charges.Version effective = Charges.versionOf(s, period);
+            if (effective == null || !effective.pricing().paid()) {
                 continue;
             }
-            int version = versionAt(s.planId(), period.start());
+            Pricing pricing = effective.pricing();
+            int version = effective.number();
+            Provisioned known = provisioned.get(s.subscriptionId());
+            if (known != null) {
+                if ("ACTIVE".equals(known.status()) && known.planId().equals(s.planId()) && known.version() < version) {
+                    newPrices(stripe, s, known, version, pricing);
+                }
+                continue;
+            }
             try {
-                String meter = meter(stripe);
                 String customer = customer(stripe, s);
-                StripeBilling.PlanPrices prices = prices(stripe, s, version, pricing, meter);
-                String subscription = stripe.createSubscription(s.subscriptionId().toString(), customer, prices, period.end());
+                int slot = freeSlot(s.consumerId());
+                String meter = meter(stripe, slot);
+                StripeBilling.PlanPrices prices = prices(stripe, s, version, slot, pricing, meter);
+                String subscription = stripe.createSubscription(s.subscriptionId().toString(), customer, prices, slot, period.end());
                 pool.preparedQuery("""
-                                insert into billing_subscriptions (subscription_id, consumer_id, plan_id, price_version, stripe_subscription_id, status, created_at)
-                                values ($1, $2, $3, $4, $5, 'ACTIVE', $6) on conflict do nothing""")
-                        .execute(Tuple.tuple(java.util.List.of(s.subscriptionId(), s.consumerId(), s.planId(), version, subscription,
-                                now.atOffset(ZoneOffset.UTC)))).await().atMost(DB);
+                                insert into billing_subscriptions (subscription_id, consumer_id, plan_id, price_version, stripe_subscription_id, status,
+                                    created_at, meter_slot)
+                                values ($1, $2, $3, $4, $5, 'ACTIVE', $6, $7) on conflict do nothing""")
+                        .execute(Tuple.tuple(List.of(s.subscriptionId(), s.consumerId(), s.planId(), version, subscription,
+                                now.atOffset(ZoneOffset.UTC), slot))).await().atMost(DB);
                 made++;
             } catch (StripeException e) {
                 // Tried again on the next run; the idempotency keys make the retry return what was made.
@@ -67,6 +92,38 @@ public class StripeProvisioner {
             }
         }
         return made;
+    }
+
+    /** What Gatehouse recorded of a Stripe subscription it made. */
+    private record Provisioned(String stripeSubscriptionId, UUID planId, int version, int slot, String status) {
+    }
+
+    /**
+     * A price version whose first period has begun for this subscription: its Stripe subscription moves to the
+     * version's prices (on the same meter slot), so Stripe invoices this period as Gatehouse rates it.
+     */
+    private void newPrices(StripeBilling stripe, Charges.Priced s, Provisioned known, int version, Pricing pricing) {
+        try {
+            var rows = pool.preparedQuery("""
+                            select stripe_product_id, stripe_base_price_id, stripe_usage_price_id from billing_prices
+                            where plan_id = $1 and version = $2 and meter_slot = $3""")
+                    .execute(Tuple.of(known.planId(), known.version(), known.slot())).await().atMost(DB);
+            if (rows.size() == 0) {
+                LOG.warnf("no Stripe prices recorded for plan %s version %d slot %d; subscription %s keeps its prices",
+                        known.planId(), known.version(), known.slot(), s.subscriptionId());
+                return;
+            }
+            Row r = rows.iterator().next();
+            StripeBilling.PlanPrices from = new StripeBilling.PlanPrices(r.getString(0), r.getString(1), r.getString(2));
+            StripeBilling.PlanPrices to = prices(stripe, s, version, known.slot(), pricing, meter(stripe, known.slot()));
+            stripe.changePrices(known.stripeSubscriptionId(), s.subscriptionId().toString(), from, to, version);
+            pool.preparedQuery("update billing_subscriptions set price_version = $2 where subscription_id = $1 and price_version < $2")
+                    .execute(Tuple.of(s.subscriptionId(), version)).await().atMost(DB);
+            LOG.infof("subscription %s: Stripe subscription %s moved to price version %d", s.subscriptionId(), known.stripeSubscriptionId(), version);
+        } catch (StripeException e) {
+            LOG.warnf("Stripe refused moving subscription %s to price version %d: %s (%s); tried again next run",
+                    s.subscriptionId(), version, e.getMessage(), e.getCode());
+        }
     }
 
     /** The Stripe customer of a consumer, made on first need. Blocking. */
@@ -87,40 +144,60 @@ public class StripeProvisioner {
         return rows.size() == 0 ? null : rows.iterator().next().getString(0);
     }
 
-    private String meter(StripeBilling stripe) throws StripeException {
-        var rows = pool.preparedQuery("select value from billing_settings where name = 'meter_id'").execute().await().atMost(DB);
-        if (rows.size() > 0) {
-            return rows.iterator().next().getString(0);
+    /**
+     * The lowest slot no other subscription of the consumer may still send events to: one whose Stripe subscription
+     * is active, or whose Gatehouse subscription still runs (its Stripe subscription deleted, its usage still metered).
+     */
+    private int freeSlot(UUID consumerId) {
+        Set<Integer> held = new HashSet<>();
+        pool.preparedQuery("""
+                        select bs.meter_slot from billing_subscriptions bs left join subscriptions s on s.id = bs.subscription_id
+                        where bs.consumer_id = $1 and (bs.status = 'ACTIVE' or s.status in ('PENDING', 'ACTIVE', 'SUSPENDED'))""")
+                .execute(Tuple.of(consumerId)).await().atMost(DB).forEach(r -> held.add(r.getInteger(0)));
+        int slot = 1;
+        while (held.contains(slot)) {
+            slot++;
         }
-        String meter = stripe.ensureMeter();
-        pool.preparedQuery("insert into billing_settings (name, value) values ('meter_id', $1) on conflict do nothing")
-                .execute(Tuple.of(meter)).await().atMost(DB);
+        return slot;
+    }
+
+    /** The Stripe meter of a slot, made or found on first need. */
+    private String meter(StripeBilling stripe, int slot) throws StripeException {
+        String known = meters().get(slot);
+        if (known != null) {
+            return known;
+        }
+        String meter = stripe.ensureMeter(slot);
+        pool.preparedQuery("insert into billing_meters (slot, event_name, stripe_meter_id) values ($1, $2, $3) on conflict do nothing")
+                .execute(Tuple.of(slot, StripeBilling.eventName(slot), meter)).await().atMost(DB);
         return meter;
     }
 
-    /** The meter's id once provisioning made or found it; null before. */
-    public String meterId() {
-        var rows = pool.preparedQuery("select value from billing_settings where name = 'meter_id'").execute().await().atMost(DB);
-        return rows.size() == 0 ? null : rows.iterator().next().getString(0);
+    /** The Stripe meter of each slot made so far (empty before the first paid subscription). */
+    public Map<Integer, String> meters() {
+        Map<Integer, String> meters = new TreeMap<>();
+        pool.query("select slot, stripe_meter_id from billing_meters").execute().await().atMost(DB)
+                .forEach(r -> meters.put(r.getInteger(0), r.getString(1)));
+        return meters;
     }
 
-    private StripeBilling.PlanPrices prices(StripeBilling stripe, Charges.Priced s, int version, Pricing pricing, String meter) throws StripeException {
-        var rows = pool.preparedQuery("select stripe_product_id, stripe_base_price_id, stripe_usage_price_id from billing_prices where plan_id = $1 and version = $2")
-                .execute(Tuple.of(s.planId(), version)).await().atMost(DB);
+    private StripeBilling.PlanPrices prices(StripeBilling stripe, Charges.Priced s, int version, int slot, Pricing pricing, String meter) throws StripeException {
+        var rows = pool.preparedQuery("""
+                        select stripe_product_id, stripe_base_price_id, stripe_usage_price_id from billing_prices
+                        where plan_id = $1 and version = $2 and meter_slot = $3""")
+                .execute(Tuple.of(s.planId(), version, slot)).await().atMost(DB);
         if (rows.size() > 0) {
             Row r = rows.iterator().next();
             return new StripeBilling.PlanPrices(r.getString(0), r.getString(1), r.getString(2));
         }
-        StripeBilling.PlanPrices prices = stripe.createPrices(s.planId().toString(), s.plan(), version, pricing, meter);
-        pool.preparedQuery("insert into billing_prices (plan_id, version, stripe_product_id, stripe_base_price_id, stripe_usage_price_id) values ($1, $2, $3, $4, $5) on conflict do nothing")
-                .execute(Tuple.of(s.planId(), version, prices.product(), prices.base(), prices.usage())).await().atMost(DB);
+        StripeBilling.PlanPrices prices = stripe.createPrices(s.planId().toString(), s.plan(), version, slot, pricing, meter);
+        pool.preparedQuery("""
+                        insert into billing_prices (plan_id, version, meter_slot, stripe_product_id, stripe_base_price_id, stripe_usage_price_id)
+                        values ($1, $2, $3, $4, $5, $6) on conflict do nothing""")
+                .execute(Tuple.tuple(java.util.Arrays.asList(s.planId(), version, slot, prices.product(), prices.base(), prices.usage())))
+                .await().atMost(DB);
         return prices;
     }
 
-    private int versionAt(UUID planId, Instant periodStart) {
-        var rows = pool.preparedQuery("select version from plan_prices where plan_id = $1 and effective_from <= $2 order by version desc limit 1")
-                .execute(Tuple.of(planId, periodStart.atOffset(ZoneOffset.UTC))).await().atMost(DB);
-        return rows.iterator().next().getInteger(0);
-    }
 
 }

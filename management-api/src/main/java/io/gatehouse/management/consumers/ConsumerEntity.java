@@ -22,4 +22,10 @@ public class ConsumerEntity extends PanacheEntityBase {
     public UUID userId;
     @Column(name = "created_at")
     public Instant createdAt;
+    /**
+     * Why the gateways refuse this consumer's keys (402 payment_required with the reason); null while they may be used.
+     * Billing sets and lifts {@code payment_failed}; a suspension for another reason is never lifted by billing.
+     */
+    @Column(name = "suspended_reason")
+    public String suspendedReason;
 }

@@ -68,6 +68,22 @@ final class BillingFixture {
         return new BillingFixture(apiId, planId, consumerId, consumerName, appId, subscriptionId);
     }
 
+    /** A plan with rate limits, a monthly quota and a price. */
+    static String plan(String quotaMode, long quota, Map<String, Object> pricing) {
+        return create("/admin/plans", Map.of("name", unique("metered"), "ratePerSecond", 100, "burst", 200, "monthlyQuota", quota,
+                "quotaMode", quotaMode, "pricing", pricing));
+    }
+
+    /** Another subscription of the same consumer: a new API, called from a new application, on the given plan. */
+    BillingFixture alsoSubscribed(String plan) {
+        String name = unique("ledger");
+        String api = create("/admin/apis", Map.of("name", name, "version", "1", "basePath", "/" + name, "status", "PUBLISHED",
+                "targets", List.of(Map.of("url", "http://127.0.0.1:9000/v1", "weight", 1))));
+        String app = create("/admin/consumers/" + consumerId + "/applications", Map.of("name", unique("worker")));
+        String subscription = create("/admin/subscriptions", Map.of("applicationId", app, "apiId", api, "planId", plan));
+        return new BillingFixture(api, plan, consumerId, consumerName, app, subscription);
+    }
+
     /** Reports admitted requests in the current hour, as a node's usage report (one new sequence each time). */
     void report(UsageStore usage, long admitted) {
         UsageRecord record = new UsageRecord(subscriptionId, consumerId, applicationId, apiId, planId,

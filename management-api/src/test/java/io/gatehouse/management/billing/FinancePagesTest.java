@@ -10,14 +10,18 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 import static io.gatehouse.management.billing.BillingFixture.admin;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,6 +37,8 @@ class FinancePagesTest {
     Accounts accounts;
     @Inject
     UsageStore usage;
+    @Inject
+    Pool pool;
 
     /** 25.00 EUR a month for 1,000 requests, then 2 cents per request. */
     static final Map<String, Object> PRICING = Map.of("currency", "EUR", "basePrice", 2500, "includedUnits", 1000, "unitPrice", 2);
@@ -77,8 +83,14 @@ class FinancePagesTest {
         BillingFixture mine = BillingFixture.subscribed("SOFT", 1000, PRICING);
         BillingFixture theirs = BillingFixture.subscribed("SOFT", 1000, PRICING);
         mine.report(usage, 1_010);
-        String developer = mine.consumerName + "@example.test";
-        accounts.createLocal(developer, Set.of(Role.DEVELOPER_NAME), null, TestAccounts.PASSWORD);
+        // The account's address is the one an administrator gave another consumer: the portal goes by the account's own
+        // consumer (consumers.user_id, as self-registration links it), never by a matching address.
+        String developer = theirs.consumerName + "@example.test";
+        UUID account = accounts.createLocal(developer, Set.of(Role.DEVELOPER_NAME), null, TestAccounts.PASSWORD).id();
+        pool.preparedQuery("update consumers set user_id = $2 where id = $1").execute(Tuple.of(UUID.fromString(mine.consumerId), account))
+                .await().atMost(Duration.ofSeconds(5));
+        // Verified, as after following the link in the welcome email.
+        pool.preparedQuery("update users set email_verified_at = now() where id = $1").execute(Tuple.of(account)).await().atMost(Duration.ofSeconds(5));
         ConsoleClient client = new ConsoleClient().signedIn(developer, TestAccounts.PASSWORD);
 
         Document portal = Jsoup.parse(client.get("/portal/billing").asString());

@@ -96,6 +96,109 @@ class StripeBillingTest {
     }
 
     @Test
+    void aConsumerWithSeveralPaidSubscriptionsIsInvoicedForEachExactly() throws Exception {
+        BillingFixture first = BillingFixture.subscribed("SOFT", 100, PRICING);
+        // The same plan for a second API, and a tiered plan for a third: one consumer, one Stripe customer.
+        BillingFixture second = first.alsoSubscribed(first.planId);
+        String tiered = BillingFixture.plan("SOFT", 50, Map.of("currency", "USD", "basePrice", 2500, "includedUnits", 50, "per", 1,
+                "tiers", List.of(Map.of("upTo", 100, "unitPrice", 3), Map.of("unitPrice", 2))));
+        BillingFixture third = first.alsoSubscribed(tiered);
+        first.report(usage, 141);
+        second.report(usage, 260);
+        third.report(usage, 180);
+        jobs.runNow(Duration.ofSeconds(30));
+        for (BillingFixture f : List.of(first, second, third)) {
+            await("acknowledged", Duration.ofSeconds(20), () -> unacknowledged(f) == 0);
+        }
+
+        String customer = stripe().customerOf(first.consumerId);
+        List<Map<String, Object>> rows = admin().queryParam("consumerId", first.consumerId).get("/admin/billing/projection")
+                .then().statusCode(200).extract().jsonPath().getList("rows");
+        assertThat(rows).hasSize(3);
+        // Expected overage: 41 × 0.5 = 20.5 → 21 cents; 160 × 0.5 = 80 cents; 100 × 3 + 30 × 2 = 360 cents.
+        Map<String, long[]> expected = Map.of(first.subscriptionId, new long[] {41, 21, 1000}, second.subscriptionId, new long[] {160, 80, 1000},
+                third.subscriptionId, new long[] {130, 360, 2500});
+        java.util.Set<String> meters = new java.util.HashSet<>();
+        for (Map<String, Object> row : rows) {
+            String subscription = (String) row.get("subscriptionId");
+            long[] want = expected.get(subscription);
+            assertThat(((Number) row.get("overageUnits")).longValue()).isEqualTo(want[0]);
+            assertThat(((Number) row.get("overageAmount")).longValue()).isEqualTo(want[1]);
+            String stripeSubscription = stripe().objects("subscription").values().stream()
+                    .filter(s -> subscription.equals(s.getAsJsonObject("metadata").get("gatehouse_subscription_id").getAsString()))
+                    .map(s -> s.get("id").getAsString()).findFirst().orElseThrow();
+            FakeStripe.Invoice invoice = stripe().upcomingInvoice(stripeSubscription);
+            assertThat(invoice.customer()).isEqualTo(customer);
+            FakeStripe.InvoiceLine metered = invoice.lines().stream().filter(FakeStripe.InvoiceLine::metered).findFirst().orElseThrow();
+            LOG.infof("subscription %s: Gatehouse %s units %s cents; Stripe's invoice %s", subscription, want[0], want[1], invoice);
+            assertThat(metered.quantity()).as("Stripe meters this subscription's overage only").isEqualTo(want[0]);
+            assertThat(metered.amount()).as("and charges it to the cent as Gatehouse rated it").isEqualTo(want[1]);
+            assertThat(invoice.total()).isEqualTo(want[1] + want[2]);
+            meters.add(stripe().objects("price.form").get(metered.price()).get("recurring[meter]").getAsString());
+        }
+        assertThat(meters).as("each subscription of the consumer on a meter of its own").hasSize(3);
+        assertThat(stripe().meterEventTotal(customer)).isEqualTo(41 + 160 + 130);
+
+        Map<String, Object> line = reconciliationLine(first);
+        assertThat(line.get("acknowledged")).isEqualTo(331);
+        assertThat(line.get("stripe")).isEqualTo(331);
+        assertThat(line.get("difference")).isEqualTo(0);
+        assertThat((List<?>) line.get("findings")).isEmpty();
+
+        // Stripe loses the second subscription's event: the reconciliation names its meter.
+        String lost = stripe().meterEvents().stream().filter(e -> e.identifier().contains(second.subscriptionId)).findFirst().orElseThrow().identifier();
+        stripe().drop(lost);
+        line = reconciliationLine(first);
+        assertThat(line.get("difference")).isEqualTo(160);
+        assertThat((List<String>) line.get("findings")).anySatisfy(s -> assertThat(s)
+                .isEqualTo("Meter gatehouse_api_requests_2: Gatehouse acknowledged 160 units, Stripe holds 0."));
+    }
+
+    private String stripeSubscriptionOf(String subscriptionId) {
+        return stripe().objects("subscription").values().stream()
+                .filter(s -> subscriptionId.equals(s.getAsJsonObject("metadata").get("gatehouse_subscription_id").getAsString()))
+                .map(s -> s.get("id").getAsString()).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aNewPriceReachesTheStripeSubscriptionWhenItsFirstPeriodBegins() throws Exception {
+        BillingFixture f = BillingFixture.subscribed("SOFT", 100, PRICING);
+        f.report(usage, 120);
+        jobs.runNow(Duration.ofSeconds(30));
+        await("acknowledged", Duration.ofSeconds(20), () -> unacknowledged(f) == 0);
+        String subscription = stripeSubscriptionOf(f.subscriptionId);
+        // 10.00 a month, and 20 requests past the included 100 at 0.5 cents.
+        assertThat(stripe().upcomingInvoice(subscription).total()).isEqualTo(1000 + 10);
+
+        // Finance raises the price: 12.00 a month and 1 cent a request, from the next period.
+        String name = admin().get("/admin/plans/" + f.planId).jsonPath().getString("name");
+        admin().body(Map.of("name", name, "ratePerSecond", 100, "monthlyQuota", 100, "quotaMode", "SOFT",
+                        "pricing", Map.of("currency", "USD", "basePrice", 1200, "includedUnits", 100, "unitPrice", 1)))
+                .put("/admin/plans/" + f.planId).then().statusCode(200);
+        jobs.runNow(Duration.ofSeconds(30));
+        assertThat(stripe().upcomingInvoice(subscription).total()).as("the running period keeps its price at Stripe too").isEqualTo(1000 + 10);
+
+        // The next period begins: version 2 is then in effect from the period's start, as this makes it now.
+        Instant periodStart = io.gatehouse.protocol.limits.QuotaPeriod.containing(Instant.now(), null).start();
+        pool.preparedQuery("update plan_prices set effective_from = $2 where plan_id = $1 and version = 2")
+                .execute(Tuple.of(UUID.fromString(f.planId), periodStart.atOffset(ZoneOffset.UTC))).await().atMost(Duration.ofSeconds(5));
+        jobs.runNow(Duration.ofSeconds(30));
+        FakeStripe.Invoice after = stripe().upcomingInvoice(subscription);
+        JsonPath projection = admin().queryParam("consumerId", f.consumerId).get("/admin/billing/projection").jsonPath();
+        assertThat(projection.getLong("rows[0].overageAmount")).isEqualTo(20);
+        FakeStripe.InvoiceLine metered = after.lines().stream().filter(FakeStripe.InvoiceLine::metered).findFirst().orElseThrow();
+        assertThat(metered.amount()).as("Stripe charges the overage at the new price, as Gatehouse rates it").isEqualTo(20);
+        assertThat(after.total()).isEqualTo(1200 + 20);
+        assertThat(after.lines()).hasSize(2);
+        var changed = stripe().objects("subscription").get(subscription);
+        assertThat(changed.get("proration_behavior").getAsString()).as("a new period, nothing to prorate").isEqualTo("none");
+        assertThat(changed.getAsJsonObject("metadata").get("gatehouse_price_version").getAsString()).isEqualTo("2");
+
+        jobs.runNow(Duration.ofSeconds(30));
+        assertThat(stripe().upcomingInvoice(subscription)).as("moved once").isEqualTo(after);
+    }
+
+    @Test
     void aCrashBetweenSendingAndRecordingDoesNotBillTwice() throws Exception {
         BillingFixture f = BillingFixture.subscribed("SOFT", 100, PRICING);
         f.report(usage, 140);
