@@ -99,15 +99,21 @@ class CorsThroughTheGatewayTest extends StandaloneGateway {
 
         // Usage: every keyed call, admitted or refused by the plan; never a preflight, never the keyless call.
         long[] counted = new long[2];
+        long[] byClass = new long[UsageRecord.STATUS_CLASSES];
         awaitTrue(Duration.ofSeconds(5), "usage to be counted", () -> {
             for (UsageRecord r : node.limits().drainUsage()) {
                 counted[0] += r.admitted();
                 counted[1] += r.refused();
+                for (int c = 1; c <= UsageRecord.STATUS_CLASSES; c++) {
+                    byClass[c - 1] += r.withStatusClass(c);
+                }
             }
             return counted[0] + counted[1] >= keyedCalls.get();
         });
         assertThat(counted[0] + counted[1]).as("admitted + refused: the keyed calls, none of the seven preflights").isEqualTo(keyedCalls.get());
         assertThat(counted[0]).as("admitted").isBetween(1L, 2L);
+        // The same requests by the class of their answer, for the portal's chart: the 200s and the plan's 429s.
+        assertThat(byClass).as("1xx to 5xx").containsExactly(0, counted[0], 0, counted[1], 0);
         assertThat(node.limits().quotaUsed("sub-orders")).as("quota units: admitted calls only").isEqualTo(counted[0]);
         assertThat(upstream.requests.get()).isEqualTo((int) counted[0]);
     }
