@@ -79,23 +79,25 @@ public class AccountPages {
     @POST
     @Path("/register")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    // JSON only for the 429 a script may want to read (tooMany); every other answer is the page.
+    @Produces({MediaType.TEXT_HTML, MediaType.APPLICATION_JSON})
     @Blocking
     public Response registerAccount(@FormParam("email") String email, @FormParam("name") String name,
                                     @FormParam("password") String password, @FormParam("confirm") String confirm) {
         if (oidcEnabled) {
-            return Response.status(403).entity(registerForm(email, name, "Developers sign in through the identity provider.", false)).build();
+            return Response.status(403).type(MediaType.TEXT_HTML_TYPE).entity(registerForm(email, name, "Developers sign in through the identity provider.", false)).build();
         }
         if (password == null || !password.equals(confirm)) {
-            return Response.status(400).entity(registerForm(email, name, "The two passwords differ.", false)).build();
+            return Response.status(400).type(MediaType.TEXT_HTML_TYPE).entity(registerForm(email, name, "The two passwords differ.", false)).build();
         }
         try {
             accounts.register(email, name, password, requestBase(), currentUser.sourceAddress());
         } catch (Accounts.MailThrottled e) {
             return tooMany(e, registerForm(email, name, capitalised(e.getMessage()) + ".", false));
         } catch (Accounts.AccountException e) {
-            return Response.status(400).entity(registerForm(email, name, capitalised(e.getMessage()) + ".", false)).build();
+            return Response.status(400).type(MediaType.TEXT_HTML_TYPE).entity(registerForm(email, name, capitalised(e.getMessage()) + ".", false)).build();
         }
-        return Response.ok(registerForm(email, name, null, true)).build();
+        return Response.ok(registerForm(email, name, null, true)).type(MediaType.TEXT_HTML_TYPE).build();
     }
 
     /** The link mailed at registration: single-use, expiring. Opening it needs no session (it may open in another browser). */
@@ -202,6 +204,7 @@ public class AccountPages {
     @POST
     @Path("/account/verification")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @Produces({MediaType.TEXT_HTML, MediaType.APPLICATION_JSON})
     @RolesAllowed(Role.DEVELOPER_NAME)
     @Blocking
     public Response resendVerification() {
