@@ -50,6 +50,36 @@ class CorsSettingsTest {
         throw new AssertionError("the published API never matched; last published: " + last);
     }
 
+    @Inject
+    io.gatehouse.management.accounts.Accounts accounts;
+
+    @Test
+    void anAdminListsOriginsOnTheConsolesApiPage() {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String email = io.gatehouse.management.console.TestAccounts.email(io.gatehouse.management.accounts.Role.ADMIN);
+        accounts.createLocal(email, java.util.Set.of("admin"), null, io.gatehouse.management.console.TestAccounts.PASSWORD);
+        Response created = admin().body(Map.of("name", "cors-console-" + suffix, "version", "1", "basePath", "/cors-console-" + suffix,
+                "status", "PUBLISHED", "targets", List.of(Map.of("url", "http://127.0.0.1:9000")))).post("/admin/apis");
+        assertThat(created.statusCode()).as(created.asString()).isEqualTo(201);
+        String apiId = created.jsonPath().getString("id");
+        io.gatehouse.management.console.ConsoleClient owner = new io.gatehouse.management.console.ConsoleClient()
+                .signedIn(email, io.gatehouse.management.console.TestAccounts.PASSWORD);
+        assertThat(owner.get("/console/apis/" + apiId).asString()).contains("Browser access (CORS)");
+
+        Response refused = owner.post("/console/apis/" + apiId + "/cors", Map.of("allowedOrigins", "https://shop.example.com/<b>cart</b>"));
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.asString()).contains("is not an origin").doesNotContain("<b>cart</b>");
+
+        Response saved = owner.post("/console/apis/" + apiId + "/cors", Map.of("allowedOrigins", "https://shop.example.com\nhttps://admin.shop.example.com"));
+        assertThat(saved.statusCode()).as(saved.asString()).isEqualTo(303);
+        assertThat(published(apiId, api -> api.cors() != null).cors().origins())
+                .containsExactly("https://shop.example.com", "https://admin.shop.example.com");
+        assertThat(owner.get("/console/apis/" + apiId).asString()).contains("https://admin.shop.example.com");
+
+        assertThat(owner.post("/console/apis/" + apiId + "/cors", Map.of("allowedOrigins", " ")).statusCode()).isEqualTo(303);
+        assertThat(published(apiId, api -> api.cors() == null).cors()).as("no origins: back to the portal only").isNull();
+    }
+
     @Test
     void anOwnerAllowsAShopsPagesAndTheGatewaysAreSentTheRule() {
         String suffix = UUID.randomUUID().toString().substring(0, 8);

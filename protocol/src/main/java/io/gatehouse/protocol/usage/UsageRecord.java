@@ -29,6 +29,29 @@ public record UsageRecord(
         this(subscriptionId, consumerId, applicationId, apiId, planId, hour, admitted, refused, null);
     }
 
+    /** Records are values: the counts by status class compare by content, not by array identity. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof UsageRecord r && admitted == r.admitted && refused == r.refused
+                && java.util.Objects.equals(subscriptionId, r.subscriptionId) && java.util.Objects.equals(consumerId, r.consumerId)
+                && java.util.Objects.equals(applicationId, r.applicationId) && java.util.Objects.equals(apiId, r.apiId)
+                && java.util.Objects.equals(planId, r.planId) && java.util.Objects.equals(hour, r.hour)
+                && java.util.Arrays.equals(statusClasses, r.statusClasses);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(subscriptionId, consumerId, applicationId, apiId, planId, hour, admitted, refused)
+                * 31 + java.util.Arrays.hashCode(statusClasses);
+    }
+
+    @Override
+    public String toString() {
+        return "UsageRecord[subscriptionId=" + subscriptionId + ", consumerId=" + consumerId + ", applicationId=" + applicationId
+                + ", apiId=" + apiId + ", planId=" + planId + ", hour=" + hour + ", admitted=" + admitted + ", refused=" + refused
+                + ", statusClasses=" + java.util.Arrays.toString(statusClasses) + "]";
+    }
+
     /** Requests answered with a status of this class (1 for 1xx … 5 for 5xx); 0 when not counted. */
     public long withStatusClass(int statusClass) {
         return statusClasses == null || statusClass < 1 || statusClass > statusClasses.length ? 0 : statusClasses[statusClass - 1];
