@@ -127,7 +127,7 @@ final class Platform implements AutoCloseable {
         return startGateway(nodeId, credential(nodeId), nodeId, controlPlaneUrl(), settings);
     }
 
-    private GatewayNode startGateway(String nodeId, String token, String dataDirName, String controlPlaneUrl, Map<String, String> settings) {
+    private GatewayNode startGateway(String nodeId, String token, String dataDirName, String controlPlaneUrl, Map<String, String> extra) {
         Map<String, String> env = new HashMap<>();
         env.put("GATEHOUSE_PROXY_HOST", "127.0.0.1");
         env.put("GATEHOUSE_PROXY_PORT", String.valueOf(freePort()));
@@ -140,7 +140,7 @@ final class Platform implements AutoCloseable {
         env.put("GATEHOUSE_RECONNECT_MIN_MS", "100");
         env.put("GATEHOUSE_RECONNECT_MAX_MS", "1000");
         env.put("GATEHOUSE_CONFIG", "/nonexistent");
-        env.putAll(settings);
+        env.putAll(extra);
         NodeSettings settings = NodeSettings.load(env);
         GatewayNode node = new GatewayNode(settings).start();
         gateways.add(node);
