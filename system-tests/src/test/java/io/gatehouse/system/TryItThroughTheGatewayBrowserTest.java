@@ -169,7 +169,7 @@ class TryItThroughTheGatewayBrowserTest {
         new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.getCurrentUrl().endsWith("/portal/apps"));
 
         // Finds the API in the catalog, makes an application, subscribes to the plan, creates a key and copies it.
-        browser.get(platform.controlPlaneUrl() + "/portal/apis?q=parcels-" + suffix);
+        browser.get(platform.controlPlaneUrl() + "/portal/apis?q=" + suffix);
         assertThat(waitFor(By.cssSelector("main")).getText()).contains("Parcels " + suffix);
         browser.get(platform.controlPlaneUrl() + "/portal/apps");
         waitFor(By.id("app-name")).sendKeys("tracker");
