@@ -125,6 +125,15 @@ final class Platform implements AutoCloseable {
 
     /** A gateway node connected to the control plane instance at {@code controlPlaneUrl}. */
     GatewayNode startGateway(String nodeId, String token, String dataDirName, String controlPlaneUrl) {
+        return startGateway(nodeId, token, dataDirName, controlPlaneUrl, Map.of());
+    }
+
+    /** A gateway node with more settings (environment names), which win over the ones chosen here. */
+    GatewayNode startGateway(String nodeId, Map<String, String> settings) {
+        return startGateway(nodeId, credential(nodeId), nodeId, controlPlaneUrl(), settings);
+    }
+
+    private GatewayNode startGateway(String nodeId, String token, String dataDirName, String controlPlaneUrl, Map<String, String> extra) {
         Map<String, String> env = new HashMap<>();
         env.put("GATEHOUSE_PROXY_HOST", "127.0.0.1");
         env.put("GATEHOUSE_PROXY_PORT", String.valueOf(freePort()));
@@ -139,6 +148,7 @@ final class Platform implements AutoCloseable {
         env.put("GATEHOUSE_CONFIG", "/nonexistent");
         // The portal is served by the control plane: a 402 links the developer to it.
         env.put("GATEHOUSE_PORTAL_URL", controlPlaneUrl);
+        env.putAll(extra);
         NodeSettings settings = NodeSettings.load(env);
         GatewayNode node = new GatewayNode(settings).start();
         gateways.add(node);

@@ -94,7 +94,7 @@ public final class LocalPlatform {
         String key = seed(admin, upstream.url());
         String nodeToken = env.containsKey("GATEHOUSE_NODE_TOKEN") ? env.get("GATEHOUSE_NODE_TOKEN") : nodeCredential(admin, home);
 
-        NodeSettings settings = NodeSettings.load(Map.of(
+        Map<String, String> nodeEnv = new java.util.HashMap<>(Map.of(
                 "GATEHOUSE_PROXY_HOST", env.getOrDefault("GATEHOUSE_PROXY_HOST", "127.0.0.1"),
                 "GATEHOUSE_PROXY_PORT", String.valueOf(gatewayPort),
                 "GATEHOUSE_STATUS_PORT", String.valueOf(statusPort),
@@ -106,6 +106,9 @@ public final class LocalPlatform {
                 "GATEHOUSE_AUDIT_KAFKA_BOOTSTRAP", auditKafka,
                 // Beside the other local state rather than between this launcher's own lines.
                 "GATEHOUSE_ACCESS_LOG", env.getOrDefault("GATEHOUSE_ACCESS_LOG", home.resolve("access.log").toString())));
+        // The portal is the control plane: its origin may call every API from a browser ("try it").
+        nodeEnv.put("GATEHOUSE_PORTAL_URL", env.getOrDefault("GATEHOUSE_PORTAL_URL", controlPlane.url()));
+        NodeSettings settings = NodeSettings.load(nodeEnv);
         gateway = new GatewayNode(settings).start();
         admin.put("/admin/nodes/local-gateway/audit-key", Map.of("publicKey", gateway.audit().publicKey()));
         String demoUrl = "http://127.0.0.1:" + gatewayPort + "/demo/hello?from=gatehouse";

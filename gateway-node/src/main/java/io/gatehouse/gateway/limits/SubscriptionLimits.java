@@ -70,12 +70,17 @@ public final class SubscriptionLimits {
         return plan.equals(otherPlan) && java.util.Objects.equals(subscription.billingAnchor(), otherSubscription.billingAnchor());
     }
 
-    void admitted(long nowMillis) {
-        counters(nowMillis).admitted.increment();
+    /** @param status the status answered; 0 when the client left before any */
+    void admitted(long nowMillis, int status) {
+        HourCounters c = counters(nowMillis);
+        c.admitted.increment();
+        c.answered(status);
     }
 
-    void refused(long nowMillis) {
-        counters(nowMillis).refused.increment();
+    void refused(long nowMillis, int status) {
+        HourCounters c = counters(nowMillis);
+        c.refused.increment();
+        c.answered(status);
     }
 
     private HourCounters counters(long nowMillis) {
@@ -112,9 +117,15 @@ public final class SubscriptionLimits {
         for (HourCounters c : all) {
             long admitted = c.admitted.sumThenReset();
             long refused = c.refused.sumThenReset();
-            if (admitted > 0 || refused > 0) {
+            long[] classes = new long[UsageRecord.STATUS_CLASSES];
+            long answered = 0;
+            for (int i = 0; i < classes.length; i++) {
+                classes[i] = c.byStatusClass[i].sumThenReset();
+                answered += classes[i];
+            }
+            if (admitted > 0 || refused > 0 || answered > 0) {
                 into.add(new UsageRecord(subscription.id(), consumerId, subscription.applicationId(), subscription.apiId(),
-                        plan.id(), Instant.ofEpochMilli(c.hourStartMillis), admitted, refused));
+                        plan.id(), Instant.ofEpochMilli(c.hourStartMillis), admitted, refused, classes));
             }
         }
     }
@@ -127,10 +138,22 @@ public final class SubscriptionLimits {
         final long hourStartMillis;
         final LongAdder admitted = new LongAdder();
         final LongAdder refused = new LongAdder();
+        /** The same requests by status class, 1xx to 5xx: what the developer's usage chart splits days by. */
+        final LongAdder[] byStatusClass = new LongAdder[UsageRecord.STATUS_CLASSES];
         volatile long retiredAtMillis;
 
         HourCounters(long hourStartMillis) {
             this.hourStartMillis = hourStartMillis;
+            for (int i = 0; i < byStatusClass.length; i++) {
+                byStatusClass[i] = new LongAdder();
+            }
+        }
+
+        void answered(int status) {
+            int statusClass = status / 100;
+            if (statusClass >= 1 && statusClass <= UsageRecord.STATUS_CLASSES) {
+                byStatusClass[statusClass - 1].increment();
+            }
         }
     }
 }

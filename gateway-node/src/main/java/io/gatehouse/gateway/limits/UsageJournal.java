@@ -72,8 +72,7 @@ public final class UsageJournal implements AutoCloseable {
 
         void add(List<UsageRecord> records) {
             for (UsageRecord r : records) {
-                counts.merge(key(r), r, (a, b) -> new UsageRecord(a.subscriptionId(), a.consumerId(), a.applicationId(), a.apiId(),
-                        a.planId(), a.hour(), a.admitted() + b.admitted(), a.refused() + b.refused()));
+                counts.merge(key(r), r, UsageRecord::plus);
             }
         }
 

@@ -32,7 +32,7 @@ public final class UsageOutcome implements Completion.Listener {
             account = limits.of(subscription, plan, exchange.credential().consumerId(), nowMillis);
         }
         if (exchange.forwarded()) {
-            account.admitted(nowMillis);
+            account.admitted(nowMillis, exchange.status());
             return;
         }
         QuotaAccount unit = exchange.quotaTaken();
@@ -40,7 +40,7 @@ public final class UsageOutcome implements Completion.Listener {
             unit.giveBack();
         }
         if (exchange.error() != null) {
-            account.refused(nowMillis);
+            account.refused(nowMillis, exchange.status());
         }
     }
 }

@@ -8,6 +8,7 @@ public enum GatewayError {
     INVALID_API_KEY(401, "invalid_api_key", "The API key is not valid."),
     EXPIRED_API_KEY(401, "expired_api_key", "The API key has expired."),
     PAYMENT_REQUIRED(402, "payment_required", "This key's consumer is suspended until its account is settled."),
+    CORS_ORIGIN_NOT_ALLOWED(403, "cors_origin_not_allowed", "This API does not allow calls from pages of this origin (CORS); its owner lists the origins it allows."),
     NOT_SUBSCRIBED(403, "not_subscribed", "The application this key belongs to has no active subscription to this API."),
     NO_ROUTE(404, "no_route", "No API is published at this path."),
     METHOD_NOT_ALLOWED(405, "method_not_allowed", "This API does not document this method for this path; Allow lists the ones it does."),

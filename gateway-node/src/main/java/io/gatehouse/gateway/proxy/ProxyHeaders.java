@@ -16,6 +16,7 @@ public final class ProxyHeaders {
     public static final CharSequence FORWARDED_HOST = HttpHeaders.createOptimized("X-Forwarded-Host");
     public static final CharSequence CONSUMER_ID = HttpHeaders.createOptimized("X-Gatehouse-Consumer-Id");
     public static final CharSequence APPLICATION_ID = HttpHeaders.createOptimized("X-Gatehouse-Application-Id");
+    private static final CharSequence ACCESS_CONTROL_ALLOW_ORIGIN = HttpHeaders.createOptimized("Access-Control-Allow-Origin");
     /** Every header the gateway sets for its upstreams starts with this; none may come from a client. */
     private static final String INTERNAL_PREFIX = "x-gatehouse-";
 
@@ -78,8 +79,13 @@ public final class ProxyHeaders {
         String first = from.get(HttpHeaders.CONNECTION);
         String[] named = first == null || first.equalsIgnoreCase("keep-alive") || first.equalsIgnoreCase("close") ? null : connectionNamed(from);
         int connectionHeaders = 0;
+        // The gateway answered CORS for this request: the upstream's own CORS headers would contradict or double it.
+        boolean gatewayCors = !request && to.contains(ACCESS_CONTROL_ALLOW_ORIGIN);
         for (Map.Entry<String, String> header : from) {
             String name = header.getKey();
+            if (gatewayCors && name.regionMatches(true, 0, "access-control-", 0, 15)) {
+                continue;
+            }
             if (hopByHop(name)) {
                 if (name.length() == 10) {
                     connectionHeaders++; // or Keep-Alive: counting both only costs a rare second look below

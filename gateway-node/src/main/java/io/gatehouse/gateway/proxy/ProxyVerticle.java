@@ -89,6 +89,7 @@ public final class ProxyVerticle extends VerticleBase {
         return new Policy[] {
                 new RequestGuardPolicy(new RequestGuardPolicy.Config(TrustedProxies.parse(settings.client().trustedProxies()))),
                 new RoutePolicy(new RoutePolicy.Config()),
+                new io.gatehouse.gateway.cors.CorsPolicy(io.gatehouse.gateway.cors.CorsPolicy.Config.forPortal(settings.portalUrl())),
                 new AuthenticatePolicy(new AuthenticatePolicy.Config(true, settings.portalUrl())),
                 new ConsumerPendingPolicy(new ConsumerPendingPolicy.Config(settings.client().maxPendingPerConsumer(), node)),
                 new UpstreamAdmissionPolicy(new UpstreamAdmissionPolicy.Config()),

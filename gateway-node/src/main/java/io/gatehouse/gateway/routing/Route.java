@@ -29,6 +29,7 @@ public final class Route {
     private final ApiRuntime runtime;
     /** The documented operations; null routes every path under the base path. */
     private final OperationTable operations;
+    private final io.gatehouse.gateway.cors.CorsRules cors;
 
     Route(ApiDefinition api, String basePath, TargetGroup stable, TargetGroup canary, UpstreamUrl shadowUrl, ApiRuntime runtime) {
         this.api = api;
@@ -48,10 +49,16 @@ public final class Route {
         this.keyHeader = api.keyHeader() == null || api.keyHeader().isBlank() ? ApiDefinition.DEFAULT_KEY_HEADER : api.keyHeader();
         this.runtime = runtime;
         this.operations = OperationTable.compile(api.operations());
+        this.cors = io.gatehouse.gateway.cors.CorsRules.of(api, keyHeader);
     }
 
     public OperationTable operations() {
         return operations;
+    }
+
+    /** Which web pages may call this API (CORS), compiled from its rule. */
+    public io.gatehouse.gateway.cors.CorsRules cors() {
+        return cors;
     }
 
     /** The circuit's answer for a request now: {@code DENY}, {@code ALLOW} or {@code TRIAL} (see {@link CircuitBreaker}). */

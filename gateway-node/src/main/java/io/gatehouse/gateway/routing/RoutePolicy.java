@@ -46,12 +46,20 @@ public final class RoutePolicy implements Policy {
             exchange.reject(GatewayError.NO_ROUTE);
             return false;
         }
-        if (!operation.allows(exchange.request().method())) {
+        // A CORS preflight asks about the method the page will send; the CORS policy answers it.
+        io.vertx.core.http.HttpMethod method;
+        try {
+            method = io.gatehouse.gateway.cors.CorsPolicy.routedMethod(exchange.request());
+        } catch (IllegalArgumentException e) {
+            exchange.reject(GatewayError.BAD_REQUEST);
+            return false;
+        }
+        if (!operation.allows(method)) {
             exchange.request().response().putHeader(ALLOW, operation.allow());
             exchange.reject(GatewayError.METHOD_NOT_ALLOWED);
             return false;
         }
-        exchange.operation(operation.operation(exchange.request().method()));
+        exchange.operation(operation.operation(method));
         return true;
     }
 }

@@ -130,10 +130,10 @@ class UsageJournalTest {
     private static void count(SubscriptionLimits account, int admitted, int refused) {
         long now = System.currentTimeMillis();
         for (int i = 0; i < admitted; i++) {
-            account.admitted(now);
+            account.admitted(now, 200);
         }
         for (int i = 0; i < refused; i++) {
-            account.refused(now);
+            account.refused(now, 429);
         }
     }
 

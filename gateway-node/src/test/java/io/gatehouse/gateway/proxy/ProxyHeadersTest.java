@@ -30,6 +30,24 @@ class ProxyHeadersTest {
     }
 
     @Test
+    void anUpstreamsOwnCorsHeadersGiveWayToTheGatewaysAndStayWhenTheGatewayAnsweredNone() {
+        MultiMap upstream = HttpHeaders.headers()
+                .add("Content-Type", "application/json")
+                .add("Access-Control-Allow-Origin", "*")
+                .add("access-control-allow-credentials", "true")
+                .add("Vary", "Accept-Encoding");
+        MultiMap answered = HttpHeaders.headers().add("Access-Control-Allow-Origin", "https://shop.example").add("Vary", "Origin");
+        ProxyHeaders.copyResponseHeaders(upstream, answered);
+        assertThat(answered.getAll("Access-Control-Allow-Origin")).containsExactly("https://shop.example");
+        assertThat(answered.contains("Access-Control-Allow-Credentials")).isFalse();
+        assertThat(answered.getAll("Vary")).containsExactly("Origin", "Accept-Encoding");
+
+        MultiMap untouched = HttpHeaders.headers();
+        ProxyHeaders.copyResponseHeaders(upstream, untouched);
+        assertThat(untouched.getAll("Access-Control-Allow-Origin")).containsExactly("*");
+    }
+
+    @Test
     void everyConnectionHeaderIsReadAsExactTokensAndCannotRemoveFraming() {
         MultiMap from = HttpHeaders.headers()
                 .add("Connection", "keep-alive")

@@ -36,6 +36,9 @@ public class Accounts {
     SignInLimiter limiter;
 
     @Inject
+    MailLimiter mailLimiter;
+
+    @Inject
     Mailer mailer;
 
     @Inject
@@ -115,6 +118,14 @@ public class Accounts {
      * and the caller answers the same either way, so the form does not tell who has an account.
      */
     public void register(String email, String displayName, String password, String portalBaseUrl) {
+        register(email, displayName, password, portalBaseUrl, null);
+    }
+
+    /**
+     * Registers a developer, mailing the address a verification link (or, if it has an account, a note saying so).
+     * Throttled per address and per {@code sourceAddress} ({@link MailLimiter}) before any work: {@link MailThrottled}.
+     */
+    public void register(String email, String displayName, String password, String portalBaseUrl, String sourceAddress) {
         if (email == null || !EMAIL.matcher(email.trim()).matches() || email.trim().length() > 254) {
             throw new AccountException("invalid_email", "enter an email address like name@example.com");
         }
@@ -124,6 +135,7 @@ public class Accounts {
         }
         checkPassword(password);
         String normalised = email.trim().toLowerCase(Locale.ROOT);
+        throttle(normalised, sourceAddress);
         // Hashed whether or not the address is taken, so both answers take as long.
         String hash = hash(password);
         String base = baseUrl(portalBaseUrl);
@@ -144,9 +156,23 @@ public class Accounts {
 
     /** Mails a new verification link to an account whose address is not verified yet; earlier links keep working until they expire. */
     public void resendVerification(UUID userId, String portalBaseUrl) {
+        resendVerification(userId, portalBaseUrl, null);
+    }
+
+    /** A new verification link for an unverified account, throttled like registration: {@link MailThrottled}. */
+    public void resendVerification(UUID userId, String portalBaseUrl, String sourceAddress) {
         UserAccount user = store.findById(userId).await().atMost(DB);
         if (user != null && !user.emailVerified()) {
+            throttle(user.email(), sourceAddress);
             sendVerification(user, baseUrl(portalBaseUrl));
+        }
+    }
+
+    private void throttle(String recipient, String sourceAddress) {
+        Duration wait = mailLimiter.acquire(recipient, sourceAddress);
+        if (!wait.isZero()) {
+            LOG.infof("mail to %s from %s refused by the limit for %d s", recipient, sourceAddress, wait.toSeconds());
+            throw new MailThrottled(wait);
         }
     }
 
@@ -243,6 +269,31 @@ public class Accounts {
     }
 
     /** A request about accounts that cannot be done as asked; the code is stable, the message is for people. */
+    /** Too many registrations or verification mails for this address or from this source; retry after the wait. */
+    public static final class MailThrottled extends AccountException {
+        private final Duration retryAfter;
+
+        MailThrottled(Duration retryAfter) {
+            super("too_many_requests", "too many registrations or verification links for this address or from your network; try again in "
+                    + minutes(retryAfter));
+            this.retryAfter = retryAfter;
+        }
+
+        public Duration retryAfter() {
+            return retryAfter;
+        }
+
+        /** Whole seconds for Retry-After, at least one. */
+        public long retryAfterSeconds() {
+            return Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+        }
+
+        private static String minutes(Duration wait) {
+            long minutes = Math.max(1, (wait.toSeconds() + 59) / 60);
+            return minutes + " minute" + (minutes == 1 ? "" : "s");
+        }
+    }
+
     public static class AccountException extends RuntimeException {
         private final String code;
 

@@ -37,6 +37,17 @@ public interface AccountsConfig {
     @WithDefault("PT15M")
     Duration signInWindow();
 
+    /** Registrations and verification links mailed to one address within {@link #mailWindow()}. */
+    @WithDefault("3")
+    int mailMaxPerRecipient();
+
+    /** The same per source address: one address registering many accounts, or mailing many strangers. */
+    @WithDefault("10")
+    int mailMaxPerAddress();
+
+    @WithDefault("PT1H")
+    Duration mailWindow();
+
     /** bcrypt work factor for stored passwords (each step doubles the time a guess costs). */
     @WithDefault("12")
     int bcryptCost();

@@ -43,6 +43,9 @@ public class ApiEntity extends PanacheEntityBase {
     public io.gatehouse.protocol.config.CanaryRule canary;
     @Convert(converter = ShadowConverter.class)
     public io.gatehouse.protocol.config.ShadowRule shadow;
+    /** Which web pages may call the API from a browser; null: only the developer portal's. */
+    @Convert(converter = CorsConverter.class)
+    public io.gatehouse.protocol.config.CorsRule cors;
     /** Route every path upstream even though the API has documented operations. */
     /** The owning team; null for APIs made through the admin API without one. */
     @Column(name = "owner_team")

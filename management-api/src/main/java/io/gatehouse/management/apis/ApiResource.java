@@ -96,6 +96,20 @@ public class ApiResource {
         return apis.setSunset(id, request == null ? null : request.sunsetAt());
     }
 
+    @PUT
+    @Path("/{id}/cors")
+    @Operation(summary = "Set which web pages (origins) may call the API from a browser; the developer portal's origin is always allowed")
+    public Uni<ApiView> setCors(@PathParam("id") String id, @NotNull io.gatehouse.protocol.config.CorsRule rule) {
+        return apis.setCors(id, rule);
+    }
+
+    @DELETE
+    @Path("/{id}/cors")
+    @Operation(summary = "Back to the default: only the developer portal's pages may call the API from a browser")
+    public Uni<ApiView> removeCors(@PathParam("id") String id) {
+        return apis.setCors(id, null);
+    }
+
     @GET
     @Path("/{id}/changes")
     @Operation(summary = "The API's change history, newest first: who changed it, its plans, subscriptions and documents, from where, before and after")

@@ -143,6 +143,30 @@ public class ApiService {
         })).map(ApiView::of);
     }
 
+    /**
+     * Sets which web pages may call the API from a browser (the gateway answers CORS for them), or with null goes back
+     * to the default: only the developer portal's pages. The rule is the very record the gateway reads, checked by
+     * its own {@code problems()}.
+     */
+    public Uni<ApiView> setCors(String id, io.gatehouse.protocol.config.CorsRule rule) {
+        if (rule != null) {
+            List<String> problems = rule.problems();
+            if (!problems.isEmpty()) {
+                throw AdminError.VALIDATION_FAILED.with("cors: " + String.join("; ", problems));
+            }
+            rule = new io.gatehouse.protocol.config.CorsRule(List.copyOf(rule.origins()),
+                    rule.allowedHeaders() == null ? null : List.copyOf(rule.allowedHeaders()), rule.maxAgeSeconds());
+        }
+        io.gatehouse.protocol.config.CorsRule set = rule;
+        TeamScope.Scope scope = teams.current();
+        return changes.commit(log -> visible(scope, id).invoke(api -> {
+            Map<String, Object> before = log.fields(api);
+            api.cors = set;
+            api.updatedAt = Instant.now();
+            log.changed(set == null ? "cors_remove" : "cors", before, api);
+        })).map(ApiView::of);
+    }
+
     /** Deletes an API no application subscribes to; its closed subscriptions go with it. */
     public Uni<Void> delete(String id) {
         TeamScope.Scope scope = teams.current();

@@ -224,6 +224,21 @@ public class ApiPages {
         }));
     }
 
+    /**
+     * The origins whose pages may call the API from a browser, one per line; none goes back to the default (only the
+     * developer portal's pages). Bad origins come back on the page with the gateway's own reasons.
+     */
+    @POST
+    @Path("/{id}/cors")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Uni<Response> changeCors(@PathParam("id") String id, @FormParam("allowedOrigins") String origins) {
+        List<String> listed = java.util.Arrays.stream(nz(origins).split("[\\s,]+")).map(String::trim)
+                .filter(o -> !o.isEmpty()).distinct().toList();
+        return owned(id).chain(view -> backToApi(view, Uni.createFrom().deferred(() -> apis.setCors(view.id(), listed.isEmpty() ? null
+                : new io.gatehouse.protocol.config.CorsRule(listed, view.cors() == null ? null : view.cors().allowedHeaders(),
+                view.cors() == null ? null : view.cors().maxAgeSeconds())))));
+    }
+
     /** After a change: back to the API's page, or the page again with what was refused. */
     private Uni<Response> backToApi(ApiView view, Uni<?> change) {
         return change.map(done -> Response.seeOther(URI.create(ConsolePaths.APIS + "/" + view.id())).build())

@@ -1,6 +1,7 @@
 package io.gatehouse.management.console;
 
 import io.gatehouse.management.apis.CanaryHistory;
+import io.gatehouse.management.charts.SvgChart;
 
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -10,19 +11,13 @@ import java.util.Locale;
 import java.util.function.Function;
 
 /**
- * One chart of the canary page: a metric of both variants over the last hour, laid out for an SVG drawn by the
- * template (coordinates in a fixed view box that the browser scales to the screen, so no script draws anything).
+ * One chart of the canary page: a metric of both variants over the last hour, one point per minute, drawn by the
+ * shared chart component (coordinates in a fixed view box that the browser scales to the screen).
  *
- * @param id          short name, used for element ids ("requests", "errors", "p99")
- * @param title       the chart's accessible name
- * @param description what a screen reader announces in place of the lines (each variant's peak)
- * @param yTicks      horizontal grid lines with their labels
- * @param xTicks      time labels along the bottom
- * @param stablePath  the SVG path of the stable variant; empty when it has no points
- * @param canaryPath  the same for the canary
+ * @param id  short name, used for element ids ("requests", "errors", "p99")
+ * @param svg the chart as the component draws it
  */
-public record CanaryChart(String id, String title, String description, List<Tick> yTicks, List<Tick> xTicks,
-                          String stablePath, String canaryPath) {
+public record CanaryChart(String id, SvgChart svg) {
     public static final int WIDTH = 640;
     public static final int HEIGHT = 222;
     public static final int LEFT = 64;
@@ -30,18 +25,6 @@ public record CanaryChart(String id, String title, String description, List<Tick
     public static final int TOP = 12;
     public static final int BOTTOM = 190;
     private static final DateTimeFormatter HH_MM = DateTimeFormatter.ofPattern("HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC);
-
-    /** A label at a position along one axis of the view box; {@code labelAt} is where its text sits across the axis. */
-    public record Tick(String at, String labelAt, String label, String anchor) {
-        static Tick horizontal(double y, String label) {
-            return new Tick(coordinate(y), coordinate(y + 5), label, "end");
-        }
-
-        /** Time labels sit centred under their minute, but the last one ends at it so it stays inside the view box. */
-        static Tick vertical(double x, String label, boolean last) {
-            return new Tick(coordinate(x), coordinate(BOTTOM + 22), label, last ? "end" : "middle");
-        }
-    }
 
     /** One variant's figures as the table shows them. */
     public record Cells(long requests, long errors, String errorPercent, String p99) {
@@ -102,21 +85,19 @@ public record CanaryChart(String id, String title, String description, List<Tick
             canary.add(c);
             max = Math.max(max, Math.max(s == null ? 0 : s, c == null ? 0 : c));
         }
-        double top = niceCeiling(max);
-        List<Tick> yTicks = new ArrayList<>();
-        for (int i = 0; i <= 4; i++) {
-            double v = top * i / 4;
-            yTicks.add(Tick.horizontal(y(v, top), format(v) + suffix));
-        }
-        List<Tick> xTicks = new ArrayList<>();
+        double top = SvgChart.niceCeiling(max);
+        SvgChart.Frame frame = new SvgChart.Frame(WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM, top).valueTicks(v -> format(v) + suffix);
         for (int i = 0; i < minutes.size(); i += 15) {
-            xTicks.add(Tick.vertical(x(i, minutes.size()), HH_MM.format(minutes.get(i).start()), false));
+            frame.label(x(i, minutes.size()), HH_MM.format(minutes.get(i).start()), "middle");
         }
-        xTicks.add(Tick.vertical(x(minutes.size() - 1, minutes.size()), HH_MM.format(minutes.get(minutes.size() - 1).start()), true));
+        // The last label ends at its minute so it stays inside the view box.
+        frame.label(x(minutes.size() - 1, minutes.size()), HH_MM.format(minutes.get(minutes.size() - 1).start()), "end");
         String description = "Last hour, one point per minute (UTC). " + peak("Stable", stable, minutes, unit)
                 + " " + peak("Canary", canary, minutes, unit)
                 + (zeroWhenIdle ? "" : " Minutes without requests have no point.");
-        return new CanaryChart(id, title, description, yTicks, xTicks, path(stable, top), path(canary, top));
+        frame.line("series-stable", path(stable, top), SvgChart.data("variant", "stable"))
+                .line("series-canary", path(canary, top), SvgChart.data("variant", "canary"));
+        return new CanaryChart(id, frame.chart("chart-" + id, "chart-" + id, title, description, title));
     }
 
     /** "Stable: highest 120 requests at 05:14." or "Stable: no requests." */
@@ -166,30 +147,12 @@ public record CanaryChart(String id, String title, String description, List<Tick
         return BOTTOM - (BOTTOM - TOP) * (top == 0 ? 0 : value / top);
     }
 
-    /** The smallest 1, 2 or 5 × 10^n at or above the value (at least 1): round numbers on the axis. */
-    static double niceCeiling(double value) {
-        if (value <= 1) {
-            return 1;
-        }
-        double magnitude = Math.pow(10, Math.floor(Math.log10(value)));
-        for (double step : new double[] {1, 2, 5, 10}) {
-            if (step * magnitude >= value) {
-                return step * magnitude;
-            }
-        }
-        return 10 * magnitude;
-    }
-
     private static String coordinate(double v) {
-        return String.format(Locale.ROOT, "%.1f", v);
+        return SvgChart.coordinate(v);
     }
 
     /** 12, 2.5, 0.25: whole numbers without decimals, small ones with up to two. */
     static String format(double v) {
-        if (v == Math.rint(v)) {
-            return String.valueOf((long) v);
-        }
-        String s = String.format(Locale.ROOT, "%.2f", v);
-        return s.replaceAll("0+$", "").replaceAll("\\.$", "");
+        return SvgChart.number(v);
     }
 }

@@ -150,9 +150,6 @@ public class CanaryPages {
                     .data("percent", api.canary() == null ? null : CanaryChart.format(api.canary().percent())).data("sinceSet", sinceSet)
                     .data("rows", CanaryChart.rows(window)).data("total", CanaryChart.total(window)).data("charts", CanaryChart.of(window))
                     .data("steps", STEPS).data("error", error).data("form", form)
-                    .data("width", CanaryChart.WIDTH).data("height", CanaryChart.HEIGHT)
-                    .data("left", CanaryChart.LEFT).data("right", CanaryChart.RIGHT)
-                    .data("axisX", CanaryChart.LEFT - 6)
                     .createUni();
         });
     }

@@ -115,11 +115,6 @@ public class CompliancePages {
                 .data("results", results)
                 .data("chart", chart)
                 .data("error", error)
-                .data("plotBottom", TrafficChart.plotBottom())
-                .data("plotLeft", TrafficChart.LEFT)
-                .data("plotRight", TrafficChart.WIDTH - TrafficChart.RIGHT)
-                .data("tickLabelX", TrafficChart.LEFT - 6)
-                .data("timeLabelY", TrafficChart.plotBottom() + 16)
                 .data("newer", results == null || results.number() == 0 ? null : link(form, results.number() - 1))
                 .data("older", results == null || !results.hasNext() ? null : link(form, results.number() + 1))
                 .data("recent", jobs.recent(10));

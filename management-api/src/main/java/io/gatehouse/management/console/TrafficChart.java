@@ -1,6 +1,7 @@
 package io.gatehouse.management.console;
 
 import io.gatehouse.management.audit.AuditSearch;
+import io.gatehouse.management.charts.SvgChart;
 import io.quarkus.qute.TemplateData;
 
 import java.time.ZoneOffset;
@@ -9,41 +10,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The compliance page's chart, laid out on the server: requests and errors per bucket as SVG bars, with the axis
- * marks and the same figures for the table beside it. Drawing it here keeps the page free of scripts and lets a
- * test read the numbers.
+ * The compliance page's chart: requests and errors per bucket as bars (errors drawn inside their bucket's requests),
+ * drawn by the shared chart component, with the same figures for the table beside it.
+ *
+ * @param bars the buckets' figures, for the table
  */
 @TemplateData
-public record TrafficChart(List<Bar> bars, long max, List<Tick> ticks, List<Label> labels, long requests, long errors,
-                           String unit) {
-    public static final int WIDTH = 760;
-    public static final int HEIGHT = 240;
-    static final int LEFT = 56;
-    static final int RIGHT = 8;
-    static final int TOP = 12;
-    static final int BOTTOM = 36;
+public record TrafficChart(List<Bar> bars, long requests, long errors, String unit, SvgChart svg) {
+    static final int WIDTH = 760;
+    static final int HEIGHT = 240;
 
-    /** One bucket: its bar (requests), the errors bar inside it, and its label. */
     @TemplateData
-    public record Bar(String label, long requests, long errors, double x, double width, double requestsY, double requestsHeight,
-                      double errorsY, double errorsHeight) {
-    }
-
-    /** A horizontal grid line with its value. */
-    @TemplateData
-    public record Tick(long value, double y) {
-        public double labelY() {
-            return y + 4;
-        }
-    }
-
-    /** A time label under the axis. */
-    @TemplateData
-    public record Label(String text, double x) {
-    }
-
-    public static int plotBottom() {
-        return HEIGHT - BOTTOM;
+    public record Bar(String label, long requests, long errors) {
     }
 
     public static TrafficChart of(List<AuditSearch.Bucket> buckets, AuditSearch.Width width) {
@@ -60,56 +38,28 @@ public record TrafficChart(List<Bar> bars, long max, List<Tick> ticks, List<Labe
             requests += b.requests();
             errors += b.errors();
         }
-        long scale = niceCeiling(max);
-        double plotWidth = WIDTH - LEFT - RIGHT;
-        double plotHeight = HEIGHT - TOP - BOTTOM;
-        double slot = buckets.isEmpty() ? plotWidth : plotWidth / buckets.size();
+        String unit = width.name().toLowerCase();
+        SvgChart.Frame frame = new SvgChart.Frame(WIDTH, HEIGHT, 56, WIDTH - 8, 12, HEIGHT - 36, SvgChart.niceCount(max))
+                .valueTicks(SvgChart::number).baseline();
+        double slot = frame.slot(buckets.size());
         double barWidth = Math.max(1, slot * 0.8);
+        // Up to five labels, evenly spread, so they never overlap whatever the bucket count.
+        int labelStep = Math.max(1, (int) Math.ceil(buckets.size() / 5.0));
         List<Bar> bars = new ArrayList<>();
         for (int i = 0; i < buckets.size(); i++) {
             AuditSearch.Bucket b = buckets.get(i);
-            double requestsHeight = scale == 0 ? 0 : plotHeight * b.requests() / scale;
-            double errorsHeight = scale == 0 ? 0 : plotHeight * b.errors() / scale;
-            double x = LEFT + i * slot + (slot - barWidth) / 2;
-            bars.add(new Bar(format.format(b.start()), b.requests(), b.errors(), round(x), round(barWidth),
-                    round(TOP + plotHeight - requestsHeight), round(requestsHeight),
-                    round(TOP + plotHeight - errorsHeight), round(errorsHeight)));
-        }
-        List<Tick> ticks = new ArrayList<>();
-        for (int i = 0; i <= 4; i++) {
-            long value = scale * i / 4;
-            ticks.add(new Tick(value, round(TOP + plotHeight - (scale == 0 ? 0 : plotHeight * value / scale))));
-        }
-        List<Label> labels = new ArrayList<>();
-        if (!bars.isEmpty()) {
-            // Up to five labels, evenly spread, so they never overlap whatever the bucket count.
-            int step = Math.max(1, (int) Math.ceil(bars.size() / 5.0));
-            for (int i = 0; i < bars.size(); i += step) {
-                labels.add(new Label(bars.get(i).label(), round(bars.get(i).x() + bars.get(i).width() / 2)));
+            String label = format.format(b.start());
+            bars.add(new Bar(label, b.requests(), b.errors()));
+            double x = frame.slotStart(i, buckets.size()) + (slot - barWidth) / 2;
+            frame.bar(label + ": " + b.requests() + " requests, " + b.errors() + " errors", List.of(
+                    SvgChart.rect("requests", x, frame.y(b.requests()), barWidth, frame.height(b.requests())),
+                    SvgChart.rect("errors", x, frame.y(b.errors()), barWidth, frame.height(b.errors()))));
+            if (i % labelStep == 0) {
+                frame.label(x + barWidth / 2, label, "middle");
             }
         }
-        return new TrafficChart(bars, scale, ticks, labels, requests, errors, width.name().toLowerCase());
-    }
-
-    /** The smallest 1, 2 or 5 × 10ⁿ at or above the value (at least 4, so the grid has whole steps). */
-    static long niceCeiling(long value) {
-        if (value <= 4) {
-            return value == 0 ? 0 : 4;
-        }
-        long magnitude = 1;
-        while (magnitude * 10 <= value) {
-            magnitude *= 10;
-        }
-        for (long step : new long[] {1, 2, 5, 10}) {
-            if (step * magnitude >= value) {
-                long nice = step * magnitude;
-                return nice % 4 == 0 ? nice : nice + (4 - nice % 4);
-            }
-        }
-        return value;
-    }
-
-    private static double round(double value) {
-        return Math.round(value * 10) / 10.0;
+        SvgChart svg = frame.chart("chart", "chart", "Requests and errors per " + unit,
+                requests + " requests and " + errors + " errors in " + buckets.size() + " buckets; the table below has every figure.", null);
+        return new TrafficChart(bars, requests, errors, unit, svg);
     }
 }

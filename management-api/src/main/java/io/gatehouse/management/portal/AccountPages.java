@@ -79,21 +79,25 @@ public class AccountPages {
     @POST
     @Path("/register")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    // JSON only for the 429 a script may want to read (tooMany); every other answer is the page.
+    @Produces({MediaType.TEXT_HTML, MediaType.APPLICATION_JSON})
     @Blocking
     public Response registerAccount(@FormParam("email") String email, @FormParam("name") String name,
                                     @FormParam("password") String password, @FormParam("confirm") String confirm) {
         if (oidcEnabled) {
-            return Response.status(403).entity(registerForm(email, name, "Developers sign in through the identity provider.", false)).build();
+            return Response.status(403).type(MediaType.TEXT_HTML_TYPE).entity(registerForm(email, name, "Developers sign in through the identity provider.", false)).build();
         }
         if (password == null || !password.equals(confirm)) {
-            return Response.status(400).entity(registerForm(email, name, "The two passwords differ.", false)).build();
+            return Response.status(400).type(MediaType.TEXT_HTML_TYPE).entity(registerForm(email, name, "The two passwords differ.", false)).build();
         }
         try {
-            accounts.register(email, name, password, requestBase());
+            accounts.register(email, name, password, requestBase(), currentUser.sourceAddress());
+        } catch (Accounts.MailThrottled e) {
+            return tooMany(e, registerForm(email, name, capitalised(e.getMessage()) + ".", false));
         } catch (Accounts.AccountException e) {
-            return Response.status(400).entity(registerForm(email, name, capitalised(e.getMessage()) + ".", false)).build();
+            return Response.status(400).type(MediaType.TEXT_HTML_TYPE).entity(registerForm(email, name, capitalised(e.getMessage()) + ".", false)).build();
         }
-        return Response.ok(registerForm(email, name, null, true)).build();
+        return Response.ok(registerForm(email, name, null, true)).type(MediaType.TEXT_HTML_TYPE).build();
     }
 
     /** The link mailed at registration: single-use, expiring. Opening it needs no session (it may open in another browser). */
@@ -200,13 +204,34 @@ public class AccountPages {
     @POST
     @Path("/account/verification")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @Produces({MediaType.TEXT_HTML, MediaType.APPLICATION_JSON})
     @RolesAllowed(Role.DEVELOPER_NAME)
     @Blocking
-    public String resendVerification() {
-        accounts.resendVerification(currentUser.id(), requestBase());
-        return message.data("title", "Link sent").data("testid", "verification-sent")
+    public Response resendVerification() {
+        try {
+            accounts.resendVerification(currentUser.id(), requestBase(), currentUser.sourceAddress());
+        } catch (Accounts.MailThrottled e) {
+            return tooMany(e, message.data("title", "Too many links asked for").data("testid", "verification-throttled")
+                    .data("text", capitalised(e.getMessage()) + ". The last link mailed still works until it expires.")
+                    .data("link", PortalPaths.ACCOUNT).data("linkText", "Back to your account"));
+        }
+        return Response.ok(message.data("title", "Link sent").data("testid", "verification-sent")
                 .data("text", "A new verification link is on its way to " + currentUser.email() + ".")
-                .data("link", PortalPaths.ACCOUNT).data("linkText", "Back to your account").render();
+                .data("link", PortalPaths.ACCOUNT).data("linkText", "Back to your account").render()).type(MediaType.TEXT_HTML_TYPE).build();
+    }
+
+    /**
+     * 429 with Retry-After: the page saying how long to wait, or for a script (Accept: application/json) the error
+     * as JSON with its stable code.
+     */
+    private Response tooMany(Accounts.MailThrottled e, TemplateInstance page) {
+        Response.ResponseBuilder response = Response.status(429).header("Retry-After", e.retryAfterSeconds());
+        String accept = context.request().getHeader("Accept");
+        if (accept != null && accept.contains(MediaType.APPLICATION_JSON) && !accept.contains(MediaType.TEXT_HTML)) {
+            return response.type(MediaType.APPLICATION_JSON_TYPE).entity(io.gatehouse.protocol.Json.write(java.util.Map.of(
+                    "code", e.code(), "message", capitalised(e.getMessage()) + ".", "retryAfterSeconds", e.retryAfterSeconds()))).build();
+        }
+        return response.type(MediaType.TEXT_HTML_TYPE).entity(page.render()).build();
     }
 
     /** Deleting is confirmed by typing the account's address, so a stray click or a forged form cannot do it. */

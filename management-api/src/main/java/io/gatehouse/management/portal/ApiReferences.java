@@ -27,9 +27,30 @@ public class ApiReferences {
         }
     };
 
+    @jakarta.inject.Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
+    /** The number of the API's latest stored document version, without its text; null when it has none. */
+    public Uni<Integer> latestVersion(String apiId) {
+        return pool.preparedQuery("select version from api_documents where api_id = $1 order by version desc limit 1")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(java.util.UUID.fromString(apiId)))
+                .map(rows -> rows.iterator().hasNext() ? rows.iterator().next().getInteger("version") : null);
+    }
+
+    /** The reference already built for this document version, or null. */
+    public ApiReferenceBuilder.Result cached(String apiId, int version, String basePath, String keyHeader) {
+        synchronized (cache) {
+            return cache.get(key(apiId, version, basePath, keyHeader));
+        }
+    }
+
+    private static String key(Object apiId, int version, String basePath, String keyHeader) {
+        return apiId + "/" + version + "/" + basePath + "/" + keyHeader;
+    }
+
     /** The reference of this stored document, calling the API at {@code basePath} on the gateway with {@code keyHeader}. */
     public Uni<ApiReferenceBuilder.Result> of(ApiDocumentEntity document, String basePath, String keyHeader) {
-        String key = document.apiId + "/" + document.version + "/" + basePath + "/" + keyHeader;
+        String key = key(document.apiId, document.version, basePath, keyHeader);
         ApiReferenceBuilder.Result cached;
         synchronized (cache) {
             cached = cache.get(key);

@@ -22,9 +22,9 @@ import java.util.UUID;
 
 /**
  * What an application used, per API it is (or was lately) subscribed to: requests per day over the last 30 days
- * split by status class, read from the audit trail (the one store that knows each answer's status), and the quota
- * used and left in the current period with the plan's rate limit, read from the usage counts the quota is enforced
- * on. Three queries per page whatever the number of APIs.
+ * split by status class, and the quota used and left in the current period with the plan's rate limit, all read from
+ * the usage counts the gateways report (the ones quotas are enforced and billed on), so the page works with audit off.
+ * Three queries per page whatever the number of APIs.
  */
 @ApplicationScoped
 public class ApplicationUsage {
@@ -37,9 +37,10 @@ public class ApplicationUsage {
             where s.application_id = $1 and (s.status in ('PENDING', 'ACTIVE', 'SUSPENDED') or s.cancelled_at >= $2)
             order by s.api_id, s.created_at desc""";
     private static final String DAILY = """
-            select api_id, (at at time zone 'UTC')::date as day, status / 100 as class, count(*) as n
-            from audit_records where application_id = $1 and api_id = any($2) and at >= $3
-            group by 1, 2, 3""";
+            select api_id::text as api_id, (hour at time zone 'UTC')::date as day, sum(informational) as informational,
+                   sum(success) as success, sum(redirect) as redirect, sum(client_error) as client_error, sum(server_error) as server_error
+            from usage_hourly where application_id = $1 and api_id = any($2) and hour >= $3
+            group by 1, 2""";
     private static final String USED = """
             select subscription_id, coalesce(sum(admitted), 0) as used from usage_hourly
             where subscription_id = any($1) and hour >= $2 and hour < $3 group by subscription_id""";
@@ -62,7 +63,8 @@ public class ApplicationUsage {
     }
 
     public record ApiUsage(String apiId, String apiName, String apiVersion, String subscriptionId, String subscriptionStatus,
-                           Plan plan, Quota quota, long requests, List<Day> days, @JsonIgnore UsageChart chart) {
+                           Plan plan, Quota quota, long requests, List<Day> days,
+                           @JsonIgnore io.gatehouse.management.charts.SvgChart chart) {
     }
 
     public record Report(String applicationId, String applicationName, LocalDate from, LocalDate to, List<ApiUsage> apis) {
@@ -94,7 +96,8 @@ public class ApplicationUsage {
             UUID[] subscriptionIds = periods.keySet().toArray(UUID[]::new);
             Instant spanStart = earliest;
             Instant spanEnd = latest;
-            return pool.preparedQuery(DAILY).execute(Tuple.of(app.id.toString(), apiIds, from.atOffset(ZoneOffset.UTC)))
+            return pool.preparedQuery(DAILY).execute(Tuple.of(app.id, java.util.Arrays.stream(apiIds).map(UUID::fromString).toArray(UUID[]::new),
+                            from.atOffset(ZoneOffset.UTC)))
                     .chain(daily -> usedPerSubscription(subscriptionIds, periods, spanStart, spanEnd)
                             .map(used -> report(app, first, today, subs, periods, daily, used)));
         });
@@ -130,12 +133,8 @@ public class ApplicationUsage {
                                  Iterable<Row> daily, Map<UUID, Long> used) {
         Map<String, Map<LocalDate, long[]>> counts = new HashMap<>();
         for (Row r : daily) {
-            int statusClass = r.getInteger("class");
-            if (statusClass < 1 || statusClass > 5) {
-                continue;
-            }
-            counts.computeIfAbsent(r.getString("api_id"), k -> new HashMap<>())
-                    .computeIfAbsent(r.getLocalDate("day"), k -> new long[5])[statusClass - 1] += r.getLong("n");
+            counts.computeIfAbsent(r.getString("api_id"), k -> new HashMap<>()).put(r.getLocalDate("day"), new long[] {
+                    r.getLong("informational"), r.getLong("success"), r.getLong("redirect"), r.getLong("client_error"), r.getLong("server_error")});
         }
         List<ApiUsage> apis = new ArrayList<>();
         for (Row s : subs) {
@@ -156,7 +155,8 @@ public class ApplicationUsage {
             Plan plan = new Plan(s.getString("plan_name"), s.getLong("rate_per_second"), s.getLong("burst"), quota, s.getString("quota_mode"));
             apis.add(new ApiUsage(apiId, s.getString("api_name"), s.getString("api_version"), subscriptionId.toString(),
                     s.getString("status"), plan, new Quota(period.start(), period.end(), quota, spent, quota == null ? null : Math.max(0, quota - spent)),
-                    requests, days, UsageChart.of(days)));
+                    requests, days,
+                    UsageChart.of(apiId, s.getString("api_name"), s.getString("api_version"), requests, days)));
         }
         apis.sort(java.util.Comparator.comparing((ApiUsage u) -> u.apiName().toLowerCase(java.util.Locale.ROOT)).thenComparing(ApiUsage::apiVersion));
         return new Report(app.id.toString(), app.name, first, today, apis);

@@ -44,11 +44,22 @@ public class ReferencePage {
                     if (!api.status().routed()) {
                         return Uni.createFrom().failure(new ConsoleException(404, "not_found", "There is no such API."));
                     }
-                    return documents.latest(api.id())
-                            .onFailure(DomainException.class).recoverWithNull()
-                            .chain(document -> document == null
-                                    ? render(api, null, "This API has no OpenAPI document yet.")
-                                    : rendered(api, document));
+                    // Only the latest version's number first: a cached reference needs no document, and loading
+                    // several MB of text on every visit would cost more than rendering the page.
+                    return references.latestVersion(api.id()).chain(version -> {
+                        if (version == null) {
+                            return render(api, null, "This API has no OpenAPI document yet.");
+                        }
+                        ApiReferenceBuilder.Result cached = references.cached(api.id(), version, api.basePath(), api.keyHeader());
+                        if (cached != null) {
+                            return render(api, cached.reference(), cached.error());
+                        }
+                        return documents.latest(api.id())
+                                .onFailure(DomainException.class).recoverWithNull()
+                                .chain(document -> document == null
+                                        ? render(api, null, "This API has no OpenAPI document yet.")
+                                        : rendered(api, document));
+                    });
                 });
     }
 

@@ -1,109 +1,56 @@
 package io.gatehouse.management.portal;
 
-import io.quarkus.qute.TemplateData;
+import io.gatehouse.management.charts.SvgChart;
 
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Requests per day as stacked SVG bars, one colour per status class, laid out on the server like the console's traffic
- * chart: no script, readable by a test, and the same figures in the table beside it for screen readers.
+ * Requests per day as stacked bars, one colour per status class, drawn by the shared chart component; the page's
+ * table has the same figures for screen readers.
  */
-@TemplateData
-public record UsageChart(List<Bar> bars, long max, List<Tick> ticks, List<Label> labels) {
-    public static final int WIDTH = 760;
-    public static final int HEIGHT = 240;
-    static final int LEFT = 56;
-    static final int RIGHT = 8;
-    static final int TOP = 12;
-    static final int BOTTOM = 36;
+public final class UsageChart {
+    static final int WIDTH = 760;
+    static final int HEIGHT = 240;
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("MM-dd");
 
-    /** One part of a day's bar: a status class, its count and where it is drawn. */
-    @TemplateData
-    public record Segment(String statusClass, long count, double y, double height) {
+    private UsageChart() {
     }
 
-    @TemplateData
-    public record Bar(String day, long total, double x, double width, List<Segment> segments) {
-    }
-
-    @TemplateData
-    public record Tick(long value, double y) {
-        public double labelY() {
-            return y + 4;
-        }
-    }
-
-    @TemplateData
-    public record Label(String text, double x) {
-    }
-
-    public static int plotBottom() {
-        return HEIGHT - BOTTOM;
-    }
-
-    public static UsageChart of(List<ApplicationUsage.Day> days) {
+    public static SvgChart of(String apiId, String apiName, String apiVersion, long requests, List<ApplicationUsage.Day> days) {
         long max = 0;
         for (ApplicationUsage.Day d : days) {
             max = Math.max(max, d.total());
         }
-        long scale = niceCeiling(max);
-        double plotWidth = WIDTH - LEFT - RIGHT;
-        double plotHeight = HEIGHT - TOP - BOTTOM;
-        double slot = days.isEmpty() ? plotWidth : plotWidth / days.size();
+        SvgChart.Frame frame = new SvgChart.Frame(WIDTH, HEIGHT, 56, WIDTH - 8, 12, HEIGHT - 36, SvgChart.niceCount(max))
+                .valueTicks(SvgChart::number).baseline();
+        double slot = frame.slot(days.size());
         double barWidth = Math.max(1, slot * 0.75);
-        List<Bar> bars = new ArrayList<>();
+        int labelStep = Math.max(1, (int) Math.ceil(days.size() / 6.0));
+        String[] names = {"2xx", "3xx", "4xx", "5xx", "1xx"};
         for (int i = 0; i < days.size(); i++) {
             ApplicationUsage.Day d = days.get(i);
-            double x = LEFT + i * slot + (slot - barWidth) / 2;
-            double base = TOP + plotHeight;
-            List<Segment> segments = new ArrayList<>();
+            double x = frame.slotStart(i, days.size()) + (slot - barWidth) / 2;
             long[] counts = {d.success(), d.redirect(), d.clientError(), d.serverError(), d.informational()};
-            String[] names = {"2xx", "3xx", "4xx", "5xx", "1xx"};
+            List<SvgChart.Rect> segments = new ArrayList<>();
+            double below = 0;
             for (int c = 0; c < counts.length; c++) {
                 if (counts[c] == 0) {
                     continue;
                 }
-                double height = scale == 0 ? 0 : plotHeight * counts[c] / scale;
-                base -= height;
-                segments.add(new Segment(names[c], counts[c], round(base), round(height)));
+                double height = frame.height(counts[c]);
+                below += height;
+                segments.add(SvgChart.rect("s" + names[c], x, frame.y(0) - below, barWidth, height,
+                        SvgChart.data("status-class", names[c]), SvgChart.data("count", counts[c])));
             }
-            bars.add(new Bar(DAY.format(d.day()), d.total(), round(x), round(barWidth), segments));
-        }
-        List<Tick> ticks = new ArrayList<>();
-        for (int i = 0; i <= 4; i++) {
-            long value = scale * i / 4;
-            ticks.add(new Tick(value, round(TOP + plotHeight - (scale == 0 ? 0 : plotHeight * value / scale))));
-        }
-        List<Label> labels = new ArrayList<>();
-        int step = Math.max(1, (int) Math.ceil(bars.size() / 6.0));
-        for (int i = 0; i < bars.size(); i += step) {
-            labels.add(new Label(bars.get(i).day(), round(bars.get(i).x() + bars.get(i).width() / 2)));
-        }
-        return new UsageChart(bars, scale, ticks, labels);
-    }
-
-    /** The smallest 1, 2 or 5 × 10ⁿ at or above the value, rounded up to a multiple of 4 so the grid has whole steps. */
-    static long niceCeiling(long value) {
-        if (value <= 4) {
-            return value == 0 ? 0 : 4;
-        }
-        long magnitude = 1;
-        while (magnitude * 10 <= value) {
-            magnitude *= 10;
-        }
-        for (long step : new long[] {1, 2, 5, 10}) {
-            if (step * magnitude >= value) {
-                long nice = step * magnitude;
-                return nice % 4 == 0 ? nice : nice + (4 - nice % 4);
+            String day = DAY.format(d.day());
+            frame.bar(day + ": " + d.total() + " requests", segments);
+            if (i % labelStep == 0) {
+                frame.label(x + barWidth / 2, day, "middle");
             }
         }
-        return value;
-    }
-
-    private static double round(double value) {
-        return Math.round(value * 10) / 10.0;
+        return frame.chart("chart-" + apiId, "usage-chart", "Requests per day to " + apiName + " " + apiVersion,
+                requests + " requests in 30 days; the table below has every figure.", null);
     }
 }

@@ -127,6 +127,16 @@ final class NodeMessageRules {
             if (r.admitted() < 0 || r.refused() < 0 || r.admitted() > MAX_UNITS || r.refused() > MAX_UNITS) {
                 refuse("invalid_count", "admitted and refused must be between 0 and " + MAX_UNITS);
             }
+            if (r.statusClasses() != null) {
+                if (r.statusClasses().length != UsageRecord.STATUS_CLASSES) {
+                    refuse("invalid_count", "statusClasses holds " + UsageRecord.STATUS_CLASSES + " counts (1xx to 5xx)");
+                }
+                for (long n : r.statusClasses()) {
+                    if (n < 0 || n > 2 * MAX_UNITS) {
+                        refuse("invalid_count", "statusClasses counts must be between 0 and " + 2 * MAX_UNITS);
+                    }
+                }
+            }
         }
     }
 

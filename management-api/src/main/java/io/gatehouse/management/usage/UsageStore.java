@@ -62,7 +62,8 @@ public class UsageStore {
             subscriptions.add(subscriptionId);
             plans.add(planId);
             rows.add(Tuple.tuple(List.of(subscriptionId, planId, r.hour().atOffset(ZoneOffset.UTC), UUID.fromString(r.consumerId()),
-                    UUID.fromString(r.applicationId()), UUID.fromString(r.apiId()), r.admitted(), r.refused())));
+                    UUID.fromString(r.applicationId()), UUID.fromString(r.apiId()), r.admitted(), r.refused(),
+                    r.withStatusClass(1), r.withStatusClass(2), r.withStatusClass(3), r.withStatusClass(4), r.withStatusClass(5))));
         }
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         return pool.withTransaction(connection -> (report.sequence() != null
@@ -85,11 +86,17 @@ public class UsageStore {
                                     .execute(Tuple.of(plans.toArray(UUID[]::new)))
                                     .invoke(foundPlans -> checkOwnership(report, found, foundPlans)))
                             .chain(() -> connection.preparedQuery("""
-                                            insert into usage_hourly (subscription_id, plan_id, hour, consumer_id, application_id, api_id, admitted, refused)
-                                            values ($1, $2, $3, $4, $5, $6, $7, $8)
+                                            insert into usage_hourly (subscription_id, plan_id, hour, consumer_id, application_id, api_id, admitted, refused,
+                                                informational, success, redirect, client_error, server_error)
+                                            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
                                             on conflict (subscription_id, plan_id, hour) do update
                                             set admitted = usage_hourly.admitted + excluded.admitted,
-                                                refused = usage_hourly.refused + excluded.refused""")
+                                                refused = usage_hourly.refused + excluded.refused,
+                                                informational = usage_hourly.informational + excluded.informational,
+                                                success = usage_hourly.success + excluded.success,
+                                                redirect = usage_hourly.redirect + excluded.redirect,
+                                                client_error = usage_hourly.client_error + excluded.client_error,
+                                                server_error = usage_hourly.server_error + excluded.server_error""")
                                     .executeBatch(rows).replaceWith(true));
                 }))
                 .invoke(applied -> {

@@ -85,6 +85,13 @@ class AuthorizationMatrixTest {
             "/console/audit", Set.of(Role.ADMIN, Role.COMPLIANCE),
             "/console/billing", Set.of(Role.ADMIN, Role.FINANCE));
 
+    /** The portal's pages: the catalog, references and account forms are anyone's; the workspace is a developer's. */
+    static final Map<String, Set<Role>> PORTAL_PAGES = Map.of(
+            "/portal/apps", Set.of(Role.DEVELOPER),
+            "/portal/account", Set.of(Role.DEVELOPER),
+            "/portal/billing", Set.of(Role.DEVELOPER, Role.ADMIN, Role.FINANCE));
+    static final List<String> PUBLIC_PORTAL_PAGES = List.of("/portal/apis", "/portal/register", "/portal/sign-in");
+
     @Inject
     Accounts accounts;
 
@@ -162,6 +169,28 @@ class AuthorizationMatrixTest {
             });
             assertThat(browser.get("/console").asString().contains("href=\"/console/users\"")).as(role.id() + " sees the accounts link")
                     .isEqualTo(role == Role.ADMIN);
+        }
+    }
+
+    @Test
+    void everyRoleReachesThePortalPagesOfItsRoleAndAnyoneTheCatalog() {
+        for (Role role : Role.values()) {
+            ConsoleClient browser = new ConsoleClient().signedIn(emails.get(role), TestAccounts.PASSWORD);
+            PORTAL_PAGES.forEach((page, roles) -> {
+                Response response = browser.get(page);
+                assertThat(response.statusCode()).as(role.id() + " " + page).isEqualTo(roles.contains(role) ? 200 : 403);
+            });
+            for (String page : PUBLIC_PORTAL_PAGES) {
+                assertThat(browser.get(page).statusCode()).as(role.id() + " " + page).isIn(200, 303);
+            }
+        }
+        for (String page : PUBLIC_PORTAL_PAGES) {
+            assertThat(new ConsoleClient().get(page).statusCode()).as("anonymous " + page).isEqualTo(200);
+        }
+        for (String page : PORTAL_PAGES.keySet()) {
+            Response anonymous = new ConsoleClient().get(page);
+            assertThat(anonymous.statusCode()).as("anonymous " + page).isEqualTo(303);
+            assertThat(anonymous.header("Location")).as("anonymous " + page).contains("/sign-in");
         }
     }
 

@@ -35,6 +35,15 @@ public class ConsoleClient {
         return postRaw(path, fields);
     }
 
+    /** Posts a form with the CSRF token, as a script would that asks for JSON (or any other type) back. */
+    public Response postAccepting(String path, Map<String, ?> form, String accept) {
+        Map<String, Object> fields = new HashMap<>(form);
+        fields.put("csrf-token", csrfToken);
+        Response response = request().accept(accept).contentType("application/x-www-form-urlencoded").formParams(fields).post(path);
+        remember(response);
+        return response;
+    }
+
     public Response postRaw(String path, Map<String, ?> form) {
         Response response = request().contentType("application/x-www-form-urlencoded").formParams(form).post(path);
         remember(response);

@@ -45,7 +45,7 @@ class DeveloperPortalTest {
     @Inject
     ConfigPublisher publisher;
     @Inject
-    io.gatehouse.management.audit.AuditStore auditStore;
+    io.gatehouse.management.usage.UsageStore usageStore;
     @Inject
     io.gatehouse.management.accounts.Accounts accounts;
 
@@ -363,29 +363,27 @@ class DeveloperPortalTest {
         String appId = createApp(client, "Busy");
         client.get("/portal/apps/" + appId);
         client.post("/portal/apps/" + appId + "/subscriptions", Map.of("offer", api[0] + ":" + api[1]));
-        UUID subscription = UUID.fromString(subscriptionOf(appId));
-        UUID consumer = pool.preparedQuery("select consumer_id from applications where id = $1").execute(Tuple.of(UUID.fromString(appId)))
-                .await().atMost(Duration.ofSeconds(5)).iterator().next().getUUID("consumer_id");
-        Instant now = Instant.now();
-        pool.preparedQuery("insert into usage_hourly (subscription_id, plan_id, hour, consumer_id, application_id, api_id, admitted, refused) "
-                        + "values ($1, $2, $3, $4, $5, $6, 120, 3)")
-                .execute(Tuple.tuple(List.of(subscription, UUID.fromString(api[1]), now.truncatedTo(java.time.temporal.ChronoUnit.HOURS).atOffset(java.time.ZoneOffset.UTC),
-                        consumer, UUID.fromString(appId), UUID.fromString(api[0])))).await().atMost(Duration.ofSeconds(5));
+        String otherApp = createApp(client, "Quiet");
+        client.get("/portal/apps/" + otherApp);
+        client.post("/portal/apps/" + otherApp + "/subscriptions", Map.of("offer", api[0] + ":" + api[1]));
+        String subscription = subscriptionOf(appId);
+        String consumer = pool.preparedQuery("select consumer_id from applications where id = $1").execute(Tuple.of(UUID.fromString(appId)))
+                .await().atMost(Duration.ofSeconds(5)).iterator().next().getUUID("consumer_id").toString();
+        Instant hour = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS);
 
-        io.gatehouse.audit.signing.NodeKeys keys = io.gatehouse.audit.signing.NodeKeys.generate();
-        String node = "node-portal-" + UUID.randomUUID().toString().substring(0, 8);
-        auditStore.registerKey(node, keys.publicKeyBase64());
-        List<byte[]> records = new java.util.ArrayList<>();
-        int[] todays = {200, 200, 201, 200, 204, 404, 429, 503};
-        for (int i = 0; i < todays.length; i++) {
-            records.add(auditRecord(keys, node, now.minusSeconds(60 + i), consumer, appId, api[0], todays[i]));
-        }
-        for (int i = 0; i < 3; i++) {
-            records.add(auditRecord(keys, node, now.minus(Duration.ofDays(1)).minusSeconds(i), consumer, appId, api[0], 200));
-        }
-        // Another application's traffic to the same API is not this one's.
-        records.add(auditRecord(keys, node, now.minusSeconds(5), consumer, UUID.randomUUID().toString(), api[0], 500));
-        assertThat(auditStore.ingest(records).stored()).isEqualTo(records.size());
+        // What gateway nodes report (this suite runs with no audit trail read for usage): today 8 answers of which
+        // 5 2xx, 2 4xx (one the plan's 429, refused) and 1 5xx, in two reports; yesterday 3 2xx; and the other
+        // application's 5xx, which is not this one's.
+        String node = "node-usage-" + UUID.randomUUID().toString().substring(0, 8);
+        usageStore.store(node, new io.gatehouse.protocol.sync.NodeMessage.UsageReport("usage-a-" + node, List.of(
+                new io.gatehouse.protocol.usage.UsageRecord(subscription, consumer, appId, api[0], api[1], hour, 103, 1, new long[] {0, 3, 0, 2, 1}),
+                new io.gatehouse.protocol.usage.UsageRecord(subscription, consumer, appId, api[0], api[1], hour.minus(Duration.ofDays(1)), 3, 0,
+                        new long[] {0, 3, 0, 0, 0}),
+                new io.gatehouse.protocol.usage.UsageRecord(subscriptionOf(otherApp), consumer, otherApp, api[0], api[1], hour, 1, 0,
+                        new long[] {0, 0, 0, 0, 1})), 1L)).await().atMost(Duration.ofSeconds(5));
+        usageStore.store(node, new io.gatehouse.protocol.sync.NodeMessage.UsageReport("usage-b-" + node, List.of(
+                new io.gatehouse.protocol.usage.UsageRecord(subscription, consumer, appId, api[0], api[1], hour, 17, 0, new long[] {0, 2, 0, 0, 0})),
+                2L)).await().atMost(Duration.ofSeconds(5));
 
         Response json = RestAssured.given().cookies(Map.of(ConsoleClient.SESSION_COOKIE, client.session())).accept("application/json")
                 .get("/portal/apps/" + appId + "/usage");
@@ -397,23 +395,17 @@ class DeveloperPortalTest {
         assertThat(json.jsonPath().getInt("apis[0].days[29].serverError")).isEqualTo(1);
         assertThat(json.jsonPath().getInt("apis[0].days[28].success")).isEqualTo(3);
         assertThat(json.jsonPath().getInt("apis[0].requests")).isEqualTo(11);
-        assertThat(json.jsonPath().getInt("apis[0].quota.used")).isEqualTo(120);
-        assertThat(json.jsonPath().getInt("apis[0].quota.remaining")).isEqualTo(9880);
+        // Yesterday's 3 admitted count towards this month's quota unless today is the 1st.
+        int used = 120 + (hour.minus(Duration.ofDays(1)).atOffset(java.time.ZoneOffset.UTC).getMonth() == hour.atOffset(java.time.ZoneOffset.UTC).getMonth() ? 3 : 0);
+        assertThat(json.jsonPath().getInt("apis[0].quota.used")).as("admitted this period").isEqualTo(used);
+        assertThat(json.jsonPath().getInt("apis[0].quota.remaining")).isEqualTo(10_000 - used);
         assertThat(json.jsonPath().getInt("apis[0].plan.ratePerSecond")).isEqualTo(20);
         assertThat(json.jsonPath().getMap("apis[0]")).doesNotContainKey("chart");
 
         String html = RestAssured.given().cookies(Map.of(ConsoleClient.SESSION_COOKIE, client.session())).accept("text/html")
                 .get("/portal/apps/" + appId + "/usage").asString();
         assertThat(html).contains("data-testid=\"usage-chart\"").contains("data-status-class=\"4xx\" data-count=\"2\"")
-                .contains("data-status-class=\"2xx\" data-count=\"3\"").contains("120 of 10000 used, 9880 left").contains("20 requests/s (burst 5)");
-    }
-
-    private static byte[] auditRecord(io.gatehouse.audit.signing.NodeKeys keys, String node, Instant at, UUID consumer, String appId,
-                                      String apiId, int status) {
-        io.gatehouse.protocol.audit.AuditRecord record = new io.gatehouse.protocol.audit.AuditRecord(UUID.randomUUID().toString(), at, node,
-                consumer.toString(), appId, apiId, "GET /events", "GET", "/events", status, status >= 500 ? "upstream_error" : null, 900, 0, 10,
-                "10.0.0.1", io.gatehouse.protocol.audit.AuditRecord.EMPTY_SHA256, io.gatehouse.protocol.audit.AuditRecord.EMPTY_SHA256);
-        return io.gatehouse.protocol.audit.SignedAuditRecord.of(record, keys.sign(record.canonical())).encode();
+                .contains("data-status-class=\"2xx\" data-count=\"3\"").contains(used + " of 10000 used, " + (10_000 - used) + " left").contains("20 requests/s (burst 5)");
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.util.List;
  * @param allowEncodedSlashes whether request paths may hold an encoded '/' or '\' ({@code %2F}, {@code %5C}), kept
  *                         encoded on their way upstream; null (the default) refuses them with 400, since most
  *                         upstreams decode them into separators the gateway did not route on
+ * @param cors             which web pages may call the API from a browser; null: only the developer portal's
  */
 public record ApiDefinition(
         String id,
@@ -36,14 +37,24 @@ public record ApiDefinition(
         CanaryRule canary,
         ShadowRule shadow,
         List<ApiOperation> operations,
-        Boolean allowEncodedSlashes) implements Identified {
+        Boolean allowEncodedSlashes,
+        CorsRule cors) implements Identified {
+
+    /** Without CORS rules, as callers before them build it. */
+    public ApiDefinition(String id, String name, String version, String host, String basePath, boolean stripBasePath,
+                         List<UpstreamTarget> targets, String keyHeader, int connectTimeoutMs, int readTimeoutMs, String status,
+                         UpstreamPolicy upstreamPolicy, CanaryRule canary, ShadowRule shadow, List<ApiOperation> operations,
+                         Boolean allowEncodedSlashes) {
+        this(id, name, version, host, basePath, stripBasePath, targets, keyHeader, connectTimeoutMs, readTimeoutMs, status,
+                upstreamPolicy, canary, shadow, operations, allowEncodedSlashes, null);
+    }
 
     /** Without the fields added later, as older callers build it: no routing table, encoded slashes refused. */
     public ApiDefinition(String id, String name, String version, String host, String basePath, boolean stripBasePath,
                          List<UpstreamTarget> targets, String keyHeader, int connectTimeoutMs, int readTimeoutMs, String status,
                          UpstreamPolicy upstreamPolicy, CanaryRule canary, ShadowRule shadow) {
         this(id, name, version, host, basePath, stripBasePath, targets, keyHeader, connectTimeoutMs, readTimeoutMs, status,
-                upstreamPolicy, canary, shadow, null, null);
+                upstreamPolicy, canary, shadow, null, null, null);
     }
 
     public boolean keepsEncodedSlashes() {
@@ -58,7 +69,7 @@ public record ApiDefinition(
     /** This API with a routing table. */
     public ApiDefinition withOperations(List<ApiOperation> operations) {
         return new ApiDefinition(id, name, version, host, basePath, stripBasePath, targets, keyHeader, connectTimeoutMs,
-                readTimeoutMs, status, upstreamPolicy, canary, shadow, operations, allowEncodedSlashes);
+                readTimeoutMs, status, upstreamPolicy, canary, shadow, operations, allowEncodedSlashes, cors);
     }
 
     /** Whether the gateway enforces the documented operations. */
@@ -98,6 +109,11 @@ public record ApiDefinition(
         }
         if (shadow != null && shadow.concurrency() < 1) {
             problems.add("shadow.maxConcurrent must be at least 1, got " + shadow.concurrency());
+        }
+        if (cors != null) {
+            for (String problem : cors.problems()) {
+                problems.add("cors." + problem);
+            }
         }
         return problems;
     }
