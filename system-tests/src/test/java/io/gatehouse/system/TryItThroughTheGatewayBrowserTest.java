@@ -199,7 +199,7 @@ class TryItThroughTheGatewayBrowserTest {
         System.out.printf("try it answered in the browser %d ms after Execute%n", Duration.ofNanos(System.nanoTime() - sent).toMillis());
         // A CORS failure shows as "Failed to fetch" with no status: the page read the gateway's answer itself.
         assertThat(answered).as(browser.findElement(By.cssSelector("#swagger-ui .live-responses-table")).getText()).startsWith("200");
-        String body = browser.findElement(By.cssSelector("#swagger-ui .live-responses-table .response-col_description")).getText();
+        String body = browser.findElement(By.cssSelector("#swagger-ui .live-responses-table .response .response-col_description")).getText();
         assertThat(body).as("the upstream's answer").contains("inventory");
         assertThat(body.toLowerCase()).as("the plan's limits, exposed to the page").contains("ratelimit-remaining", "x-quota-remaining");
 
