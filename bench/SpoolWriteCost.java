@@ -27,7 +27,7 @@ import java.util.List;
 public class SpoolWriteCost {
     public static void main(String[] args) throws Exception {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
-        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 256;
+        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 1024;
         // Single signatures cost hundreds of microseconds each: a few thousand give a stable figure.
         int singles = args.length > 2 ? Integer.parseInt(args[2]) : Math.min(records, 3_000);
         NodeKeys keys = NodeKeys.generate();

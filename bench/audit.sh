@@ -9,7 +9,7 @@
 #
 # usage: bench/audit.sh [--signing-only] [proxy-compare options, e.g. -d 8 -r 3]
 # env:   PROXY_COMPARE, BENCH_LIMITS, GATEWAY_JAVA_OPTS as for bench/gateway.sh; SPOOL_RECORDS (default 200000),
-#        AUDIT_BATCH (records per signed batch, default 256 as the node's writer), SINGLE_RECORDS (default 3000)
+#        AUDIT_BATCH (records per signed batch, default 1024 as the node's writer), SINGLE_RECORDS (default 3000)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jar="$root/gateway-node/target/gatehouse-gateway-node-0.1.0-SNAPSHOT-all.jar"
@@ -22,7 +22,7 @@ if [ ! -f "$jar" ]; then
   (cd "$root" && ./mvnw -B -ntp -DskipTests -pl gateway-node -am package)
 fi
 echo "== audit record signing and spool write cost (one thread)"
-java -cp "$jar" "$root/bench/SpoolWriteCost.java" "${SPOOL_RECORDS:-200000}" "${AUDIT_BATCH:-256}" "${SINGLE_RECORDS:-3000}"
+java -cp "$jar" "$root/bench/SpoolWriteCost.java" "${SPOOL_RECORDS:-200000}" "${AUDIT_BATCH:-1024}" "${SINGLE_RECORDS:-3000}"
 $signing_only && exit 0
 
 echo "== gateway throughput, audit on against audit off"

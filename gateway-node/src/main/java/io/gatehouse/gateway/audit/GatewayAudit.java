@@ -41,7 +41,8 @@ public final class GatewayAudit implements AutoCloseable {
         try {
             NodeKeys keys = NodeKeys.loadOrCreate(dataDir);
             Spool spool = new Spool(dataDir.resolve(SPOOL_DIR), settings.spoolMaxBytes(), settings.segmentBytes());
-            AuditWriter writer = new AuditWriter(spool, keys, settings.queueCapacity()).start();
+            AuditWriter writer = new AuditWriter(spool, keys, settings.queueCapacity(), settings.batchRecords(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(settings.batchLingerMs())).start();
             KafkaShipper shipper = settings.kafkaBootstrap() == null ? null
                     : new KafkaShipper(spool, settings.kafkaBootstrap(), settings.topic(), Map.of()).start();
             LOG.info("audit on: node {} signs with public key {} (register it with the control plane); {} records waiting in {}; {}",

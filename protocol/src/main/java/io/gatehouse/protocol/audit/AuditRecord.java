@@ -1,6 +1,5 @@
 package io.gatehouse.protocol.audit;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -98,27 +97,54 @@ public record AuditRecord(
      * {@code status} 4 bytes; counters 8 bytes; body hashes 32 raw bytes. Integers are big-endian two's complement.
      */
     public byte[] canonical() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        out.writeBytes(MAGIC);
-        out.write(VERSION);
-        string(out, requestId);
-        int64(out, epochMicros());
-        string(out, nodeId);
-        string(out, consumerId);
-        string(out, applicationId);
-        string(out, apiId);
-        string(out, operation);
-        string(out, method);
-        string(out, path);
-        int32(out, status);
-        string(out, errorCode);
-        int64(out, latencyMicros);
-        int64(out, bytesIn);
-        int64(out, bytesOut);
-        string(out, clientAddress);
-        out.writeBytes(Hex.decode(requestBodySha256));
-        out.writeBytes(Hex.decode(responseBodySha256));
-        return out.toByteArray();
+        // Sized first and written into one array: this runs once per request on the node's audit writer.
+        byte[] requestIdBytes = utf8(requestId);
+        byte[] nodeIdBytes = utf8(nodeId);
+        byte[] consumerIdBytes = utf8(consumerId);
+        byte[] applicationIdBytes = utf8(applicationId);
+        byte[] apiIdBytes = utf8(apiId);
+        byte[] operationBytes = utf8(operation);
+        byte[] methodBytes = utf8(method);
+        byte[] pathBytes = utf8(path);
+        byte[] errorCodeBytes = utf8(errorCode);
+        byte[] clientAddressBytes = utf8(clientAddress);
+        int size = MAGIC.length + 1 + 8 + 4 + 8 + 8 + 8 + 32 + 32
+                + sized(requestIdBytes) + sized(nodeIdBytes) + sized(consumerIdBytes) + sized(applicationIdBytes)
+                + sized(apiIdBytes) + sized(operationBytes) + sized(methodBytes) + sized(pathBytes) + sized(errorCodeBytes)
+                + sized(clientAddressBytes);
+        ByteBuffer out = ByteBuffer.allocate(size);
+        out.put(MAGIC).put(VERSION);
+        string(out, requestIdBytes);
+        out.putLong(epochMicros());
+        string(out, nodeIdBytes);
+        string(out, consumerIdBytes);
+        string(out, applicationIdBytes);
+        string(out, apiIdBytes);
+        string(out, operationBytes);
+        string(out, methodBytes);
+        string(out, pathBytes);
+        out.putInt(status);
+        string(out, errorCodeBytes);
+        out.putLong(latencyMicros).putLong(bytesIn).putLong(bytesOut);
+        string(out, clientAddressBytes);
+        out.put(Hex.decode(requestBodySha256)).put(Hex.decode(responseBodySha256));
+        return out.array();
+    }
+
+    private static byte[] utf8(String value) {
+        return value == null ? null : value.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static int sized(byte[] utf8) {
+        return 4 + (utf8 == null ? 0 : utf8.length);
+    }
+
+    private static void string(ByteBuffer out, byte[] utf8) {
+        if (utf8 == null) {
+            out.putInt(-1);
+        } else {
+            out.putInt(utf8.length).put(utf8);
+        }
     }
 
     /** Reads canonical bytes back; the exact inverse of {@link #canonical()}, rejecting anything else. */
@@ -150,16 +176,6 @@ public record AuditRecord(
         return b;
     }
 
-    private static void string(ByteArrayOutputStream out, String value) {
-        if (value == null) {
-            int32(out, -1);
-            return;
-        }
-        byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
-        int32(out, utf8.length);
-        out.writeBytes(utf8);
-    }
-
     private static String string(ByteBuffer in) {
         int length = in.getInt();
         if (length == -1) {
@@ -171,17 +187,5 @@ public record AuditRecord(
         byte[] utf8 = new byte[length];
         in.get(utf8);
         return new String(utf8, StandardCharsets.UTF_8);
-    }
-
-    private static void int32(ByteArrayOutputStream out, int v) {
-        out.write(v >>> 24);
-        out.write(v >>> 16);
-        out.write(v >>> 8);
-        out.write(v);
-    }
-
-    private static void int64(ByteArrayOutputStream out, long v) {
-        int32(out, (int) (v >>> 32));
-        int32(out, (int) v);
     }
 }
