@@ -83,10 +83,12 @@ class Http2BodyTimeoutTest {
 
             // A slow but steady body on the same connection: a chunk every 0.4 s, 1.2 s in all, longer than the
             // timeout; each chunk restarts its stream's clock, so it must be answered by the upstream.
+            // Header blocks are sent from this thread only: HPACK's table is shared by the connection's blocks.
+            h2.headers(3, RawH2.request("POST", "/uploads/steady", "x-api-key", KEY, "content-length", "300"), false);
+            h2.headers(5, RawH2.request("GET", "/uploads/meanwhile", "x-api-key", KEY), true);
             AtomicReference<Exception> writerFailed = new AtomicReference<>();
             Thread steady = new Thread(() -> {
                 try {
-                    h2.headers(3, RawH2.request("POST", "/uploads/steady", "x-api-key", KEY, "content-length", "300"), false);
                     for (int i = 0; i < 3; i++) {
                         Thread.sleep(BODY_TIMEOUT_MS * 2 / 5); // the client's own pace, not a wait for a condition
                         h2.data(3, new byte[100], i == 2);
@@ -96,7 +98,6 @@ class Http2BodyTimeoutTest {
                 }
             }, "steady-uploader");
             steady.start();
-            h2.headers(5, RawH2.request("GET", "/uploads/meanwhile", "x-api-key", KEY), true);
 
             other.headers(1, RawH2.request("GET", "/uploads/elsewhere", "x-api-key", KEY), true);
             assertThat(Streams.read(other, 1).status()).as("another client during the stall").isEqualTo("200");

@@ -1,6 +1,7 @@
 package io.gatehouse.gateway;
 
 import io.gatehouse.gateway.tls.TestCertificates;
+import io.gatehouse.protocol.config.ApiDefinition;
 import io.gatehouse.protocol.config.ConfigSnapshot;
 import io.gatehouse.protocol.config.PlanDefinition;
 import io.gatehouse.protocol.config.SubscriptionGrant;
@@ -83,12 +84,18 @@ class UpstreamTlsTest extends StandaloneGateway {
 
     void startGateway(Map<String, String> settings) throws Exception {
         ConfigSnapshot snapshot = ConfigSnapshot.of(1, Instant.now(),
-                List.of(api("payments", null, "/payments", "https://127.0.0.1:" + secureUpstream.actualPort()),
-                        api("maps", null, "/maps", "https://127.0.0.1:" + publicUpstream.actualPort())),
+                List.of(generousConnect(api("payments", null, "/payments", "https://127.0.0.1:" + secureUpstream.actualPort())),
+                        generousConnect(api("maps", null, "/maps", "https://127.0.0.1:" + publicUpstream.actualPort()))),
                 List.of(PLAN), List.of(key("k1", KEY, "app-1", null)),
                 List.of(new SubscriptionGrant("sub-1", "app-1", "payments", PLAN.id(), null),
                         new SubscriptionGrant("sub-2", "app-1", "maps", PLAN.id(), null)));
         startNode(snapshot, settings);
+    }
+
+    /** The TLS handshake counts against the connect timeout: on a busy machine a second is not always enough. */
+    static ApiDefinition generousConnect(ApiDefinition api) {
+        return new ApiDefinition(api.id(), api.name(), api.version(), api.host(), api.basePath(), api.stripBasePath(), api.targets(),
+                api.keyHeader(), 15_000, 20_000, api.status(), api.upstreamPolicy(), api.canary(), api.shadow());
     }
 
     HttpResponse<String> pay() {
@@ -133,7 +140,7 @@ class UpstreamTlsTest extends StandaloneGateway {
         startGateway(Map.of());
         int before = answered.get();
         HttpResponse<String> refused = pay();
-        assertThat(refused.statusCode()).isEqualTo(502);
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(502);
         assertThat(new JsonObject(refused.body()).getString("code")).isEqualTo("upstream_tls_failed");
         assertThat(answered.get()).as("nothing reached the untrusted upstream").isEqualTo(before);
     }
