@@ -117,4 +117,43 @@ class CorsThroughTheGatewayTest extends StandaloneGateway {
         assertThat(node.limits().quotaUsed("sub-orders")).as("quota units: admitted calls only").isEqualTo(counted[0]);
         assertThat(upstream.requests.get()).isEqualTo((int) counted[0]);
     }
+
+    @Test
+    void aPageFromAnOriginNoApiAllowsIsToldSoAtItsPreflightWithoutAKey() throws Exception {
+        EchoUpstream upstream = upstream("orders", "127.0.0.1", 0, 0);
+        ApiDefinition withRule = new ApiDefinition("orders", "orders", "1", null, "/orders", true,
+                List.of(new UpstreamTarget(upstream.url(), 1)), "X-API-Key", 1_000, 5_000, "PUBLISHED", null, null, null, null, null,
+                new CorsRule(List.of(SHOP), null, 300));
+        ApiDefinition withoutRule = api("legacy", null, "/legacy", upstream.url());
+        ConfigSnapshot snapshot = ConfigSnapshot.of(1, Instant.now(), List.of(withRule, withoutRule), List.of(PLAN),
+                List.of(key("k", KEY, "app", null)),
+                List.of(new SubscriptionGrant("sub-orders", "app", "orders", PLAN.id(), null),
+                        new SubscriptionGrant("sub-legacy", "app", "legacy", PLAN.id(), null)));
+        startNode(snapshot, Map.of("gatehouse.portal.url", PORTAL + "/"));
+
+        for (String path : List.of("/orders/42", "/legacy/42")) {
+            HttpResponse<String> refused = call("OPTIONS", path, "Origin", "https://elsewhere.test",
+                    "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "x-api-key");
+            assertThat(refused.statusCode()).as(path + ": a clear refusal, not authentication's 401").isEqualTo(403);
+            assertThat(refused.body()).as(path).contains("\"code\":\"cors_origin_not_allowed\"");
+            assertThat(refused.headers().firstValue("Content-Type")).as(path).hasValue("application/json");
+            assertThat(refused.headers().firstValue("Access-Control-Allow-Origin")).as(path).isEmpty();
+            assertThat(refused.headers().allValues("Vary")).as(path).contains("Origin");
+        }
+        // The portal's page is allowed on the API without a rule, as on every API.
+        HttpResponse<String> portal = call("OPTIONS", "/legacy/42", "Origin", PORTAL, "Access-Control-Request-Method", "GET");
+        assertThat(portal.statusCode()).isEqualTo(204);
+        assertThat(upstream.requests.get()).as("no preflight reaches an upstream").isZero();
+
+        String status = "http://127.0.0.1:" + node.settings().statusPort() + "/metrics";
+        awaitTrue(Duration.ofSeconds(5), "the refusals counted", () -> ScrapeParser.parse(get(status).body())
+                .sum("gatehouse_gateway_requests_total", Map.of("code", "cors_origin_not_allowed")) == 2);
+        ScrapeParser scrape = ScrapeParser.parse(get(status).body());
+        for (String api : List.of("orders", "legacy")) {
+            assertThat(scrape.value("gatehouse_gateway_requests_total", Map.of("api", api, "status_class", "4xx", "code", "cors_origin_not_allowed")))
+                    .as(api).isEqualTo(1);
+        }
+        assertThat(scrape.sum("gatehouse_gateway_requests_total", Map.of("code", "missing_api_key"))).isZero();
+        assertThat(node.limits().drainUsage()).as("a refused preflight is no call of anyone's").isEmpty();
+    }
 }

@@ -29,6 +29,8 @@ public final class EchoUpstream implements AutoCloseable {
     /** Status of GET /health; health checks are not counted in {@link #requests}. */
     public volatile int healthStatus = 200;
     public final AtomicInteger healthChecks = new AtomicInteger();
+    /** Connections the gateway (or anyone) closed on this upstream. */
+    public final AtomicInteger connectionsClosed = new AtomicInteger();
     /** When set, every answer has this status: an upstream that fails on command. */
     public volatile int forcedStatus;
 
@@ -45,7 +47,9 @@ public final class EchoUpstream implements AutoCloseable {
     public EchoUpstream(String name, String host, int port, long delayMs) throws Exception {
         this.name = name;
         this.delayMs = delayMs;
-        this.server = vertx.createHttpServer().requestHandler(this::handle).listen(port, host).await(10, TimeUnit.SECONDS);
+        this.server = vertx.createHttpServer()
+                .connectionHandler(connection -> connection.closeHandler(v -> connectionsClosed.incrementAndGet()))
+                .requestHandler(this::handle).listen(port, host).await(10, TimeUnit.SECONDS);
     }
 
     public int port() {

@@ -20,8 +20,10 @@ import io.vertx.core.http.HttpServerResponse;
  * page can read a 401 or a 429 and its Retry-After. A page from any other origin gets no CORS header at all, which is
  * how a browser is told no.
  *
- * <p>The developer portal's origin is allowed on every API: its "try it" is how developers first call an API. An API
- * without a rule of its own leaves other origins' preflights to its upstream, as before the gateway knew CORS.
+ * <p>The developer portal's origin is allowed on every API: its "try it" is how developers first call an API. A preflight
+ * from any origin the API does not allow is refused here with 403 {@code cors_origin_not_allowed}, whether or not the
+ * API has a rule of its own: left to go on, it would meet authentication (a preflight never carries a key) and the
+ * page would see an opaque CORS failure instead of the reason. The refusal costs no key lookup and no usage.
  */
 public final class CorsPolicy implements Policy {
     static final CharSequence ORIGIN = HttpHeaders.createOptimized("Origin");
@@ -68,13 +70,10 @@ public final class CorsPolicy implements Policy {
         if (isPreflight(request)) {
             if (allowed) {
                 answerPreflight(exchange, route, rules, origin);
-            } else if (rules.declared()) {
+            } else {
+                // The answer depends on the Origin: a cache must not serve it to a page the API does allow.
                 request.response().headers().add(VARY, VARY_ORIGIN);
                 exchange.reject(GatewayError.CORS_ORIGIN_NOT_ALLOWED);
-            } else if (undocumentedOptions(exchange, route)) {
-                exchange.reject(GatewayError.METHOD_NOT_ALLOWED);
-            } else {
-                exchange.next();
             }
             return;
         }
@@ -101,25 +100,6 @@ public final class CorsPolicy implements Policy {
             return asked.isEmpty() ? request.method() : HttpMethod.valueOf(asked);
         }
         return request.method();
-    }
-
-    /**
-     * A preflight left to the upstream (a foreign origin, an API without a rule) is an OPTIONS request like any other:
-     * an API that documents its operations refuses it unless it documents OPTIONS, as it did before CORS.
-     */
-    private static boolean undocumentedOptions(Exchange exchange, Route route) {
-        OperationTable operations = route.operations();
-        if (operations == null) {
-            return false;
-        }
-        OperationTable.Node node = operations.find(exchange.path(), "/".equals(route.basePath()) ? 0 : route.basePath().length());
-        if (node != null && node.allows(HttpMethod.OPTIONS)) {
-            return false;
-        }
-        if (node != null) {
-            exchange.request().response().putHeader(HttpHeaders.ALLOW, node.allow());
-        }
-        return true;
     }
 
     private static void answerPreflight(Exchange exchange, Route route, CorsRules rules, String origin) {

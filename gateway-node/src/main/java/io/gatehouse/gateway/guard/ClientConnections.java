@@ -6,7 +6,16 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameListenerDecorator;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.codec.http2.Http2StreamVisitor;
+import io.gatehouse.gateway.proxy.Exchange;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
@@ -26,6 +35,8 @@ import java.util.Map;
  * connection cap, and per connection a header-read timeout (first byte of a request to its last header: slowloris),
  * a body-read timeout (a body that stalls while the gateway is reading it) and an idle keep-alive timeout (nothing
  * between two requests). Time spent waiting for the upstream is none of these: the API's read timeout covers it.
+ * On HTTP/2 the body-read timeout is per stream: a stream whose body stalls is answered 408 and reset, and the
+ * connection's other streams go on (Envoy's stream idle timeout).
  *
  * <p>Deadlines are checked by one periodic sweep per event loop rather than a timer per request, so a request costs
  * a clock read per network read and a map lookup, not a scheduled task. A deadline is therefore late by up to one
@@ -89,8 +100,14 @@ public final class ClientConnections {
             watch.channel = base.channel();
             base.channel().pipeline().replace(DECODER, DECODER, new GuardedRequestDecoder(options, watch));
         } else if (connection instanceof ConnectionBase base) {
-            // HTTP/2: Netty bounds each header block and frames every body, so only idleness is watched here.
-            watch.h2 = base.channel().pipeline().get(Http2ConnectionHandler.class);
+            // HTTP/2: Netty bounds each header block and frames every body; idleness is watched per connection and
+            // body stalls per stream, from the DATA frames as they are read.
+            Http2ConnectionHandler h2 = base.channel().pipeline().get(Http2ConnectionHandler.class);
+            if (h2 != null) {
+                watch.h2 = h2;
+                watch.channel = base.channel();
+                watch.streamBodies = h2.connection().newKey();
+            }
         }
         watches.put(connection, watch);
     }
@@ -111,6 +128,27 @@ public final class ClientConnections {
             return false;
         }
         return true;
+    }
+
+    /**
+     * Called for each HTTP/2 request once its exchange exists: while its stream still has a body to come, the
+     * stream's body-read clock runs. A request that ended with its headers has nothing to stall.
+     */
+    public void streamStarted(Exchange exchange) {
+        HttpServerRequest request = exchange.request();
+        Watch watch = watches.get(request.connection());
+        if (watch == null || watch.h2 == null) {
+            return;
+        }
+        Http2Stream stream = watch.h2.connection().stream(request.streamId());
+        if (stream != null && stream.state().remoteSideOpen()) {
+            Http2ConnectionDecoder decoder = watch.h2.decoder();
+            if (!(decoder.frameListener() instanceof BodyReads)) {
+                // Put in place with the first body, not at accept: Vert.x sets its own listener once SETTINGS are read.
+                decoder.frameListener(new BodyReads(decoder.frameListener(), watch.h2.connection(), watch.streamBodies));
+            }
+            stream.setProperty(watch.streamBodies, new StreamBody(exchange, System.nanoTime()));
+        }
     }
 
     private void sweep() {
@@ -139,6 +177,12 @@ public final class ClientConnections {
         private HttpServerRequest request;
         /** The HTTP/2 connection's handler, or null for HTTP/1.x: its open stream count is what idle means there. */
         private Http2ConnectionHandler h2;
+        /** HTTP/2 only: where each stream keeps its {@link StreamBody}. */
+        private Http2Connection.PropertyKey streamBodies;
+        /** HTTP/2 only: the streams one sweep found stalled, acted on after the walk over the streams; rarely used. */
+        private java.util.List<Http2Stream> stalled;
+        private long sweptAt;
+        private final Http2StreamVisitor findStalled = this::findStalled;
 
         Watch(HttpConnection connection, long now) {
             this.connection = connection;
@@ -185,6 +229,7 @@ public final class ClientConnections {
                 // A connection with a stream open is busy whatever its streams wait for; idle is none open.
                 if (h2.connection().numActiveStreams() > 0) {
                     since = now;
+                    checkStreamBodies(now);
                 } else if (now - since > idleTimeoutNanos) {
                     closing = true;
                     connection.close(); // a GOAWAY first: the client knows no stream was lost
@@ -219,6 +264,66 @@ public final class ClientConnections {
                     }
                 }
             }
+        }
+
+        private void checkStreamBodies(long now) {
+            sweptAt = now;
+            try {
+                h2.connection().forEachActiveStream(findStalled);
+            } catch (Http2Exception e) {
+                LOG.debug("client {}: walking the HTTP/2 streams failed: {}", connection.remoteAddress(), e.toString());
+            }
+            if (stalled == null || stalled.isEmpty()) {
+                return;
+            }
+            // Resetting closes streams, which the walk above must not see happen under it.
+            for (Http2Stream stream : stalled) {
+                StreamBody body = stream.getProperty(streamBodies);
+                if (body == null) {
+                    continue;
+                }
+                HttpServerResponse response = body.exchange.request().response();
+                if (body.answered || response.headWritten() || response.closed()) {
+                    // The 408 went out at the last sweep (or an answer had begun): RST_STREAM tells the client to stop
+                    // sending (RFC 9113, 8.1) and frees the stream, whatever the rest of the body does.
+                    stream.removeProperty(streamBodies);
+                    ChannelHandlerContext ctx = channel.pipeline().context(h2);
+                    long code = body.answered || response.ended() ? Http2Error.NO_ERROR.code() : Http2Error.CANCEL.code();
+                    h2.resetStream(ctx, stream.id(), code, ctx.newPromise());
+                    ctx.flush();
+                } else {
+                    LOG.debug("client {} stream {} body stalled for {} ms: 408", connection.remoteAddress(), stream.id(), limits.bodyTimeoutMs());
+                    body.answered = true;
+                    body.exchange.reject(GatewayError.REQUEST_TIMEOUT, STREAM_TIMEOUT_MESSAGE, null);
+                }
+            }
+            stalled.clear();
+        }
+
+        private boolean findStalled(Http2Stream stream) {
+            StreamBody body = stream.getProperty(streamBodies);
+            if (body == null) {
+                return true;
+            }
+            if (!stream.state().remoteSideOpen()) {
+                stream.removeProperty(streamBodies); // the body is complete (END_STREAM): nothing left to stall
+                return true;
+            }
+            if (body.answered) {
+                add(stream);
+            } else if (h2.decoder().flowController().unconsumedBytes(stream) > 0) {
+                body.lastRead = sweptAt; // the gateway holds bytes it has not taken yet (back-pressure): not the client's stall
+            } else if (sweptAt - body.lastRead > bodyTimeoutNanos) {
+                add(stream);
+            }
+            return true;
+        }
+
+        private void add(Http2Stream stream) {
+            if (stalled == null) {
+                stalled = new java.util.ArrayList<>(2);
+            }
+            stalled.add(stream);
         }
 
         /** Answers through Vert.x when the head is not out yet, then closes; the exchange's own handlers see the close. */
@@ -259,6 +364,45 @@ public final class ClientConnections {
             } else {
                 connection.close();
             }
+        }
+    }
+
+    private static final String STREAM_TIMEOUT_MESSAGE =
+            "The request body was not received in time; the stream is reset, the connection's other streams go on.";
+
+    /** One HTTP/2 stream whose body is still to come: when its last DATA frame arrived, and whether it was answered. */
+    private static final class StreamBody {
+        final Exchange exchange;
+        long lastRead;
+        boolean answered;
+
+        StreamBody(Exchange exchange, long now) {
+            this.exchange = exchange;
+            this.lastRead = now;
+        }
+    }
+
+    /** Notes each DATA frame's arrival on its stream's {@link StreamBody}, then hands the frame to Vert.x. */
+    private static final class BodyReads extends Http2FrameListenerDecorator {
+        private final Http2Connection connection;
+        private final Http2Connection.PropertyKey streamBodies;
+
+        BodyReads(io.netty.handler.codec.http2.Http2FrameListener vertx, Http2Connection connection, Http2Connection.PropertyKey streamBodies) {
+            super(vertx);
+            this.connection = connection;
+            this.streamBodies = streamBodies;
+        }
+
+        @Override
+        public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) throws Http2Exception {
+            Http2Stream stream = connection.stream(streamId);
+            if (stream != null) {
+                StreamBody body = stream.getProperty(streamBodies);
+                if (body != null) {
+                    body.lastRead = System.nanoTime();
+                }
+            }
+            return super.onDataRead(ctx, streamId, data, padding, endOfStream);
         }
     }
 }

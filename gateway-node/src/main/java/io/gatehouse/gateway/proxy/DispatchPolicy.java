@@ -159,7 +159,7 @@ public final class DispatchPolicy implements Policy {
                     UpstreamDeadlines.answered(exchange);
                     if (exchange.completed()) {
                         if (result.succeeded()) {
-                            result.result().request().reset(); // nobody to relay it to
+                            Relay.discard(result.result()); // nobody to relay it to
                         }
                         return;
                     }
@@ -241,7 +241,7 @@ public final class DispatchPolicy implements Policy {
             if (exchange.completed() || exchange.error() != null) {
                 // Refused mid-body, or the client left: no upstream outcome to report, nobody to relay to.
                 if (result.succeeded()) {
-                    upstream.reset();
+                    Relay.discard(result.result());
                 }
                 return;
             }

@@ -22,7 +22,7 @@ final class Relay {
         HttpServerResponse response = exchange.request().response();
         if (response.closed() || response.headWritten()) {
             // The client left, or the exchange was already answered: drop the upstream exchange.
-            upstream.request().reset();
+            discard(upstream);
             return;
         }
         response.setStatusCode(upstream.statusCode());
@@ -47,10 +47,27 @@ final class Relay {
                     exchange.attemptFailed();
                     exchange.cut(GatewayError.UPSTREAM_UNAVAILABLE);
                 }
-                upstream.request().reset();
+                discard(upstream);
             });
         }
     }
+
+    /**
+     * Drops an upstream answer nobody will read (the client left, or was answered otherwise). Its reset fails the
+     * answer, and an answer without an exception handler has Vert.x log that failure as an ERROR with a stack trace:
+     * a client leaving is a normal departure, already counted as {@code client_gone} by the completion step.
+     */
+    static void discard(HttpClientResponse answer) {
+        try {
+            answer.exceptionHandler(DISCARDED);
+        } catch (IllegalStateException ended) {
+            // Already ended: its reset fails nothing.
+        }
+        answer.request().reset();
+    }
+
+    private static final io.vertx.core.Handler<Throwable> DISCARDED =
+            e -> LOG.debug("an upstream answer nobody reads was dropped: {}", e.toString());
 
     static void fail(Exchange exchange, Throwable cause) {
         HttpServerResponse response = exchange.request().response();

@@ -13,8 +13,8 @@ import java.security.cert.CertificateException;
 
 /**
  * How the node checks the servers it calls over TLS. Verification is on unless an operator says otherwise: the
- * certificate chain must lead to a trusted CA (the JVM's, or the PEM bundle configured instead of it) and name the
- * host called. Trusting every certificate is a separate, explicit setting for upstreams only, never a fallback.
+ * certificate chain must lead to a trusted CA (the JVM's; with a PEM bundle configured, the JVM's and the bundle's, or
+ * the bundle's alone when the operator says so) and name the host called. Trusting every certificate is a separate, explicit setting for upstreams only, never a fallback.
  */
 public final class PeerVerification {
     private static final Logger LOG = LoggerFactory.getLogger(PeerVerification.class);
@@ -28,7 +28,9 @@ public final class PeerVerification {
         if (settings.upstreamTrustAll()) {
             options.setTrustAll(true);
         } else if (settings.upstreamCaFile() != null) {
-            options.setTrustOptions(trust(settings.upstreamCaFile(), "gatehouse.upstream.tls.ca-file"));
+            PemTrustOptions bundle = trust(settings.upstreamCaFile(), "gatehouse.upstream.tls.ca-file");
+            options.setTrustOptions(settings.upstreamCaMode() == TlsSettings.CaMode.REPLACE ? bundle
+                    : new JvmAndBundleTrust(settings.upstreamCaFile()));
         }
         return options;
     }

@@ -24,11 +24,20 @@ import java.util.function.UnaryOperator;
  * @param h2MaxHeaderListBytes  the largest HTTP/2 header list accepted (431 beyond, GOAWAY far beyond)
  * @param upstreamCaFile        PEM CA bundle upstream certificates are verified against, or null for the JVM's
  * @param upstreamTrustAll      accept any upstream certificate (no verification at all): only when set explicitly
+ * @param upstreamCaMode        whether {@code upstreamCaFile}'s CAs are trusted beside the JVM's or instead of them
  * @param controlPlaneCaFile    PEM CA bundle the control plane's certificate is verified against, or null for the JVM's
  */
 public record TlsSettings(int port, Path certFile, Path keyFile, Path certDir, List<String> protocols, List<String> cipherSuites,
                           long reloadMs, PlainHttp plainHttp, int redirectPort, int h2MaxConcurrentStreams, int h2MaxHeaderListBytes,
-                          Path upstreamCaFile, boolean upstreamTrustAll, Path controlPlaneCaFile) {
+                          Path upstreamCaFile, boolean upstreamTrustAll, Path controlPlaneCaFile, CaMode upstreamCaMode) {
+
+    /** What an upstream CA bundle does to the JVM's trusted CAs. */
+    public enum CaMode {
+        /** Trusted beside them: upstreams on a private CA and on public certificates both verify (the default). */
+        ADD,
+        /** Trusted instead of them: only certificates from the bundle's CAs verify (Envoy's {@code trusted_ca}). */
+        REPLACE
+    }
 
     /** What the plain-HTTP listener (GATEHOUSE_PROXY_PORT) does while the TLS listener is on. */
     public enum PlainHttp {
@@ -83,6 +92,13 @@ public record TlsSettings(int port, Path certFile, Path keyFile, Path certDir, L
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("gatehouse.plain-http (GATEHOUSE_PLAIN_HTTP) is serve, redirect or off, got '" + plain + "'");
         }
+        String caMode = property.apply("gatehouse.upstream.tls.ca-mode");
+        CaMode upstreamCaMode;
+        try {
+            upstreamCaMode = caMode == null ? CaMode.ADD : CaMode.valueOf(caMode.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("gatehouse.upstream.tls.ca-mode (GATEHOUSE_UPSTREAM_TLS_CA_MODE) is add or replace, got '" + caMode + "'");
+        }
         TlsSettings settings = new TlsSettings(
                 port, certFile, keyFile, path(property, "gatehouse.tls.cert-dir"),
                 protocols,
@@ -94,7 +110,8 @@ public record TlsSettings(int port, Path certFile, Path keyFile, Path certDir, L
                 (int) number(property, "gatehouse.h2.max-header-list-bytes", 8_192),
                 path(property, "gatehouse.upstream.tls.ca-file"),
                 Boolean.parseBoolean(property.apply("gatehouse.upstream.tls.trust-all")),
-                path(property, "gatehouse.control-plane.ca-file"));
+                path(property, "gatehouse.control-plane.ca-file"),
+                upstreamCaMode);
         if (settings.plainHttp != PlainHttp.SERVE && !settings.listenerEnabled()) {
             throw new IllegalArgumentException("gatehouse.plain-http=" + plain + " needs the TLS listener: set GATEHOUSE_TLS_CERT_FILE/GATEHOUSE_TLS_KEY_FILE or GATEHOUSE_TLS_CERT_DIR");
         }

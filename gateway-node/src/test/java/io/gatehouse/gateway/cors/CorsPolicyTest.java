@@ -91,10 +91,18 @@ class CorsPolicyTest {
     }
 
     @Test
-    void anApiWithoutARuleLeavesOtherOriginsPreflightsToItsUpstream() {
-        TestExchange t = run(HttpMethod.OPTIONS, "/open/x", "Origin", SHOP, "Access-Control-Request-Method", "GET");
-        assertThat(t.passed()).isTrue();
-        assertThat(t.responseHeaders.get("Access-Control-Allow-Origin")).isNull();
+    void anApiWithoutARuleRefusesAForeignOriginsPreflightAsAnApiWithOneDoes() {
+        for (String path : List.of("/open/x", "/shop/x")) {
+            TestExchange t = run(HttpMethod.OPTIONS, path, "Origin", "https://evil.example", "Access-Control-Request-Method", "GET");
+            assertThat(t.passed()).as(path + ": never on to authentication, which would answer 401 missing_api_key").isFalse();
+            assertThat(t.status).as(path).isEqualTo(403);
+            assertThat(t.errorCode()).as(path).isEqualTo("cors_origin_not_allowed");
+            assertThat(t.responseHeaders.get("Access-Control-Allow-Origin")).as(path).isNull();
+            assertThat(t.responseHeaders.get("Vary")).as(path).isEqualTo("Origin");
+        }
+        // An OPTIONS without Access-Control-Request-Method is no preflight: it is an ordinary request for the API.
+        TestExchange plainOptions = run(HttpMethod.OPTIONS, "/open/x", "Origin", "https://evil.example");
+        assertThat(plainOptions.passed()).isTrue();
     }
 
     @Test
