@@ -518,6 +518,7 @@ public final class FakeStripe implements AutoCloseable {
                     items.add(item(params.get("items[" + i + "][price]"), params.get("items[" + i + "][quantity]")));
                 }
                 JsonObject stored = objects.get("subscription").get(subscription.get("id").getAsString());
+                stored.addProperty("status", "active");
                 stored.add("items", listOf(items, "/v1/subscription_items"));
                 return stored.toString();
             }
@@ -563,7 +564,7 @@ public final class FakeStripe implements AutoCloseable {
             return error("invalid_request_error", "resource_missing", "No such subscription: '" + id + "'");
         }
         synchronized (subscription) {
-            if ("canceled".equals(subscription.get("status").getAsString())) {
+            if (subscription.has("status") && "canceled".equals(subscription.get("status").getAsString())) {
                 status[0] = 400;
                 return error("invalid_request_error", null, "A canceled subscription can only update its cancellation_details and metadata.");
             }
@@ -614,7 +615,7 @@ public final class FakeStripe implements AutoCloseable {
             return error("invalid_request_error", "resource_missing", "No such subscription: '" + id + "'");
         }
         synchronized (subscription) {
-            if ("canceled".equals(subscription.get("status").getAsString())) {
+            if (subscription.has("status") && "canceled".equals(subscription.get("status").getAsString())) {
                 status[0] = 400;
                 return error("invalid_request_error", null, "This subscription is already canceled.");
             }
