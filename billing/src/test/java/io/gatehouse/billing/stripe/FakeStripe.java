@@ -369,6 +369,13 @@ public final class FakeStripe implements AutoCloseable {
             return;
         }
         try (exchange) {
+            answer(exchange);
+        }
+    }
+
+    /** One request's answer; a failure of this server itself is Stripe's 500, sent before the exchange closes. */
+    private void answer(HttpExchange exchange) throws IOException {
+        try {
             long arrived = System.nanoTime();
             boolean overLimit;
             synchronized (arrivals) {
