@@ -75,6 +75,8 @@ public class BillingBench {
             env.put("GATEHOUSE_BILLING_METER_EVERY", "PT5S");
             env.put("GATEHOUSE_BILLING_SEND_EVERY", "PT0.5S");
             env.put("GATEHOUSE_BILLING_EVENTS_PER_SECOND", eventsPerSecond);
+            // Every Stripe request is paced; the bench runs at Stripe's live limit rather than the test key's default.
+            env.put("GATEHOUSE_STRIPE_REQUESTS_PER_SECOND", env("BENCH_REQUESTS_PER_SECOND", "100"));
             long started = System.nanoTime();
             ControlPlaneProcess controlPlane = ControlPlaneProcess.start(controlPlaneApp, port, env, BillingBench::errors).awaitReady(Duration.ofMinutes(5));
             try (Connection sql = DriverManager.getConnection(database.jdbcUrl(), "postgres", password);

@@ -10,6 +10,8 @@
 # env:   BENCH_SUBSCRIPTIONS      subscriptions (default 10000)
 #        BENCH_EVENTS_PER_SECOND  GATEHOUSE_BILLING_EVENTS_PER_SECOND for the run (default 1000, Stripe's live limit
 #                                 for meter events)
+#        BENCH_REQUESTS_PER_SECOND GATEHOUSE_STRIPE_REQUESTS_PER_SECOND for the run (default 100, Stripe's live limit
+#                                 for all requests; provisioning and events are paced under it)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 local_jar="$root/deploy/local/target/gatehouse-local-0.1.0-SNAPSHOT-all.jar"

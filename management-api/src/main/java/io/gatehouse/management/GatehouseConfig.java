@@ -87,6 +87,13 @@ public interface GatehouseConfig {
         @io.smallrye.config.WithDefault("PT2M")
         Duration resendAfter();
 
+        /**
+         * A closed subscription's Stripe subscription is cancelled (with a final invoice of the period's usage) this long
+         * after the close at the earliest, so the nodes' last usage reports are metered and sent first.
+         */
+        @io.smallrye.config.WithDefault("PT10M")
+        Duration cancelAfter();
+
         interface Stripe {
             /** The secret API key (sk_live_..., sk_test_..., or a restricted key); billing is off without it. */
             java.util.Optional<String> apiKey();
@@ -104,6 +111,12 @@ public interface GatehouseConfig {
             /** Connect and read timeout of each Stripe call. */
             @io.smallrye.config.WithDefault("PT10S")
             Duration timeout();
+
+            /**
+             * Stripe requests per second at most, every kind together (Stripe's limit is 100 a second in live mode and 25
+             * in test mode, per account); by default 80 for a live key and 20 for a test key.
+             */
+            java.util.Optional<Integer> requestsPerSecond();
         }
     }
 

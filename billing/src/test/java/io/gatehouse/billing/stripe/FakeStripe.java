@@ -49,6 +49,17 @@ import java.util.concurrent.atomic.AtomicLong;
  *       prices at {@code unit_amount_decimal} and graduated tiers, each line rounded half up to a minor unit; a
  *       licensed price is {@code unit_amount × quantity}.</li>
  * </ul>
+ * <ul>
+ *   <li>Subscription updates ({@code POST /v1/subscriptions/{id}}: items swapped, added or deleted, the proration
+ *       behaviour kept) and cancellation ({@code DELETE /v1/subscriptions/{id}} with {@code invoice_now} and
+ *       {@code prorate}): the subscription becomes {@code canceled}; with {@code invoice_now} a final invoice bills the
+ *       metered usage of the period so far and credits the base price's unused time. Cancelling a canceled subscription,
+ *       or updating one, is refused 400. Stripe keeps no idempotency keys for DELETE, and neither does this server.</li>
+ *   <li>{@code GET /v1/invoices?customer=&limit=}: the customer's invoices, newest first.</li>
+ *   <li>Stripe's rate limit ({@link #limitRate}): more requests than the limit in any second are answered 429 with
+ *       {@code Retry-After: 1}, as are the next {@code n} requests of a burst ({@link #rateLimitNext}); the server
+ *       records when each request arrived, so a test can read the most requests any one second held.</li>
+ * </ul>
  * Tests can make meter event calls fail (500, 429 with Retry-After, or answer after the client's timeout having
  * recorded the event, like a response lost on the way back), can hold the answer to a customer's next event for as
  * long as the test wants (to kill the caller mid-send), and can drop a recorded event, as if lost on Stripe's side.
@@ -79,6 +90,15 @@ public final class FakeStripe implements AutoCloseable {
 
     private record Stored(String bodyKey, int status, String body) {
     }
+
+    private final List<Long> arrivals = Collections.synchronizedList(new ArrayList<>());
+    private final java.util.concurrent.atomic.AtomicInteger rateLimitBurst = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicLong rateLimited = new AtomicLong();
+    private volatile int ratePerSecond = Integer.MAX_VALUE;
+    private volatile boolean unreachable;
+    private final Map<String, List<String>> cancelKeys = new ConcurrentHashMap<>();
+    private final Map<String, List<String>> postKeys = new ConcurrentHashMap<>();
+    private final List<JsonObject> invoices = Collections.synchronizedList(new ArrayList<>());
 
     private final HttpServer server;
     private final String apiKey;
@@ -170,6 +190,88 @@ public final class FakeStripe implements AutoCloseable {
         return List.copyOf(refusedDuplicates);
     }
 
+    /** Answers 429 (Retry-After: 1) to every request past {@code perSecond} in the last second, as Stripe's limiter does. */
+    public void limitRate(int perSecond) {
+        this.ratePerSecond = perSecond;
+    }
+
+    /** The next {@code count} requests, of any kind, are answered 429 with Retry-After: 1 and change nothing. */
+    public void rateLimitNext(int count) {
+        rateLimitBurst.addAndGet(count);
+    }
+
+    /** Requests answered 429 for the rate limit (injected bursts included). */
+    public long rateLimitedAnswers() {
+        return rateLimited.get();
+    }
+
+    /** The most requests that arrived within any one second (a sliding window over every request received). */
+    public int mostRequestsInASecond() {
+        List<Long> sorted;
+        synchronized (arrivals) {
+            sorted = new ArrayList<>(arrivals);
+        }
+        Collections.sort(sorted);
+        int most = 0;
+        int from = 0;
+        for (int to = 0; to < sorted.size(); to++) {
+            while (sorted.get(to) - sorted.get(from) >= 1_000_000_000L) {
+                from++;
+            }
+            most = Math.max(most, to - from + 1);
+        }
+        return most;
+    }
+
+    /** Requests received, refused ones included. */
+    public int requests() {
+        return arrivals.size();
+    }
+
+    /** While true, every connection is closed without an answer, as when Stripe cannot be reached. */
+    public void unreachable(boolean unreachable) {
+        this.unreachable = unreachable;
+    }
+
+    /** The Idempotency-Key of each POST to this path that Stripe answered (replays included), in order. */
+    public List<String> postKeys(String path) {
+        return List.copyOf(postKeys.getOrDefault(path, List.of()));
+    }
+
+    /** The Idempotency-Key of each DELETE (cancel) received for a subscription, in order. */
+    public List<String> cancelCalls(String subscriptionId) {
+        return List.copyOf(cancelKeys.getOrDefault(subscriptionId, List.of()));
+    }
+
+    /** An invoice Stripe issued to a customer (as made by Stripe at a period's end), for the portal to list. */
+    public JsonObject issueInvoice(String customer, String number, Instant periodStart, Instant periodEnd, long amountDue, String currency,
+                                   String status, String hostedUrl) {
+        JsonObject invoice = new JsonObject();
+        invoice.addProperty("id", "in_test" + ids.incrementAndGet());
+        invoice.addProperty("object", "invoice");
+        invoice.addProperty("customer", customer);
+        invoice.addProperty("number", number);
+        invoice.addProperty("period_start", periodStart.getEpochSecond());
+        invoice.addProperty("period_end", periodEnd.getEpochSecond());
+        invoice.addProperty("amount_due", amountDue);
+        invoice.addProperty("total", amountDue);
+        invoice.addProperty("currency", currency.toLowerCase(java.util.Locale.ROOT));
+        invoice.addProperty("status", status);
+        if (hostedUrl != null) {
+            invoice.addProperty("hosted_invoice_url", hostedUrl);
+        }
+        invoice.addProperty("created", Instant.now().getEpochSecond());
+        invoice.addProperty("livemode", false);
+        invoices.add(invoice);
+        return invoice;
+    }
+
+    public List<JsonObject> invoices() {
+        synchronized (invoices) {
+            return List.copyOf(invoices);
+        }
+    }
+
     /** Forgets every idempotency key, as Stripe does after 24 hours: only identifiers still guard against duplicates. */
     public void forgetIdempotencyKeys() {
         idempotency.clear();
@@ -196,6 +298,11 @@ public final class FakeStripe implements AutoCloseable {
      * anchor), by Stripe's rules: a metered item bills its meter's total for the customer, not for the subscription.
      */
     public Invoice upcomingInvoice(String subscriptionId) {
+        return periodInvoice(subscriptionId, Long.MAX_VALUE - 1);
+    }
+
+    /** The subscription's current period's lines, usage counted up to {@code until} (epoch seconds). */
+    private Invoice periodInvoice(String subscriptionId, long until) {
         JsonObject subscription = objects("subscription").get(subscriptionId);
         JsonObject form = objects("subscription.form").get(subscriptionId);
         if (subscription == null) {
@@ -203,7 +310,7 @@ public final class FakeStripe implements AutoCloseable {
         }
         String customer = form.get("customer").getAsString();
         long from = subscription.get("created").getAsLong();
-        long to = form.get("billing_cycle_anchor").getAsLong();
+        long to = Math.min(until + 1, form.get("billing_cycle_anchor").getAsLong());
         List<InvoiceLine> lines = new ArrayList<>();
         JsonArray items;
         synchronized (subscription) {
@@ -256,7 +363,36 @@ public final class FakeStripe implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        if (unreachable) {
+            // Closed without an answer: the client sees the connection end, as when Stripe cannot be reached.
+            exchange.close();
+            return;
+        }
         try (exchange) {
+            answer(exchange);
+        }
+    }
+
+    /** One request's answer; a failure of this server itself is Stripe's 500, sent before the exchange closes. */
+    private void answer(HttpExchange exchange) throws IOException {
+        try {
+            long arrived = System.nanoTime();
+            boolean overLimit;
+            synchronized (arrivals) {
+                arrivals.add(arrived);
+                long inLastSecond = 0;
+                for (int i = arrivals.size() - 1; i >= 0 && arrived - arrivals.get(i) < 1_000_000_000L; i--) {
+                    inLastSecond++;
+                }
+                overLimit = inLastSecond > ratePerSecond;
+            }
+            if (overLimit || rateLimitBurst.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                rateLimited.incrementAndGet();
+                exchange.getResponseHeaders().add("Retry-After", "1");
+                send(exchange, 429, error("invalid_request_error", "rate_limit",
+                        "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits."));
+                return;
+            }
             String auth = exchange.getRequestHeaders().getFirst("Authorization");
             if (auth == null || !auth.equals("Bearer " + apiKey)) {
                 send(exchange, 401, error("invalid_request_error", null, "Invalid API Key provided"));
@@ -266,6 +402,19 @@ public final class FakeStripe implements AutoCloseable {
             String path = exchange.getRequestURI().getPath();
             if (method.equals("GET")) {
                 get(exchange, path, form(exchange.getRequestURI().getRawQuery()));
+                return;
+            }
+            if (method.equals("DELETE") && path.startsWith("/v1/subscriptions/")) {
+                String id = path.substring("/v1/subscriptions/".length());
+                cancelKeys.computeIfAbsent(id, k -> Collections.synchronizedList(new ArrayList<>()))
+                        .add(String.valueOf(exchange.getRequestHeaders().getFirst("Idempotency-Key")));
+                Map<String, String> params = form(exchange.getRequestURI().getRawQuery());
+                try (InputStream in = exchange.getRequestBody()) {
+                    params.putAll(form(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+                }
+                int[] status = {200};
+                String answer = cancel(id, params, status);
+                send(exchange, status[0], answer);
                 return;
             }
             if (!method.equals("POST")) {
@@ -288,6 +437,7 @@ public final class FakeStripe implements AutoCloseable {
             }
             boolean meterEvent = path.equals("/v1/billing/meter_events");
             Map<String, String> params = form(body);
+            postKeys.computeIfAbsent(path, p -> Collections.synchronizedList(new ArrayList<>())).add(key);
             if (meterEvent) {
                 meterEventCalls.incrementAndGet();
                 callsByIdentifier.computeIfAbsent(String.valueOf(params.get("identifier")), i -> new AtomicLong()).incrementAndGet();
@@ -375,6 +525,7 @@ public final class FakeStripe implements AutoCloseable {
                     items.add(item(params.get("items[" + i + "][price]"), params.get("items[" + i + "][quantity]")));
                 }
                 JsonObject stored = objects.get("subscription").get(subscription.get("id").getAsString());
+                stored.addProperty("status", "active");
                 stored.add("items", listOf(items, "/v1/subscription_items"));
                 return stored.toString();
             }
@@ -420,6 +571,10 @@ public final class FakeStripe implements AutoCloseable {
             return error("invalid_request_error", "resource_missing", "No such subscription: '" + id + "'");
         }
         synchronized (subscription) {
+            if (subscription.has("status") && "canceled".equals(subscription.get("status").getAsString())) {
+                status[0] = 400;
+                return error("invalid_request_error", null, "A canceled subscription can only update its cancellation_details and metadata.");
+            }
             JsonArray items = subscription.getAsJsonObject("items").getAsJsonArray("data");
             for (int i = 0; params.containsKey("items[" + i + "][id]") || params.containsKey("items[" + i + "][price]"); i++) {
                 String itemId = params.get("items[" + i + "][id]");
@@ -451,6 +606,55 @@ public final class FakeStripe implements AutoCloseable {
                     subscription.getAsJsonObject("metadata").addProperty(k.substring("metadata[".length(), k.length() - 1), v);
                 }
             });
+            return subscription.toString();
+        }
+    }
+
+    /**
+     * Ends a subscription now. With {@code invoice_now} a final invoice bills the period's metered usage so far (its
+     * meter's total for the customer since the period began) and, with {@code prorate}, credits the base price for the
+     * unused rest of the period, rounded half up.
+     */
+    private String cancel(String id, Map<String, String> params, int[] status) {
+        JsonObject subscription = objects.getOrDefault("subscription", Map.of()).get(id);
+        if (subscription == null) {
+            status[0] = 404;
+            return error("invalid_request_error", "resource_missing", "No such subscription: '" + id + "'");
+        }
+        synchronized (subscription) {
+            if (subscription.has("status") && "canceled".equals(subscription.get("status").getAsString())) {
+                status[0] = 400;
+                return error("invalid_request_error", null, "This subscription is already canceled.");
+            }
+            long now = Instant.now().getEpochSecond();
+            subscription.addProperty("status", "canceled");
+            subscription.addProperty("canceled_at", now);
+            subscription.addProperty("ended_at", now);
+            subscription.addProperty("cancel_invoice_now", String.valueOf(params.get("invoice_now")));
+            subscription.addProperty("cancel_prorate", String.valueOf(params.get("prorate")));
+            if ("true".equals(params.get("invoice_now"))) {
+                Invoice usage = periodInvoice(id, now);
+                long total = 0;
+                long credit = 0;
+                for (InvoiceLine line : usage.lines()) {
+                    if (line.metered()) {
+                        total += line.amount();
+                    } else if ("true".equals(params.get("prorate"))) {
+                        JsonObject form = objects("subscription.form").get(id);
+                        long from = subscription.get("created").getAsLong();
+                        long to = form.get("billing_cycle_anchor").getAsLong();
+                        credit += java.math.BigDecimal.valueOf(line.amount()).multiply(java.math.BigDecimal.valueOf(Math.max(0, to - now)))
+                                .divide(java.math.BigDecimal.valueOf(Math.max(1, to - from)), 0, java.math.RoundingMode.HALF_UP).longValueExact();
+                    }
+                }
+                JsonObject invoice = issueInvoice(usage.customer(), "FINAL-" + id, Instant.ofEpochSecond(subscription.get("created").getAsLong()),
+                        Instant.ofEpochSecond(now), Math.max(0, total - credit), "usd", "open", "https://invoice.stripe.test/i/" + id);
+                invoice.addProperty("subscription", id);
+                invoice.addProperty("billing_reason", "subscription_cycle");
+                invoice.addProperty("metered_amount", total);
+                invoice.addProperty("proration_credit", credit);
+                invoice.addProperty("metered_quantity", usage.lines().stream().filter(InvoiceLine::metered).mapToLong(InvoiceLine::quantity).sum());
+            }
             return subscription.toString();
         }
     }
@@ -523,6 +727,19 @@ public final class FakeStripe implements AutoCloseable {
                     send(exchange, 200, subscription.toString());
                 }
             }
+            return;
+        }
+        if (path.equals("/v1/invoices")) {
+            String customer = query.get("customer");
+            int limit = query.containsKey("limit") ? Integer.parseInt(query.get("limit")) : 10;
+            List<JsonObject> mine = new ArrayList<>(invoices().stream()
+                    .filter(i -> customer == null || customer.equals(i.get("customer").getAsString())).toList());
+            Collections.reverse(mine);
+            JsonArray data = new JsonArray();
+            mine.stream().limit(limit).forEach(data::add);
+            JsonObject list = listOf(data, "/v1/invoices");
+            list.addProperty("has_more", mine.size() > limit);
+            send(exchange, 200, list.toString());
             return;
         }
         if (path.equals("/v1/billing/meters")) {

@@ -19,7 +19,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * The billing thread: one thread runs every billing job (Stripe calls block, and one thread means no two runs of a
  * job overlap). Every {@code sendEvery}: send due meter events, apply payment standing. Every {@code meterEvery}:
- * make the Stripe objects new paid subscriptions need, then put new overage in the outbox. Without a Stripe key only
+ * make the Stripe objects new paid subscriptions need (and move changed plans), then put new overage in the outbox,
+ * then cancel at Stripe the subscriptions that ended and have nothing left to send. Without a Stripe key only
  * payment standing runs.
  */
 @ApplicationScoped
@@ -92,6 +93,8 @@ public class BillingJobs {
             provisioner.provision(Instant.now());
             // Events are stamped after provisioning: Stripe bills a subscription only the events from its creation on.
             meter.enqueue(Instant.now()).await().atMost(Duration.ofMinutes(5));
+            // After metering: a subscription that ended is cancelled at Stripe only once its last overage was answered.
+            provisioner.cancelEnded(Instant.now());
         }
     }
 

@@ -2,6 +2,7 @@ package io.gatehouse.management.billing;
 
 import io.gatehouse.billing.stripe.SendPacing;
 import io.gatehouse.billing.stripe.StripeBilling;
+import io.gatehouse.billing.stripe.StripePacer;
 import io.gatehouse.management.GatehouseConfig;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,7 +26,8 @@ public class BillingState {
         GatehouseConfig.Billing billing = config.billing();
         String key = billing.stripe().apiKey().filter(k -> !k.isBlank()).orElse(null);
         if (key != null) {
-            stripe = new StripeBilling(key, billing.stripe().apiBase().orElse(null), billing.stripe().timeout());
+            int perSecond = billing.stripe().requestsPerSecond().orElse(StripePacer.defaultFor(key));
+            stripe = new StripeBilling(key, billing.stripe().apiBase().orElse(null), billing.stripe().timeout(), new StripePacer(perSecond));
         }
         pacing = new SendPacing(billing.eventsPerSecond(), billing.retryFirst(), billing.retryMax());
     }

@@ -21,7 +21,8 @@ import java.util.List;
  * Our metered units against Stripe's meter event summaries, per customer and month (by event time, which is what
  * Stripe buckets by). The difference is what Gatehouse counts as acknowledged less what Stripe's meters hold: zero
  * when they agree; otherwise every difference is named, meter by meter (a customer's subscriptions are on meters of
- * their own), together with what is still on its way or was refused.
+ * their own), together with what is still on its way or was refused, and subscription changes not yet made at Stripe
+ * (a plan change or a close the next metering run pushes).
  */
 @ApplicationScoped
 public class Reconciliation {
@@ -64,7 +65,15 @@ public class Reconciliation {
                                (select coalesce(array_agg(distinct s.meter_slot), '{}') from billing_subscriptions s
                                  where s.consumer_id = bc.consumer_id) as slots,
                                coalesce(array_agg(o.meter_slot) filter (where o.state = 'ACKNOWLEDGED'), '{}') as acknowledged_slots,
-                               coalesce(array_agg(o.units) filter (where o.state = 'ACKNOWLEDGED'), '{}') as acknowledged_units
+                               coalesce(array_agg(o.units) filter (where o.state = 'ACKNOWLEDGED'), '{}') as acknowledged_units,
+                               (select coalesce(array_agg(case when s.status = 'CLOSED'
+                                            then 'Subscription ' || s.id || ' is closed; its Stripe subscription ' || bs.stripe_subscription_id
+                                                 || ' is not cancelled yet (after its last events are answered).'
+                                            else 'Subscription ' || s.id || ' moved to another plan; its Stripe subscription '
+                                                 || bs.stripe_subscription_id || ' is not moved yet.' end order by s.id), '{}')
+                                 from billing_subscriptions bs join subscriptions s on s.id = bs.subscription_id
+                                 where bs.consumer_id = bc.consumer_id and bs.status = 'ACTIVE'
+                                   and (s.status = 'CLOSED' or s.plan_id <> bs.plan_id)) as stripe_changes_due
                         from billing_customers bc
                         join consumers c on c.id = bc.consumer_id
                         left join meter_event_outbox o on o.consumer_id = bc.consumer_id and o.event_time >= $1 and o.event_time < $2
@@ -142,6 +151,8 @@ public class Reconciliation {
             if (failed > 0) {
                 findings.add(failed + " units refused by Stripe (" + r.getString("failures") + "): bill them by hand.");
             }
+            // Open items like units in flight: the next metering run pushes them (plan changes, cancels).
+            findings.addAll(List.of(r.getArrayOfStrings("stripe_changes_due")));
             if (difference == null || difference != 0 || meterMismatch) {
                 balanced = false;
             }

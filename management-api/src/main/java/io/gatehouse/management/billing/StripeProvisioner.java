@@ -68,7 +68,9 @@ public class StripeProvisioner {
             int version = effective.number();
             Provisioned known = provisioned.get(s.subscriptionId());
             if (known != null) {
-                if ("ACTIVE".equals(known.status()) && known.planId().equals(s.planId()) && known.version() < version) {
+                if ("ACTIVE".equals(known.status()) && !known.planId().equals(s.planId())) {
+                    newPlan(stripe, s, known, version, pricing);
+                } else if ("ACTIVE".equals(known.status()) && known.planId().equals(s.planId()) && known.version() < version) {
                     newPrices(stripe, s, known, version, pricing);
                 }
                 continue;
@@ -124,6 +126,88 @@ public class StripeProvisioner {
             LOG.warnf("Stripe refused moving subscription %s to price version %d: %s (%s); tried again next run",
                     s.subscriptionId(), version, e.getMessage(), e.getCode());
         }
+    }
+
+    /**
+     * A subscription moved to another paid plan: its Stripe subscription's items move to that plan's prices (the
+     * version in effect for its period, on the same meter slot) with Stripe's proration of the base price. The
+     * idempotency key carries the number of the subscription's plan change (its count in the append-only change
+     * history), so a crash repeats the same request and a later change is a new one.
+     */
+    private void newPlan(StripeBilling stripe, Charges.Priced s, Provisioned known, int version, Pricing pricing) {
+        try {
+            StripeBilling.PlanPrices from = recordedPrices(known.planId(), known.version(), known.slot());
+            if (from == null) {
+                LOG.warnf("no Stripe prices recorded for plan %s version %d slot %d; subscription %s keeps its Stripe prices",
+                        known.planId(), known.version(), known.slot(), s.subscriptionId());
+                return;
+            }
+            long change = pool.preparedQuery("select count(*) from change_records where entity_id = $1 and action = 'change_plan'")
+                    .execute(Tuple.of(s.subscriptionId().toString())).await().atMost(DB).iterator().next().getLong(0);
+            StripeBilling.PlanPrices to = prices(stripe, s, version, known.slot(), pricing, meter(stripe, known.slot()));
+            boolean sent = stripe.changePlan(known.stripeSubscriptionId(), s.subscriptionId().toString(), from, to, s.planId().toString(), version, change);
+            pool.preparedQuery("update billing_subscriptions set plan_id = $2, price_version = $3 where subscription_id = $1 and status = 'ACTIVE'")
+                    .execute(Tuple.of(s.subscriptionId(), s.planId(), version)).await().atMost(DB);
+            LOG.infof("subscription %s: Stripe subscription %s moved to plan %s version %d (%s)", s.subscriptionId(), known.stripeSubscriptionId(),
+                    s.planId(), version, sent ? "changed" : "already changed");
+        } catch (StripeException e) {
+            LOG.warnf("Stripe refused moving subscription %s to plan %s: %s (%s); tried again next run",
+                    s.subscriptionId(), s.planId(), e.getMessage(), e.getCode());
+        }
+    }
+
+    /**
+     * Cancels the Stripe subscription of each subscription that ended: closed at least {@code cancelAfter} ago (the
+     * nodes' last usage reports have arrived and been metered), or moved to a plan without a price, once every meter
+     * event of it has been answered by Stripe (none pending or in flight), so the final invoice Stripe makes at the
+     * cancel holds all of the last period's usage. Run after metering: overage metered in this run is pending and
+     * waits for the next run. Returns how many were cancelled. Blocking.
+     */
+    public int cancelEnded(Instant now) {
+        StripeBilling stripe = state.stripe();
+        Instant closedBefore = now.minus(state.settings().cancelAfter());
+        List<Row> ended = new ArrayList<>();
+        pool.preparedQuery("""
+                        select bs.subscription_id, bs.stripe_subscription_id from billing_subscriptions bs
+                        join subscriptions s on s.id = bs.subscription_id
+                        where bs.status = 'ACTIVE'
+                          and ((s.status = 'CLOSED' and s.cancelled_at <= $1)
+                               or (s.status <> 'CLOSED' and s.plan_id <> bs.plan_id
+                                   and not exists (select 1 from plan_prices pp where pp.plan_id = s.plan_id
+                                                   and (pp.base_price > 0 or pp.unit_price > 0 or pp.tiers is not null))))
+                          and not exists (select 1 from meter_event_outbox o where o.subscription_id = bs.subscription_id
+                                          and o.state in ('PENDING', 'SENT'))
+                        order by s.cancelled_at nulls last, bs.subscription_id""")
+                .execute(Tuple.of(closedBefore.atOffset(ZoneOffset.UTC))).await().atMost(DB).forEach(ended::add);
+        int cancelled = 0;
+        for (Row r : ended) {
+            UUID subscription = r.getUUID(0);
+            String stripeSubscription = r.getString(1);
+            try {
+                boolean sent = stripe.cancelSubscription(stripeSubscription, subscription.toString());
+                pool.preparedQuery("update billing_subscriptions set status = 'DELETED', deleted_at = $2 where subscription_id = $1 and status = 'ACTIVE'")
+                        .execute(Tuple.of(subscription, now.atOffset(ZoneOffset.UTC))).await().atMost(DB);
+                LOG.infof("subscription %s ended: Stripe subscription %s %s", subscription, stripeSubscription,
+                        sent ? "cancelled with a final invoice" : "was already cancelled");
+                cancelled++;
+            } catch (StripeException e) {
+                LOG.warnf("Stripe refused cancelling subscription %s (%s): %s (%s); tried again next run",
+                        subscription, stripeSubscription, e.getMessage(), e.getCode());
+            }
+        }
+        return cancelled;
+    }
+
+    private StripeBilling.PlanPrices recordedPrices(UUID planId, int version, int slot) {
+        var rows = pool.preparedQuery("""
+                        select stripe_product_id, stripe_base_price_id, stripe_usage_price_id from billing_prices
+                        where plan_id = $1 and version = $2 and meter_slot = $3""")
+                .execute(Tuple.of(planId, version, slot)).await().atMost(DB);
+        if (rows.size() == 0) {
+            return null;
+        }
+        Row r = rows.iterator().next();
+        return new StripeBilling.PlanPrices(r.getString(0), r.getString(1), r.getString(2));
     }
 
     /** The Stripe customer of a consumer, made on first need. Blocking. */

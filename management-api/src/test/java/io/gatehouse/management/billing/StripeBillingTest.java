@@ -1,7 +1,12 @@
 package io.gatehouse.management.billing;
 
 import io.gatehouse.billing.stripe.FakeStripe;
+import com.google.gson.JsonObject;
 import io.gatehouse.management.EmbeddedPostgresResource;
+import io.gatehouse.management.accounts.Accounts;
+import io.gatehouse.management.accounts.Role;
+import io.gatehouse.management.console.ConsoleClient;
+import io.gatehouse.management.console.TestAccounts;
 import io.gatehouse.management.usage.UsageStore;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -10,6 +15,8 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -42,6 +49,8 @@ class StripeBillingTest {
     BillingJobs jobs;
     @Inject
     Pool pool;
+    @Inject
+    Accounts accounts;
 
     private FakeStripe stripe() {
         return StripeTestResource.stripe;
@@ -285,5 +294,191 @@ class StripeBillingTest {
         // Subscribed mid-period: the base is prorated by the seconds left, as Stripe prorates the first period.
         assertThat(charges.getLong("rows[0].baseAmount")).isBetween(1L, 1000L);
         assertThat(charges.getLong("rows[0].total")).isEqualTo(charges.getLong("rows[0].baseAmount"));
+    }
+
+    private JsonObject stripeSubscription(String subscriptionId) {
+        return stripe().objects("subscription").get(stripeSubscriptionOf(subscriptionId));
+    }
+
+    private static List<String> prices(JsonObject stripeSubscription) {
+        List<String> prices = new java.util.ArrayList<>();
+        synchronized (stripeSubscription) {
+            stripeSubscription.getAsJsonObject("items").getAsJsonArray("data")
+                    .forEach(i -> prices.add(i.getAsJsonObject().getAsJsonObject("price").get("id").getAsString()));
+        }
+        return prices;
+    }
+
+    private String billingStatus(BillingFixture f) {
+        return pool.preparedQuery("select status from billing_subscriptions where subscription_id = $1").execute(Tuple.of(UUID.fromString(f.subscriptionId)))
+                .await().atMost(Duration.ofSeconds(5)).iterator().next().getString(0);
+    }
+
+    @Test
+    void aPlanChangeMovesTheStripeSubscriptionAndAClosedOneIsCancelledWithItsLastUsageInvoiced() throws Exception {
+        BillingFixture f = BillingFixture.subscribed("SOFT", 100, PRICING);
+        f.report(usage, 130);
+        jobs.runNow(Duration.ofSeconds(30));
+        await("acknowledged", Duration.ofSeconds(20), () -> unacknowledged(f) == 0);
+        String customer = stripe().customerOf(f.consumerId);
+        String stripeSubscription = stripeSubscriptionOf(f.subscriptionId);
+        List<String> silver = prices(stripeSubscription(f.subscriptionId));
+
+        // Moved to a dearer plan mid-period: 30.00 a month, 100 included, then 1 cent a request.
+        String gold = BillingFixture.plan("SOFT", 100, Map.of("currency", "USD", "basePrice", 3000, "includedUnits", 100, "unitPrice", 1, "per", 1));
+        admin().body(Map.of("planId", gold)).put("/admin/subscriptions/" + f.subscriptionId + "/plan").then().statusCode(200);
+
+        // Stripe cannot be reached on the first run: nothing changes, and the next run does it.
+        stripe().unreachable(true);
+        try {
+            jobs.runNow(Duration.ofSeconds(30));
+        } finally {
+            stripe().unreachable(false);
+        }
+        assertThat(prices(stripeSubscription(f.subscriptionId))).as("unchanged while Stripe was away").isEqualTo(silver);
+        assertThat((List<String>) reconciliationLine(f).get("findings")).as("the change still to make is named")
+                .contains("Subscription " + f.subscriptionId + " moved to another plan; its Stripe subscription " + stripeSubscription + " is not moved yet.");
+        // And Stripe's limiter refuses the next requests: they wait for its Retry-After and go through in the same run.
+        long limitedBefore = stripe().rateLimitedAnswers();
+        stripe().rateLimitNext(2);
+        jobs.runNow(Duration.ofSeconds(30));
+        assertThat(stripe().rateLimitedAnswers() - limitedBefore).isGreaterThanOrEqualTo(2);
+        JsonObject moved = stripeSubscription(f.subscriptionId);
+        List<String> goldPrices = prices(moved);
+        assertThat(goldPrices).hasSize(2).doesNotContainAnyElementsOf(silver);
+        assertThat(moved.get("proration_behavior").getAsString()).as("Stripe prorates the base price of a plan change").isEqualTo("create_prorations");
+        assertThat(moved.getAsJsonObject("metadata").get("gatehouse_plan_id").getAsString()).isEqualTo(gold);
+        assertThat(stripe().postKeys("/v1/subscriptions/" + stripeSubscription)).containsOnly("gatehouse-subscription-" + f.subscriptionId + "-plan-1");
+
+        // A control plane that stopped between Stripe's answer and its own record runs again: no second change.
+        int updates = stripe().postKeys("/v1/subscriptions/" + stripeSubscription).size();
+        pool.preparedQuery("""
+                        update billing_subscriptions set plan_id = $2, price_version = 1 where subscription_id = $1""")
+                .execute(Tuple.of(UUID.fromString(f.subscriptionId), UUID.fromString(f.planId))).await().atMost(Duration.ofSeconds(5));
+        jobs.runNow(Duration.ofSeconds(30));
+        assertThat(stripe().postKeys("/v1/subscriptions/" + stripeSubscription)).hasSize(updates);
+        assertThat(prices(stripeSubscription(f.subscriptionId))).isEqualTo(goldPrices);
+
+        // More usage on the new plan, then the last calls and the close.
+        f.report(usage, 20);
+        jobs.runNow(Duration.ofSeconds(30));
+        await("acknowledged", Duration.ofSeconds(20), () -> unacknowledged(f) == 0);
+        f.report(usage, 10);
+        admin().delete("/admin/subscriptions/" + f.subscriptionId).then().statusCode(200);
+        jobs.runNow(Duration.ofSeconds(30));
+        assertThat(stripe().cancelCalls(stripeSubscription)).as("not cancelled while its last overage is on its way").isEmpty();
+        await("acknowledged", Duration.ofSeconds(20), () -> unacknowledged(f) == 0);
+        // Stripe away again when the cancel is due: it is retried on the next run.
+        stripe().unreachable(true);
+        try {
+            jobs.runNow(Duration.ofSeconds(30));
+        } finally {
+            stripe().unreachable(false);
+        }
+        assertThat(billingStatus(f)).isEqualTo("ACTIVE");
+        jobs.runNow(Duration.ofSeconds(30));
+        assertThat(billingStatus(f)).isEqualTo("DELETED");
+        JsonObject cancelled = stripeSubscription(f.subscriptionId);
+        assertThat(cancelled.get("status").getAsString()).isEqualTo("canceled");
+        assertThat(cancelled.get("cancel_invoice_now").getAsString()).isEqualTo("true");
+        assertThat(cancelled.get("cancel_prorate").getAsString()).isEqualTo("true");
+        assertThat(stripe().cancelCalls(stripeSubscription)).containsExactly("gatehouse-subscription-" + f.subscriptionId + "-cancel");
+
+        // The final invoice bills every unit past the included ones once, at the plan in force: 160 used, 100 included.
+        JsonObject last = stripe().invoices().stream().filter(i -> i.has("subscription") && stripeSubscription.equals(i.get("subscription").getAsString()))
+                .findFirst().orElseThrow();
+        assertThat(last.get("metered_quantity").getAsLong()).isEqualTo(60);
+        assertThat(last.get("metered_amount").getAsLong()).isEqualTo(60);
+        assertThat(stripe().meterEventTotal(customer)).isEqualTo(60);
+        JsonPath projection = admin().queryParam("consumerId", f.consumerId).get("/admin/billing/projection").jsonPath();
+        assertThat(projection.getLong("rows[0].overageUnits")).isEqualTo(60);
+        assertThat(projection.getLong("rows[0].overageAmount")).as("Gatehouse rates the period as Stripe invoices its usage").isEqualTo(60);
+
+        // Recorded as active again, as after a crash between Stripe's answer and the record: read, not cancelled twice.
+        pool.preparedQuery("update billing_subscriptions set status = 'ACTIVE', deleted_at = null where subscription_id = $1")
+                .execute(Tuple.of(UUID.fromString(f.subscriptionId))).await().atMost(Duration.ofSeconds(5));
+        jobs.runNow(Duration.ofSeconds(30));
+        assertThat(billingStatus(f)).isEqualTo("DELETED");
+        assertThat(stripe().cancelCalls(stripeSubscription)).hasSize(1);
+        assertThat(stripe().meterEventTotal(customer)).isEqualTo(60);
+    }
+
+    @Test
+    void manyNewSubscriptionsAreProvisionedAndBilledUnderStripesRateLimit() throws Exception {
+        List<BillingFixture> subscribed = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            BillingFixture f = BillingFixture.subscribed("SOFT", 100, PRICING);
+            f.report(usage, 100 + i + 1);
+            subscribed.add(f);
+        }
+        long limitedBefore = stripe().rateLimitedAnswers();
+        // A burst of 429s from Stripe at the start of provisioning (fewer than a call's attempts: each waits Retry-After).
+        stripe().rateLimitNext(4);
+        long start = System.nanoTime();
+        jobs.runNow(Duration.ofSeconds(60));
+        for (BillingFixture f : subscribed) {
+            await("acknowledged", Duration.ofSeconds(30), () -> unacknowledged(f) == 0);
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        LOG.infof("8 subscriptions provisioned and billed in %s; %d requests so far, most in one second %d, 429s %d",
+                took, stripe().requests(), stripe().mostRequestsInASecond(), stripe().rateLimitedAnswers() - limitedBefore);
+        for (int i = 0; i < subscribed.size(); i++) {
+            BillingFixture f = subscribed.get(i);
+            assertThat(stripe().customerOf(f.consumerId)).as("provisioned in the one run despite the 429s").isNotNull();
+            assertThat(stripe().meterEventTotal(stripe().customerOf(f.consumerId))).as("every unit once").isEqualTo(i + 1);
+        }
+        assertThat(stripe().rateLimitedAnswers() - limitedBefore).as("only the injected burst: the pacer kept under Stripe's limiter").isEqualTo(4);
+        assertThat(stripe().mostRequestsInASecond()).as("never more than the configured rate in any second, over the whole class")
+                .isLessThanOrEqualTo(StripeTestResource.REQUESTS_PER_SECOND);
+    }
+
+    @Test
+    void aDeveloperSeesTheirStripeInvoicesEscapedAndTheirChargesWhenStripeIsAway() throws Exception {
+        BillingFixture f = BillingFixture.subscribed("SOFT", 100, PRICING);
+        f.report(usage, 110);
+        jobs.runNow(Duration.ofSeconds(30));
+        String customer = stripe().customerOf(f.consumerId);
+        Instant start = Instant.parse("2026-10-01T00:00:00Z");
+        stripe().issueInvoice(customer, "GH-0001", start, Instant.parse("2026-11-01T00:00:00Z"), 1210, "usd", "paid",
+                "https://invoice.stripe.com/i/acct_test/inv_1");
+        stripe().issueInvoice(customer, "<script>alert(1)</script>", start, start, 5, "usd", "open", "javascript:alert(1)");
+        // Another customer's invoice is not shown.
+        BillingFixture other = BillingFixture.subscribed("SOFT", 100, PRICING);
+        jobs.runNow(Duration.ofSeconds(30));
+        stripe().issueInvoice(stripe().customerOf(other.consumerId), "OTHER-1", start, start, 999, "usd", "paid", "https://invoice.stripe.com/i/other");
+
+        String developer = f.consumerName + "@example.test";
+        UUID account = accounts.createLocal(developer, java.util.Set.of(Role.DEVELOPER_NAME), null, TestAccounts.PASSWORD).id();
+        pool.preparedQuery("update consumers set user_id = $2 where id = $1").execute(Tuple.of(UUID.fromString(f.consumerId), account))
+                .await().atMost(Duration.ofSeconds(5));
+        pool.preparedQuery("update users set email_verified_at = now() where id = $1").execute(Tuple.of(account)).await().atMost(Duration.ofSeconds(5));
+        ConsoleClient client = new ConsoleClient().signedIn(developer, TestAccounts.PASSWORD);
+
+        Document page = Jsoup.parse(client.get("/portal/billing").asString());
+        var rows = page.select("[data-testid=invoices] tbody tr");
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(0).text()).as("newest first").contains("<script>alert(1)</script>").contains("0.05 USD").contains("open");
+        assertThat(rows.get(0).select("a")).as("only Stripe's https invoice page is linked").isEmpty();
+        assertThat(page.select("[data-testid=invoices] script")).isEmpty();
+        assertThat(rows.get(1).text()).contains("GH-0001").contains("2026-10-01 – 2026-11-01").contains("12.10 USD").contains("paid");
+        assertThat(rows.get(1).selectFirst("a").attr("href")).isEqualTo("https://invoice.stripe.com/i/acct_test/inv_1");
+        assertThat(page.text()).doesNotContain("OTHER-1");
+
+        // Stripe cannot be reached: the page says so, and still shows the computed charges.
+        stripe().unreachable(true);
+        try {
+            long t0 = System.nanoTime();
+            io.restassured.response.Response away = client.get("/portal/billing");
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            LOG.infof("portal billing page with Stripe away answered in %s", took);
+            assertThat(away.statusCode()).isEqualTo(200);
+            Document degraded = Jsoup.parse(away.asString());
+            assertThat(degraded.selectFirst("[data-testid=invoices-unavailable]").text()).contains("cannot be loaded from Stripe");
+            assertThat(degraded.select("[data-testid=invoices]")).isEmpty();
+            assertThat(degraded.selectFirst("[data-testid=current] tbody").text()).contains("(10)");
+            assertThat(took).isLessThan(Duration.ofSeconds(20));
+        } finally {
+            stripe().unreachable(false);
+        }
     }
 }

@@ -12,11 +12,14 @@ import java.util.Map;
 public class StripeTestResource implements QuarkusTestResourceLifecycleManager {
     public static final String API_KEY = "sk_test_gatehouse_billing";
     public static final String WEBHOOK_SECRET = "whsec_gatehouse_test";
+    public static final int REQUESTS_PER_SECOND = 20;
     static volatile FakeStripe stripe;
 
     @Override
     public Map<String, String> start() {
         stripe = new FakeStripe(API_KEY);
+        // Stripe's limiter at the rate the control plane is configured for: any request over it would be answered 429.
+        stripe.limitRate(REQUESTS_PER_SECOND);
         return Map.ofEntries(
                 Map.entry("gatehouse.billing.stripe.api-key", API_KEY),
                 Map.entry("gatehouse.billing.stripe.api-base", stripe.url()),
@@ -29,7 +32,10 @@ public class StripeTestResource implements QuarkusTestResourceLifecycleManager {
                 Map.entry("gatehouse.billing.retry-first", "PT0.2S"),
                 Map.entry("gatehouse.billing.retry-max", "PT1S"),
                 Map.entry("gatehouse.billing.resend-after", "PT2S"),
-                Map.entry("gatehouse.billing.events-per-second", "50"));
+                Map.entry("gatehouse.billing.events-per-second", "50"),
+                Map.entry("gatehouse.billing.stripe.requests-per-second", Integer.toString(REQUESTS_PER_SECOND)),
+                // A closed subscription is cancelled at Stripe as soon as its last overage is answered.
+                Map.entry("gatehouse.billing.cancel-after", "PT0S"));
     }
 
     @Override
