@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -241,7 +240,7 @@ class ConfigStateChannelTest {
         }
         ConfigSnapshot v6 = base;
         assertThat(call(secrets.get(4)).statusCode()).isEqualTo(200);
-        Path snapshotFile = dir.resolve("data/config/snapshot.jsonl");
+        Path snapshotFile = dir.resolve("data/config/snapshot.bin");
         Path log = dir.resolve("data/config/log.jsonl");
         Duration compacted = awaitTrue(Duration.ofSeconds(10), "the log to be compacted into the snapshot",
                 () -> headerVersion(snapshotFile) >= 4 && !Files.exists(dir.resolve("data/config/log-compacting.jsonl")));
@@ -285,11 +284,35 @@ class ConfigStateChannelTest {
 
     static long headerVersion(Path snapshot) {
         try {
-            String first = Files.readAllLines(snapshot, StandardCharsets.UTF_8).get(0);
-            return new JsonObject(first).getLong("version");
+            return io.gatehouse.gateway.config.ConfigStore.snapshotVersion(snapshot);
         } catch (Exception e) {
             return -1;
         }
+    }
+
+    @Test
+    void aNodeWhoseDiskCopyIsDamagedServesNothingUntilTheControlPlaneSendsAFreshOne() throws Exception {
+        node = startNode();
+        answer();
+        controlPlane.push(new ControlMessage.Snapshot(v1()));
+        assertThat(((NodeMessage.Ack) answer()).version()).isEqualTo(1);
+        node.stop();
+        controlPlane.close();
+        Path file = dir.resolve("data/config/snapshot.bin");
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 0x40; // bit rot in the middle of the copy
+        Files.write(file, bytes);
+
+        controlPlane = new ScriptedControlPlane(controlPlane.port());
+        node = startNode();
+        NodeMessage.Hello hello = (NodeMessage.Hello) answer();
+        assertThat(hello.version()).as("the damaged copy is not served").isEqualTo(0);
+        HttpResponseAssert.error(call(KEY), 503, "not_ready");
+
+        controlPlane.push(new ControlMessage.Snapshot(v1()));
+        assertThat(((NodeMessage.Ack) answer()).hash()).isEqualTo(v1().hash());
+        assertThat(call(KEY).statusCode()).isEqualTo(200);
+        assertThat(headerVersion(file)).as("a sound copy written over the damaged one").isEqualTo(1);
     }
 
     @Test
@@ -305,7 +328,7 @@ class ConfigStateChannelTest {
         assertThat(status().getString("configHash")).isEqualTo(v1().hash());
         assertThat(call(KEY).statusCode()).isEqualTo(200);
         assertThat(legacy).doesNotExist();
-        assertThat(dir.resolve("data/config/snapshot.jsonl")).exists();
+        assertThat(dir.resolve("data/config/snapshot.bin")).exists();
     }
 
     @Test

@@ -100,6 +100,26 @@ public final class Grants {
         }
     }
 
+    /**
+     * Adds a usual key of a configuration being built from the parts the node's disk copy keeps (its SHA-256 as four
+     * longs, its UUID id as two), sparing a million hex and UUID texts at start.
+     */
+    public void addKey(long[] hash, long idHi, long idLo, long expiresMicros, String applicationId, String consumerId) {
+        Credential credential = applications.computeIfAbsent(applicationId, Application::new).credential(consumerId);
+        switch (keys.addNew(hash[0], hash[1], hash[2], hash[3], idHi, idLo, expiresMicros, credential)) {
+            case SAME_ID -> {
+                forgetIfUnused(credential);
+                throw new IllegalArgumentException("key " + new java.util.UUID(idHi, idLo) + " appears twice");
+            }
+            case SAME_HASH -> {
+                forgetIfUnused(credential);
+                throw new IllegalArgumentException("two keys have the same hash (one is " + new java.util.UUID(idHi, idLo) + ")");
+            }
+            case NONE -> {
+            }
+        }
+    }
+
     /** Every subscription names an API and a plan this configuration has. */
     public void checkReferences(Predicate<String> apiExists, Predicate<String> planExists) {
         for (SubscriptionGrant s : subscriptions.values()) {

@@ -232,7 +232,20 @@ public final class KeyIndex {
             }
         }
         Object rare = Rare.of(credential, textId, exact, key.suspension());
-        int existing = findById(idHi, idLo, uuid != null, textId);
+        return store(h0, h1, h2, h3, idHi, idLo, uuid != null, textId, expires, rare, credential, onlyNew);
+    }
+
+    /**
+     * Adds a usual key (a UUID id, no suspension, an expiry in epoch µs or {@code Long.MAX_VALUE} for none) of a
+     * configuration being built, from the parts the node's disk copy keeps: no hex or UUID text to parse.
+     */
+    public Conflict addNew(long h0, long h1, long h2, long h3, long idHi, long idLo, long expiresMicros, Credential credential) {
+        return store(h0, h1, h2, h3, idHi, idLo, true, null, expiresMicros, credential, credential, true);
+    }
+
+    private Conflict store(long h0, long h1, long h2, long h3, long idHi, long idLo, boolean isUuid, String textId, long expires,
+                           Object rare, Credential credential, boolean onlyNew) {
+        int existing = findById(idHi, idLo, isUuid, textId);
         if (onlyNew) {
             if (existing >= 0) {
                 return Conflict.SAME_ID;

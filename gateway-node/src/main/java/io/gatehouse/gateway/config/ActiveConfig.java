@@ -226,6 +226,8 @@ public final class ActiveConfig {
         private ConfigHash hashing = hash;
         private final java.security.MessageDigest digest = io.gatehouse.protocol.keys.ApiKeys.newDigest();
         private int entries;
+        /** Whether the content hash is taken as given rather than summed entry by entry ({@link #trustingHash}). */
+        private boolean trusted;
 
         public Builder(UpstreamHealth health, int expectedKeys) {
             this.health = health;
@@ -294,6 +296,27 @@ public final class ActiveConfig {
             return this;
         }
 
+        /**
+         * Takes the content hash given to {@link #build} instead of hashing every entry: for the node's own disk
+         * copy, whose checksum was verified and whose hash the node checked when it installed that content.
+         */
+        Builder trustingHash() {
+            trusted = true;
+            hashing = null;
+            return this;
+        }
+
+        /** Adds a usual key from the parts the disk copy keeps ({@link SnapshotFile}); only while trusting the hash. */
+        Builder key(long[] keyHash, long idHi, long idLo, long expiresMicros, String applicationId, String consumerId) {
+            try {
+                grants.addKey(keyHash, idHi, idLo, expiresMicros, applicationId, consumerId);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidConfigException("invalid_config", e.getMessage());
+            }
+            entries++;
+            return this;
+        }
+
         public int entries() {
             return entries;
         }
@@ -316,7 +339,8 @@ public final class ActiveConfig {
          * (a hand-written snapshot file); otherwise a different content hash is {@code hash_mismatch}.
          */
         public ActiveConfig build(long version, String expectedHash, Instant publishedAt) {
-            String computed = hash.hex();
+            ConfigHash content = trusted ? ConfigHash.parse(expectedHash) : hash;
+            String computed = content.hex();
             if (expectedHash != null && !expectedHash.equals(computed)) {
                 throw new InvalidConfigException("hash_mismatch", "snapshot " + version + " does not match its hash " + expectedHash);
             }
@@ -328,7 +352,7 @@ public final class ActiveConfig {
                 throw new InvalidConfigException("invalid_config", e.getMessage());
             }
             routes.adoptTargets();
-            return new ActiveConfig(health, routes, grants, plans, hash.copy(), new Stamp(version, computed, publishedAt));
+            return new ActiveConfig(health, routes, grants, plans, content.copy(), new Stamp(version, computed, publishedAt));
         }
     }
 }

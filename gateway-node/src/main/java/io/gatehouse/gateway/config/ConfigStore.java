@@ -11,14 +11,12 @@ import io.gatehouse.protocol.config.Identified;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -28,9 +26,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -40,24 +38,33 @@ import java.util.concurrent.TimeUnit;
  * snapshot plus the deltas applied since, as a database keeps a checkpoint and a write-ahead log.
  *
  * <ul>
- *   <li>{@code config/snapshot.jsonl}: a header line ({@code version}, {@code hash}, {@code publishedAt}), then one line
- *   per entry, {@code <section>\t<canonical JSON>}. Written to a temporary file as it streams in, forced to disk and
- *   renamed over the old one: a crash leaves one or the other, never a mix.</li>
+ *   <li>{@code config/snapshot.bin}: the snapshot in the compact form {@link SnapshotFile} describes (keys as fixed
+ *   records, other entries as their canonical JSON, a CRC32C over the whole), so that a million keys load in about
+ *   the time it takes to read them. Written to a temporary file as it streams in, forced to disk and renamed over the
+ *   old one: a crash leaves one or the other, never a mix. A damaged or truncated file is refused whole, and the node
+ *   waits for the control plane instead.</li>
  *   <li>{@code config/log.jsonl}: one line per applied delta (the delta's JSON, which names its version and content
  *   hash), appended and forced before the node acknowledges it. A line cut short by a crash is ignored and cut off
  *   at the next start.</li>
  *   <li>When the log holds more than a bound of changed entries, it is set aside ({@code log-compacting.jsonl}) and a
- *   background thread merges it into a new snapshot (old snapshot streamed line by line, changed entries replaced),
- *   without touching the live configuration or holding up deltas.</li>
+ *   background thread merges it into a new snapshot (old snapshot streamed record by record, changed entries
+ *   replaced), without touching the live configuration or holding up deltas.</li>
+ *   <li>Older copies are read once and rewritten in this form: {@code config/snapshot.jsonl} (a JSON header line,
+ *   then one {@code <section>\t<canonical JSON>} line per entry, format {@code gatehouse-config/1}) with its log, and
+ *   the single-file {@code config-snapshot.json} before it.</li>
  * </ul>
  *
  * Blocking file I/O: the config thread calls it, never an event loop.
  */
 public final class ConfigStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
-    private static final String FORMAT = "gatehouse-config/1";
+    /** The JSON-lines snapshot of earlier releases, read once and rewritten. */
+    private static final String JSON_LINES_FORMAT = "gatehouse-config/1";
+    /** Marks an entry a compacted log removes. */
+    private static final Object REMOVED = new Object();
     private final Path dir;
     private final Path legacy;
+    private final Path jsonLines;
     private final Path snapshot;
     private final Path log;
     private final Path compacting;
@@ -78,7 +85,8 @@ public final class ConfigStore implements AutoCloseable {
     public ConfigStore(Path dataDir, long compactAfterEntries) {
         this.dir = dataDir.resolve("config");
         this.legacy = dataDir.resolve("config-snapshot.json");
-        this.snapshot = dir.resolve("snapshot.jsonl");
+        this.jsonLines = dir.resolve("snapshot.jsonl");
+        this.snapshot = dir.resolve("snapshot.bin");
         this.log = dir.resolve("log.jsonl");
         this.compacting = dir.resolve("log-compacting.jsonl");
         this.compactAfterEntries = compactAfterEntries;
@@ -102,7 +110,7 @@ public final class ConfigStore implements AutoCloseable {
     /** Starts writing a new snapshot; the old one (and its log) stays the disk copy until {@link SnapshotWriter#commit()}. */
     public SnapshotWriter startSnapshot(long version, String hash, Instant publishedAt, int keysHint) throws IOException {
         Files.createDirectories(dir);
-        return new SnapshotWriter(dir.resolve("snapshot.jsonl.tmp"), version, hash, publishedAt, keysHint);
+        return new SnapshotWriter(dir.resolve("snapshot.bin.tmp"), version, hash, publishedAt);
     }
 
     public void save(ConfigSnapshot whole) throws IOException {
@@ -115,37 +123,44 @@ public final class ConfigStore implements AutoCloseable {
         }
     }
 
-    /** A snapshot being written, one entry per line. */
+    /** Writes what a configuration holds as the disk copy, at its version and hash. */
+    public void save(ActiveConfig config) throws IOException {
+        try (SnapshotWriter writer = startSnapshot(config.version(), config.hash(), config.publishedAt(), config.keys().size())) {
+            try {
+                config.forEachEntry((section, entry) -> {
+                    try {
+                        writer.write(section, entry);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            writer.commit();
+        }
+    }
+
+    /** A snapshot being written, entry by entry, in any order. */
     public final class SnapshotWriter implements AutoCloseable {
         private final Path tmp;
         private final FileChannel channel;
-        private final OutputStream out;
+        private final SnapshotFile.Writer out;
         private boolean committed;
 
-        SnapshotWriter(Path tmp, long version, String hash, Instant publishedAt, int keysHint) throws IOException {
+        SnapshotWriter(Path tmp, long version, String hash, Instant publishedAt) throws IOException {
             this.tmp = tmp;
             this.channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
-            this.out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
-            Map<String, Object> header = new LinkedHashMap<>();
-            header.put("format", FORMAT);
-            header.put("version", version);
-            header.put("hash", hash);
-            header.put("publishedAt", publishedAt);
-            header.put("keys", keysHint);
-            out.write(Json.writeBytes(header));
-            out.write('\n');
+            this.out = new SnapshotFile.Writer(channel, version, hash, publishedAt);
         }
 
         public void write(ConfigSection section, Object entry) throws IOException {
-            out.write(section.wireName().getBytes(StandardCharsets.US_ASCII));
-            out.write('\t');
-            out.write(Json.writeBytes(entry));
-            out.write('\n');
+            out.write(section, entry);
         }
 
         /** Forces the snapshot to disk and makes it the disk copy; the log of the previous one is dropped. */
         public void commit() throws IOException {
-            out.flush();
+            out.finish();
             channel.force(true);
             channel.close();
             synchronized (files) {
@@ -154,6 +169,7 @@ public final class ConfigStore implements AutoCloseable {
                 closeLog();
                 Files.deleteIfExists(log);
                 Files.deleteIfExists(compacting);
+                Files.deleteIfExists(jsonLines);
                 Files.deleteIfExists(legacy);
                 loggedEntries = 0;
             }
@@ -214,11 +230,11 @@ public final class ConfigStore implements AutoCloseable {
 
     /**
      * Merges the set-aside log into a new snapshot: the deltas' last state of each entry they touched is kept in
-     * memory (bounded by the compaction threshold), the old snapshot is streamed through.
+     * memory (bounded by the compaction threshold), the old snapshot is streamed through record by record.
      */
     private void compact(long gen) throws IOException {
         long start = System.nanoTime();
-        Map<String, String> changed = new HashMap<>();
+        Map<String, Object> changed = new HashMap<>();
         ConfigDelta last = null;
         for (byte[] line : completeLines(compacting).lines) {
             ConfigDelta delta = Json.read(line, ConfigDelta.class);
@@ -231,40 +247,44 @@ public final class ConfigStore implements AutoCloseable {
         if (last == null) {
             return;
         }
-        Path tmp = dir.resolve("snapshot.jsonl.compacting");
-        try (BufferedReader in = Files.newBufferedReader(snapshot, StandardCharsets.UTF_8);
-             FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
-            JsonNode oldHeader = Json.mapper().readTree(in.readLine());
-            Map<String, Object> header = new LinkedHashMap<>();
-            header.put("format", FORMAT);
-            header.put("version", last.version());
-            header.put("hash", last.hash());
-            header.put("publishedAt", last.publishedAt());
-            header.put("keys", oldHeader.path("keys").asInt(0));
-            out.write(Json.writeBytes(header));
-            out.write('\n');
-            String line;
-            while ((line = in.readLine()) != null) {
-                int tab = line.indexOf('\t');
-                String id = Json.mapper().readTree(line.substring(tab + 1)).path("id").asText();
-                String key = line.substring(0, tab) + '\t' + id;
-                if (changed.containsKey(key)) {
-                    String replacement = changed.remove(key);
-                    if (replacement != null) {
-                        writeLine(out, line.substring(0, tab), replacement);
+        Path tmp = dir.resolve("snapshot.bin.compacting");
+        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            SnapshotFile.Writer out = new SnapshotFile.Writer(channel, last.version(), last.hash(), last.publishedAt());
+            try {
+                SnapshotFile.read(snapshot, header -> new SnapshotFile.Sink() {
+                    @Override
+                    public void key(long[] hash, long idHi, long idLo, long expiresMicros, String applicationId, String consumerId) {
+                        String id = new UUID(idHi, idLo).toString();
+                        try {
+                            if (!replaced(out, changed, ConfigSection.KEYS, id)) {
+                                out.key(hash, idHi, idLo, expiresMicros, applicationId, consumerId);
+                            }
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
                     }
-                } else {
-                    out.write(line.getBytes(StandardCharsets.UTF_8));
-                    out.write('\n');
+
+                    @Override
+                    public void entry(ConfigSection section, byte[] canonicalJson) {
+                        try {
+                            String id = Json.mapper().readTree(canonicalJson).path("id").asText();
+                            if (!replaced(out, changed, section, id)) {
+                                out.entry(section, canonicalJson);
+                            }
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }
+                });
+                for (Map.Entry<String, Object> added : changed.entrySet()) {
+                    if (added.getValue() != REMOVED) {
+                        out.write(ConfigSection.ofWireName(added.getKey().substring(0, added.getKey().indexOf('\t'))), added.getValue());
+                    }
                 }
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
             }
-            for (Map.Entry<String, String> added : changed.entrySet()) {
-                if (added.getValue() != null) {
-                    writeLine(out, added.getKey().substring(0, added.getKey().indexOf('\t')), added.getValue());
-                }
-            }
-            out.flush();
+            out.finish();
             channel.force(true);
         }
         synchronized (files) {
@@ -279,19 +299,25 @@ public final class ConfigStore implements AutoCloseable {
         LOG.info("config log compacted into snapshot version {} in {} ms", last.version(), (System.nanoTime() - start) / 1_000_000);
     }
 
-    private static void writeLine(OutputStream out, String section, String json) throws IOException {
-        out.write(section.getBytes(StandardCharsets.US_ASCII));
-        out.write('\t');
-        out.write(json.getBytes(StandardCharsets.UTF_8));
-        out.write('\n');
+    /** Writes the log's last state of an entry in place of the snapshot's (nothing if removed); false if the log left it alone. */
+    private static boolean replaced(SnapshotFile.Writer out, Map<String, Object> changed, ConfigSection section, String id) throws IOException {
+        String key = section.wireName() + '\t' + id;
+        if (!changed.containsKey(key)) {
+            return false;
+        }
+        Object replacement = changed.remove(key);
+        if (replacement != REMOVED) {
+            out.write(section, replacement);
+        }
+        return true;
     }
 
-    private static <T extends Identified> void collect(Map<String, String> changed, ConfigSection section, Changes<T> changes) {
+    private static <T extends Identified> void collect(Map<String, Object> changed, ConfigSection section, Changes<T> changes) {
         if (changes == null) {
             return;
         }
-        changes.remove().forEach(id -> changed.put(section.wireName() + '\t' + id, null));
-        changes.upsert().forEach(item -> changed.put(section.wireName() + '\t' + item.id(), Json.write(item)));
+        changes.remove().forEach(id -> changed.put(section.wireName() + '\t' + id, REMOVED));
+        changes.upsert().forEach(item -> changed.put(section.wireName() + '\t' + item.id(), item));
     }
 
     private static long size(ConfigDelta delta) {
@@ -307,39 +333,34 @@ public final class ConfigStore implements AutoCloseable {
     /**
      * The configuration on disk: the snapshot, then every logged delta after it. A log line cut short (a crash while
      * appending) or one that cannot be applied ends the replay, and the log is cut back to what was applied, so the
-     * next append starts on a clean line. A node upgraded in place finds its old single-file copy instead and
-     * converts it once.
+     * next append starts on a clean line. A node upgraded in place finds an older copy instead (JSON lines, or the
+     * single file before it), serves it and rewrites it once in the current form.
      */
     public Optional<ActiveConfig> load(UpstreamHealth health) throws IOException {
         if (!Files.isRegularFile(snapshot)) {
-            return loadLegacy(health);
+            return Files.isRegularFile(jsonLines) ? loadJsonLines(health) : loadLegacy(health);
         }
-        ActiveConfig config;
-        try (BufferedReader in = Files.newBufferedReader(snapshot, StandardCharsets.UTF_8)) {
-            JsonNode header = Json.mapper().readTree(in.readLine());
-            if (!FORMAT.equals(header.path("format").asText())) {
-                throw new IOException(snapshot + " is not a " + FORMAT + " snapshot");
-            }
-            // A snapshot that arrived in parts did not know its key count when its header was written: a key line
-            // is about 220 bytes, so the file's size sizes the index without a rehash on the way.
-            int keysHint = header.path("keys").asInt(0);
-            if (keysHint <= 0) {
-                keysHint = (int) Math.min(Integer.MAX_VALUE / 4, Files.size(snapshot) / 220);
-            }
-            ActiveConfig.Builder builder = new ActiveConfig.Builder(health, keysHint);
-            String line;
-            while ((line = in.readLine()) != null) {
-                int tab = line.indexOf('\t');
-                if (tab < 0) {
-                    throw new IOException(snapshot + " has a line without a section");
+        long started = System.nanoTime();
+        ActiveConfig.Builder[] building = new ActiveConfig.Builder[1];
+        SnapshotFile.Header header = SnapshotFile.read(snapshot, h -> {
+            ActiveConfig.Builder builder = new ActiveConfig.Builder(health, (int) Math.min(Integer.MAX_VALUE / 4, h.keys())).trustingHash();
+            building[0] = builder;
+            return new SnapshotFile.Sink() {
+                @Override
+                public void key(long[] hash, long idHi, long idLo, long expiresMicros, String applicationId, String consumerId) {
+                    builder.key(hash, idHi, idLo, expiresMicros, applicationId, consumerId);
                 }
-                ConfigSection section = ConfigSection.ofWireName(line.substring(0, tab));
-                byte[] json = line.substring(tab + 1).getBytes(StandardCharsets.UTF_8);
-                builder.entry(section, Json.read(json, section.type()), json);
-            }
-            config = builder.build(header.path("version").asLong(), header.path("hash").asText(),
-                    header.hasNonNull("publishedAt") ? Instant.parse(header.get("publishedAt").asText()) : Instant.EPOCH);
-        }
+
+                @Override
+                public void entry(ConfigSection section, byte[] canonicalJson) {
+                    builder.entry(section, Json.read(canonicalJson, section.type()));
+                }
+            };
+        });
+        long read = System.nanoTime();
+        ActiveConfig config = building[0].build(header.version(), header.hash(), header.publishedAt());
+        LOG.info("read snapshot version {} ({} keys, {} other entries) in {} ms, routes and checks {} ms", header.version(), header.keys(),
+                header.others(), (read - started) / 1_000_000, (System.nanoTime() - read) / 1_000_000);
         replay(config, compacting, false);
         replay(config, log, true);
         if (Files.isRegularFile(compacting)) {
@@ -358,6 +379,45 @@ public final class ConfigStore implements AutoCloseable {
                     compacting_ = false;
                 }
             });
+        }
+        return Optional.of(config);
+    }
+
+    /** A copy in the JSON-lines form of earlier releases: every entry parsed and hashed, then rewritten in the current form. */
+    private Optional<ActiveConfig> loadJsonLines(UpstreamHealth health) throws IOException {
+        ActiveConfig config;
+        try (BufferedReader in = Files.newBufferedReader(jsonLines, StandardCharsets.UTF_8)) {
+            JsonNode header = Json.mapper().readTree(in.readLine());
+            if (!JSON_LINES_FORMAT.equals(header.path("format").asText())) {
+                throw new IOException(jsonLines + " is not a " + JSON_LINES_FORMAT + " snapshot");
+            }
+            // A snapshot that arrived in parts did not know its key count when its header was written: a key line
+            // is about 220 bytes, so the file's size sizes the index without a rehash on the way.
+            int keysHint = header.path("keys").asInt(0);
+            if (keysHint <= 0) {
+                keysHint = (int) Math.min(Integer.MAX_VALUE / 4, Files.size(jsonLines) / 220);
+            }
+            ActiveConfig.Builder builder = new ActiveConfig.Builder(health, keysHint);
+            String line;
+            while ((line = in.readLine()) != null) {
+                int tab = line.indexOf('\t');
+                if (tab < 0) {
+                    throw new IOException(jsonLines + " has a line without a section");
+                }
+                ConfigSection section = ConfigSection.ofWireName(line.substring(0, tab));
+                byte[] json = line.substring(tab + 1).getBytes(StandardCharsets.UTF_8);
+                builder.entry(section, Json.read(json, section.type()), json);
+            }
+            config = builder.build(header.path("version").asLong(), header.path("hash").asText(),
+                    header.hasNonNull("publishedAt") ? Instant.parse(header.get("publishedAt").asText()) : Instant.EPOCH);
+        }
+        replay(config, compacting, false);
+        replay(config, log, true);
+        try {
+            save(config);
+            LOG.info("converted {} and its log to {} (version {})", jsonLines, snapshot, config.version());
+        } catch (IOException e) {
+            LOG.warn("could not rewrite {} as {} ({}); serving it, and converting again at the next start", jsonLines, snapshot, e.toString());
         }
         return Optional.of(config);
     }
@@ -436,6 +496,11 @@ public final class ConfigStore implements AutoCloseable {
             }
         }
         return new Lines(lines, ends);
+    }
+
+    /** The version a snapshot file of the current form holds, read from its header (after checking the file). */
+    public static long snapshotVersion(Path file) throws IOException {
+        return SnapshotFile.verify(file).version();
     }
 
     /** Reads a whole snapshot file in the wire format (standalone mode, GitOps). */
