@@ -143,6 +143,21 @@ public final class Limits {
         }
     }
 
+    /**
+     * The config channel is back, perhaps to another control plane instance: answers to what was asked on the old
+     * connection will not come. Quota requests may be sent again, and requests waiting for a lease ask afresh (their
+     * wait keeps its deadline). Shares and units held are kept: the leases in the database still count them.
+     */
+    public void reconnected() {
+        for (SubscriptionLimits limits : bySubscription.values()) {
+            QuotaAccount account = limits.currentQuota();
+            if (account != null) {
+                account.leaseInFlight.set(false);
+            }
+            resume(limits);
+        }
+    }
+
     /** Runs on the config channel's event loop every {@link #RATE_RENEW_NANOS}: renew shares, give back idle units. */
     public void tick() {
         long now = System.nanoTime();
