@@ -2,12 +2,14 @@
 
 -- Each subscription's rate split among the gateway nodes serving it (RateAllocator): per node its smoothed demand
 -- and the leases that still count (id, rate, burst, expiry in the database's clock), the time the last lease stops
--- counting, and the last lease id handed out. A lease request locks the row, applies the rule and writes it back in
--- one short transaction, whichever instance the node is connected to; so the shares in force never add up to more
+-- counting, and the last lease id handed out, whichever instance the node is connected to; so the shares in force never add up to more
 -- than the plan, across instances and restarts. The row is kept for the subscription's life: lease ids grow from it.
+-- A request reads the row, applies the rule and writes it back only if the revision is still the one it read (else
+-- it starts again): requests through any instance take effect one after another, and no lock spans round trips.
 create table rate_allocations (
     subscription_id uuid        primary key,
     state           jsonb       not null,
+    revision        bigint      not null,
     updated_at      timestamptz not null default now()
 );
 

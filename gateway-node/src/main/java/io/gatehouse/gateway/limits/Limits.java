@@ -49,6 +49,12 @@ public final class Limits {
         return l != null && l.connected();
     }
 
+    /** Whether a request may wait for a lease: the channel is up, or coming back after a moment's drop. */
+    boolean mayWaitForLease() {
+        ControlPlaneLink l = link;
+        return l != null && (l.connected() || l.reconnecting());
+    }
+
     public SubscriptionLimits of(SubscriptionGrant subscription, PlanDefinition plan, String consumerId, long nowMillis) {
         SubscriptionLimits current = bySubscription.get(subscription.id());
         if (current != null && current.sameTerms(subscription, plan)) {

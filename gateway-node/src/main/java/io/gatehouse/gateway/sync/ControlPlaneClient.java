@@ -56,8 +56,10 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
     private final java.util.List<String> urls;
     private int current;
     private long heartbeatTimer = -1;
-    private boolean stopped;
+    private volatile boolean stopped;
     private volatile boolean connected;
+    /** When the last connection dropped (System.nanoTime()); 0 while connected or before the first connection. */
+    private volatile long droppedAtNanos;
     private volatile String lastError;
 
     public ControlPlaneClient(NodeSettings settings, ConfigHolder config, ConfigStore store, Limits limits,
@@ -88,6 +90,14 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
     @Override
     public boolean connected() {
         return connected;
+    }
+
+    /** For as long as a request may wait for a lease after the connection dropped, the node counts on redialling. */
+    @Override
+    public boolean reconnecting() {
+        long dropped = droppedAtNanos;
+        return !connected && !stopped && dropped != 0
+                && System.nanoTime() - dropped < java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(settings.leaseWaitMs());
     }
 
     /** The node's usage on its way to the control plane (spool depth, reports waiting for acknowledgement). */
@@ -163,12 +173,14 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
         }
         socket = ws;
         failedAttempts = 0;
+        droppedAtNanos = 0;
         connected = true;
         lastError = null;
         LOG.info("connected to control plane {} as node {}", controlPlaneUrl(), settings.nodeId());
         ws.textMessageHandler(this::received);
         ws.exceptionHandler(e -> LOG.debug("config channel error: {}", e.toString()));
         ws.closeHandler(v -> {
+            droppedAtNanos = System.nanoTime();
             connected = false;
             socket = null;
             vertx.cancelTimer(heartbeatTimer);

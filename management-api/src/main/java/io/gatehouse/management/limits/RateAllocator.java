@@ -17,6 +17,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Splits each subscription's rate limit into shares for the gateway nodes that serve it, max-min fair by the
@@ -39,6 +41,8 @@ public class RateAllocator {
     static final long MARGIN_MS = 250;
     /** Shares are not shrunk for less than this fraction: it keeps small swings of demand from churning leases. */
     static final double HYSTERESIS = 0.1;
+    /** Attempts of one request that find the shares changed by another before giving up (the node asks again). */
+    static final int MAX_ATTEMPTS = 25;
 
     /** A lease to send to a node. */
     public record Grant(String nodeId, ControlMessage.RateLease lease) {
@@ -119,26 +123,99 @@ public class RateAllocator {
     @Inject
     Pool pool;
 
+    /** A node's request waiting for its turn, and where its answer goes. */
+    private record Pending(String nodeId, NodeMessage.RateLeaseRequest request, PlanDefinition plan, CompletableFuture<List<Grant>> answer) {
+    }
+
+    /** One subscription's requests on this instance: at most one read-and-write of its row runs at a time. */
+    private static final class Queue {
+        final List<Pending> waiting = new ArrayList<>();
+        boolean running;
+    }
+
+    private final Map<UUID, Queue> queues = new ConcurrentHashMap<>();
+
     /**
-     * Answers a node's request, and returns the leases pushed to other nodes as a result. One short transaction:
-     * the subscription's row is locked, the rule applied to it at the database's time (instances' clocks may differ,
-     * expiries must not), and the row written back, so requests through any instance are applied one after another.
+     * Answers a node's request, and returns the leases pushed to other nodes as a result. The subscription's row is
+     * read, the rule applied to it at the database's time (instances' clocks may differ, expiries must not), and the
+     * row written back only if no other request wrote it meanwhile; otherwise the attempt starts again from what that
+     * one wrote. So requests through any instance take effect one after another, as through one, and no lock is held
+     * across round trips. Leases decided in an attempt that lost are never sent.
+     *
+     * <p>Requests for one subscription that arrive while its row is being written wait and then go together: one read
+     * and one write for all of them, applied in arrival order. However slow the database, a subscription costs at
+     * most two statements per round trip, not two per request.
      */
     public Uni<List<Grant>> allocate(String nodeId, NodeMessage.RateLeaseRequest request, PlanDefinition plan) {
         UUID subscriptionId = UUID.fromString(request.subscriptionId());
-        return pool.withTransaction(connection -> connection.preparedQuery("""
-                        insert into rate_allocations (subscription_id, state) values ($1, '{}'::jsonb)
-                        on conflict (subscription_id) do update set updated_at = now()
-                        returning state, (extract(epoch from clock_timestamp()) * 1000)::bigint as now_ms""")
+        Pending pending = new Pending(nodeId, request, plan, new CompletableFuture<>());
+        Queue queue = queues.computeIfAbsent(subscriptionId, id -> new Queue());
+        boolean start;
+        synchronized (queue) {
+            queue.waiting.add(pending);
+            start = !queue.running;
+            queue.running = true;
+        }
+        if (start) {
+            drain(subscriptionId, queue);
+        }
+        return Uni.createFrom().completionStage(pending.answer());
+    }
+
+    private void drain(UUID subscriptionId, Queue queue) {
+        List<Pending> batch;
+        synchronized (queue) {
+            if (queue.waiting.isEmpty()) {
+                queue.running = false;
+                queues.remove(subscriptionId, queue);
+                return;
+            }
+            batch = new ArrayList<>(queue.waiting);
+            queue.waiting.clear();
+        }
+        attempt(subscriptionId, batch, 1).subscribe().with(answers -> {
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).answer().complete(answers.get(i));
+            }
+            drain(subscriptionId, queue);
+        }, failure -> {
+            batch.forEach(p -> p.answer().completeExceptionally(failure));
+            drain(subscriptionId, queue);
+        });
+    }
+
+    private Uni<List<List<Grant>>> attempt(UUID subscriptionId, List<Pending> batch, int attempt) {
+        return pool.preparedQuery("""
+                        select state, revision, (extract(epoch from clock_timestamp()) * 1000)::bigint as now_ms
+                        from rate_allocations where subscription_id = $1""")
                 .execute(Tuple.of(subscriptionId))
                 .chain(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        return pool.preparedQuery("insert into rate_allocations (subscription_id, state, revision) values ($1, '{}'::jsonb, 0) on conflict do nothing")
+                                .execute(Tuple.of(subscriptionId))
+                                .chain(() -> attempt(subscriptionId, batch, attempt));
+                    }
                     Row row = rows.iterator().next();
                     Shares shares = Shares.fromJson((JsonObject) row.getValue("state"));
-                    List<Grant> grants = allocate(shares, nodeId, request, plan, row.getLong("now_ms"));
-                    return connection.preparedQuery("update rate_allocations set state = $2 where subscription_id = $1")
-                            .execute(Tuple.of(subscriptionId, shares.toJson()))
-                            .replaceWith(grants);
-                }));
+                    long revision = row.getLong("revision");
+                    long now = row.getLong("now_ms");
+                    List<List<Grant>> answers = new ArrayList<>(batch.size());
+                    for (Pending p : batch) {
+                        answers.add(allocate(shares, p.nodeId(), p.request(), p.plan(), now));
+                    }
+                    return pool.preparedQuery("update rate_allocations set state = $2, revision = revision + 1, updated_at = now() where subscription_id = $1 and revision = $3")
+                            .execute(Tuple.of(subscriptionId, shares.toJson(), revision))
+                            .chain(updated -> {
+                                if (updated.rowCount() == 1) {
+                                    return Uni.createFrom().item(answers);
+                                }
+                                if (attempt >= MAX_ATTEMPTS) {
+                                    return Uni.createFrom().failure(new IllegalStateException("rate shares of subscription " + subscriptionId
+                                            + " changed under " + MAX_ATTEMPTS + " attempts in a row"));
+                                }
+                                return attempt(subscriptionId, batch, attempt + 1);
+                            });
+                });
     }
 
     /** The rule, applied to one subscription's {@code shares} at {@code now} (epoch milliseconds). */
