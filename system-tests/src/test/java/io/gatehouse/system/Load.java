@@ -30,6 +30,14 @@ final class Load {
     final AtomicLong firstSentNanos = new AtomicLong(Long.MAX_VALUE);
     final AtomicLong lastAdmittedNanos = new AtomicLong();
     final LongAdder sent = new LongAdder();
+    /** When set, every request is a POST carrying this JSON body. */
+    private String body;
+
+    /** Clients POST {@code json} instead of GETting. */
+    Load posting(String json) {
+        this.body = json;
+        return this;
+    }
 
     long count(String outcome) {
         LongAdder adder = outcomes.get(outcome);
@@ -60,8 +68,11 @@ final class Load {
                             sent.increment();
                             String outcome;
                             try {
-                                HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(uri).header("X-API-Key", key)
-                                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                                HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("X-API-Key", key).timeout(Duration.ofSeconds(10));
+                                if (body != null) {
+                                    request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+                                }
+                                HttpResponse<String> response = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
                                 outcome = response.statusCode() == 200 ? "200"
                                         : response.statusCode() + " " + Http.json(response).path("code").asText();
                                 if (response.statusCode() == 200) {
