@@ -109,11 +109,36 @@ public class ExportJobs {
 
         /** Whole per cent written, 100 for an empty range once counted. */
         public int percent() {
-            long t = total;
-            if (t < 0) return 0;
-            if (t == 0) return state == State.DONE ? 100 : 0;
-            return (int) Math.min(100, written * 100 / t);
+            return percent(state, total, written);
         }
+
+        /**
+         * The job as it is at one instant. A page must render from this rather than from the job itself: the
+         * export thread moves the job on while the page renders, and a head that saw "running" (and asked for a
+         * refresh) beside a body that saw "done" is a page that contradicts itself.
+         */
+        public Snapshot snapshot() {
+            // The state is read first: the export thread writes manifest, failure and counts before it publishes
+            // the state (all volatile), so whatever state is read here, the fields it implies are visible.
+            State s = state;
+            long t = total;
+            long w = written;
+            return new Snapshot(id, from, to, apiId, consumerId, format(), startedBy, startedAt,
+                    s.name().toLowerCase(), s == State.DONE || s == State.FAILED, t, w, percent(s, t, w),
+                    manifest, failure, finishedAt);
+        }
+
+        private static int percent(State s, long t, long w) {
+            if (t < 0) return 0;
+            if (t == 0) return s == State.DONE ? 100 : 0;
+            return (int) Math.min(100, w * 100 / t);
+        }
+    }
+
+    /** An immutable view of a {@link Job} for rendering. */
+    public record Snapshot(String id, Instant from, Instant to, String apiId, String consumerId, String format,
+                           String startedBy, Instant startedAt, String stateName, boolean finished, long total,
+                           long written, int percent, ExportManifest manifest, String failure, Instant finishedAt) {
     }
 
     /** The queue of exports is full. */

@@ -117,7 +117,7 @@ public class CompliancePages {
                 .data("error", error)
                 .data("newer", results == null || results.number() == 0 ? null : link(form, results.number() - 1))
                 .data("older", results == null || !results.hasNext() ? null : link(form, results.number() + 1))
-                .data("recent", jobs.recent(10));
+                .data("recent", jobs.recent(10).stream().map(ExportJobs.Job::snapshot).toList());
     }
 
     @POST
@@ -148,7 +148,7 @@ public class CompliancePages {
     @GET
     @Path("/exports/{id}")
     public TemplateInstance export(@PathParam("id") String id) throws IOException {
-        return exportPage.data("job", job(id));
+        return exportPage.data("job", job(id).snapshot());
     }
 
     @GET
