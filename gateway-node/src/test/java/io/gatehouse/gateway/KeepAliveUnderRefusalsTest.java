@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * before the request body is read, and the connection must carry on as if the request had been served.
  */
 class KeepAliveUnderRefusalsTest extends StandaloneGateway {
-    static final PlanDefinition PLAN = new PlanDefinition("plan-slow", "slow", 40L, 10L, null, "HARD", "OPEN");
+    static final PlanDefinition PLAN = new PlanDefinition("plan-slow", "slow", 2L, 2L, null, "HARD", "OPEN");
     static final String KEY = ApiKeys.generate();
 
     /**
