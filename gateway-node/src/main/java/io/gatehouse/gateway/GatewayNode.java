@@ -96,7 +96,11 @@ public final class GatewayNode {
                     new DeploymentOptions().setInstances(Math.max(1, settings.eventLoops())).setThreadingModel(ThreadingModel.EVENT_LOOP));
             proxyDeployment = proxies.await(30, TimeUnit.SECONDS);
             if (!settings.standalone()) {
-                io.gatehouse.gateway.tls.PeerVerification.warnIfPlaintextControlPlane(settings.controlPlaneUrl());
+                for (String url : settings.controlPlaneUrl().split(",")) {
+                    if (!url.isBlank()) {
+                        io.gatehouse.gateway.tls.PeerVerification.warnIfPlaintextControlPlane(url.strip());
+                    }
+                }
                 controlPlane = new ControlPlaneClient(settings, config, store, limits, health);
                 vertx.deployVerticle(controlPlane).await(30, TimeUnit.SECONDS);
             } else {

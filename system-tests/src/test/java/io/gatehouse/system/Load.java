@@ -1,11 +1,9 @@
 package io.gatehouse.system;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.gatehouse.gateway.GatewayNode;
+import io.gatehouse.protocol.Json;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,17 +17,26 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 
 /**
- * Concurrent clients spread over several gateway nodes, counting answers by status and error code. Bounded: every
- * run stops after its request budget or its time, whichever comes first.
+ * Concurrent clients spread over several gateway nodes, counting answers by status and error code. Each client keeps
+ * one connection alive to its node ({@link KeepAliveConnection}), so a request without an answer is counted as an
+ * error of the gateway's, never retried. Bounded: every run stops after its request budget or its time, whichever
+ * comes first.
  */
 final class Load {
-    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
-
     final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
     final AtomicLong firstSentNanos = new AtomicLong(Long.MAX_VALUE);
     final AtomicLong lastAdmittedNanos = new AtomicLong();
     final LongAdder sent = new LongAdder();
+    /** Requests admitted (200) by each node, by node id. */
+    final Map<String, LongAdder> admittedByNode = new ConcurrentHashMap<>();
+    /** When set, every request is a POST carrying this JSON body. */
+    private String body;
+
+    /** Clients POST {@code json} instead of GETting. */
+    Load posting(String json) {
+        this.body = json;
+        return this;
+    }
 
     long count(String outcome) {
         LongAdder adder = outcomes.get(outcome);
@@ -38,6 +45,11 @@ final class Load {
 
     long ok() {
         return count("200");
+    }
+
+    long admittedBy(GatewayNode node) {
+        LongAdder adder = admittedByNode.get(node.settings().nodeId());
+        return adder == null ? 0 : adder.sum();
     }
 
     /**
@@ -51,26 +63,32 @@ final class Load {
         try {
             List<Future<?>> clients = new java.util.ArrayList<>();
             for (GatewayNode node : nodes) {
-                URI uri = URI.create("http://127.0.0.1:" + node.settings().proxyPort() + path);
+                int port = node.settings().proxyPort();
+                LongAdder admittedHere = admittedByNode.computeIfAbsent(node.settings().nodeId(), id -> new LongAdder());
                 for (int c = 0; c < clientsPerNode; c++) {
                     clients.add(pool.submit(() -> {
-                        while (System.nanoTime() < deadline && budget.decrementAndGet() >= 0 && !stop.getAsBoolean()) {
-                            long start = System.nanoTime();
-                            firstSentNanos.accumulateAndGet(start, Math::min);
-                            sent.increment();
-                            String outcome;
-                            try {
-                                HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(uri).header("X-API-Key", key)
-                                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-                                outcome = response.statusCode() == 200 ? "200"
-                                        : response.statusCode() + " " + Http.json(response).path("code").asText();
-                                if (response.statusCode() == 200) {
-                                    lastAdmittedNanos.accumulateAndGet(System.nanoTime(), Math::max);
+                        try (KeepAliveConnection connection = new KeepAliveConnection("127.0.0.1", port, 10_000)) {
+                            while (System.nanoTime() < deadline && budget.decrementAndGet() >= 0 && !stop.getAsBoolean()) {
+                                long start = System.nanoTime();
+                                firstSentNanos.accumulateAndGet(start, Math::min);
+                                sent.increment();
+                                String outcome;
+                                try {
+                                    KeepAliveConnection.Answer answer = body == null
+                                            ? connection.exchange("GET", path, null, "X-API-Key", key)
+                                            : connection.exchange("POST", path, body, "X-API-Key", key, "Content-Type", "application/json");
+                                    if (answer.status() == 200) {
+                                        outcome = "200";
+                                        lastAdmittedNanos.accumulateAndGet(System.nanoTime(), Math::max);
+                                        admittedHere.increment();
+                                    } else {
+                                        outcome = answer.status() + " " + errorCode(answer.body());
+                                    }
+                                } catch (Exception e) {
+                                    outcome = "error " + describe(e);
                                 }
-                            } catch (Exception e) {
-                                outcome = "error " + e.getClass().getSimpleName();
+                                outcomes.computeIfAbsent(outcome, o -> new LongAdder()).increment();
                             }
-                            outcomes.computeIfAbsent(outcome, o -> new LongAdder()).increment();
                         }
                         return null;
                     }));
@@ -85,6 +103,44 @@ final class Load {
             pool.shutdownNow();
         }
         return this;
+    }
+
+    /**
+     * The least share of a rate test's ceiling it must admit, for how busy the machine was around the run (its load
+     * average per core, the larger of before and after). Admitting above the ceiling is never allowed; admitting
+     * less is what leases answered late cost, and an overloaded machine answers them late: the floor is tight while
+     * the machine is not overloaded and loosens as it gets busier, staying above what the burst alone would admit.
+     */
+    static double admittedFloor(double loadPerCore) {
+        if (loadPerCore < 0 || loadPerCore > 5.0) {
+            return 0.1;
+        }
+        return loadPerCore <= 2.0 ? 0.85 : 0.5;
+    }
+
+    /** The machine's one-minute load average per core; negative where the platform does not tell. */
+    static double loadPerCore() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        double average = os.getSystemLoadAverage();
+        return average < 0 ? average : average / os.getAvailableProcessors();
+    }
+
+    /** The gateway's error code in an answer's JSON body; what the body starts with when it is not JSON. */
+    private static String errorCode(String body) {
+        try {
+            return Json.read(body, JsonNode.class).path("code").asText();
+        } catch (RuntimeException e) {
+            return "(not JSON: " + body.substring(0, Math.min(40, body.length())) + ")";
+        }
+    }
+
+    /** The exception and its root cause: java.net.http wraps every I/O failure in a plain IOException. */
+    static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return e.getClass().getSimpleName() + (root == e ? "" : " (" + root.getClass().getSimpleName() + ")") + ": " + e.getMessage();
     }
 
     @Override

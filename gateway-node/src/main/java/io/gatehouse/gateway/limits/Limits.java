@@ -49,6 +49,12 @@ public final class Limits {
         return l != null && l.connected();
     }
 
+    /** Whether a request may wait for a lease: the channel is up, or coming back after a moment's drop. */
+    boolean mayWaitForLease() {
+        ControlPlaneLink l = link;
+        return l != null && (l.connected() || l.reconnecting());
+    }
+
     public SubscriptionLimits of(SubscriptionGrant subscription, PlanDefinition plan, String consumerId, long nowMillis) {
         SubscriptionLimits current = bySubscription.get(subscription.id());
         if (current != null && current.sameTerms(subscription, plan)) {
@@ -140,6 +146,21 @@ public final class Limits {
             if (p.done.compareAndSet(false, true)) {
                 p.context.runOnContext(v -> p.ready.complete());
             }
+        }
+    }
+
+    /**
+     * The config channel is back, perhaps to another control plane instance: answers to what was asked on the old
+     * connection will not come. Quota requests may be sent again, and requests waiting for a lease ask afresh (their
+     * wait keeps its deadline). Shares and units held are kept: the leases in the database still count them.
+     */
+    public void reconnected() {
+        for (SubscriptionLimits limits : bySubscription.values()) {
+            QuotaAccount account = limits.currentQuota();
+            if (account != null) {
+                account.leaseInFlight.set(false);
+            }
+            resume(limits);
         }
     }
 

@@ -56,10 +56,13 @@ public final class LimitsPolicy implements Policy {
         evaluate(exchange, limits);
     }
 
-    /** Whether the request may (still) wait for a lease: the control plane is there and the wait is not over. */
+    /**
+     * Whether the request may (still) wait for a lease: the control plane is there, or its connection dropped a
+     * moment ago and is being dialled again (an instance stopped: the node moves to another), and the wait is not over.
+     */
     private boolean mayWait(Exchange exchange, long now) {
         long deadline = exchange.leaseDeadlineNanos();
-        return config.limits().connected() && (deadline == 0 || now < deadline);
+        return config.limits().mayWaitForLease() && (deadline == 0 || now < deadline);
     }
 
     void evaluate(Exchange exchange, SubscriptionLimits limits) {
@@ -95,6 +98,13 @@ public final class LimitsPolicy implements Policy {
                     Vertx.currentContext().owner().setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos) + 1),
                             t -> token.complete());
                     evaluateWhen(token.future(), exchange, limits);
+                    return;
+                }
+                if (limits.rate.holdsNoRate(now) && mayWait(exchange, now)) {
+                    // A node that just joined may find the whole rate held by the others: the control plane shrinks
+                    // theirs and pushes this node its part once they have acknowledged (a round trip or two). Waiting
+                    // for that beats refusing a request the plan has room for.
+                    evaluateWhen(park(exchange, limits), exchange, limits);
                     return;
                 }
                 exchange.usage(limits, null);

@@ -80,6 +80,12 @@ final class RateLimiter {
         return share;
     }
 
+    /** Holds a valid share of no rate at all: every part of the rate is with other nodes for now. */
+    boolean holdsNoRate(long now) {
+        Share s = share;
+        return s != null && now < s.expiresAtNanos() && s.ratePerSecond() <= 0;
+    }
+
     boolean hasValidShare(long now) {
         Share s = share;
         return s != null && now < s.expiresAtNanos();

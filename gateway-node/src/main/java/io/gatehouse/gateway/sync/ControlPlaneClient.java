@@ -33,6 +33,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * allow egress), says what it holds, and applies what it is sent: all or nothing, then to disk, then ACK. Anything
  * it cannot apply is NACKed and the old config keeps serving. When the control plane is away, the node keeps
  * serving and redials with capped exponential backoff and jitter, so a fleet does not reconnect in lockstep.
+ *
+ * <p>{@code GATEHOUSE_CONTROL_PLANE_URL} may name several control plane instances, comma-separated (or one load
+ * balancer). The node holds one connection at a time, to the first instance listed at start; when it closes or a
+ * dial fails, the next dial goes to the next instance in the list, so a node whose instance stops is on another one
+ * after a single redial.
  */
 public final class ControlPlaneClient extends VerticleBase implements ControlPlaneLink {
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneClient.class);
@@ -56,9 +61,14 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
     private int configBacklog;
     private static final int MAX_CONFIG_BACKLOG = 2;
     private volatile int configBacklogPeak;
+    /** The control plane instances to dial, in turn; {@code current} is the one dialled last. */
+    private final java.util.List<String> urls;
+    private int current;
     private long heartbeatTimer = -1;
-    private boolean stopped;
+    private volatile boolean stopped;
     private volatile boolean connected;
+    /** When the last connection dropped (System.nanoTime()); 0 while connected or before the first connection. */
+    private volatile long droppedAtNanos;
     private volatile String lastError;
 
     public ControlPlaneClient(NodeSettings settings, ConfigHolder config, ConfigStore store, Limits limits,
@@ -69,11 +79,34 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
         this.store = store;
         this.limits = limits;
         this.usage = UsageJournal.open(limits, settings.dataDir(), settings.usageSpoolMs(), settings.usageReportMs());
+        // The first instance listed is dialled first: an operator spreads nodes by listing instances in different orders.
+        this.urls = controlPlaneUrls(settings.controlPlaneUrl());
+    }
+
+    /** The instances named by the setting: comma-separated, blanks ignored. */
+    static java.util.List<String> controlPlaneUrls(String setting) {
+        if (setting == null) {
+            return java.util.List.of();
+        }
+        return java.util.Arrays.stream(setting.split(",")).map(String::trim).filter(u -> !u.isEmpty()).toList();
+    }
+
+    /** The control plane instance this node is connected to, or dials next. */
+    public String controlPlaneUrl() {
+        return urls.get(current);
     }
 
     @Override
     public boolean connected() {
         return connected;
+    }
+
+    /** For as long as a request may wait for a lease after the connection dropped, the node counts on redialling. */
+    @Override
+    public boolean reconnecting() {
+        long dropped = droppedAtNanos;
+        return !connected && !stopped && dropped != 0
+                && System.nanoTime() - dropped < java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(settings.leaseWaitMs());
     }
 
     /** The node's usage on its way to the control plane (spool depth, reports waiting for acknowledgement). */
@@ -124,7 +157,7 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
             return;
         }
         WebSocketConnectOptions options = new WebSocketConnectOptions()
-                .setAbsoluteURI(channelUrl(settings.controlPlaneUrl()))
+                .setAbsoluteURI(channelUrl(controlPlaneUrl()))
                 .addHeader(SyncChannel.NODE_ID_HEADER, settings.nodeId())
                 .setConnectTimeout(5_000);
         if (settings.nodeToken() != null) {
@@ -134,7 +167,7 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
             if (result.succeeded()) {
                 opened(result.result());
             } else {
-                lastError = describe(result.cause());
+                lastError = controlPlaneUrl() + ": " + describe(result.cause());
                 redial();
             }
         });
@@ -163,12 +196,14 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
         }
         socket = ws;
         failedAttempts = 0;
+        droppedAtNanos = 0;
         connected = true;
         lastError = null;
-        LOG.info("connected to control plane {} as node {}", settings.controlPlaneUrl(), settings.nodeId());
+        LOG.info("connected to control plane {} as node {}", controlPlaneUrl(), settings.nodeId());
         ws.textMessageHandler(this::received);
         ws.exceptionHandler(e -> LOG.debug("config channel error: {}", e.toString()));
         ws.closeHandler(v -> {
+            droppedAtNanos = System.nanoTime();
             connected = false;
             socket = null;
             vertx.cancelTimer(heartbeatTimer);
@@ -183,6 +218,7 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
                 GatewayVersion.get()));
         heartbeatTimer = vertx.setPeriodic(settings.heartbeatMs(), id -> send(new NodeMessage.Heartbeat(heldVersion())));
         usage.resendAll();
+        limits.reconnected();
     }
 
     /** Canary and stable counts of every API with a canary, since the last report. */
@@ -215,9 +251,10 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
         long ceiling = Math.min(settings.reconnectMaxMs(), settings.reconnectMinMs() << Math.min(failedAttempts, 20));
         long delay = Math.max(50, (long) (ceiling * (0.5 + ThreadLocalRandom.current().nextDouble() * 0.5)));
         failedAttempts++;
+        current = (current + 1) % urls.size();
         if (failedAttempts == 1 || failedAttempts % 10 == 0) {
-            LOG.warn("control plane {} unreachable ({}); serving version {}, retrying in {} ms",
-                    settings.controlPlaneUrl(), lastError, heldVersion(), delay);
+            LOG.warn("control plane unreachable ({}); serving version {}, dialling {} in {} ms",
+                    lastError, heldVersion(), controlPlaneUrl(), delay);
         }
         vertx.setTimer(delay, id -> connect());
     }

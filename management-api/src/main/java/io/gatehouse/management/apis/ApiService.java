@@ -38,7 +38,7 @@ public class ApiService {
     @Inject
     ConfigChanges changes;
     @Inject
-    CanaryMetrics canaryMetrics;
+    CanaryStore canaryStore;
     @Inject
     TeamScope teams;
 
@@ -185,7 +185,7 @@ public class ApiService {
 
     @WithSession
     public Uni<CanaryStatus> canary(String id) {
-        return visible(id).map(api -> new CanaryStatus(api.canary, canaryMetrics.view(api.id.toString())));
+        return visible(id).chain(api -> canaryStore.sinceSet(api.id.toString()).map(variants -> new CanaryStatus(api.canary, variants)));
     }
 
     /** Starts or changes a canary release (e.g. steps up its percentage); consumers stay on their side while it holds. */
@@ -195,17 +195,16 @@ public class ApiService {
         }
         List<UpstreamTarget> targets = request.targets().stream().map(ApiService::target).toList();
         TeamScope.Scope scope = teams.current();
+        java.util.concurrent.atomic.AtomicBoolean newRelease = new java.util.concurrent.atomic.AtomicBoolean();
         return changes.commit(log -> visible(scope, id).invoke(api -> {
             Map<String, Object> before = log.fields(api);
-            boolean newRelease = api.canary == null || !api.canary.targets().equals(targets);
+            newRelease.set(api.canary == null || !api.canary.targets().equals(targets));
             api.canary = new CanaryRule(targets, request.percent(), request.header(), request.headerValue(), request.cookie(),
                     request.cookieValue());
             api.updatedAt = Instant.now();
-            if (newRelease) {
-                canaryMetrics.reset(api.id.toString());
-            }
             log.changed("canary", before, api);
-        })).map(ApiView::of);
+        })).chain(api -> newRelease.get() ? canaryStore.reset(api.id.toString()).replaceWith(api) : Uni.createFrom().item(api))
+                .map(ApiView::of);
     }
 
     /** The canary's targets become the API's targets, and the rule ends. */
@@ -217,7 +216,7 @@ public class ApiService {
             api.targets = api.canary.targets();
             endCanary(api);
             log.changed("canary_promote", before, api);
-        })).map(ApiView::of);
+        })).chain(api -> canaryStore.reset(api.id.toString()).replaceWith(api)).map(ApiView::of);
     }
 
     /** All traffic returns to the API's own targets. */
@@ -228,7 +227,7 @@ public class ApiService {
             requireCanary(api, "roll back");
             endCanary(api);
             log.changed("canary_roll_back", before, api);
-        })).map(ApiView::of);
+        })).chain(api -> canaryStore.reset(api.id.toString()).replaceWith(api)).map(ApiView::of);
     }
 
     /** Mirrors a share of the API's requests to a shadow upstream; its answers never reach clients. */
@@ -279,7 +278,6 @@ public class ApiService {
     private void endCanary(ApiEntity api) {
         api.canary = null;
         api.updatedAt = Instant.now();
-        canaryMetrics.reset(api.id.toString());
     }
 
     private static void moveTo(ApiEntity api, ApiStatus target) {

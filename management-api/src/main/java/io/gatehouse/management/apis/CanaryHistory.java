@@ -17,9 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>
  * A node report is counted in the minute it reaches this control plane (nodes report every GATEHOUSE_USAGE_REPORT_MS, 1 s by default, so a
  * minute's figures are off by at most one report). Memory is bounded: per API and variant a ring of 60 minute
- * buckets, reused as time passes, and an API without a report for an hour is dropped. It lives in this instance's
- * memory: a restart starts the chart empty, and with several control plane instances each one charts the nodes
- * connected to it.
+ * buckets, reused as time passes, and an API without a report for an hour is dropped.
+ * <p>
+ * This instance's minutes are also written to PostgreSQL ({@link CanaryStore}, every second), and the chart adds
+ * up every instance's: nodes connected to any instance count, and a restarted instance's minutes stay.
  */
 @ApplicationScoped
 public class CanaryHistory {
@@ -54,8 +55,17 @@ public class CanaryHistory {
     public record Window(List<Minute> minutes, Figures stableTotal, Figures canaryTotal) {
     }
 
+    /** This instance's count of one minute of one variant, as written to the database. */
+    public record MinuteCounts(String apiId, String variant, long minute, long[] counts) {
+    }
+
+    private record Changed(String apiId, int variant, long minute) {
+    }
+
     private final Map<String, Series[]> byApi = new ConcurrentHashMap<>();
     private final AtomicLong lastSweep = new AtomicLong();
+    /** Minutes that received reports since they were last written to the database. */
+    private final java.util.Set<Changed> changed = ConcurrentHashMap.newKeySet();
 
     public void record(VariantCounts counts, Instant at) {
         int variant = indexOf(counts.variant());
@@ -66,10 +76,38 @@ public class CanaryHistory {
         sweep(minute);
         Series[] series = byApi.computeIfAbsent(counts.apiId(), id -> new Series[] {new Series(), new Series()});
         series[variant].add(minute, counts.counts());
+        changed.add(new Changed(counts.apiId(), variant, minute));
     }
 
-    /** The hour up to {@code now}: {@link #MINUTES} minutes, those without reports at zero. */
+    /** The minutes changed since the last call, each with this instance's whole count of it so far. */
+    public List<MinuteCounts> takeChanged() {
+        List<MinuteCounts> out = new ArrayList<>();
+        for (Changed c : changed) {
+            changed.remove(c);
+            Series[] series = byApi.get(c.apiId());
+            long[] counts = series == null ? null : series[c.variant()].at(c.minute());
+            if (counts != null) {
+                out.add(new MinuteCounts(c.apiId(), VARIANTS[c.variant()], c.minute(), counts));
+            }
+        }
+        return out;
+    }
+
+    /** Minutes whose write failed: written again with the next ones. */
+    public void changedAgain(List<MinuteCounts> minutes) {
+        minutes.forEach(m -> changed.add(new Changed(m.apiId(), indexOf(m.variant()), m.minute())));
+    }
+
+    /** The hour up to {@code now} as this instance received it. */
     public Window lastHour(String apiId, Instant now) {
+        return lastHour(apiId, now, List.of());
+    }
+
+    /**
+     * The hour up to {@code now}: {@link #MINUTES} minutes, those without reports at zero; this instance's counts
+     * plus {@code others}' (other instances' minutes of this API).
+     */
+    public Window lastHour(String apiId, Instant now, List<MinuteCounts> others) {
         long current = now.getEpochSecond() / 60;
         Series[] series = byApi.get(apiId);
         List<Minute> minutes = new ArrayList<>(MINUTES);
@@ -78,6 +116,15 @@ public class CanaryHistory {
             Figures[] figures = new Figures[2];
             for (int v = 0; v < 2; v++) {
                 long[] counts = series == null ? null : series[v].at(m);
+                for (MinuteCounts other : others) {
+                    if (other.minute() == m && VARIANTS[v].equals(other.variant())) {
+                        long[] sum = counts == null ? new long[WIDTH] : counts;
+                        for (int i = 0; i < Math.min(WIDTH, other.counts().length); i++) {
+                            sum[i] += other.counts()[i];
+                        }
+                        counts = sum[0] > 0 ? sum : counts;
+                    }
+                }
                 figures[v] = counts == null ? Figures.NONE : figures(counts);
                 if (counts != null) {
                     for (int i = 0; i < WIDTH; i++) {

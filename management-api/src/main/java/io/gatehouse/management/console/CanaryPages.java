@@ -5,7 +5,7 @@ import io.gatehouse.management.accounts.Role;
 import io.gatehouse.management.apis.ApiRequest;
 import io.gatehouse.management.apis.ApiService;
 import io.gatehouse.management.apis.ApiView;
-import io.gatehouse.management.apis.CanaryHistory;
+import io.gatehouse.management.apis.CanaryStore;
 import io.gatehouse.management.apis.CanaryRequest;
 import io.gatehouse.management.http.DomainException;
 import io.gatehouse.protocol.config.CanaryRule;
@@ -47,7 +47,7 @@ public class CanaryPages {
     @Inject
     ApiService apis;
     @Inject
-    CanaryHistory history;
+    CanaryStore canaryStore;
 
     @Inject
     @Location("console/api-canary.html")
@@ -141,8 +141,7 @@ public class CanaryPages {
 
     private Uni<String> render(ApiView api, String error, StartForm form) {
         Instant now = Instant.now();
-        return apis.canary(api.id()).chain(status -> {
-            CanaryHistory.Window window = history.lastHour(api.id(), now);
+        return apis.canary(api.id()).chain(status -> canaryStore.lastHour(api.id(), now).chain(window -> {
             List<SinceSet> sinceSet = status.variants().entrySet().stream().map(e -> new SinceSet(e.getKey(), e.getValue().requests(),
                     e.getValue().errors(), e.getValue().requests() == 0 ? "–" : CanaryChart.format(Math.round(e.getValue().errorRate() * 1000) / 10.0) + "%",
                     e.getValue().p99Ms() == null ? "–" : "≤ " + e.getValue().p99Ms() + " ms")).toList();
@@ -151,7 +150,7 @@ public class CanaryPages {
                     .data("rows", CanaryChart.rows(window)).data("total", CanaryChart.total(window)).data("charts", CanaryChart.of(window))
                     .data("steps", STEPS).data("error", error).data("form", form)
                     .createUni();
-        });
+        }));
     }
 
     private Uni<ApiView> owned(String id) {

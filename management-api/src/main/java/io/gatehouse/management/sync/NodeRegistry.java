@@ -4,6 +4,7 @@ import io.gatehouse.management.apis.CanaryHistory;
 import io.gatehouse.management.apis.CanaryMetrics;
 import io.gatehouse.management.limits.QuotaLedger;
 import io.gatehouse.management.limits.RateAllocator;
+import io.gatehouse.management.limits.RateLeaseRelay;
 import io.gatehouse.management.nodes.NodeCredentials;
 import io.gatehouse.management.usage.UsageStore;
 import io.gatehouse.protocol.Json;
@@ -34,6 +35,8 @@ public class NodeRegistry {
     QuotaLedger quotas;
     @Inject
     RateAllocator rates;
+    @Inject
+    RateLeaseRelay rateRelay;
     @Inject
     UsageStore usage;
     @Inject
@@ -73,6 +76,16 @@ public class NodeRegistry {
             session.disconnected();
             LOG.infof("node %s disconnected", session.nodeId());
         }
+    }
+
+    /** Sends a message to a node if it is connected to this instance; false if it is not. */
+    public boolean deliver(String nodeId, ControlMessage message) {
+        NodeSession session = byNode.get(nodeId);
+        if (session == null || !session.connection().isOpen()) {
+            return false;
+        }
+        session.reply(message);
+        return true;
     }
 
     /** Closes every connection opened with this credential (it was revoked). */
@@ -119,12 +132,16 @@ public class NodeRegistry {
         } else if (message instanceof NodeMessage.Nack nack) {
             session.nack(nack, publisher);
         } else if (message instanceof NodeMessage.RateLeaseRequest request) {
-            for (RateAllocator.Grant grant : rates.allocate(session.nodeId(), request, publisher.index().planOf(request.subscriptionId()))) {
-                NodeSession target = grant.nodeId().equals(session.nodeId()) ? session : byNode.get(grant.nodeId());
-                if (target != null) {
-                    target.reply(grant.lease());
+            rates.allocate(session.nodeId(), request, publisher.index().planOf(request.subscriptionId())).subscribe().with(grants -> {
+                for (RateAllocator.Grant grant : grants) {
+                    if (grant.nodeId().equals(session.nodeId())) {
+                        session.reply(grant.lease());
+                    } else if (!deliver(grant.nodeId(), grant.lease())) {
+                        // A node of this subscription connected to another control plane instance.
+                        rateRelay.forward(grant);
+                    }
                 }
-            }
+            }, failure -> LOG.warnf("node %s: rate lease failed: %s", session.nodeId(), failure.toString()));
         } else if (message instanceof NodeMessage.QuotaLeaseRequest request) {
             var index = publisher.index();
             quotas.grant(session.nodeId(), request, index.subscriptions().get(request.subscriptionId()), index.planOf(request.subscriptionId()))
