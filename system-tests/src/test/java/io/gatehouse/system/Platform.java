@@ -134,6 +134,19 @@ final class Platform implements AutoCloseable {
     }
 
     private GatewayNode startGateway(String nodeId, String token, String dataDirName, String controlPlaneUrl, Map<String, String> extra) {
+        Map<String, String> env = nodeEnvironment(nodeId, token, dataDirName, controlPlaneUrl);
+        env.putAll(extra);
+        NodeSettings settings = NodeSettings.load(env);
+        GatewayNode node = new GatewayNode(settings).start();
+        gateways.add(node);
+        return node;
+    }
+
+    /**
+     * A node's settings as the environment an operator gives it, in this JVM or its own: ports chosen by the OS, a
+     * data directory of its own under this platform's, a quick reconnect, no config file.
+     */
+    Map<String, String> nodeEnvironment(String nodeId, String token, String dataDirName, String controlPlaneUrl) {
         Map<String, String> env = new HashMap<>();
         env.put("GATEHOUSE_PROXY_HOST", "127.0.0.1");
         env.put("GATEHOUSE_PROXY_PORT", String.valueOf(freePort()));
@@ -148,11 +161,7 @@ final class Platform implements AutoCloseable {
         env.put("GATEHOUSE_CONFIG", "/nonexistent");
         // The portal is served by the control plane: a 402 links the developer to it.
         env.put("GATEHOUSE_PORTAL_URL", controlPlaneUrl);
-        env.putAll(extra);
-        NodeSettings settings = NodeSettings.load(env);
-        GatewayNode node = new GatewayNode(settings).start();
-        gateways.add(node);
-        return node;
+        return env;
     }
 
     /** An API on the upstream, a plan, a consumer with an application subscribed to it, and one key. */
@@ -162,10 +171,15 @@ final class Platform implements AutoCloseable {
 
     /** The same, with a plan of the given limits (ratePerSecond, burst, monthlyQuota, quotaMode, failureMode). */
     Tenant newTenant(String label, Map<String, Object> limits) {
+        return newTenant(label, limits, upstream.url() + "/inventory");
+    }
+
+    /** The same, for an API on another upstream. */
+    Tenant newTenant(String label, Map<String, Object> limits, String upstreamUrl) {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         String basePath = "/" + label + "-" + suffix;
         String apiId = admin.create("/admin/apis", Map.of("name", label + "-" + suffix, "version", "1", "basePath", basePath,
-                "status", "PUBLISHED", "targets", List.of(Map.of("url", upstream.url() + "/inventory")))).path("id").asText();
+                "status", "PUBLISHED", "targets", List.of(Map.of("url", upstreamUrl)))).path("id").asText();
         Map<String, Object> plan = new HashMap<>(limits);
         plan.put("name", "plan-" + suffix);
         String planId = admin.create("/admin/plans", plan).path("id").asText();
