@@ -21,12 +21,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The real thing, on one machine: PostgreSQL, the packaged control plane as its own process, gateway nodes, an upstream. */
 final class Platform implements AutoCloseable {
     static final String ADMIN_TOKEN = "system-test-admin";
     /** The password the test database accepts (it accepts no connection without it). */
     static final String DATABASE_PASSWORD = "system-test-" + UUID.randomUUID().toString().substring(0, 8);
+    /** Every control plane instance's output, appended: what an operator reads, mail kept in the outbox included. */
+    static final Path CONTROL_PLANE_LOG = Path.of("target", "control-plane.log");
 
     final Path dir;
     final EmbeddedDatabase database;
@@ -51,8 +55,7 @@ final class Platform implements AutoCloseable {
         this.controlPlaneSettings = Map.copyOf(controlPlaneSettings);
         this.database = EmbeddedDatabase.start(null, 0, DATABASE_PASSWORD);
         this.upstream = DemoUpstream.start(0, "inventory");
-        Path log = Path.of("target", "control-plane.log");
-        this.controlPlaneLog = new PrintWriter(Files.newBufferedWriter(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND), true);
+        this.controlPlaneLog = new PrintWriter(Files.newBufferedWriter(CONTROL_PLANE_LOG, StandardOpenOption.CREATE, StandardOpenOption.APPEND), true);
         this.admin = new AdminClient("http://127.0.0.1:" + controlPlanePort, ADMIN_TOKEN);
         startControlPlane();
     }
@@ -191,6 +194,25 @@ final class Platform implements AutoCloseable {
     }
 
     record Tenant(String apiId, String planId, String consumerId, String applicationId, String basePath, String key, String keyId) {
+    }
+
+    /** The verification link the outbox logged for this address (the control plane's log, as an operator reads it). */
+    static String verificationLink(String email) {
+        Pattern link = Pattern.compile("mail to " + Pattern.quote(email) + " kept in the outbox[\\s\\S]*?(/portal/verify/[A-Za-z0-9_-]+)");
+        String[] found = new String[1];
+        Http.await(Duration.ofSeconds(10), "the verification mail in the control plane's log", () -> {
+            try {
+                Matcher m = link.matcher(Files.readString(CONTROL_PLANE_LOG));
+                if (m.find()) {
+                    found[0] = m.group(1);
+                    return true;
+                }
+                return false;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        return found[0];
     }
 
     static int freePort() {
