@@ -4,6 +4,7 @@ import io.gatehouse.protocol.config.ConfigSnapshot;
 import io.gatehouse.protocol.config.PlanDefinition;
 import io.gatehouse.protocol.config.SubscriptionGrant;
 import io.gatehouse.protocol.keys.ApiKeys;
+import io.gatehouse.testing.ScrapeParser;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;

@@ -177,6 +177,7 @@ class ConfigLogTest {
     private static ConfigSnapshot receiveSnapshot(TestNode node) throws InterruptedException {
         ControlMessage first = node.next(ControlMessage.class);
         if (first instanceof ControlMessage.Snapshot snapshot) {
+            assertThat(snapshot.snapshot().isIntact()).as("the one-message snapshot's content has the hash it announces").isTrue();
             return snapshot.snapshot();
         }
         List<ControlMessage.SnapshotChunk> chunks = new ArrayList<>();

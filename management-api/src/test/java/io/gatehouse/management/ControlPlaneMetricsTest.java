@@ -5,6 +5,7 @@ import io.gatehouse.protocol.limits.QuotaPeriod;
 import io.gatehouse.protocol.sync.ControlMessage;
 import io.gatehouse.protocol.sync.NodeMessage;
 import io.gatehouse.protocol.usage.UsageRecord;
+import io.gatehouse.testing.ScrapeParser;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;

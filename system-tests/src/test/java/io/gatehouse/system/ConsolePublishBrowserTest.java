@@ -8,16 +8,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,9 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -47,7 +39,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ConsolePublishBrowserTest {
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
-    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
     private static final String OWNER = "owner@shop.test";
     private static final String PASSWORD = "a long console password " + UUID.randomUUID();
 
@@ -55,8 +46,7 @@ class ConsolePublishBrowserTest {
     static Path dir;
     Platform platform;
     RecordingUpstream upstream;
-    WebDriver browser;
-    Path profile;
+    Browser browser;
 
     @BeforeAll
     void start() throws Exception {
@@ -64,41 +54,18 @@ class ConsolePublishBrowserTest {
         Files.writeString(accounts, "# email\troles\tteam\tpassword\n" + OWNER + "\tapi-owner\tshop\t" + PASSWORD + "\n");
         platform = new Platform(dir, Map.of("GATEHOUSE_ACCOUNTS_SEED_FILE", accounts.toAbsolutePath().toString()));
         upstream = new RecordingUpstream();
-        browser = chromium();
+        browser = new Browser(platform.controlPlaneUrl());
     }
 
     @AfterAll
     void stop() throws Exception {
         if (browser != null) {
-            browser.quit();
-        }
-        if (profile != null) {
-            try (var files = Files.walk(profile)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            browser.close();
         }
         if (upstream != null) {
             upstream.close();
         }
         platform.close();
-    }
-
-    private WebDriver chromium() throws IOException {
-        File chromium = new File(System.getProperty("gatehouse.test.chromium", "/usr/bin/chromium"));
-        File driver = new File(System.getProperty("gatehouse.test.chromedriver", "/usr/bin/chromedriver"));
-        if (!chromium.canExecute() || !driver.canExecute()) {
-            throw new IllegalStateException("browser tests need " + chromium + " and " + driver
-                    + ": apt-get install -y chromium chromium-driver (.ci/run does this)");
-        }
-        profile = Files.createTempDirectory("gatehouse-chromium-");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(chromium);
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--window-size=1280,900", "--user-data-dir=" + profile.toAbsolutePath());
-        WebDriver chrome = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(driver).usingAnyFreePort().build(), options);
-        chrome.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
-        return chrome;
     }
 
     static final String DOCUMENT = """
@@ -130,42 +97,38 @@ class ConsolePublishBrowserTest {
         String basePath = "/orders-" + suffix;
         String document = DOCUMENT.formatted(suffix);
 
-        open("/console/sign-in");
-        waitFor(By.id("email")).sendKeys(OWNER);
-        browser.findElement(By.id("password")).sendKeys(PASSWORD);
-        browser.findElement(By.id("sign-in")).click();
-        waitForPath("/console");
+        browser.signInToConsole(OWNER, PASSWORD);
 
         // A document whose GET operation has no responses: the error and where it is, and nothing saved.
-        open("/console/apis/new");
+        browser.open("/console/apis/new");
         Path invalid = dir.resolve("orders-invalid.yaml");
         Files.writeString(invalid, document.replace("""
                       responses:
                         '200': {description: one order}
                 """, ""));
-        waitFor(By.id("document-file")).sendKeys(invalid.toAbsolutePath().toString());
+        browser.waitFor(By.id("document-file")).sendKeys(invalid.toAbsolutePath().toString());
         fillPublishForm(basePath, suffix);
-        browser.findElement(By.id("publish-submit")).click();
-        assertThat(waitFor(By.cssSelector("[data-testid=publish-errors]")).getText()).contains("Nothing was saved");
-        List<String> errors = browser.findElements(By.cssSelector("[data-testid=document-error]")).stream().map(WebElement::getText).toList();
+        browser.driver().findElement(By.id("publish-submit")).click();
+        assertThat(browser.waitFor(By.cssSelector("[data-testid=publish-errors]")).getText()).contains("Nothing was saved");
+        List<String> errors = browser.driver().findElements(By.cssSelector("[data-testid=document-error]")).stream().map(WebElement::getText).toList();
         assertThat(errors).as(errors.toString()).anyMatch(e -> e.contains("/paths/~1orders~1{id}/get/responses") && e.matches("(?s).*\\(line \\d+\\).*"));
-        screenshot("publish-invalid-document");
+        browser.screenshot(getClass().getSimpleName() + "-publish-invalid-document");
         assertThat(platform.admin.get("/admin/apis").body().findValuesAsText("basePath")).doesNotContain(basePath);
 
-        open("/console/apis/new");
-        ((JavascriptExecutor) browser).executeScript("arguments[0].value = arguments[1];", waitFor(By.id("document-text")), document);
+        browser.open("/console/apis/new");
+        ((JavascriptExecutor) browser.driver()).executeScript("arguments[0].value = arguments[1];", browser.waitFor(By.id("document-text")), document);
         fillPublishForm(basePath, suffix);
-        screenshot("publish-form");
-        browser.findElement(By.id("publish-submit")).click();
-        assertThat(waitFor(By.cssSelector("[data-testid=api-status]")).getText()).isEqualTo("DRAFT");
-        String apiId = URI.create(browser.getCurrentUrl()).getPath().replace("/console/apis/", "");
-        String planId = browser.findElement(By.cssSelector("form[action^='/console/apis/" + apiId + "/plans/']"))
+        browser.screenshot(getClass().getSimpleName() + "-publish-form");
+        browser.driver().findElement(By.id("publish-submit")).click();
+        assertThat(browser.waitFor(By.cssSelector("[data-testid=api-status]")).getText()).isEqualTo("DRAFT");
+        String apiId = URI.create(browser.driver().getCurrentUrl()).getPath().replace("/console/apis/", "");
+        String planId = browser.driver().findElement(By.cssSelector("form[action^='/console/apis/" + apiId + "/plans/']"))
                 .getAttribute("action").replaceAll(".*/plans/", "");
 
         long publishedAt = System.nanoTime();
-        browser.findElement(By.id("to-PUBLISHED")).click();
-        new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.textToBe(By.cssSelector("[data-testid=api-status]"), "PUBLISHED"));
-        screenshot("api-published");
+        browser.driver().findElement(By.id("to-PUBLISHED")).click();
+        new WebDriverWait(browser.driver(), Duration.ofSeconds(20)).until(ExpectedConditions.textToBe(By.cssSelector("[data-testid=api-status]"), "PUBLISHED"));
+        browser.screenshot(getClass().getSimpleName() + "-api-published");
 
         // A developer's key on the plan the owner set up in the console.
         String consumerId = platform.admin.create("/admin/consumers", Map.of("username", "shop-" + suffix)).path("id").asText();
@@ -199,11 +162,11 @@ class ConsolePublishBrowserTest {
     }
 
     private void fillPublishForm(String basePath, String suffix) {
-        type("base-path", basePath);
-        type("targets", upstream.url() + "/shop");
-        type("plan-name", "counter-" + suffix);
-        type("plan-rate", "20");
-        type("plan-quota", "100000");
+        browser.type("base-path", basePath);
+        browser.type("targets", upstream.url() + "/shop");
+        browser.type("plan-name", "counter-" + suffix);
+        browser.type("plan-rate", "20");
+        browser.type("plan-quota", "100000");
     }
 
     /** About 12 KB of JSON with multi-byte characters and CRLF line ends: nothing on the way may re-encode it. */
@@ -227,30 +190,5 @@ class ConsolePublishBrowserTest {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-    }
-
-    private void open(String path) {
-        browser.get(platform.controlPlaneUrl() + path);
-    }
-
-    private void type(String id, String text) {
-        WebElement field = waitFor(By.id(id));
-        field.clear();
-        field.sendKeys(text);
-    }
-
-    private WebElement waitFor(By by) {
-        return new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.visibilityOfElementLocated(by));
-    }
-
-    private void waitForPath(String path) {
-        new WebDriverWait(browser, Duration.ofSeconds(20)).withMessage(() -> "the browser is at " + browser.getCurrentUrl() + ", not " + path)
-                .until(d -> URI.create(d.getCurrentUrl()).getPath().equals(path));
-    }
-
-    private void screenshot(String name) throws IOException {
-        Files.createDirectories(SCREENSHOTS);
-        File shot = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE);
-        Files.copy(shot.toPath(), SCREENSHOTS.resolve(getClass().getSimpleName() + "-" + name + ".png"), StandardCopyOption.REPLACE_EXISTING);
     }
 }

@@ -3,7 +3,6 @@ package io.gatehouse.system;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatehouse.audit.spool.Spool;
 import io.gatehouse.audit.testing.KafkaBroker;
-import io.gatehouse.protocol.Json;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -13,17 +12,12 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -48,20 +42,20 @@ class GracefulDrainTest {
     static Path dir;
     Platform platform;
     KafkaBroker kafka;
-    NodeCrashUsageTest.GateUpstream upstream;
-    Process node;
+    GateUpstream upstream;
+    GatewayProcess node;
 
     @BeforeAll
     void start() throws Exception {
         kafka = new KafkaBroker(dir.resolve("kafka")).start();
         platform = new Platform(dir);
-        upstream = new NodeCrashUsageTest.GateUpstream();
+        upstream = new GateUpstream();
     }
 
     @AfterAll
     void stop() throws Exception {
-        if (node != null && node.isAlive()) {
-            node.destroyForcibly();
+        if (node != null) {
+            node.close();
         }
         upstream.close();
         platform.close();
@@ -70,42 +64,15 @@ class GracefulDrainTest {
 
     @Test
     void aGatewayStoppedUnderLoadFailsNoRequestAndLeavesNothingUnsent() throws Exception {
-        String suffix = UUID.randomUUID().toString().substring(0, 8);
-        String basePath = "/drain-" + suffix;
-        String apiId = platform.admin.create("/admin/apis", Map.of("name", "drain-" + suffix, "version", "1", "basePath", basePath,
-                "status", "PUBLISHED", "targets", List.of(Map.of("url", upstream.url())))).path("id").asText();
-        String planId = platform.admin.create("/admin/plans", Map.of("name", "plan-" + suffix, "ratePerSecond", 200, "burst", 20,
-                "monthlyQuota", 1_000_000, "quotaMode", "HARD", "failureMode", "OPEN")).path("id").asText();
-        String consumerId = platform.admin.create("/admin/consumers", Map.of("username", "dev-" + suffix)).path("id").asText();
-        String appId = platform.admin.create("/admin/consumers/" + consumerId + "/applications", Map.of("name", "app")).path("id").asText();
-        platform.admin.create("/admin/subscriptions", Map.of("applicationId", appId, "apiId", apiId, "planId", planId));
-        String key = platform.admin.create("/admin/applications/" + appId + "/keys", Map.of()).path("key").asText();
-
-        String nodeId = "edge-drain";
-        Path dataDir = dir.resolve(nodeId);
-        int proxyPort = Platform.freePort();
-        int statusPort = Platform.freePort();
-        Path log = Path.of("target", "drained-node.log");
-        Files.deleteIfExists(log);
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.gatehouse.gateway.GatewayMain");
-        Map<String, String> env = builder.environment();
-        env.put("GATEHOUSE_PROXY_HOST", "127.0.0.1");
-        env.put("GATEHOUSE_PROXY_PORT", String.valueOf(proxyPort));
-        env.put("GATEHOUSE_STATUS_PORT", String.valueOf(statusPort));
-        env.put("GATEHOUSE_CONTROL_PLANE_URL", platform.controlPlaneUrl());
-        env.put("GATEHOUSE_NODE_TOKEN", platform.credential(nodeId));
-        env.put("GATEHOUSE_NODE_ID", nodeId);
-        env.put("GATEHOUSE_DATA_DIR", dataDir.toString());
-        env.put("GATEHOUSE_EVENT_LOOPS", "2");
-        env.put("GATEHOUSE_CONFIG", "/nonexistent");
-        env.put("GATEHOUSE_AUDIT_ENABLED", "true");
-        env.put("GATEHOUSE_AUDIT_KAFKA_BOOTSTRAP", kafka.bootstrap());
-        env.put("GATEHOUSE_DRAIN_TIMEOUT_MS", String.valueOf(DRAIN_TIMEOUT_MS));
+        Platform.Tenant tenant = platform.newTenant("drain", Map.of("ratePerSecond", 200, "burst", 20, "monthlyQuota", 1_000_000,
+                "quotaMode", "HARD", "failureMode", "OPEN"), upstream.url());
+        String key = tenant.key();
         // The access log goes to stdout, as in a container: the log file is what a log collector would read.
-        node = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        node = new GatewayProcess(platform, "edge-drain", Map.of("GATEHOUSE_AUDIT_ENABLED", "true",
+                "GATEHOUSE_AUDIT_KAFKA_BOOTSTRAP", kafka.bootstrap(), "GATEHOUSE_DRAIN_TIMEOUT_MS", String.valueOf(DRAIN_TIMEOUT_MS)),
+                Path.of("target", "drained-node.log")).start();
 
-        URI uri = URI.create("http://127.0.0.1:" + proxyPort + basePath + "/orders");
+        URI uri = node.uri(tenant.basePath() + "/orders");
         Clients clients = new Clients(uri, key);
         await(Duration.ofSeconds(60), "the node process to serve the API", () -> clients.callOnce(-1, 0) == 200);
         clients.start();
@@ -116,13 +83,13 @@ class GracefulDrainTest {
             upstream.hold();
             await(Duration.ofSeconds(30), "each client's request held at the upstream", () -> upstream.held.get() == CLIENTS);
             long stopping = System.nanoTime();
-            node.destroy(); // SIGTERM
-            await(Duration.ofSeconds(5), "readiness down while the node drains", () -> readiness(statusPort) == 503);
-            assertThat(node.isAlive()).as("the node waits for its requests in flight").isTrue();
+            node.terminate(); // SIGTERM
+            await(Duration.ofSeconds(5), "readiness down while the node drains", () -> node.readiness() == 503);
+            assertThat(node.alive()).as("the node waits for its requests in flight").isTrue();
             long answeredBeforeRelease = clients.answered.sum();
             upstream.release();
 
-            assertThat(node.waitFor(DRAIN_TIMEOUT_MS + 30_000, TimeUnit.MILLISECONDS)).as("the node exits").isTrue();
+            assertThat(node.awaitExit(Duration.ofMillis(DRAIN_TIMEOUT_MS + 30_000))).as("the node exits").isTrue();
             long exitedMs = (System.nanoTime() - stopping) / 1_000_000;
             System.out.printf("node exited %d ms after SIGTERM (exit code %d); clients: %s%n", exitedMs, node.exitValue(), clients);
             assertThat(exitedMs).as("exit within the drain timeout").isLessThan(DRAIN_TIMEOUT_MS);
@@ -137,33 +104,18 @@ class GracefulDrainTest {
         assertThat(clients.count("429 rate_limited") + clients.answered.sum()).isPositive();
 
         // Stored by the control plane before the process exited: read right away, not waited for.
-        JsonNode usage = platform.admin.get("/admin/consumers/" + consumerId + "/usage").body();
+        JsonNode usage = platform.admin.get("/admin/consumers/" + tenant.consumerId() + "/usage").body();
         System.out.printf("answered: %d; stored usage: %d admitted, %d refused%n", clients.answered.sum(),
                 usage.path("admitted").asLong(), usage.path("refused").asLong());
         assertThat(usage.path("admitted").asLong()).as("usage of every answered request stored before exit").isEqualTo(clients.answered.sum());
-        try (Spool spool = new Spool(dataDir.resolve("audit-spool"), 1L << 30, 64L << 20)) {
+        try (Spool spool = new Spool(node.dataDir.resolve("audit-spool"), 1L << 30, 64L << 20)) {
             assertThat(spool.depth()).as("audit records left unshipped in the spool at exit").isZero();
         }
-        String output = Files.readString(log);
+        String output = node.output();
         assertThat(output).contains("drained its proxy connections").contains("audit spool flushed to Kafka");
         // The node's whole output, access log included, never holds the key nor an Authorization value.
         assertThat(output).doesNotContain(key).doesNotContain("Bearer ");
     }
-
-    private static int readiness(int statusPort) {
-        try {
-            return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + statusPort + "/status/ready"))
-                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
-    }
-
-    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
 
     /**
      * Clients posting JSON bodies without pause on keep-alive connections. A refused new connection ends a client
@@ -201,17 +153,11 @@ class GracefulDrainTest {
             String outcome;
             int status;
             try {
-                HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(uri).header("X-API-Key", key)
-                        .header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
-                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = GateUpstream.post(uri, key, body);
                 status = response.statusCode();
-                if (status == 200) {
-                    outcome = response.body().equals("received " + body.getBytes(StandardCharsets.UTF_8).length) ? "200" : "200 body lost";
-                    if (outcome.equals("200")) {
-                        answered.increment();
-                    }
-                } else {
-                    outcome = status + " " + Json.read(response.body(), JsonNode.class).path("code").asText();
+                outcome = GateUpstream.outcome(response, body);
+                if (outcome.equals("200")) {
+                    answered.increment();
                 }
             } catch (ConnectException e) {
                 outcome = "refused";

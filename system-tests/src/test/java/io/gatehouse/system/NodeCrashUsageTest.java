@@ -1,13 +1,11 @@
 package io.gatehouse.system;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpServer;
 import io.gatehouse.audit.signing.NodeKeys;
 import io.gatehouse.audit.spool.Spool;
 import io.gatehouse.audit.testing.KafkaBroker;
 import io.gatehouse.audit.verify.ExportVerifier;
 import io.gatehouse.audit.verify.Verification;
-import io.gatehouse.protocol.Json;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,13 +13,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -30,17 +25,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 import static io.gatehouse.system.Http.await;
@@ -61,7 +50,7 @@ class NodeCrashUsageTest {
     static Path dir;
     Platform platform;
     GateUpstream upstream;
-    NodeProcess node;
+    GatewayProcess node;
     KafkaBroker kafka;
 
     @BeforeAll
@@ -74,8 +63,8 @@ class NodeCrashUsageTest {
 
     @AfterAll
     void stop() throws Exception {
-        if (node != null && node.process != null && node.process.isAlive()) {
-            node.process.destroyForcibly();
+        if (node != null) {
+            node.close();
         }
         upstream.close();
         platform.close();
@@ -84,11 +73,13 @@ class NodeCrashUsageTest {
 
     @Test
     void aGatewayKilledMidTrafficAndRestartedCountsEveryAnsweredRequestOnce() throws Exception {
-        Tenant tenant = tenant(Map.of("ratePerSecond", 20, "burst", 5, "monthlyQuota", QUOTA, "quotaMode", "HARD", "failureMode", "OPEN"));
-        node = new NodeProcess("edge-crash", platform, kafka.bootstrap());
+        Platform.Tenant tenant = platform.newTenant("crash", Map.of("ratePerSecond", 20, "burst", 5, "monthlyQuota", QUOTA,
+                "quotaMode", "HARD", "failureMode", "OPEN"), upstream.url());
+        node = new GatewayProcess(platform, "edge-crash", Map.of("GATEHOUSE_AUDIT_ENABLED", "true",
+                "GATEHOUSE_AUDIT_KAFKA_BOOTSTRAP", kafka.bootstrap()), Path.of("target", "crashed-node.log"));
         // The node's audit key, made in its data directory before its first start and registered, so that the
         // control plane accepts its records from the first one.
-        NodeKeys keys = NodeKeys.loadOrCreate(platform.dir.resolve(node.nodeId));
+        NodeKeys keys = NodeKeys.loadOrCreate(node.dataDir);
         assertThat(platform.admin.put("/admin/nodes/" + node.nodeId + "/audit-key", Map.of("publicKey", keys.publicKeyBase64())).status())
                 .isEqualTo(201);
         node.start();
@@ -112,25 +103,25 @@ class NodeCrashUsageTest {
             long answeredBeforeKill = clients.answered.sum();
             try {
                 await(Duration.ofSeconds(10), "the node to have spooled what it counted",
-                        () -> node.usage().path("admittedSpooled").asLong() == answeredBeforeKill);
+                        () -> usage().path("admittedSpooled").asLong() == answeredBeforeKill);
             } catch (AssertionError e) {
-                throw new AssertionError(e.getMessage() + ": answered " + answeredBeforeKill + ", node usage " + node.usage(), e);
+                throw new AssertionError(e.getMessage() + ": answered " + answeredBeforeKill + ", node usage " + usage(), e);
             }
             long answersBeforeKill = clients.answers();
             try {
                 await(Duration.ofSeconds(10), "the node to have spooled the audit record of every answer",
-                        () -> node.audit().path("written").asLong() == answersBeforeKill);
+                        () -> audit().path("written").asLong() == answersBeforeKill);
             } catch (AssertionError e) {
-                throw new AssertionError(e.getMessage() + ": answers " + answersBeforeKill + ", node audit " + node.audit(), e);
+                throw new AssertionError(e.getMessage() + ": answers " + answersBeforeKill + ", node audit " + audit(), e);
             }
-            long waiting = node.usage().path("reportsWaiting").asLong();
+            long waiting = usage().path("reportsWaiting").asLong();
             assertThat(waiting).as("reports only the spool holds when the node dies").isPositive();
 
             long errorsBeforeKill = clients.count("error");
             long killed = System.nanoTime();
             node.kill();
-            copy(node.spoolDir(), dir.resolve("usage-spool-at-kill"));
-            copy(node.auditSpoolDir(), dir.resolve("audit-spool-at-kill"));
+            copy(usageSpool(), dir.resolve("usage-spool-at-kill"));
+            copy(auditSpool(), dir.resolve("audit-spool-at-kill"));
             upstream.release();
             platform.startControlPlane();
             node.start();
@@ -139,8 +130,8 @@ class NodeCrashUsageTest {
             System.out.printf("node killed with %d reports waiting in its spool; serving again %d ms later%n", waiting,
                     (System.nanoTime() - killed) / 1_000_000);
             // The status port opens a moment after the proxy port.
-            await(Duration.ofSeconds(30), "the restarted node's status port", () -> !node.usage().isMissingNode());
-            JsonNode restarted = node.usage();
+            await(Duration.ofSeconds(30), "the restarted node's status port", () -> !usage().isMissingNode());
+            JsonNode restarted = usage();
             assertThat(restarted.path("reportsReplayed").asLong()).as("reports found in the spool at restart").isGreaterThanOrEqualTo(waiting);
             await(Duration.ofSeconds(60), "more traffic after the restart", () -> clients.answered.sum() >= answeredBeforeKill + 100);
         } finally {
@@ -152,7 +143,7 @@ class NodeCrashUsageTest {
 
         String subscription = platform.admin.get("/admin/subscriptions?applicationId=" + tenant.applicationId()).body().path("items").path(0).path("id").asText();
         await(Duration.ofSeconds(30), "the node to have every report acknowledged",
-                () -> node.usage().path("reportsWaiting").asLong() == 0 && node.usage().path("spoolDepth").asLong() == 0);
+                () -> usage().path("reportsWaiting").asLong() == 0 && usage().path("spoolDepth").asLong() == 0);
         JsonNode quota = platform.admin.get("/admin/subscriptions/" + subscription + "/quota").body();
         JsonNode usage = platform.admin.get("/admin/consumers/" + tenant.consumerId() + "/usage").body();
         System.out.printf("answered by the upstream: %d; stored usage: %d admitted, %d refused; quota %d, used %d, granted %d%n",
@@ -196,16 +187,16 @@ class NodeCrashUsageTest {
         // The spool as it was at the kill, as if the acknowledgements since had never reached the node's disk: every
         // report in it is sent again, under the ids the control plane has already applied, and none is counted again.
         node.stop();
-        deleteAll(node.spoolDir());
-        copy(dir.resolve("usage-spool-at-kill"), node.spoolDir());
-        deleteAll(node.auditSpoolDir());
-        copy(auditAtKill, node.auditSpoolDir());
+        deleteAll(usageSpool());
+        copy(dir.resolve("usage-spool-at-kill"), usageSpool());
+        deleteAll(auditSpool());
+        copy(auditAtKill, auditSpool());
         node.start();
-        await(Duration.ofSeconds(30), "the node with the old spool to start", () -> !node.usage().isMissingNode());
-        long resent = node.usage().path("reportsReplayed").asLong();
+        await(Duration.ofSeconds(30), "the node with the old spool to start", () -> !usage().isMissingNode());
+        long resent = usage().path("reportsReplayed").asLong();
         assertThat(resent).as("reports sent a second time").isPositive();
         await(Duration.ofSeconds(30), "the resent reports to be acknowledged",
-                () -> node.usage().path("reportsWaiting").asLong() == 0 && node.usage().path("spoolDepth").asLong() == 0);
+                () -> usage().path("reportsWaiting").asLong() == 0 && usage().path("spoolDepth").asLong() == 0);
         JsonNode afterResend = platform.admin.get("/admin/consumers/" + tenant.consumerId() + "/usage").body();
         System.out.printf("%d reports sent again and acknowledged; stored usage still %d admitted%n", resent, afterResend.path("admitted").asLong());
         assertThat(afterResend.path("admitted").asLong()).as("resent reports are not counted twice").isEqualTo(answered);
@@ -266,110 +257,22 @@ class NodeCrashUsageTest {
         }
     }
 
-    record Tenant(String apiId, String consumerId, String applicationId, String basePath, String key) {
+    /** The node's usage figures from its status endpoint (missing while it is down). */
+    private JsonNode usage() {
+        return node.status().path("controlPlane").path("usage");
     }
 
-    private Tenant tenant(Map<String, Object> limits) {
-        String suffix = UUID.randomUUID().toString().substring(0, 8);
-        String basePath = "/crash-" + suffix;
-        String apiId = platform.admin.create("/admin/apis", Map.of("name", "crash-" + suffix, "version", "1", "basePath", basePath,
-                "status", "PUBLISHED", "targets", List.of(Map.of("url", upstream.url())))).path("id").asText();
-        Map<String, Object> plan = new HashMap<>(limits);
-        plan.put("name", "plan-" + suffix);
-        String planId = platform.admin.create("/admin/plans", plan).path("id").asText();
-        String consumerId = platform.admin.create("/admin/consumers", Map.of("username", "dev-" + suffix)).path("id").asText();
-        String appId = platform.admin.create("/admin/consumers/" + consumerId + "/applications", Map.of("name", "app")).path("id").asText();
-        platform.admin.create("/admin/subscriptions", Map.of("applicationId", appId, "apiId", apiId, "planId", planId));
-        String key = platform.admin.create("/admin/applications/" + appId + "/keys", Map.of()).path("key").asText();
-        return new Tenant(apiId, consumerId, appId, basePath, key);
+    /** The node's audit spool figures from its status endpoint (missing while it is down). */
+    private JsonNode audit() {
+        return node.status().path("audit").path("spool");
     }
 
-    /** The gateway node's own JVM (GatewayMain), so that SIGKILL takes the process down with nothing flushed. */
-    static final class NodeProcess {
-        final String nodeId;
-        final Platform platform;
-        final int proxyPort = Platform.freePort();
-        final int statusPort = Platform.freePort();
-        Process process;
+    private Path usageSpool() {
+        return node.dataDir.resolve("usage-spool");
+    }
 
-        final String auditBootstrap;
-
-        /** @param auditBootstrap the Kafka the node ships its audit trail to */
-        NodeProcess(String nodeId, Platform platform, String auditBootstrap) {
-            this.nodeId = nodeId;
-            this.platform = platform;
-            this.auditBootstrap = auditBootstrap;
-        }
-
-        void start() throws IOException {
-            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.gatehouse.gateway.GatewayMain");
-            Map<String, String> env = builder.environment();
-            env.put("GATEHOUSE_PROXY_HOST", "127.0.0.1");
-            env.put("GATEHOUSE_PROXY_PORT", String.valueOf(proxyPort));
-            env.put("GATEHOUSE_STATUS_PORT", String.valueOf(statusPort));
-            env.put("GATEHOUSE_CONTROL_PLANE_URL", platform.controlPlaneUrl());
-            env.put("GATEHOUSE_NODE_TOKEN", platform.credential(nodeId));
-            env.put("GATEHOUSE_NODE_ID", nodeId);
-            env.put("GATEHOUSE_DATA_DIR", platform.dir.resolve(nodeId).toString());
-            env.put("GATEHOUSE_EVENT_LOOPS", "2");
-            env.put("GATEHOUSE_RECONNECT_MIN_MS", "100");
-            env.put("GATEHOUSE_RECONNECT_MAX_MS", "1000");
-            env.put("GATEHOUSE_CONFIG", "/nonexistent");
-            env.put("GATEHOUSE_AUDIT_ENABLED", "true");
-            env.put("GATEHOUSE_AUDIT_KAFKA_BOOTSTRAP", auditBootstrap);
-            builder.redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(Path.of("target", "crashed-node.log").toFile()));
-            process = builder.start();
-        }
-
-        Path spoolDir() {
-            return platform.dir.resolve(nodeId).resolve("usage-spool");
-        }
-
-        Path auditSpoolDir() {
-            return platform.dir.resolve(nodeId).resolve("audit-spool");
-        }
-
-        /** SIGKILL to the node's JVM: no shutdown hook runs, nothing is flushed. */
-        void kill() throws InterruptedException {
-            process.destroyForcibly();
-            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        }
-
-        void stop() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        }
-
-        URI uri(Tenant tenant) {
-            return URI.create("http://127.0.0.1:" + proxyPort + tenant.basePath() + "/orders");
-        }
-
-        /** The node's usage figures from its status endpoint (missing while it is down). */
-        JsonNode usage() {
-            return status().path("controlPlane").path("usage");
-        }
-
-        /** The node's audit spool figures from its status endpoint (missing while it is down). */
-        JsonNode audit() {
-            return status().path("audit").path("spool");
-        }
-
-        private JsonNode status() {
-            try {
-                HttpResponse<String> status = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + statusPort + "/status"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-                return Json.read(status.body(), JsonNode.class);
-            } catch (IOException e) {
-                return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
-            }
-        }
+    private Path auditSpool() {
+        return node.dataDir.resolve("audit-spool");
     }
 
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -377,14 +280,14 @@ class NodeCrashUsageTest {
 
     /** Clients posting JSON bodies without pause, counting what they saw: answers of the upstream, refusals, errors. */
     static final class Clients {
-        final NodeProcess node;
-        final Tenant tenant;
+        final GatewayProcess node;
+        final Platform.Tenant tenant;
         final LongAdder answered = new LongAdder();
         final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
         final ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
         volatile boolean running = true;
 
-        Clients(NodeProcess node, Tenant tenant) {
+        Clients(GatewayProcess node, Platform.Tenant tenant) {
             this.node = node;
             this.tenant = tenant;
         }
@@ -415,18 +318,11 @@ class NodeCrashUsageTest {
             String outcome;
             int status;
             try {
-                HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(node.uri(tenant)).header("X-API-Key", tenant.key())
-                        .header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
-                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = GateUpstream.post(node.uri(tenant.basePath() + "/orders"), tenant.key(), body);
                 status = response.statusCode();
-                if (status == 200) {
-                    // The upstream saw the whole body: this request was forwarded and answered.
-                    outcome = response.body().equals("received " + body.getBytes(StandardCharsets.UTF_8).length) ? "200" : "200 body lost";
-                    if (outcome.equals("200")) {
-                        answered.increment();
-                    }
-                } else {
-                    outcome = status + " " + Json.read(response.body(), JsonNode.class).path("code").asText();
+                outcome = GateUpstream.outcome(response, body);
+                if (outcome.equals("200")) {
+                    answered.increment();
                 }
             } catch (IOException e) {
                 outcome = "error";
@@ -465,58 +361,6 @@ class NodeCrashUsageTest {
             StringBuilder out = new StringBuilder();
             outcomes.forEach((k, v) -> out.append(out.isEmpty() ? "" : ", ").append(k).append(": ").append(v.sum()));
             return out.toString();
-        }
-    }
-
-    /** An upstream that answers with the size of the body it received, and can hold requests until released. */
-    static final class GateUpstream implements AutoCloseable {
-        final HttpServer server;
-        final AtomicInteger held = new AtomicInteger();
-        private volatile CountDownLatch gate = new CountDownLatch(0);
-
-        GateUpstream() throws IOException {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-            server.setExecutor(Executors.newCachedThreadPool());
-            server.createContext("/", exchange -> {
-                byte[] body = exchange.getRequestBody().readAllBytes();
-                CountDownLatch current = gate;
-                if (current.getCount() > 0) {
-                    held.incrementAndGet();
-                    try {
-                        current.await(120, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    } finally {
-                        held.decrementAndGet();
-                    }
-                }
-                byte[] answer = ("received " + body.length).getBytes(StandardCharsets.UTF_8);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    exchange.sendResponseHeaders(200, answer.length);
-                    out.write(answer);
-                } catch (IOException e) {
-                    // The gateway that asked is gone.
-                }
-            });
-            server.start();
-        }
-
-        String url() {
-            return "http://127.0.0.1:" + server.getAddress().getPort();
-        }
-
-        void hold() {
-            gate = new CountDownLatch(1);
-        }
-
-        void release() {
-            gate.countDown();
-        }
-
-        @Override
-        public void close() {
-            release();
-            server.stop(0);
         }
     }
 }

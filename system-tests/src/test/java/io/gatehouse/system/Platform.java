@@ -21,12 +21,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The real thing, on one machine: PostgreSQL, the packaged control plane as its own process, gateway nodes, an upstream. */
 final class Platform implements AutoCloseable {
     static final String ADMIN_TOKEN = "system-test-admin";
     /** The password the test database accepts (it accepts no connection without it). */
     static final String DATABASE_PASSWORD = "system-test-" + UUID.randomUUID().toString().substring(0, 8);
+    /** Every control plane instance's output, appended: what an operator reads, mail kept in the outbox included. */
+    static final Path CONTROL_PLANE_LOG = Path.of("target", "control-plane.log");
 
     final Path dir;
     final EmbeddedDatabase database;
@@ -51,8 +55,7 @@ final class Platform implements AutoCloseable {
         this.controlPlaneSettings = Map.copyOf(controlPlaneSettings);
         this.database = EmbeddedDatabase.start(null, 0, DATABASE_PASSWORD);
         this.upstream = DemoUpstream.start(0, "inventory");
-        Path log = Path.of("target", "control-plane.log");
-        this.controlPlaneLog = new PrintWriter(Files.newBufferedWriter(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND), true);
+        this.controlPlaneLog = new PrintWriter(Files.newBufferedWriter(CONTROL_PLANE_LOG, StandardOpenOption.CREATE, StandardOpenOption.APPEND), true);
         this.admin = new AdminClient("http://127.0.0.1:" + controlPlanePort, ADMIN_TOKEN);
         startControlPlane();
     }
@@ -134,6 +137,19 @@ final class Platform implements AutoCloseable {
     }
 
     private GatewayNode startGateway(String nodeId, String token, String dataDirName, String controlPlaneUrl, Map<String, String> extra) {
+        Map<String, String> env = nodeEnvironment(nodeId, token, dataDirName, controlPlaneUrl);
+        env.putAll(extra);
+        NodeSettings settings = NodeSettings.load(env);
+        GatewayNode node = new GatewayNode(settings).start();
+        gateways.add(node);
+        return node;
+    }
+
+    /**
+     * A node's settings as the environment an operator gives it, in this JVM or its own: ports chosen by the OS, a
+     * data directory of its own under this platform's, a quick reconnect, no config file.
+     */
+    Map<String, String> nodeEnvironment(String nodeId, String token, String dataDirName, String controlPlaneUrl) {
         Map<String, String> env = new HashMap<>();
         env.put("GATEHOUSE_PROXY_HOST", "127.0.0.1");
         env.put("GATEHOUSE_PROXY_PORT", String.valueOf(freePort()));
@@ -148,11 +164,7 @@ final class Platform implements AutoCloseable {
         env.put("GATEHOUSE_CONFIG", "/nonexistent");
         // The portal is served by the control plane: a 402 links the developer to it.
         env.put("GATEHOUSE_PORTAL_URL", controlPlaneUrl);
-        env.putAll(extra);
-        NodeSettings settings = NodeSettings.load(env);
-        GatewayNode node = new GatewayNode(settings).start();
-        gateways.add(node);
-        return node;
+        return env;
     }
 
     /** An API on the upstream, a plan, a consumer with an application subscribed to it, and one key. */
@@ -162,10 +174,15 @@ final class Platform implements AutoCloseable {
 
     /** The same, with a plan of the given limits (ratePerSecond, burst, monthlyQuota, quotaMode, failureMode). */
     Tenant newTenant(String label, Map<String, Object> limits) {
+        return newTenant(label, limits, upstream.url() + "/inventory");
+    }
+
+    /** The same, for an API on another upstream. */
+    Tenant newTenant(String label, Map<String, Object> limits, String upstreamUrl) {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         String basePath = "/" + label + "-" + suffix;
         String apiId = admin.create("/admin/apis", Map.of("name", label + "-" + suffix, "version", "1", "basePath", basePath,
-                "status", "PUBLISHED", "targets", List.of(Map.of("url", upstream.url() + "/inventory")))).path("id").asText();
+                "status", "PUBLISHED", "targets", List.of(Map.of("url", upstreamUrl)))).path("id").asText();
         Map<String, Object> plan = new HashMap<>(limits);
         plan.put("name", "plan-" + suffix);
         String planId = admin.create("/admin/plans", plan).path("id").asText();
@@ -177,6 +194,25 @@ final class Platform implements AutoCloseable {
     }
 
     record Tenant(String apiId, String planId, String consumerId, String applicationId, String basePath, String key, String keyId) {
+    }
+
+    /** The verification link the outbox logged for this address (the control plane's log, as an operator reads it). */
+    static String verificationLink(String email) {
+        Pattern link = Pattern.compile("mail to " + Pattern.quote(email) + " kept in the outbox[\\s\\S]*?(/portal/verify/[A-Za-z0-9_-]+)");
+        String[] found = new String[1];
+        Http.await(Duration.ofSeconds(10), "the verification mail in the control plane's log", () -> {
+            try {
+                Matcher m = link.matcher(Files.readString(CONTROL_PLANE_LOG));
+                if (m.find()) {
+                    found[0] = m.group(1);
+                    return true;
+                }
+                return false;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        return found[0];
     }
 
     static int freePort() {

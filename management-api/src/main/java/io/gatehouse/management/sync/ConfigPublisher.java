@@ -550,8 +550,7 @@ public class ConfigPublisher {
                         Cursor cursor = statement.cursor(Tuple.of((Object) new String[]{"apis", "plans", "subscriptions", "keys"}));
                         return PartStream.run(sequence -> cursor.read(MESSAGE_ENTRIES).map(rows -> {
                                     boolean last = !cursor.hasMore();
-                                    return new PartStream.Part(sequence == 0 && last ? Json.write(whole(rows, at))
-                                            : chunkText(rows, at, sequence, last), last);
+                                    return new PartStream.Part(snapshotText(rows, at, sequence, last), last);
                                 }), send)
                                 .call(() -> cursor.close())
                                 .replaceWith(new Sent(at.version(), at.hash()));
@@ -575,11 +574,12 @@ public class ConfigPublisher {
     private volatile StreamPermits streams;
 
     /**
-     * A part of a streamed snapshot, its entries spliced in as the log stores them: they were validated and
-     * written as JSON when numbered, and reading a million of them into objects only to write them out again would
-     * cost the control plane most of a snapshot's time.
+     * A streamed snapshot's part, its entries spliced in as the log stores them: they were validated and written as
+     * JSON when numbered, and reading a million of them into objects only to write them out again would cost the
+     * control plane most of a snapshot's time. A config that fits in one part goes as one {@link ControlMessage.Snapshot},
+     * any other as {@link ControlMessage.SnapshotChunk}s; both envelopes hold the same four sections of entries.
      */
-    private static String chunkText(RowSet<Row> rows, ConfigHead at, int sequence, boolean last) {
+    private static String snapshotText(RowSet<Row> rows, ConfigHead at, int sequence, boolean last) {
         StringBuilder apis = new StringBuilder();
         StringBuilder plans = new StringBuilder();
         StringBuilder keys = new StringBuilder();
@@ -596,36 +596,20 @@ public class ConfigPublisher {
             }
             into.append(row.getString("payload"));
         }
-        return new StringBuilder(apis.length() + plans.length() + keys.length() + subscriptions.length() + 256)
-                .append("{\"type\":\"snapshot-chunk\",\"version\":").append(at.version())
+        StringBuilder text = new StringBuilder(apis.length() + plans.length() + keys.length() + subscriptions.length() + 256);
+        boolean whole = sequence == 0 && last;
+        text.append(whole ? "{\"type\":\"snapshot\",\"snapshot\":{" : "{\"type\":\"snapshot-chunk\",");
+        text.append("\"version\":").append(at.version())
                 .append(",\"hash\":").append(Json.write(at.hash()))
-                .append(",\"publishedAt\":").append(Json.write(at.publishedAt()))
-                .append(",\"sequence\":").append(sequence)
-                .append(",\"last\":").append(last)
-                .append(",\"apis\":[").append(apis)
+                .append(",\"publishedAt\":").append(Json.write(at.publishedAt()));
+        if (!whole) {
+            text.append(",\"sequence\":").append(sequence).append(",\"last\":").append(last);
+        }
+        return text.append(",\"apis\":[").append(apis)
                 .append("],\"plans\":[").append(plans)
                 .append("],\"keys\":[").append(keys)
                 .append("],\"subscriptions\":[").append(subscriptions)
-                .append("]}").toString();
-    }
-
-    /** A config small enough for one message. */
-    private static ControlMessage whole(RowSet<Row> rows, ConfigHead at) {
-        List<ApiDefinition> apis = new ArrayList<>();
-        List<PlanDefinition> plans = new ArrayList<>();
-        List<KeyGrant> keys = new ArrayList<>();
-        List<SubscriptionGrant> subscriptions = new ArrayList<>();
-        for (Row row : rows) {
-            ConfigSection section = ConfigSection.ofWireName(row.getString("section"));
-            String payload = row.getString("payload");
-            switch (section) {
-                case APIS -> apis.add(Json.read(payload, ApiDefinition.class));
-                case PLANS -> plans.add(Json.read(payload, PlanDefinition.class));
-                case KEYS -> keys.add(Json.read(payload, KeyGrant.class));
-                case SUBSCRIPTIONS -> subscriptions.add(Json.read(payload, SubscriptionGrant.class));
-            }
-        }
-        return new ControlMessage.Snapshot(new ConfigSnapshot(at.version(), at.hash(), at.publishedAt(), apis, plans, keys, subscriptions));
+                .append(whole ? "]}}" : "]}").toString();
     }
 
     // ---------------------------------------------------------------- maintenance

@@ -77,8 +77,9 @@ final class NodeSession {
         status = hello.version() > 0 ? Status.PENDING : Status.CONNECTING;
         // A node that names a version the log still holds, with the hash the log has for it, gets the log from
         // there; any other node a full snapshot.
-        startCatchUp(publisher, hello.version() <= 0 ? Uni.createFrom().item(-1L)
-                : publisher.hashAt(hello.version()).map(hash -> hello.hash() != null && hello.hash().equals(hash) ? hello.version() : -1L));
+        catchUpFrom(hello.version() <= 0 ? Uni.createFrom().item(-1L)
+                : publisher.hashAt(hello.version()).map(hash -> hello.hash() != null && hello.hash().equals(hash) ? hello.version() : -1L),
+                publisher);
     }
 
     /** A step of the log the publisher has just followed: sent as is when it builds on what the node will hold. */
@@ -93,7 +94,7 @@ final class NodeSession {
             sendText(text);
             return;
         }
-        startCatchUp(publisher);
+        catchUpFromSent(publisher);
     }
 
     /** Brings the node to the version the publisher has followed to, however far behind it is. */
@@ -101,22 +102,17 @@ final class NodeSession {
         if (!helloReceived || status == Status.DISCONNECTED || catchingUp) {
             return;
         }
-        startCatchUp(publisher);
+        catchUpFromSent(publisher);
     }
 
-    private void startCatchUp(ConfigPublisher publisher) {
-        startCatchUp(publisher, null);
+    /** Retires any catch-up under way and starts one from what was sent to the node. */
+    private void catchUpFromSent(ConfigPublisher publisher) {
+        run(newCatchUp(), publisher);
     }
 
-    /** Retires any catch-up under way and starts one from {@code base} (a version, or -1 for a snapshot), or from what was sent. */
-    private void startCatchUp(ConfigPublisher publisher, Uni<Long> base) {
-        generation++;
-        catchingUp = true;
-        long mine = generation;
-        if (base == null) {
-            run(mine, publisher);
-            return;
-        }
+    /** Retires any catch-up under way and starts one from the version {@code base} gives (-1: a full snapshot). */
+    private void catchUpFrom(Uni<Long> base, ConfigPublisher publisher) {
+        long mine = newCatchUp();
         base.subscribe().with(from -> {
             synchronized (this) {
                 if (mine != generation) {
@@ -126,6 +122,13 @@ final class NodeSession {
             }
             run(mine, publisher);
         }, failure -> failed(mine, failure));
+    }
+
+    /** A new generation, which retires the catch-up under way: its callbacks find they are no longer current. */
+    private long newCatchUp() {
+        generation++;
+        catchingUp = true;
+        return generation;
     }
 
     /** One round of a catch-up: a snapshot if needed, then the log in bounded steps, until the node is current. */
@@ -248,7 +251,7 @@ final class NodeSession {
     private void resendSnapshot(ConfigPublisher publisher) {
         expected.clear();
         sentVersion = -1;
-        startCatchUp(publisher);
+        catchUpFromSent(publisher);
     }
 
     void seen() {

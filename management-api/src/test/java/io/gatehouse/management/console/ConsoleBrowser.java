@@ -1,5 +1,6 @@
 package io.gatehouse.management.console;
 
+import io.gatehouse.testing.Chromium;
 import io.restassured.RestAssured;
 import org.junit.jupiter.api.TestInfo;
 import org.openqa.selenium.By;
@@ -10,12 +11,9 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -23,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -31,20 +28,16 @@ import java.util.function.Supplier;
  * Debian's Chromium, headless, driven by Selenium against the control plane under test: the one browser helper of the
  * console's browser tests. A test class starts one in {@code @BeforeAll} ({@link #ofTestServer()} inside a
  * {@code @QuarkusTest}) and closes it in {@code @AfterAll}. Screenshots go to target/screenshots/.
- * Needs {@code chromium} and {@code chromium-driver} from apt (.ci/run installs them); Selenium Manager is never
- * used because the driver binary is given.
  */
 public class ConsoleBrowser implements AutoCloseable {
     public static final Path SCREENSHOTS = Path.of("target", "screenshots");
-    private static final String CHROMIUM = System.getProperty("gatehouse.test.chromium", "/usr/bin/chromium");
-    private static final String CHROMEDRIVER = System.getProperty("gatehouse.test.chromedriver", "/usr/bin/chromedriver");
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final Dimension DESKTOP = new Dimension(1280, 900);
     private static final Dimension PHONE = new Dimension(390, 844);
 
     private final Supplier<String> base;
+    private final Chromium chromium;
     private final ChromeDriver driver;
-    private final Path profile;
 
     /** A browser against a fixed base URL, e.g. http://localhost:8081. */
     public ConsoleBrowser(String base) {
@@ -52,25 +45,9 @@ public class ConsoleBrowser implements AutoCloseable {
     }
 
     private ConsoleBrowser(Supplier<String> base) {
-        if (!new File(CHROMIUM).canExecute() || !new File(CHROMEDRIVER).canExecute()) {
-            throw new IllegalStateException("browser tests need " + CHROMIUM + " and " + CHROMEDRIVER
-                    + ": apt-get install -y chromium chromium-driver (.ci/run does this)");
-        }
         this.base = base;
-        try {
-            this.profile = Files.createTempDirectory("gatehouse-chromium-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM);
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--window-size=" + DESKTOP.getWidth() + "," + DESKTOP.getHeight(), "--user-data-dir=" + profile.toAbsolutePath());
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
-        this.driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
+        this.chromium = Chromium.start(DESKTOP.getWidth(), DESKTOP.getHeight());
+        this.driver = chromium.driver();
     }
 
     /** A browser against the control plane a {@code @QuarkusTest} serves on a random port (read when a page opens). */
@@ -219,11 +196,6 @@ public class ConsoleBrowser implements AutoCloseable {
 
     @Override
     public void close() {
-        driver.quit();
-        try (var files = Files.walk(profile)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // A leftover temporary profile is harmless.
-        }
+        chromium.close();
     }
 }

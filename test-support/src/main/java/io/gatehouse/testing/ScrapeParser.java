@@ -1,4 +1,4 @@
-package io.gatehouse.management;
+package io.gatehouse.testing;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -168,7 +168,7 @@ public final class ScrapeParser {
         return new Sample(name, labels, value(rest[0]));
     }
 
-    static double value(String text) {
+    private static double value(String text) {
         return switch (text) {
             case "+Inf" -> Double.POSITIVE_INFINITY;
             case "-Inf" -> Double.NEGATIVE_INFINITY;
