@@ -186,9 +186,15 @@ public class ScaleBench {
             String token = nodeId.equals("none") ? "" : credential(controlPlane, nodeId);
             int proxyPort = freePort();
             int statusPort = freePort();
-            ProcessBuilder builder = new ProcessBuilder(javaBin(), "-Xmx" + env("BENCH_NODE_HEAP", "512m"), "-XX:+UseSerialGC",
-                    "-cp", jar.toString(), "io.gatehouse.gateway.GatewayMain");
+            // The JVM options docs/operations.md gives for a node at a million keys, so RSS is measured as deployed.
+            List<String> command = new java.util.ArrayList<>(List.of(javaBin()));
+            command.addAll(List.of(env("BENCH_NODE_OPTS", "-Xms128m -Xmx" + env("BENCH_NODE_HEAP", "320m")
+                    + " -XX:+UseParallelGC -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m -XX:MaxDirectMemorySize=64m -Xss512k")
+                    .trim().split("\\s+")));
+            command.addAll(List.of("-cp", jar.toString(), "io.gatehouse.gateway.GatewayMain"));
+            ProcessBuilder builder = new ProcessBuilder(command);
             Map<String, String> e = builder.environment();
+            e.put("MALLOC_ARENA_MAX", env("MALLOC_ARENA_MAX", "2"));
             e.put("GATEHOUSE_PROXY_HOST", "127.0.0.1");
             e.put("GATEHOUSE_PROXY_PORT", String.valueOf(proxyPort));
             e.put("GATEHOUSE_STATUS_PORT", String.valueOf(statusPort));
@@ -249,7 +255,7 @@ public class ScaleBench {
             total += Long.parseLong(used.group(1)) * 1024;
             break; // the first "used" is the whole heap's (young + old for the serial and parallel collectors)
         }
-        Matcher old = Pattern.compile("(?:tenured|old) generation\\s+total \\d+K, used (\\d+)K").matcher(info);
+        Matcher old = Pattern.compile("(?:tenured generation|ParOldGen)\\s+total \\d+K, used (\\d+)K").matcher(info);
         if (old.find()) {
             total += Long.parseLong(old.group(1)) * 1024;
         }

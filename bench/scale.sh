@@ -9,7 +9,8 @@
 #        BENCH_SIZES="10000 100000 1000000" bench/scale.sh   (how the figures grow)
 # env:   BENCH_CHANGES             issues and revocations measured (default 100 each)
 #        BENCH_CONTROL_PLANE_HEAP  the control plane's -Xmx (default 512m: the target is to stay under it)
-#        BENCH_NODE_HEAP           each node's -Xmx (default 512m)
+#        BENCH_NODE_HEAP           each node's -Xmx (default 320m, as docs/operations.md sizes a node at a million keys)
+#        BENCH_NODE_OPTS           each node's JVM options in full (default: those of docs/operations.md)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 gateway="$root/gateway-node/target/gatehouse-gateway-node-0.1.0-SNAPSHOT-all.jar"
