@@ -1,6 +1,7 @@
 package io.gatehouse.gateway;
 
 import io.gatehouse.protocol.config.ApiDefinition;
+import io.gatehouse.testing.ScrapeParser;
 import io.gatehouse.protocol.config.ConfigSnapshot;
 import io.gatehouse.protocol.config.CorsRule;
 import io.gatehouse.protocol.config.PlanDefinition;
