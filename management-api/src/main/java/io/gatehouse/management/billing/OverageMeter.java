@@ -2,6 +2,7 @@ package io.gatehouse.management.billing;
 
 import io.gatehouse.billing.stripe.MeterEventId;
 import io.gatehouse.protocol.limits.QuotaPeriod;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -13,8 +14,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Puts new overage into the outbox: for each paid SOFT-quota subscription, the period's overage (rated from stored
@@ -41,19 +46,24 @@ public class OverageMeter {
                     .chain(current -> charges.periodsOf(soft, s -> QuotaPeriod.containing(now.minus(LATE_USAGE), s.anchor()))
                             .map(late -> {
                                 List<ChargeRow> all = new ArrayList<>(current);
-                                late.stream().filter(l -> current.stream().noneMatch(c -> c.subscriptionId().equals(l.subscriptionId())
-                                        && c.periodStart().equals(l.periodStart()))).forEach(all::add);
+                                Set<String> seen = new HashSet<>();
+                                current.forEach(c -> seen.add(c.subscriptionId() + "@" + c.periodStart()));
+                                late.stream().filter(l -> !seen.contains(l.subscriptionId() + "@" + l.periodStart())).forEach(all::add);
                                 return all;
                             }));
-        }).chain(rows -> {
-            Uni<Integer> chain = Uni.createFrom().item(0);
-            for (ChargeRow row : rows) {
-                if (row.sent() && row.overageUnits() > 0) {
-                    chain = chain.chain(n -> enqueue(row, now).map(added -> n + added));
-                }
-            }
-            return chain;
-        });
+        }).chain(rows -> sumInTurn(rows.stream().filter(row -> row.sent() && row.overageUnits() > 0).toList(),
+                row -> enqueue(row, now)));
+    }
+
+    /**
+     * Runs {@code step} for each item, one after the other, and sums what they return. A stream, not a chain of
+     * {@code Uni}s built in a loop: such a chain nests one operator per item, and subscribing to ten thousand of them
+     * overflowed the stack, which left the metering run waiting for ever.
+     */
+    static <T> Uni<Integer> sumInTurn(List<T> items, Function<T, Uni<Integer>> step) {
+        return Multi.createFrom().iterable(items)
+                .onItem().transformToUniAndConcatenate(item -> step.apply(item))
+                .collect().with(Collectors.summingInt(Integer::intValue));
     }
 
     private Uni<Integer> enqueue(ChargeRow row, Instant now) {
