@@ -11,7 +11,12 @@ stale() {
       -o -name '*.properties' -o -name '*.html' \) -newer "$launcher" -print -quit)" ]
 }
 if stale; then
-  echo "gatehouse: building (first run takes a few minutes)"
-  ./mvnw -B -ntp -DskipTests install
+  echo "gatehouse: building (first run takes a few minutes; output in .gatehouse/build.log)"
+  mkdir -p -m 700 .gatehouse
+  if ! ./mvnw -B -ntp -DskipTests install >.gatehouse/build.log 2>&1; then
+    tail -n 40 .gatehouse/build.log >&2
+    echo "gatehouse: the build failed; the whole output is in .gatehouse/build.log" >&2
+    exit 1
+  fi
 fi
 exec java -jar "$launcher"

@@ -33,4 +33,4 @@ fi
 export GATEHOUSE_SNAPSHOT_FILE="$work/snapshot.json" GATEHOUSE_PROXY_HOST=127.0.0.1 GATEHOUSE_PROXY_PORT="$port" \
   GATEHOUSE_STATUS_PORT=0 GATEHOUSE_DATA_DIR="$work/data" GATEHOUSE_CONFIG=/nonexistent \
   GATEHOUSE_ACCESS_LOG="${GATEHOUSE_ACCESS_LOG:-off}"
-exec java ${GATEWAY_JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseParallelGC -XX:+AlwaysPreTouch} -jar "$jar"
+exec "${GATEWAY_JAVA:-java}" ${GATEWAY_JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseParallelGC -XX:+AlwaysPreTouch} -jar "$jar"
