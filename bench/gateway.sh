@@ -7,6 +7,7 @@
 # env:   PROXY_COMPARE   path of proxy-compare.sh (default ../shared/bench/proxy-compare.sh)
 #        BENCH_LIMITS=1  give the plan a rate limit and a quota that are never reached (the cost of the limits)
 #        GATEWAY_JAVA_OPTS  JVM options for the gateway (default -Xms512m -Xmx512m -XX:+UseParallelGC)
+#        GATEWAY_JAVA   the java binary that runs the gateway (default: java on PATH)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jar="$root/gateway-node/target/gatehouse-gateway-node-0.1.0-SNAPSHOT-all.jar"
