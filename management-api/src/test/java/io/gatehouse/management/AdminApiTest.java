@@ -116,6 +116,12 @@ class AdminApiTest {
         assertError(admin().body(Map.of("username", "bad name!")).post("/admin/consumers"), 400, "validation_failed");
         assertError(admin().body(Map.of("name", unique("p"), "burst", 5)).post("/admin/plans"), 400, "validation_failed");
         assertError(admin().contentType(ContentType.TEXT).body("name=x").post("/admin/plans"), 415, "unsupported_media_type");
+        Response unknown = admin().get("/admin/no-such-collection");
+        assertError(unknown, 404, "not_found");
+        assertThat(unknown.jsonPath().getString("message")).isEqualTo("There is nothing at this address.");
+        Response wrongMethod = admin().delete("/admin/apis");
+        assertError(wrongMethod, 405, "method_not_allowed");
+        assertThat(wrongMethod.jsonPath().getString("message")).isEqualTo("This address does not take this method.");
         assertError(admin().body(Map.of("expiresAt", Instant.now().minus(Duration.ofDays(1)).toString()))
                 .post("/admin/applications/" + UUID.randomUUID() + "/keys"), 400, "validation_failed");
     }

@@ -69,7 +69,10 @@ public class AdminErrorMappers {
             return unreadable(json, request);
         }
         AdminError error = AdminError.forStatus(status);
-        return error(error, status == 415 ? null : e.getMessage(), request, null);
+        // The framework's own wording ("Unable to find matching target resource method") describes its internals;
+        // an unknown address, method or media type gets the catalogue's sentence instead.
+        boolean frameworkWording = status == 404 || status == 405 || status == 406 || status == 415;
+        return error(error, frameworkWording ? null : e.getMessage(), request, null);
     }
 
     @ServerExceptionMapper(priority = 5000)
