@@ -180,6 +180,100 @@ class ConfigChannelTest {
         assertThat(hello.hash()).isEqualTo(v1().hash());
     }
 
+    @Test
+    void aControlPlaneThatHangsIsLeftAfterThreeSilentHeartbeatsAndRequestsStopWaitingForLeases() throws Exception {
+        // A rate-limited plan: each request needs a rate lease, which this scripted control plane never grants, so
+        // while the node believes it is connected every request waits out the whole lease wait.
+        io.gatehouse.protocol.config.PlanDefinition rated =
+                new io.gatehouse.protocol.config.PlanDefinition("plan-rated", "rated", 1000L, 100L, null, "HARD", "OPEN");
+        ConfigSnapshot snapshot = ConfigSnapshot.of(1, java.time.Instant.now(), List.of(api("orders", null, "/orders", upstream.url())),
+                List.of(rated), List.of(key("k1", KEY, "app-1", null)),
+                List.of(new io.gatehouse.protocol.config.SubscriptionGrant("sub-rated", "app-1", "orders", rated.id(), null)));
+        try (FreezableRelay relay = new FreezableRelay(controlPlane.port())) {
+            node = new GatewayNode(settings(dir.resolve("data"), Map.of(
+                    "gatehouse.control-plane.url", "http://127.0.0.1:" + relay.port(),
+                    "gatehouse.node.token", "node-secret",
+                    "gatehouse.node.id", "node-under-test",
+                    "gatehouse.heartbeat-ms", "200",
+                    "gatehouse.limits.lease-wait-ms", "1000"))).start();
+            controlPlane.next();
+            controlPlane.push(new ControlMessage.Snapshot(snapshot));
+            assertThat(controlPlane.next()).isInstanceOf(NodeMessage.Ack.class);
+
+            // Answered pings keep a quiet channel open: well past three heartbeats, still the first connection.
+            int beatsAtStart = controlPlane.heartbeats.get();
+            awaitTrue(Duration.ofSeconds(10), "six heartbeats", () -> controlPlane.heartbeats.get() >= beatsAtStart + 6);
+            assertThat(controlPlane.connections.get()).isEqualTo(1);
+            assertThat(connected()).isTrue();
+            long waited = timed(() -> assertThat(get(proxy("/orders/1"), "X-API-Key", KEY).statusCode()).isEqualTo(200));
+            assertThat(waited).as("a request waits for the lease the control plane never grants").isGreaterThanOrEqualTo(900);
+
+            relay.frozen = true; // the control plane's process stops: its connection stays open, nothing comes back
+            Duration took = awaitTrue(Duration.ofSeconds(10), "the node to give up the silent connection", () -> !connected());
+            System.out.printf("silent control plane left after %d ms (heartbeat 200 ms)%n", took.toMillis());
+            awaitTrue(Duration.ofSeconds(10), "a request answered without a lease wait",
+                    () -> timed(() -> assertThat(get(proxy("/orders/1"), "X-API-Key", KEY).statusCode()).isEqualTo(200)) < 500);
+
+            // Dials made while frozen were accepted and never answered: each gives up after its handshake timeout.
+            relay.frozen = false;
+            awaitTrue(Duration.ofSeconds(30), "the node back on the control plane", this::connected);
+            assertThat(controlPlane.connections.get()).isGreaterThanOrEqualTo(2);
+        }
+    }
+
+    private boolean connected() {
+        return new JsonObject(get(status("/status")).body()).getJsonObject("controlPlane").getBoolean("connected");
+    }
+
+    private static long timed(Runnable call) {
+        long start = System.nanoTime();
+        call.run();
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    /** A TCP relay that can stop passing bytes either way while keeping its connections open, as a hung peer does. */
+    static final class FreezableRelay implements AutoCloseable {
+        final Vertx vertx = Vertx.vertx();
+        final io.vertx.core.net.NetServer server;
+        volatile boolean frozen;
+
+        FreezableRelay(int targetPort) throws Exception {
+            io.vertx.core.net.NetClient client = vertx.createNetClient();
+            server = vertx.createNetServer().connectHandler(in -> {
+                in.pause();
+                client.connect(targetPort, "127.0.0.1").onComplete(dialled -> {
+                    if (dialled.failed()) {
+                        in.close();
+                        return;
+                    }
+                    io.vertx.core.net.NetSocket out = dialled.result();
+                    in.handler(bytes -> {
+                        if (!frozen) {
+                            out.write(bytes);
+                        }
+                    });
+                    out.handler(bytes -> {
+                        if (!frozen) {
+                            in.write(bytes);
+                        }
+                    });
+                    in.closeHandler(v -> out.close());
+                    out.closeHandler(v -> in.close());
+                    in.resume();
+                });
+            }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+        }
+
+        int port() {
+            return server.actualPort();
+        }
+
+        @Override
+        public void close() throws Exception {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
     /** A control plane whose every message is chosen by the test. */
     static final class ScriptedControlPlane implements AutoCloseable {
         final Vertx vertx = Vertx.vertx();
@@ -187,6 +281,8 @@ class ConfigChannelTest {
         final HttpServer server;
         volatile ServerWebSocket socket;
         volatile String lastAuthorization;
+        final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger heartbeats = new java.util.concurrent.atomic.AtomicInteger();
 
         ScriptedControlPlane() throws Exception {
             this(0);
@@ -205,9 +301,12 @@ class ConfigChannelTest {
                 }
                 lastAuthorization = ws.headers().get("Authorization");
                 socket = ws;
+                connections.incrementAndGet();
                 ws.textMessageHandler(text -> {
                     NodeMessage message = Json.read(text, NodeMessage.class);
-                    if (!(message instanceof NodeMessage.Heartbeat)) {
+                    if (message instanceof NodeMessage.Heartbeat) {
+                        heartbeats.incrementAndGet();
+                    } else {
                         received.add(message);
                     }
                 });

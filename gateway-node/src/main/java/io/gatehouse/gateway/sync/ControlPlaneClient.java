@@ -69,6 +69,16 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
     private volatile boolean connected;
     /** When the last connection dropped (System.nanoTime()); 0 while connected or before the first connection. */
     private volatile long droppedAtNanos;
+    /** When the control plane was last heard from on the open connection: a message or a pong (System.nanoTime()). */
+    private volatile long lastHeardNanos;
+    /**
+     * Heartbeats without a word from the control plane after which its connection is given up. A control plane that
+     * hangs (a stopped process, a partition that drops packets without a reset) leaves the TCP connection open, and
+     * without this the node would keep counting on it: every request needing a lease would wait out the lease wait.
+     */
+    static final int SILENT_HEARTBEATS = 3;
+    private static final long HANDSHAKE_TIMEOUT_MS = 10_000;
+    private static final io.vertx.core.buffer.Buffer PING = io.vertx.core.buffer.Buffer.buffer("gatehouse");
     private volatile String lastError;
 
     public ControlPlaneClient(NodeSettings settings, ConfigHolder config, ConfigStore store, Limits limits,
@@ -159,7 +169,10 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
         WebSocketConnectOptions options = new WebSocketConnectOptions()
                 .setAbsoluteURI(channelUrl(controlPlaneUrl()))
                 .addHeader(SyncChannel.NODE_ID_HEADER, settings.nodeId())
-                .setConnectTimeout(5_000);
+                .setConnectTimeout(5_000)
+                // A peer that accepts the connection and never answers the upgrade (hung, or a half-open path)
+                // must not hold the node's only dial forever.
+                .setTimeout(HANDSHAKE_TIMEOUT_MS);
         if (settings.nodeToken() != null) {
             options.addHeader("Authorization", "Bearer " + settings.nodeToken());
         }
@@ -200,25 +213,51 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
         connected = true;
         lastError = null;
         LOG.info("connected to control plane {} as node {}", controlPlaneUrl(), settings.nodeId());
+        lastHeardNanos = System.nanoTime();
         ws.textMessageHandler(this::received);
+        ws.pongHandler(pong -> lastHeardNanos = System.nanoTime());
         ws.exceptionHandler(e -> LOG.debug("config channel error: {}", e.toString()));
-        ws.closeHandler(v -> {
-            droppedAtNanos = System.nanoTime();
-            connected = false;
-            socket = null;
-            vertx.cancelTimer(heartbeatTimer);
-            if (!stopped) {
-                LOG.warn("control plane connection closed (status {} {}); serving version {} meanwhile",
-                        ws.closeStatusCode(), ws.closeReason(), heldVersion());
-                redial();
-            }
-        });
+        ws.closeHandler(v -> lost(ws, "connection closed (status " + ws.closeStatusCode() + " " + ws.closeReason() + ")"));
         ActiveConfig held = config.current();
         send(new NodeMessage.Hello(settings.nodeId(), held == null ? 0 : held.version(), held == null ? null : held.hash(),
                 GatewayVersion.get()));
-        heartbeatTimer = vertx.setPeriodic(settings.heartbeatMs(), id -> send(new NodeMessage.Heartbeat(heldVersion())));
+        heartbeatTimer = vertx.setPeriodic(settings.heartbeatMs(), id -> beat(ws));
         usage.resendAll();
         limits.reconnected();
+    }
+
+    /**
+     * One heartbeat: the held version as a message, and a WebSocket ping that the control plane's server answers by
+     * itself. A connection silent for {@link #SILENT_HEARTBEATS} heartbeats is given up and dialled again.
+     */
+    private void beat(WebSocket ws) {
+        if (socket != ws) {
+            return;
+        }
+        long silentMs = (System.nanoTime() - lastHeardNanos) / 1_000_000;
+        if (silentMs > SILENT_HEARTBEATS * settings.heartbeatMs()) {
+            lost(ws, "no answer for " + silentMs + " ms");
+            ws.close((short) 1001, "control plane silent");
+            return;
+        }
+        send(new NodeMessage.Heartbeat(heldVersion()));
+        ws.writePing(PING);
+    }
+
+    /** The connection is gone (closed, or silent too long): serve what is held, and dial again. Once per connection. */
+    private void lost(WebSocket ws, String why) {
+        if (socket != ws) {
+            return;
+        }
+        droppedAtNanos = System.nanoTime();
+        connected = false;
+        socket = null;
+        vertx.cancelTimer(heartbeatTimer);
+        if (!stopped) {
+            lastError = controlPlaneUrl() + ": " + why;
+            LOG.warn("control plane {}: {}; serving version {} meanwhile", controlPlaneUrl(), why, heldVersion());
+            redial();
+        }
     }
 
     /** Canary and stable counts of every API with a canary, since the last report. */
@@ -260,6 +299,7 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
     }
 
     private void received(String text) {
+        lastHeardNanos = System.nanoTime();
         if (!text.startsWith("{\"type\":\"snapshot\"") && !text.startsWith("{\"type\":\"snapshot-chunk\"")
                 && !text.startsWith("{\"type\":\"delta\"")) {
             // Leases and acknowledgements are small: handled right here, in arrival order.
