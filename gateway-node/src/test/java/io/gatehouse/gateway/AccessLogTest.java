@@ -93,6 +93,7 @@ class AccessLogTest {
         assertThat(line.getLong("bytesIn")).isGreaterThanOrEqualTo(9);
         assertThat(line.getLong("bytesOut")).isEqualTo((long) posted.body().getBytes().length);
         assertThat(line.getDouble("durationMs")).isPositive();
+        assertThat(line.getDouble("upstreamMs")).isPositive().isLessThanOrEqualTo(line.getDouble("durationMs"));
         assertThat(line.getString("client")).isEqualTo("127.0.0.1");
         assertThat(line.containsKey("error")).isFalse();
         // The upstream got a new trace, and the log names it.
@@ -109,6 +110,7 @@ class AccessLogTest {
         assertThat(get(base + "/orders/1", "X-API-Key", WRONG_KEY, "X-Request-Id", "req-wrong").statusCode()).isEqualTo(401);
         assertThat(lineOf("req-wrong").getString("error")).isEqualTo("invalid_api_key");
         assertThat(lineOf("req-wrong").containsKey("consumer")).isFalse();
+        assertThat(lineOf("req-wrong").containsKey("upstreamMs")).as("nothing went upstream").isFalse();
         assertThat(get(base + "/orders/1", "Authorization", "Bearer " + KEY, "X-Request-Id", "req-bearer").statusCode()).isEqualTo(200);
         assertThat(get(base + "/nowhere", "X-Request-Id", "req-noroute").statusCode()).isEqualTo(404);
         assertThat(lineOf("req-noroute").getString("error")).isEqualTo("no_route");

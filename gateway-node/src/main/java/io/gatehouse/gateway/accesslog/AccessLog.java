@@ -112,7 +112,13 @@ public final class AccessLog implements Completion.Listener, AutoCloseable {
         }
         field(b, "upstream", exchange.forwarded() && exchange.upstream() != null ? exchange.upstream().url().url() : null);
         b.append(",\"attempts\":").append(exchange.attempts());
-        appendMillis(b.append(",\"durationMs\":"), exchange.durationNanos(System.nanoTime()));
+        long now = System.nanoTime();
+        appendMillis(b.append(",\"durationMs\":"), exchange.durationNanos(now));
+        if (exchange.attempts() > 0) {
+            // From the first attempt upstream to the end: what durationMs minus this leaves is the gateway's own time
+            // (policies, a lease wait), as the latency histograms split it.
+            appendMillis(b.append(",\"upstreamMs\":"), now - exchange.upstreamStartNanos());
+        }
         b.append(",\"bytesIn\":").append(exchange.bytesIn());
         b.append(",\"bytesOut\":").append(exchange.bytesOut());
         SocketAddress client = exchange.request().remoteAddress();
