@@ -39,6 +39,8 @@ public final class LocalPlatform {
     }
 
     public static void main(String[] args) throws Exception {
+        // The embedded PostgreSQL narrates its start line by line; its warnings and errors are what a user needs.
+        System.setProperty("org.slf4j.simpleLogger.log.io.zonky", System.getProperty("org.slf4j.simpleLogger.log.io.zonky", "warn"));
         LocalPlatform platform = new LocalPlatform(System.getenv());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
