@@ -150,9 +150,10 @@ class CorsThroughTheGatewayTest extends StandaloneGateway {
         awaitTrue(Duration.ofSeconds(5), "the refusals counted", () -> ScrapeParser.parse(get(status).body())
                 .sum("gatehouse_gateway_requests_total", Map.of("code", "cors_origin_not_allowed")) == 2);
         ScrapeParser scrape = ScrapeParser.parse(get(status).body());
-        for (String api : List.of("orders", "legacy")) {
-            assertThat(scrape.value("gatehouse_gateway_requests_total", Map.of("api", api, "status_class", "4xx", "code", "cors_origin_not_allowed")))
-                    .as(api).isEqualTo(1);
+        for (ApiDefinition api : List.of(withRule, withoutRule)) {
+            assertThat(scrape.value("gatehouse_gateway_requests_total",
+                    Map.of("api", api.id(), "api_name", api.name(), "status_class", "4xx", "code", "cors_origin_not_allowed")))
+                    .as(api.id()).isEqualTo(1);
         }
         assertThat(scrape.sum("gatehouse_gateway_requests_total", Map.of("code", "missing_api_key"))).isZero();
         assertThat(node.limits().drainUsage()).as("a refused preflight is no call of anyone's").isEmpty();

@@ -76,6 +76,8 @@ class GatewayMetricsTest extends StandaloneGateway {
         Map<String, Integer> counted = new HashMap<>();
         for (ScrapeParser.Sample s : scrape.samples()) {
             if (s.name().equals("gatehouse_gateway_requests_total")) {
+                assertThat(s.labels().get("api_name")).as("the API's name beside its id")
+                        .isEqualTo(s.labels().get("api").isEmpty() ? "" : "api-" + s.labels().get("api"));
                 String status = s.labels().get("status_class");
                 counted.merge(s.labels().get("api") + " " + status + (s.labels().get("code").isEmpty() ? "" : " " + s.labels().get("code")),
                         (int) s.value(), Integer::sum);
@@ -86,24 +88,24 @@ class GatewayMetricsTest extends StandaloneGateway {
         assertThat(counted).as("requests_total by api, status class and code").isEqualTo(expected);
 
         int ordersRequests = seen.entrySet().stream().filter(e -> e.getKey().startsWith("orders ")).mapToInt(Map.Entry::getValue).sum();
-        assertThat(scrape.value("gatehouse_gateway_request_duration_seconds_count", Map.of("api", "orders"))).isEqualTo((double) ordersRequests);
-        assertThat(scrape.value("gatehouse_gateway_request_duration_seconds_count", Map.of("api", "broken"))).isEqualTo(3);
-        assertThat(scrape.value("gatehouse_gateway_request_duration_seconds_count", Map.of("api", ""))).isEqualTo(1);
-        assertThat(scrape.value("gatehouse_gateway_upstream_duration_seconds_count", Map.of("api", "orders")))
+        assertThat(scrape.value("gatehouse_gateway_request_duration_seconds_count", apiLabels("orders"))).isEqualTo((double) ordersRequests);
+        assertThat(scrape.value("gatehouse_gateway_request_duration_seconds_count", apiLabels("broken"))).isEqualTo(3);
+        assertThat(scrape.value("gatehouse_gateway_request_duration_seconds_count", apiLabels(""))).isEqualTo(1);
+        assertThat(scrape.value("gatehouse_gateway_upstream_duration_seconds_count", apiLabels("orders")))
                 .as("only answered requests went upstream").isEqualTo(seen.get("orders 200").doubleValue());
-        assertThat(scrape.value("gatehouse_gateway_upstream_duration_seconds_count", Map.of("api", "broken"))).isEqualTo(3);
-        assertThat(scrape.value("gatehouse_gateway_upstream_duration_seconds_count", Map.of("api", ""))).isZero();
-        assertThat(scrape.value("gatehouse_gateway_request_duration_seconds_sum", Map.of("api", "orders"))).isPositive().isLessThan(60);
-        assertThat(scrape.value("gatehouse_gateway_lease_refusals_total", Map.of("api", "orders", "reason", "rate_limited")))
+        assertThat(scrape.value("gatehouse_gateway_upstream_duration_seconds_count", apiLabels("broken"))).isEqualTo(3);
+        assertThat(scrape.value("gatehouse_gateway_upstream_duration_seconds_count", apiLabels(""))).isZero();
+        assertThat(scrape.value("gatehouse_gateway_request_duration_seconds_sum", apiLabels("orders"))).isPositive().isLessThan(60);
+        assertThat(scrape.value("gatehouse_gateway_lease_refusals_total", apiLabels("orders", "reason", "rate_limited")))
                 .isEqualTo(seen.get("orders 429 rate_limited").doubleValue());
-        assertThat(scrape.value("gatehouse_gateway_lease_refusals_total", Map.of("api", "orders", "reason", "quota_exceeded"))).isZero();
-        assertThat(scrape.value("gatehouse_gateway_lease_waits_total", Map.of("api", "orders")))
+        assertThat(scrape.value("gatehouse_gateway_lease_refusals_total", apiLabels("orders", "reason", "quota_exceeded"))).isZero();
+        assertThat(scrape.value("gatehouse_gateway_lease_waits_total", apiLabels("orders")))
                 .as("the tight plan's first request waited for its rate share; nothing else waited").isEqualTo(1);
-        assertThat(scrape.value("gatehouse_gateway_requests_in_flight", Map.of("api", "orders"))).isZero();
-        assertThat(scrape.value("gatehouse_gateway_upstream_target_up", Map.of("api", "orders", "target", orders.url()))).isEqualTo(1);
-        assertThat(scrape.value("gatehouse_gateway_circuit_state", Map.of("api", "broken", "state", "closed")))
+        assertThat(scrape.value("gatehouse_gateway_requests_in_flight", apiLabels("orders"))).isZero();
+        assertThat(scrape.value("gatehouse_gateway_upstream_target_up", apiLabels("orders", "target", orders.url()))).isEqualTo(1);
+        assertThat(scrape.value("gatehouse_gateway_circuit_state", apiLabels("broken", "state", "closed")))
                 .as("three failures are fewer than the circuit's minimum").isEqualTo(1);
-        assertThat(scrape.value("gatehouse_gateway_circuit_state", Map.of("api", "broken", "state", "open"))).isZero();
+        assertThat(scrape.value("gatehouse_gateway_circuit_state", apiLabels("broken", "state", "open"))).isZero();
         assertThat(scrape.value("gatehouse_gateway_config_version", Map.of())).isEqualTo(7);
         double applied = scrape.value("gatehouse_gateway_config_last_apply_timestamp_seconds", Map.of());
         assertThat(applied).isBetween(Instant.now().minusSeconds(120).getEpochSecond() * 1.0, Instant.now().getEpochSecond() + 1.0);
@@ -121,6 +123,18 @@ class GatewayMetricsTest extends StandaloneGateway {
         HttpResponse<String> metrics = get("http://127.0.0.1:" + node.settings().statusPort() + "/metrics");
         assertThat(metrics.statusCode()).isEqualTo(404);
         assertThat(metrics.body()).contains("\"code\":\"metrics_off\"");
+    }
+
+    /**
+     * The labels of one API's series, and any others: {@code api} is its id, {@code api_name} its name (the tests'
+     * APIs are named {@code api-<id>}; requests no API took have both empty).
+     */
+    static Map<String, String> apiLabels(String apiId, String... more) {
+        Map<String, String> labels = new HashMap<>(Map.of("api", apiId, "api_name", apiId.isEmpty() ? "" : "api-" + apiId));
+        for (int i = 0; i < more.length; i += 2) {
+            labels.put(more[i], more[i + 1]);
+        }
+        return labels;
     }
 
     private ScrapeParser scrape() {

@@ -152,6 +152,16 @@ public final class Grants {
     }
 
     /**
+     * An entry's contribution to the content hash, before a delta ({@code held}) or in it ({@code incoming}): an
+     * entry holding fields this release does not know is hashed over the JSON it arrived in, not over its record.
+     */
+    public interface EntryHashes {
+        byte[] held(ConfigSection section, io.gatehouse.protocol.config.Identified entry);
+
+        byte[] incoming(ConfigSection section, io.gatehouse.protocol.config.Identified entry);
+    }
+
+    /**
      * Checks the keys and subscriptions a delta changes, and moves {@code hash} from the old entries to the new ones.
      * Changes nothing here; throws {@link IllegalArgumentException} naming the first problem.
      *
@@ -159,7 +169,7 @@ public final class Grants {
      * @param planAfter whether a plan id exists once the delta is applied
      */
     public Prepared prepare(Changes<KeyGrant> keyChanges, Changes<SubscriptionGrant> subscriptionChanges,
-                            Predicate<String> apiAfter, Predicate<String> planAfter, ConfigHash hash) {
+                            Predicate<String> apiAfter, Predicate<String> planAfter, ConfigHash hash, EntryHashes entryHashes) {
         // As ConfigSnapshot.apply: removals first, then upserts, so an id in both ends up upserted.
         Map<String, SubscriptionGrant> subs = overlay(subscriptionChanges);
         Map<String, KeyGrant> keyOverlay = overlay(keyChanges);
@@ -169,8 +179,8 @@ public final class Grants {
         for (Map.Entry<String, SubscriptionGrant> change : subs.entrySet()) {
             SubscriptionGrant before = subscriptions.get(change.getKey());
             SubscriptionGrant after = change.getValue();
-            hash.replace(before == null ? null : ConfigHash.entry(ConfigSection.SUBSCRIPTIONS, before),
-                    after == null ? null : ConfigHash.entry(ConfigSection.SUBSCRIPTIONS, after));
+            hash.replace(before == null ? null : entryHashes.held(ConfigSection.SUBSCRIPTIONS, before),
+                    after == null ? null : entryHashes.incoming(ConfigSection.SUBSCRIPTIONS, after));
             if (before != null) {
                 prepared.perApi.merge(before.apiId(), -1, Integer::sum);
                 prepared.perPlan.merge(before.planId(), -1, Integer::sum);
@@ -197,8 +207,8 @@ public final class Grants {
         for (Map.Entry<String, KeyGrant> change : keyOverlay.entrySet()) {
             KeyGrant before = keys.byId(change.getKey());
             KeyGrant after = change.getValue();
-            hash.replace(before == null ? null : ConfigHash.entry(ConfigSection.KEYS, before),
-                    after == null ? null : ConfigHash.entry(ConfigSection.KEYS, after));
+            hash.replace(before == null ? null : entryHashes.held(ConfigSection.KEYS, before),
+                    after == null ? null : entryHashes.incoming(ConfigSection.KEYS, after));
             if (after == null) {
                 continue;
             }

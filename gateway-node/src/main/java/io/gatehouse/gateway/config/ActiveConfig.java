@@ -48,10 +48,16 @@ public final class ActiveConfig {
     private volatile RouteTable routes;
     private volatile Stamp stamp;
     private ConfigHash content;
+    /**
+     * The canonical JSON of entries that hold fields this release does not know ({@link NewerFields}), by section and
+     * id: their hash is over these bytes, and the disk copy keeps them. Empty unless the control plane is newer.
+     */
+    private final Map<String, byte[]> newer;
 
     private ActiveConfig(UpstreamHealth health, RouteTable routes, Grants grants, Map<String, PlanDefinition> plans,
-                         ConfigHash content, Stamp stamp) {
+                         ConfigHash content, Stamp stamp, Map<String, byte[]> newer) {
         this.health = health;
+        this.newer = newer;
         this.routes = routes;
         this.grants = grants;
         this.plans = plans;
@@ -66,11 +72,16 @@ public final class ActiveConfig {
 
     /** Compiles on the node's upstream target states, which outlive config versions. */
     public static ActiveConfig compile(ConfigSnapshot snapshot, UpstreamHealth health) {
+        return compile(snapshot, health, NewerFields.NONE);
+    }
+
+    /** Compiles a snapshot some of whose entries hold fields this release does not know, hashing them whole. */
+    public static ActiveConfig compile(ConfigSnapshot snapshot, UpstreamHealth health, NewerFields newer) {
         Builder builder = new Builder(health, snapshot.keys().size());
-        snapshot.apis().forEach(builder::api);
-        snapshot.plans().forEach(builder::plan);
-        snapshot.subscriptions().forEach(builder::subscription);
-        snapshot.keys().forEach(builder::key);
+        snapshot.apis().forEach(api -> builder.entry(ConfigSection.APIS, api, newer));
+        snapshot.plans().forEach(plan -> builder.entry(ConfigSection.PLANS, plan, newer));
+        snapshot.subscriptions().forEach(subscription -> builder.entry(ConfigSection.SUBSCRIPTIONS, subscription, newer));
+        snapshot.keys().forEach(key -> builder.entry(ConfigSection.KEYS, key, newer));
         return builder.build(snapshot.version(), snapshot.hash(), snapshot.publishedAt());
     }
 
@@ -108,6 +119,11 @@ public final class ActiveConfig {
      * {@code hash_mismatch}) and nothing has changed. Config thread only.
      */
     public void apply(ConfigDelta delta) {
+        apply(delta, NewerFields.NONE);
+    }
+
+    /** As {@link #apply(ConfigDelta)}, for a delta some of whose entries hold fields this release does not know. */
+    public void apply(ConfigDelta delta, NewerFields incoming) {
         Stamp held = stamp;
         if (delta.baseVersion() != held.version) {
             throw new InvalidConfigException("base_version_mismatch",
@@ -119,21 +135,32 @@ public final class ActiveConfig {
         Map<String, PlanDefinition> planChanges = overlay(delta.plans());
         Grants.Prepared prepared;
         RouteTable nextRoutes = currentRoutes;
+        Grants.EntryHashes hashes = new Grants.EntryHashes() {
+            @Override
+            public byte[] held(ConfigSection section, Identified entry) {
+                return entryHash(section, entry, newer.isEmpty() ? null : newer.get(NewerFields.key(section, entry.id())));
+            }
+
+            @Override
+            public byte[] incoming(ConfigSection section, Identified entry) {
+                return entryHash(section, entry, incoming.of(section, entry.id()));
+            }
+        };
         try {
             apis.forEach((id, after) -> {
                 Route before = currentRoutes.byApiId(id);
-                next.replace(before == null ? null : ConfigHash.entry(ConfigSection.APIS, before.api()),
-                        after == null ? null : ConfigHash.entry(ConfigSection.APIS, after));
+                next.replace(before == null ? null : hashes.held(ConfigSection.APIS, before.api()),
+                        after == null ? null : hashes.incoming(ConfigSection.APIS, after));
             });
             planChanges.forEach((id, after) -> {
                 PlanDefinition before = plans.get(id);
-                next.replace(before == null ? null : ConfigHash.entry(ConfigSection.PLANS, before),
-                        after == null ? null : ConfigHash.entry(ConfigSection.PLANS, after));
+                next.replace(before == null ? null : hashes.held(ConfigSection.PLANS, before),
+                        after == null ? null : hashes.incoming(ConfigSection.PLANS, after));
             });
             prepared = grants.prepare(delta.keys(), delta.subscriptions(),
                     id -> apis.containsKey(id) ? apis.get(id) != null : currentRoutes.byApiId(id) != null,
                     id -> planChanges.containsKey(id) ? planChanges.get(id) != null : plans.containsKey(id),
-                    next);
+                    next, hashes);
             for (Map.Entry<String, ApiDefinition> api : apis.entrySet()) {
                 if (api.getValue() == null && grants.subscriptionsOfApi(api.getKey()) + prepared.subscriptionsOfApiChange(api.getKey()) > 0) {
                     throw new IllegalArgumentException("API " + api.getKey() + " is removed but subscriptions still name it");
@@ -167,6 +194,10 @@ public final class ActiveConfig {
             routes = nextRoutes;
         }
         grants.commit(prepared);
+        keepNewerFields(ConfigSection.APIS, delta.apis(), incoming);
+        keepNewerFields(ConfigSection.PLANS, delta.plans(), incoming);
+        keepNewerFields(ConfigSection.KEYS, delta.keys(), incoming);
+        keepNewerFields(ConfigSection.SUBSCRIPTIONS, delta.subscriptions(), incoming);
         planChanges.forEach((id, after) -> {
             if (after == null) {
                 plans.remove(id);
@@ -174,6 +205,45 @@ public final class ActiveConfig {
         });
         content = next;
         stamp = new Stamp(delta.version(), computed, delta.publishedAt());
+    }
+
+    private void keepNewerFields(ConfigSection section, Changes<? extends Identified> changes, NewerFields incoming) {
+        if (changes == null || (newer.isEmpty() && incoming.isEmpty())) {
+            return;
+        }
+        changes.remove().forEach(id -> newer.remove(NewerFields.key(section, id)));
+        for (Identified entry : changes.upsert()) {
+            byte[] whole = incoming.of(section, entry.id());
+            if (whole == null) {
+                newer.remove(NewerFields.key(section, entry.id()));
+            } else {
+                newer.put(NewerFields.key(section, entry.id()), whole);
+            }
+        }
+    }
+
+    /** An entry's hash: over its canonical JSON as received when that holds more than the record, else over the record. */
+    static byte[] entryHash(ConfigSection section, Object entry, byte[] canonicalJson) {
+        if (canonicalJson == null) {
+            return ConfigHash.entry(section, entry);
+        }
+        java.security.MessageDigest sha256 = io.gatehouse.protocol.keys.ApiKeys.newDigest();
+        sha256.update(section.wireName().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        sha256.update((byte) 0);
+        return sha256.digest(canonicalJson);
+    }
+
+    /**
+     * The canonical JSON of an entry that holds fields this release does not know, as the control plane sent it;
+     * null for every other entry (its record is the whole of it). Config thread only.
+     */
+    public byte[] newerFields(ConfigSection section, String id) {
+        return newer.isEmpty() ? null : newer.get(NewerFields.key(section, id));
+    }
+
+    /** How many entries hold fields this release does not know (non-zero only while the control plane is newer). */
+    public int entriesWithNewerFields() {
+        return newer.size();
     }
 
     /** Every entry, section by section, as the control plane sent it: for the disk copy and for tests. Config thread only. */
@@ -228,6 +298,7 @@ public final class ActiveConfig {
         private int entries;
         /** Whether the content hash is taken as given rather than summed entry by entry ({@link #trustingHash}). */
         private boolean trusted;
+        private final Map<String, byte[]> newer = new java.util.HashMap<>();
 
         public Builder(UpstreamHealth health, int expectedKeys) {
             this.health = health;
@@ -296,6 +367,22 @@ public final class ActiveConfig {
             return this;
         }
 
+        /** Adds an entry, whole as received if {@code newer} holds its canonical JSON. */
+        public Builder entry(ConfigSection section, Object entry, NewerFields newerFields) {
+            byte[] whole = newerFields.of(section, ((Identified) entry).id());
+            return whole == null ? entry(section, entry) : entryWithNewerFields(section, entry, whole);
+        }
+
+        /**
+         * Adds an entry whose canonical JSON holds fields this release does not know: hashed over those bytes, and
+         * kept with the configuration so that the disk copy and later deltas see the entry whole.
+         */
+        public Builder entryWithNewerFields(ConfigSection section, Object entry, byte[] canonicalJson) {
+            entry(section, entry, canonicalJson);
+            newer.put(NewerFields.key(section, ((Identified) entry).id()), canonicalJson);
+            return this;
+        }
+
         /**
          * Takes the content hash given to {@link #build} instead of hashing every entry: for the node's own disk
          * copy, whose checksum was verified and whose hash the node checked when it installed that content.
@@ -352,7 +439,7 @@ public final class ActiveConfig {
                 throw new InvalidConfigException("invalid_config", e.getMessage());
             }
             routes.adoptTargets();
-            return new ActiveConfig(health, routes, grants, plans, content.copy(), new Stamp(version, computed, publishedAt));
+            return new ActiveConfig(health, routes, grants, plans, content.copy(), new Stamp(version, computed, publishedAt), newer);
         }
     }
 }

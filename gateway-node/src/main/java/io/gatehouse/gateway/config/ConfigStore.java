@@ -44,7 +44,8 @@ import java.util.concurrent.TimeUnit;
  *   old one: a crash leaves one or the other, never a mix. A damaged or truncated file is refused whole, and the node
  *   waits for the control plane instead.</li>
  *   <li>{@code config/log.jsonl}: one line per applied delta (the delta's JSON, which names its version and content
- *   hash), appended and forced before the node acknowledges it. A line cut short by a crash is ignored and cut off
+ *   hash; entries holding fields this release does not know written whole, {@link NewerFields}), appended and
+ *   forced before the node acknowledges it. A line cut short by a crash is ignored and cut off
  *   at the next start.</li>
  *   <li>When the log holds more than a bound of changed entries, it is set aside ({@code log-compacting.jsonl}) and a
  *   background thread merges it into a new snapshot (old snapshot streamed record by record, changed entries
@@ -114,11 +115,18 @@ public final class ConfigStore implements AutoCloseable {
     }
 
     public void save(ConfigSnapshot whole) throws IOException {
+        save(whole, NewerFields.NONE);
+    }
+
+    /** Writes a snapshot as the disk copy, its entries that hold fields this release does not know kept whole. */
+    public void save(ConfigSnapshot whole, NewerFields newer) throws IOException {
         try (SnapshotWriter writer = startSnapshot(whole.version(), whole.hash(), whole.publishedAt(), whole.keys().size())) {
-            for (var api : whole.apis()) writer.write(ConfigSection.APIS, api);
-            for (var plan : whole.plans()) writer.write(ConfigSection.PLANS, plan);
-            for (var subscription : whole.subscriptions()) writer.write(ConfigSection.SUBSCRIPTIONS, subscription);
-            for (var key : whole.keys()) writer.write(ConfigSection.KEYS, key);
+            for (var api : whole.apis()) writer.write(ConfigSection.APIS, api, newer.of(ConfigSection.APIS, api.id()));
+            for (var plan : whole.plans()) writer.write(ConfigSection.PLANS, plan, newer.of(ConfigSection.PLANS, plan.id()));
+            for (var subscription : whole.subscriptions()) {
+                writer.write(ConfigSection.SUBSCRIPTIONS, subscription, newer.of(ConfigSection.SUBSCRIPTIONS, subscription.id()));
+            }
+            for (var key : whole.keys()) writer.write(ConfigSection.KEYS, key, newer.of(ConfigSection.KEYS, key.id()));
             writer.commit();
         }
     }
@@ -129,7 +137,7 @@ public final class ConfigStore implements AutoCloseable {
             try {
                 config.forEachEntry((section, entry) -> {
                     try {
-                        writer.write(section, entry);
+                        writer.write(section, entry, config.newerFields(section, ((Identified) entry).id()));
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
@@ -156,6 +164,18 @@ public final class ConfigStore implements AutoCloseable {
 
         public void write(ConfigSection section, Object entry) throws IOException {
             out.write(section, entry);
+        }
+
+        /**
+         * Writes an entry; one that holds fields this release does not know ({@code canonicalJson} not null) is
+         * written as that JSON, so that the disk copy keeps it whole.
+         */
+        public void write(ConfigSection section, Object entry, byte[] canonicalJson) throws IOException {
+            if (canonicalJson == null) {
+                out.write(section, entry);
+            } else {
+                out.entry(section, canonicalJson);
+            }
         }
 
         /** Forces the snapshot to disk and makes it the disk copy; the log of the previous one is dropped. */
@@ -189,11 +209,16 @@ public final class ConfigStore implements AutoCloseable {
 
     /** Appends an applied delta and forces it to disk; sets the log aside for compaction once it has grown enough. */
     public void append(ConfigDelta delta) throws IOException {
+        append(delta, NewerFields.NONE);
+    }
+
+    /** As {@link #append(ConfigDelta)}; entries of the delta that hold fields this release does not know are logged whole. */
+    public void append(ConfigDelta delta, NewerFields newer) throws IOException {
         if (logChannel == null) {
             Files.createDirectories(dir);
             logChannel = FileChannel.open(log, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         }
-        byte[] json = Json.writeBytes(delta);
+        byte[] json = newer.deltaJson(delta);
         ByteBuffer line = ByteBuffer.allocate(json.length + 1).put(json).put((byte) '\n').flip();
         while (line.hasRemaining()) {
             logChannel.write(line);
@@ -237,11 +262,12 @@ public final class ConfigStore implements AutoCloseable {
         Map<String, Object> changed = new HashMap<>();
         ConfigDelta last = null;
         for (byte[] line : completeLines(compacting).lines) {
-            ConfigDelta delta = Json.read(line, ConfigDelta.class);
-            collect(changed, ConfigSection.APIS, delta.apis());
-            collect(changed, ConfigSection.PLANS, delta.plans());
-            collect(changed, ConfigSection.KEYS, delta.keys());
-            collect(changed, ConfigSection.SUBSCRIPTIONS, delta.subscriptions());
+            NewerFields.Read<ConfigDelta> read = NewerFields.read(line, ConfigDelta.class);
+            ConfigDelta delta = read.message();
+            collect(changed, ConfigSection.APIS, delta.apis(), read.newer());
+            collect(changed, ConfigSection.PLANS, delta.plans(), read.newer());
+            collect(changed, ConfigSection.KEYS, delta.keys(), read.newer());
+            collect(changed, ConfigSection.SUBSCRIPTIONS, delta.subscriptions(), read.newer());
             last = delta;
         }
         if (last == null) {
@@ -278,7 +304,7 @@ public final class ConfigStore implements AutoCloseable {
                 });
                 for (Map.Entry<String, Object> added : changed.entrySet()) {
                     if (added.getValue() != REMOVED) {
-                        out.write(ConfigSection.ofWireName(added.getKey().substring(0, added.getKey().indexOf('\t'))), added.getValue());
+                        write(out, ConfigSection.ofWireName(added.getKey().substring(0, added.getKey().indexOf('\t'))), added.getValue());
                     }
                 }
             } catch (UncheckedIOException e) {
@@ -307,17 +333,30 @@ public final class ConfigStore implements AutoCloseable {
         }
         Object replacement = changed.remove(key);
         if (replacement != REMOVED) {
-            out.write(section, replacement);
+            write(out, section, replacement);
         }
         return true;
     }
 
-    private static <T extends Identified> void collect(Map<String, Object> changed, ConfigSection section, Changes<T> changes) {
+    /** A record, or the canonical JSON of an entry that holds fields this release does not know. */
+    private static void write(SnapshotFile.Writer out, ConfigSection section, Object entry) throws IOException {
+        if (entry instanceof byte[] canonicalJson) {
+            out.entry(section, canonicalJson);
+        } else {
+            out.write(section, entry);
+        }
+    }
+
+    private static <T extends Identified> void collect(Map<String, Object> changed, ConfigSection section, Changes<T> changes,
+                                                       NewerFields newer) {
         if (changes == null) {
             return;
         }
         changes.remove().forEach(id -> changed.put(section.wireName() + '\t' + id, REMOVED));
-        changes.upsert().forEach(item -> changed.put(section.wireName() + '\t' + item.id(), item));
+        changes.upsert().forEach(item -> {
+            byte[] whole = newer.of(section, item.id());
+            changed.put(section.wireName() + '\t' + item.id(), whole != null ? whole : item);
+        });
     }
 
     private static long size(ConfigDelta delta) {
@@ -353,7 +392,12 @@ public final class ConfigStore implements AutoCloseable {
 
                 @Override
                 public void entry(ConfigSection section, byte[] canonicalJson) {
-                    builder.entry(section, Json.read(canonicalJson, section.type()));
+                    NewerFields.Entry read = NewerFields.readEntry(section, canonicalJson);
+                    if (read.newer()) {
+                        builder.entryWithNewerFields(section, read.record(), canonicalJson);
+                    } else {
+                        builder.entry(section, read.record());
+                    }
                 }
             };
         });
@@ -406,7 +450,12 @@ public final class ConfigStore implements AutoCloseable {
                 }
                 ConfigSection section = ConfigSection.ofWireName(line.substring(0, tab));
                 byte[] json = line.substring(tab + 1).getBytes(StandardCharsets.UTF_8);
-                builder.entry(section, Json.read(json, section.type()), json);
+                NewerFields.Entry read = NewerFields.readEntry(section, json);
+                if (read.newer()) {
+                    builder.entryWithNewerFields(section, read.record(), json);
+                } else {
+                    builder.entry(section, read.record(), json);
+                }
             }
             config = builder.build(header.path("version").asLong(), header.path("hash").asText(),
                     header.hasNonNull("publishedAt") ? Instant.parse(header.get("publishedAt").asText()) : Instant.EPOCH);
@@ -433,9 +482,10 @@ public final class ConfigStore implements AutoCloseable {
         for (int i = 0; i < lines.lines.size(); i++) {
             byte[] line = lines.lines.get(i);
             try {
-                ConfigDelta delta = Json.read(line, ConfigDelta.class);
+                NewerFields.Read<ConfigDelta> read = NewerFields.read(line, ConfigDelta.class);
+                ConfigDelta delta = read.message();
                 if (delta.version() > config.version()) {
-                    config.apply(delta);
+                    config.apply(delta, read.newer());
                     replayed++;
                     applied += size(delta);
                 }

@@ -32,7 +32,9 @@ import java.util.zip.CheckedOutputStream;
  *   records, each opened by a tag byte:
  *     'O' an owner: application id, consumer id (int length + UTF-8, -1 for null); owners are numbered 0, 1, … in order
  *     'K' a key: int owner, id as a UUID (2 longs), SHA-256 (4 longs), expiry in epoch µs (Long.MAX_VALUE: none)
- *     'J' any other entry: section ordinal (byte), int n, n bytes of its canonical JSON
+ *     'J' any other entry: section ordinal (byte), int n, n bytes of its canonical JSON (also any entry, key or not,
+ *         holding fields a newer control plane sent that this release does not know: kept as received, see
+ *         {@link NewerFields})
  *   trailer: 'E', long keys, long other entries, int CRC32C of every byte before it
  * </pre>
  *

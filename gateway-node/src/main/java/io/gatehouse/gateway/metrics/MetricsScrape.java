@@ -41,55 +41,79 @@ public final class MetricsScrape {
         List<Route> routes = current == null ? List.of() : new ArrayList<>(current.routes().all());
         routes.sort(Comparator.comparing(Route::apiId));
         List<ApiMeters> meters = new ArrayList<>();
+        List<String[]> apis = new ArrayList<>();
         if (metrics.enabled()) {
             meters.add(metrics.unrouted);
+            apis.add(apiLabels(metrics.unrouted.apiId, ""));
             for (Route route : routes) {
                 meters.add(route.meters());
+                apis.add(apiLabels(route));
             }
-            requests(out, meters);
+            requests(out, meters, apis);
         }
         upstreams(out, routes);
         node(out, current);
         return out.toString();
     }
 
-    private static void requests(PrometheusText out, List<ApiMeters> meters) {
+    /**
+     * The labels naming an API on every per-API series: {@code api}, its id, stays the same across renames (series and
+     * recording rules keep their identity); {@code api_name} is what operators read, as Kong's {@code service} label.
+     * Both are bounded by the APIs the node serves.
+     */
+    private static String[] apiLabels(String apiId, String name) {
+        return new String[] {"api", apiId, "api_name", name == null ? "" : name};
+    }
+
+    private static String[] apiLabels(Route route) {
+        return apiLabels(route.apiId(), route.api().name());
+    }
+
+    private static String[] with(String[] api, String... more) {
+        String[] all = java.util.Arrays.copyOf(api, api.length + more.length);
+        System.arraycopy(more, 0, all, api.length, more.length);
+        return all;
+    }
+
+    private static void requests(PrometheusText out, List<ApiMeters> meters, List<String[]> apis) {
         out.family("gatehouse_gateway_requests_total", "counter",
                 "Answered requests by API, status class and the gateway's error code (empty when the upstream answered).");
-        for (ApiMeters m : meters) {
+        for (int i = 0; i < meters.size(); i++) {
+            ApiMeters m = meters.get(i);
             for (int statusClass = 0; statusClass < ApiMeters.STATUS_CLASSES.length; statusClass++) {
                 for (int code = 0; code < ApiMeters.CODES; code++) {
                     long count = m.requests(statusClass, code);
                     if (count > 0) {
-                        out.sample("gatehouse_gateway_requests_total", count, "api", m.apiId,
-                                "status_class", ApiMeters.STATUS_CLASSES[statusClass], "code", ApiMeters.code(code));
+                        out.sample("gatehouse_gateway_requests_total", count, with(apis.get(i),
+                                "status_class", ApiMeters.STATUS_CLASSES[statusClass], "code", ApiMeters.code(code)));
                     }
                 }
             }
         }
         out.family("gatehouse_gateway_request_duration_seconds", "histogram",
                 "From the request's arrival to the end of its answer.");
-        for (ApiMeters m : meters) {
-            out.histogram("gatehouse_gateway_request_duration_seconds", m.duration, "api", m.apiId);
+        for (int i = 0; i < meters.size(); i++) {
+            out.histogram("gatehouse_gateway_request_duration_seconds", meters.get(i).duration, apis.get(i));
         }
         out.family("gatehouse_gateway_upstream_duration_seconds", "histogram",
                 "From the first attempt sent upstream to the end of the answer relayed (retries included).");
-        for (ApiMeters m : meters) {
-            out.histogram("gatehouse_gateway_upstream_duration_seconds", m.upstreamDuration, "api", m.apiId);
+        for (int i = 0; i < meters.size(); i++) {
+            out.histogram("gatehouse_gateway_upstream_duration_seconds", meters.get(i).upstreamDuration, apis.get(i));
         }
         out.family("gatehouse_gateway_requests_in_flight", "gauge", "Requests routed to the API and not yet answered.");
-        for (ApiMeters m : meters.subList(1, meters.size())) {
-            out.sample("gatehouse_gateway_requests_in_flight", m.inFlight(), "api", m.apiId);
+        for (int i = 1; i < meters.size(); i++) {
+            out.sample("gatehouse_gateway_requests_in_flight", meters.get(i).inFlight(), apis.get(i));
         }
         out.family("gatehouse_gateway_lease_waits_total", "counter", "Requests held for a rate or quota lease.");
-        for (ApiMeters m : meters.subList(1, meters.size())) {
-            out.sample("gatehouse_gateway_lease_waits_total", m.leaseWaits.sum(), "api", m.apiId);
+        for (int i = 1; i < meters.size(); i++) {
+            out.sample("gatehouse_gateway_lease_waits_total", meters.get(i).leaseWaits.sum(), apis.get(i));
         }
         out.family("gatehouse_gateway_lease_refusals_total", "counter", "Requests refused by the plan's limits, by reason.");
-        for (ApiMeters m : meters.subList(1, meters.size())) {
-            out.sample("gatehouse_gateway_lease_refusals_total", m.rateLimited.sum(), "api", m.apiId, "reason", "rate_limited");
-            out.sample("gatehouse_gateway_lease_refusals_total", m.quotaExceeded.sum(), "api", m.apiId, "reason", "quota_exceeded");
-            out.sample("gatehouse_gateway_lease_refusals_total", m.limitsUnavailable.sum(), "api", m.apiId, "reason", "limits_unavailable");
+        for (int i = 1; i < meters.size(); i++) {
+            ApiMeters m = meters.get(i);
+            out.sample("gatehouse_gateway_lease_refusals_total", m.rateLimited.sum(), with(apis.get(i), "reason", "rate_limited"));
+            out.sample("gatehouse_gateway_lease_refusals_total", m.quotaExceeded.sum(), with(apis.get(i), "reason", "quota_exceeded"));
+            out.sample("gatehouse_gateway_lease_refusals_total", m.limitsUnavailable.sum(), with(apis.get(i), "reason", "limits_unavailable"));
         }
     }
 
@@ -97,14 +121,14 @@ public final class MetricsScrape {
         out.family("gatehouse_gateway_upstream_target_up", "gauge", "1 while the target takes traffic (not ejected, not unhealthy).");
         for (Route route : routes) {
             for (TargetState target : route.targets()) {
-                out.sample("gatehouse_gateway_upstream_target_up", target.ejected() ? 0 : 1, "api", route.apiId(), "target", target.url().url());
+                out.sample("gatehouse_gateway_upstream_target_up", target.ejected() ? 0 : 1, with(apiLabels(route), "target", target.url().url()));
             }
         }
         out.family("gatehouse_gateway_circuit_state", "gauge", "1 for the circuit's current state.");
         for (Route route : routes) {
             String state = route.circuitState();
             for (String s : new String[] {"closed", "open", "half_open"}) {
-                out.sample("gatehouse_gateway_circuit_state", s.equals(state) ? 1 : 0, "api", route.apiId(), "state", s);
+                out.sample("gatehouse_gateway_circuit_state", s.equals(state) ? 1 : 0, with(apiLabels(route), "state", s));
             }
         }
     }

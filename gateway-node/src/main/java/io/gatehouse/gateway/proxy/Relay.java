@@ -41,14 +41,73 @@ final class Relay {
                 }
             });
         } else {
-            response.send(io.gatehouse.gateway.audit.HashingStream.of(upstream, exchange.bodies())).onFailure(e -> {
-                if (!response.closed()) {
-                    // The upstream broke off its answer (the client leaving closes the response first).
+            new Streamed(exchange, response, upstream).start();
+        }
+    }
+
+    /**
+     * A large or chunked answer streamed with back-pressure. Not a pipe: a pipe ends the response when a write to the
+     * client fails, so a client that left mid-answer read as answered, and the upstream's next chunk then hit the
+     * ended response (an ERROR with a stack trace). Here a failed write means the client left (Envoy's {@code DC}):
+     * the response is left unfinished, so the completion records {@code client_gone}, and the upstream answer is
+     * dropped; an upstream that breaks off its answer is cut as before.
+     */
+    private static final class Streamed implements io.vertx.core.Handler<io.vertx.core.buffer.Buffer> {
+        private final Exchange exchange;
+        private final HttpServerResponse response;
+        private final HttpClientResponse upstream;
+        private final io.vertx.core.streams.ReadStream<io.vertx.core.buffer.Buffer> body;
+        private boolean clientLeft;
+
+        Streamed(Exchange exchange, HttpServerResponse response, HttpClientResponse upstream) {
+            this.exchange = exchange;
+            this.response = response;
+            this.upstream = upstream;
+            this.body = io.gatehouse.gateway.audit.HashingStream.of(upstream, exchange.bodies());
+        }
+
+        void start() {
+            if (!response.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+                response.setChunked(true);
+            }
+            body.exceptionHandler(e -> {
+                if (!clientLeft && !response.closed()) {
+                    // The upstream broke off its answer.
                     exchange.attemptFailed();
                     exchange.cut(GatewayError.UPSTREAM_UNAVAILABLE);
                 }
                 discard(upstream);
             });
+            body.endHandler(v -> {
+                if (!clientLeft && !response.ended()) {
+                    response.end().onFailure(this::left);
+                }
+            });
+            body.handler(this);
+            body.resume();
+        }
+
+        @Override
+        public void handle(io.vertx.core.buffer.Buffer chunk) {
+            if (clientLeft) {
+                return;
+            }
+            response.write(chunk).onFailure(this::left);
+            if (!clientLeft && response.writeQueueFull()) {
+                body.pause();
+                response.drainHandler(v -> body.resume());
+            }
+        }
+
+        private void left(Throwable cause) {
+            if (clientLeft) {
+                return;
+            }
+            clientLeft = true;
+            LOG.debug("request {}: the client left after {} bytes of the answer ({})", exchange.requestId(),
+                    response.bytesWritten(), cause.toString());
+            body.handler(null);
+            discard(upstream);
         }
     }
 

@@ -4,6 +4,7 @@ import io.gatehouse.gateway.NodeSettings;
 import io.gatehouse.gateway.config.ActiveConfig;
 import io.gatehouse.gateway.config.ConfigHolder;
 import io.gatehouse.gateway.config.InvalidConfigException;
+import io.gatehouse.gateway.config.NewerFields;
 import io.gatehouse.gateway.config.ConfigStore;
 import io.gatehouse.gateway.limits.ControlPlaneLink;
 import io.gatehouse.gateway.limits.Limits;
@@ -12,6 +13,7 @@ import io.gatehouse.protocol.Json;
 import io.gatehouse.protocol.config.ConfigDelta;
 import io.gatehouse.protocol.config.ConfigSection;
 import io.gatehouse.protocol.config.ConfigSnapshot;
+import io.gatehouse.protocol.config.Identified;
 import io.gatehouse.protocol.sync.ControlMessage;
 import io.gatehouse.protocol.sync.NodeMessage;
 import io.gatehouse.protocol.sync.SyncChannel;
@@ -351,32 +353,41 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
     /** Runs on a worker thread, one message at a time. Returns the ACK or NACK to send, or null for none yet. */
     private NodeMessage apply(String text) {
         ControlMessage message;
+        NewerFields newer;
         try {
-            message = Json.read(text, ControlMessage.class);
+            // A control plane one release newer may send entries with fields this one does not know: they are
+            // served as understood and kept whole for the content hash and the disk copy (docs/operations.md).
+            NewerFields.Read<ControlMessage> read = NewerFields.read(text, ControlMessage.class);
+            message = read.message();
+            newer = read.newer();
         } catch (Json.MalformedMessageException e) {
             LOG.warn("NACK: unreadable message from control plane: {}", e.getMessage());
             return new NodeMessage.Nack(-1, heldVersion(), "malformed_message", e.getMessage());
         }
+        if (!newer.isEmpty()) {
+            LOG.info("{} config entries carry fields this node's release does not know (the control plane is newer): "
+                    + "kept whole, served as understood", newer.size());
+        }
         if (message instanceof ControlMessage.Snapshot snapshot) {
-            return whole(snapshot.snapshot());
+            return whole(snapshot.snapshot(), newer);
         }
         if (message instanceof ControlMessage.SnapshotChunk chunk) {
-            return chunk(chunk);
+            return chunk(chunk, newer);
         }
-        return delta(((ControlMessage.Delta) message).delta());
+        return delta(((ControlMessage.Delta) message).delta(), newer);
     }
 
-    private NodeMessage whole(ConfigSnapshot next) {
+    private NodeMessage whole(ConfigSnapshot next, NewerFields newer) {
         abandonAssembly();
         ActiveConfig compiled;
         try {
-            compiled = ActiveConfig.compile(next, health);
+            compiled = ActiveConfig.compile(next, health, newer);
         } catch (InvalidConfigException e) {
             return refused(next.version(), e);
         }
         config.install(compiled, "control-plane");
         try {
-            store.save(next);
+            store.save(next, newer);
         } catch (IOException e) {
             // The config is live; only a restart without the control plane would miss it. Say so loudly.
             LOG.error("config version {} is live but could not be written to {}: {}", next.version(), store.file(), e.toString());
@@ -389,7 +400,7 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
      * A delta changes the live config in place, then is appended to the disk log: what it costs is what it changes,
      * whatever the size of the configuration.
      */
-    private NodeMessage delta(ConfigDelta delta) {
+    private NodeMessage delta(ConfigDelta delta, NewerFields newer) {
         ActiveConfig held = config.current();
         if (held == null) {
             LOG.warn("NACK: a delta to version {} arrived but this node holds no config", delta.version());
@@ -397,13 +408,13 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
         }
         long start = System.nanoTime();
         try {
-            held.apply(delta);
+            held.apply(delta, newer);
         } catch (InvalidConfigException e) {
             return refused(delta.version(), e);
         }
         config.install(held, "control-plane");
         try {
-            store.append(delta);
+            store.append(delta, newer);
         } catch (IOException e) {
             LOG.error("config version {} is live but could not be appended to {}: {}", delta.version(), store.logFile(), e.toString());
         }
@@ -430,7 +441,7 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
         }
     }
 
-    private NodeMessage chunk(ControlMessage.SnapshotChunk chunk) {
+    private NodeMessage chunk(ControlMessage.SnapshotChunk chunk, NewerFields newer) {
         if (chunk.sequence() == 0) {
             abandonAssembly();
             ConfigStore.SnapshotWriter writer = null;
@@ -452,10 +463,10 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
         }
         Assembly current = assembly;
         try {
-            add(current, ConfigSection.APIS, chunk.apis());
-            add(current, ConfigSection.PLANS, chunk.plans());
-            add(current, ConfigSection.SUBSCRIPTIONS, chunk.subscriptions());
-            add(current, ConfigSection.KEYS, chunk.keys());
+            add(current, ConfigSection.APIS, chunk.apis(), newer);
+            add(current, ConfigSection.PLANS, chunk.plans(), newer);
+            add(current, ConfigSection.SUBSCRIPTIONS, chunk.subscriptions(), newer);
+            add(current, ConfigSection.KEYS, chunk.keys(), newer);
             current.next++;
             if (!chunk.last()) {
                 return null;
@@ -486,12 +497,17 @@ public final class ControlPlaneClient extends VerticleBase implements ControlPla
         }
     }
 
-    private void add(Assembly assembly, ConfigSection section, java.util.List<?> entries) {
-        for (Object entry : entries) {
-            assembly.builder.entry(section, entry);
+    private void add(Assembly assembly, ConfigSection section, java.util.List<? extends Identified> entries, NewerFields newer) {
+        for (Identified entry : entries) {
+            byte[] whole = newer.of(section, entry.id());
+            if (whole == null) {
+                assembly.builder.entry(section, entry);
+            } else {
+                assembly.builder.entryWithNewerFields(section, entry, whole);
+            }
             if (assembly.writer != null) {
                 try {
-                    assembly.writer.write(section, entry);
+                    assembly.writer.write(section, entry, whole);
                 } catch (IOException e) {
                     LOG.error("snapshot version {} cannot be written to disk ({}); it will be served but not kept",
                             assembly.first.version(), e.toString());
