@@ -473,26 +473,27 @@ class StripeBillingTest {
             assertThat(sending).as("events sent several at once, never more than the bound")
                     .isGreaterThan(1).isLessThanOrEqualTo(StripeTestResource.CONCURRENCY);
 
-            // Usage keeps arriving while a send waits on Stripe: every subscription gets two new events, due together.
+            // Usage keeps arriving while a send waits on Stripe: three developers get three new events each, all due
+            // together, in the order they were metered (one of each developer per run): more events of one customer
+            // and meter than there are developers, so only sending each customer's events in turn keeps them apart.
             String stuck = stripe().customerOf(first.consumerId);
             java.util.concurrent.CompletableFuture<String> held = stripe().holdNextAnswer(stuck);
             first.report(usage, 10);
             meter.enqueue(Instant.now()).await().atMost(Duration.ofSeconds(30));
             held.get(30, java.util.concurrent.TimeUnit.SECONDS);
-            for (BillingFixture f : developers) {
-                f.report(usage, 5);
+            List<BillingFixture> busy = developers.subList(0, 3);
+            for (int round = 0; round < 3; round++) {
+                for (BillingFixture f : busy) {
+                    f.report(usage, 5 + round);
+                }
+                meter.enqueue(Instant.now()).await().atMost(Duration.ofSeconds(30));
             }
-            meter.enqueue(Instant.now()).await().atMost(Duration.ofSeconds(30));
-            for (BillingFixture f : developers) {
-                f.report(usage, 7);
-            }
-            meter.enqueue(Instant.now()).await().atMost(Duration.ofSeconds(30));
-            assertThat(developers).allSatisfy(f -> assertThat(unacknowledged(f)).as("two new events each, waiting").isGreaterThanOrEqualTo(2));
+            assertThat(busy).allSatisfy(f -> assertThat(unacknowledged(f)).as("three new events each, waiting").isGreaterThanOrEqualTo(3));
             stripe().failNext(1, FakeStripe.Failure.SERVER_ERROR);
             stripe().failNext(1, FakeStripe.Failure.RATE_LIMITED);
             stripe().resetMostInFlight();
             stripe().release();
-            for (BillingFixture f : developers) {
+            for (BillingFixture f : busy) {
                 await("acknowledged", Duration.ofSeconds(30), () -> unacknowledged(f) == 0);
             }
             LOG.infof("the backlog went at most %d in flight", stripe().mostInFlight());
@@ -500,7 +501,7 @@ class StripeBillingTest {
             assertThat(stripe().concurrentCallsForOneCustomerMeter()).as("never two calls for one customer and meter at once").isZero();
             for (int i = 0; i < developers.size(); i++) {
                 BillingFixture f = developers.get(i);
-                long expected = (i + 1) + 5 + 7 + (i == 0 ? 10 : 0);
+                long expected = (i + 1) + (i < 3 ? 5 + 6 + 7 : 0) + (i == 0 ? 10 : 0);
                 assertThat(stripe().meterEventTotal(stripe().customerOf(f.consumerId))).as("every unit of developer %d once", i).isEqualTo(expected);
                 assertThat(outbox("select coalesce(sum(units), 0) from meter_event_outbox where subscription_id = $1 and state = 'ACKNOWLEDGED'",
                         f.subscriptionId)).isEqualTo(expected);
