@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Makes the Stripe objects paid subscriptions need, from the billing thread on the Stripe workers (Stripe calls block;
  * {@link BillingState#inParallel}): a customer per consumer on its first paid subscription, a meter slot for each paid
  * subscription (the lowest no other live subscription of the consumer holds: a Stripe meter sums per customer, so two
- * subscriptions of one consumer must not share one), the slot's meter, a product and prices per plan price version and slot, and a Stripe subscription per paid subscription.
+ * subscriptions of one consumer must not share one), the slot's meter, a product and prices per plan price version
+ * and slot, and a Stripe subscription per paid subscription.
  * Each create carries an idempotency key made from Gatehouse ids and its result is stored after; a crash between the
  * two makes the next run get the same object back from Stripe. A consumer's subscriptions are provisioned oldest
  * first, so the slot a subscription gets after a crash is the one it was getting before.
