@@ -24,8 +24,10 @@ import java.util.function.BooleanSupplier;
  * subscribed to a paid SOFT-quota plan, and usage past the included requests in the current period, seeded straight
  * into PostgreSQL. The packaged control plane (its own process) then provisions the Stripe objects, rates every
  * period, enqueues one meter event per subscription and sends them to the Stripe-compatible test server at
- * BENCH_EVENTS_PER_SECOND. Every figure comes from the control plane's own timestamps in the database (Stripe objects
- * made, outbox rows created, acknowledged) and is checked against what the test server holds.
+ * BENCH_EVENTS_PER_SECOND, under BENCH_REQUESTS_PER_SECOND with BENCH_STRIPE_CONCURRENCY requests in flight. Every
+ * figure comes from the control plane's own timestamps in the database (Stripe customers made, events sent and
+ * acknowledged) or its log (the metering run's rating and enqueueing times), and is checked against what the test
+ * server holds; the test server adds the most requests it saw in flight and in any one second.
  */
 public class BillingBench {
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -76,7 +78,12 @@ public class BillingBench {
             env.put("GATEHOUSE_BILLING_SEND_EVERY", "PT0.5S");
             env.put("GATEHOUSE_BILLING_EVENTS_PER_SECOND", eventsPerSecond);
             // Every Stripe request is paced; the bench runs at Stripe's live limit rather than the test key's default.
-            env.put("GATEHOUSE_STRIPE_REQUESTS_PER_SECOND", env("BENCH_REQUESTS_PER_SECOND", "100"));
+            String requestsPerSecond = env("BENCH_REQUESTS_PER_SECOND", "100");
+            env.put("GATEHOUSE_STRIPE_REQUESTS_PER_SECOND", requestsPerSecond);
+            String concurrency = env("BENCH_STRIPE_CONCURRENCY", "");
+            if (!concurrency.isEmpty()) {
+                env.put("GATEHOUSE_STRIPE_CONCURRENCY", concurrency);
+            }
             long started = System.nanoTime();
             ControlPlaneProcess controlPlane = ControlPlaneProcess.start(controlPlaneApp, port, env, BillingBench::errors).awaitReady(Duration.ofMinutes(5));
             try (Connection sql = DriverManager.getConnection(database.jdbcUrl(), "postgres", password);
@@ -85,8 +92,9 @@ public class BillingBench {
                 log("all %d events acknowledged %d s after the control plane started", subscriptions, (System.nanoTime() - started) / 1_000_000_000L);
                 // Each customer row is stamped by its own insert (billing_subscriptions carry the run's start time).
                 double provision = seconds(statement, "select extract(epoch from max(created_at) - min(created_at)) from billing_customers");
+                // Outbox rows carry the metering run's start as created_at; the run's own log says how long rating and enqueueing took.
                 double enqueue = seconds(statement, "select extract(epoch from max(o.created_at) - (select max(created_at) from billing_customers)) "
-                        + "from meter_event_outbox o");
+                        + "from meter_event_outbox o") + (ratedMs + enqueuedMs) / 1000.0;
                 double send = seconds(statement, "select extract(epoch from max(acknowledged_at) - min(sent_at)) from meter_event_outbox");
                 long acknowledged = single(statement, "select sum(units) from meter_event_outbox where state = 'ACKNOWLEDGED'");
                 long attempts = single(statement, "select sum(attempts) from meter_event_outbox");
@@ -95,19 +103,34 @@ public class BillingBench {
                     throw new AssertionError("expected " + expectedUnits + " units in " + subscriptions + " events; acknowledged " + acknowledged
                             + ", at Stripe " + stripeTotal + " in " + stripe.meterEvents().size() + " events");
                 }
-                log("RESULT subscriptions=%d provision_s=%.1f (%.0f/s: a customer and a subscription each) rate_and_enqueue_s=%.1f (%.0f/s) "
-                                + "send_s=%.1f (%.0f events/s, limit %s/s) attempts=%d units=%d (Stripe holds the same)",
-                        subscriptions, provision, subscriptions / provision, enqueue, subscriptions / enqueue, send, subscriptions / send,
-                        eventsPerSecond, attempts, acknowledged);
+                log("RESULT subscriptions=%d provision_s=%.1f (%.0f/s: a customer and a subscription each) rate_s=%.1f enqueue_s=%.1f "
+                                + "(control plane's own log; %.1f s from the last customer made to the last event enqueued) "
+                                + "send_s=%.1f (%.0f events/s; pacer %s requests/s, event rate %s/s, concurrency %s) attempts=%d units=%d (Stripe holds the same) "
+                                + "stripe_most_in_flight=%d stripe_most_in_a_second=%d stripe_429s=%d",
+                        subscriptions, provision, subscriptions / provision, ratedMs / 1000.0, enqueuedMs / 1000.0, enqueue,
+                        send, subscriptions / send, requestsPerSecond, eventsPerSecond, concurrency.isEmpty() ? "default" : concurrency,
+                        attempts, acknowledged, stripe.mostInFlight(), stripe.mostRequestsInASecond(), stripe.rateLimitedAnswers());
             } finally {
                 controlPlane.close();
             }
         }
     }
 
+    /** The metering run's figures from the control plane's log (read by the output's reader thread): read and rated, enqueued. */
+    static volatile long ratedMs;
+    static volatile long enqueuedMs;
+    static final java.util.regex.Pattern METERED = java.util.regex.Pattern.compile(
+            "metering: (\\d+) subscription periods read and rated in (\\d+) ms, (\\d+) meter events enqueued in (\\d+) ms");
+
     static void errors(String line) {
-        if (line.contains("ERROR") || line.contains("started in") || line.contains("billing sends")) {
+        if (line.contains("ERROR") || line.contains("started in") || line.contains("billing sends") || line.contains("metering:")
+                || line.contains("provisioning:")) {
             System.err.println("control-plane: " + line);
+        }
+        java.util.regex.Matcher m = METERED.matcher(line);
+        if (m.find() && Long.parseLong(m.group(3)) > 1) {
+            ratedMs = Long.parseLong(m.group(2));
+            enqueuedMs = Long.parseLong(m.group(4));
         }
     }
 

@@ -3,8 +3,8 @@
 # usage past its included requests in the current period, seeded straight into PostgreSQL. The packaged control plane
 # (its own process) provisions the Stripe objects, rates every period, enqueues one meter event per subscription and
 # sends them to the Stripe-compatible test server (billing's test jar, in this JVM). Prints the time to provision, to
-# rate and enqueue, and the send rate against BENCH_EVENTS_PER_SECOND, from the control plane's own timestamps; fails
-# unless every overage unit reached the test server exactly once.
+# rate and enqueue, and the send rate against BENCH_EVENTS_PER_SECOND and BENCH_REQUESTS_PER_SECOND, from the control
+# plane's own timestamps and log; fails unless every overage unit reached the test server exactly once.
 #
 # usage: bench/billing.sh
 # env:   BENCH_SUBSCRIPTIONS      subscriptions (default 10000)
@@ -12,6 +12,7 @@
 #                                 for meter events)
 #        BENCH_REQUESTS_PER_SECOND GATEHOUSE_STRIPE_REQUESTS_PER_SECOND for the run (default 100, Stripe's live limit
 #                                 for all requests; provisioning and events are paced under it)
+#        BENCH_STRIPE_CONCURRENCY GATEHOUSE_STRIPE_CONCURRENCY for the run (default: the control plane's, 8)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 local_jar="$root/deploy/local/target/gatehouse-local-0.1.0-SNAPSHOT-all.jar"

@@ -117,6 +117,13 @@ public interface GatehouseConfig {
              * in test mode, per account); by default 80 for a live key and 20 for a test key.
              */
             java.util.Optional<Integer> requestsPerSecond();
+
+            /**
+             * Stripe requests the billing jobs keep in flight at once (meter events, provisioning, cancels), each still
+             * waiting its turn under {@link #requestsPerSecond()}.
+             */
+            @io.smallrye.config.WithDefault("8")
+            int concurrency();
         }
     }
 

@@ -2,6 +2,7 @@ package io.gatehouse.billing.stripe;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.function.LongSupplier;
 
 /**
  * Keeps every Stripe request of this process under Stripe's documented rate limit (100 read and write requests a
@@ -19,18 +20,28 @@ public final class StripePacer {
 
     private final int limit;
     private final long windowNanos;
+    private final LongSupplier clock;
     private final long[] started;
     private int next;
     private long pausedUntil;
 
     public StripePacer(int perSecond) {
+        this(perSecond, System::nanoTime);
+    }
+
+    /**
+     * @param clock {@link System#nanoTime()}, or a stand-in for it in tests: its origin is arbitrary (it may be negative
+     *              and may wrap), so every instant kept here is relative to a reading of it and only differences are compared
+     */
+    StripePacer(int perSecond, LongSupplier clock) {
         if (perSecond < 1) {
             throw new IllegalArgumentException("Stripe requests per second must be at least 1, not " + perSecond);
         }
         this.limit = perSecond;
+        this.clock = clock;
         this.windowNanos = Duration.ofSeconds(1).plus(MARGIN).toNanos();
         this.started = new long[perSecond];
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         // As if the last {@code limit} requests started long ago: the first second may use the whole limit.
         for (int i = 0; i < started.length; i++) {
             started[i] = now - 2 * windowNanos;
@@ -50,7 +61,7 @@ public final class StripePacer {
     /** Waits on the calling thread (the billing thread or a worker, never an event loop) until one request may start. */
     public synchronized void acquire() throws InterruptedException {
         while (true) {
-            long now = System.nanoTime();
+            long now = clock.getAsLong();
             long oldest = started[next];
             long wait = Math.max(oldest + windowNanos - now, pausedUntil - now);
             if (wait <= 0) {
@@ -64,7 +75,7 @@ public final class StripePacer {
 
     /** Stripe answered 429: nobody in this process sends before {@code delay} has passed. */
     public synchronized void pause(Duration delay) {
-        long until = System.nanoTime() + delay.toNanos();
+        long until = clock.getAsLong() + delay.toNanos();
         if (until - pausedUntil > 0) {
             pausedUntil = until;
         }

@@ -59,7 +59,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>Stripe's rate limit ({@link #limitRate}): more requests than the limit in any second are answered 429 with
  *       {@code Retry-After: 1}, as are the next {@code n} requests of a burst ({@link #rateLimitNext}); the server
  *       records when each request arrived, so a test can read the most requests any one second held.</li>
+ *   <li>Stripe's meter event concurrency limit: one call in flight per customer and meter; a second one arriving
+ *       meanwhile is answered 429 and counted ({@link #concurrentCallsForOneCustomerMeter}).</li>
  * </ul>
+ * Tests can slow every answer down ({@link #answerAfter}) and read the most requests it was answering at once
+ * ({@link #mostInFlight}).
  * Tests can make meter event calls fail (500, 429 with Retry-After, or answer after the client's timeout having
  * recorded the event, like a response lost on the way back), can hold the answer to a customer's next event for as
  * long as the test wants (to kill the caller mid-send), and can drop a recorded event, as if lost on Stripe's side.
@@ -114,6 +118,11 @@ public final class FakeStripe implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicReference<String> holdFor = new java.util.concurrent.atomic.AtomicReference<>();
     private final java.util.concurrent.CompletableFuture<String> held = new java.util.concurrent.CompletableFuture<>();
     private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    private volatile Duration answerAfter = Duration.ZERO;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger mostInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final Map<String, Object> meterEventLanes = new ConcurrentHashMap<>();
+    private final AtomicLong concurrentForOneCustomerMeter = new AtomicLong();
 
     public FakeStripe(String apiKey) {
         this.apiKey = apiKey;
@@ -122,7 +131,8 @@ public final class FakeStripe implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        server.setExecutor(Executors.newFixedThreadPool(8, r -> {
+        // Unbounded: the server must be able to see every request a client keeps in flight, not just as many as it has threads.
+        server.setExecutor(Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "fake-stripe");
             t.setDaemon(true);
             return t;
@@ -157,6 +167,28 @@ public final class FakeStripe implements AutoCloseable {
             throw new IllegalStateException("one hold per server");
         }
         return held;
+    }
+
+    /** Every request is answered no sooner than this after it arrived, as a slow or far away Stripe would. */
+    public void answerAfter(Duration delay) {
+        this.answerAfter = delay;
+    }
+
+    /** The most requests this server was answering at one time (since the last {@link #resetMostInFlight()}). */
+    public int mostInFlight() {
+        return mostInFlight.get();
+    }
+
+    public void resetMostInFlight() {
+        mostInFlight.set(inFlight.get());
+    }
+
+    /**
+     * Meter event calls that arrived while another call for the same customer and meter was in flight: Stripe allows
+     * one concurrent call per customer and meter, and this server refuses the second with 429 as Stripe's limiter does.
+     */
+    public long concurrentCallsForOneCustomerMeter() {
+        return concurrentForOneCustomerMeter.get();
     }
 
     /** Lets a held answer go. */
@@ -368,8 +400,12 @@ public final class FakeStripe implements AutoCloseable {
             exchange.close();
             return;
         }
+        int now = inFlight.incrementAndGet();
+        mostInFlight.accumulateAndGet(now, Math::max);
         try (exchange) {
             answer(exchange);
+        } finally {
+            inFlight.decrementAndGet();
         }
     }
 
@@ -400,6 +436,10 @@ public final class FakeStripe implements AutoCloseable {
             }
             String method = exchange.getRequestMethod();
             String path = exchange.getRequestURI().getPath();
+            if (!(method.equals("POST") && path.equals("/v1/billing/meter_events"))) {
+                // A meter event's wait is taken while it holds its customer and meter (below).
+                slowly();
+            }
             if (method.equals("GET")) {
                 get(exchange, path, form(exchange.getRequestURI().getRawQuery()));
                 return;
@@ -437,6 +477,48 @@ public final class FakeStripe implements AutoCloseable {
             }
             boolean meterEvent = path.equals("/v1/billing/meter_events");
             Map<String, String> params = form(body);
+            if (!meterEvent) {
+                post(exchange, path, body, key, params, false, () -> { });
+                return;
+            }
+            String lane = params.get("payload[stripe_customer_id]") + " " + params.get("event_name");
+            Object call = new Object();
+            if (meterEventLanes.putIfAbsent(lane, call) != null) {
+                concurrentForOneCustomerMeter.incrementAndGet();
+                rateLimited.incrementAndGet();
+                exchange.getResponseHeaders().add("Retry-After", "1");
+                send(exchange, 429, error("invalid_request_error", "rate_limit",
+                        "Only one concurrent meter event call per customer and meter is allowed."));
+                return;
+            }
+            // The customer and meter are free again once the event is processed, even if its answer is then held or late.
+            Runnable processed = () -> meterEventLanes.remove(lane, call);
+            try {
+                slowly();
+                post(exchange, path, body, key, params, true, processed);
+            } finally {
+                processed.run();
+            }
+        } catch (RuntimeException e) {
+            send(exchange, 500, error("api_error", null, String.valueOf(e)));
+        }
+    }
+
+    private void slowly() {
+        Duration delay = answerAfter;
+        if (!delay.isZero()) {
+            try {
+                Thread.sleep(delay.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** A form-encoded POST with its idempotency key: replayed, failed as injected, or done. */
+    private void post(HttpExchange exchange, String path, String body, String key, Map<String, String> params, boolean meterEvent,
+                      Runnable processed) throws IOException {
+        try {
             postKeys.computeIfAbsent(path, p -> Collections.synchronizedList(new ArrayList<>())).add(key);
             if (meterEvent) {
                 meterEventCalls.incrementAndGet();
@@ -469,6 +551,7 @@ public final class FakeStripe implements AutoCloseable {
             if (status[0] < 500) {
                 idempotency.put(key, new Stored(bodyKey, status[0], answer));
             }
+            processed.run();
             String customer = params.get("payload[stripe_customer_id]");
             String holding = holdFor.get();
             // compareAndSet compares references: the expected value must be the very string read.

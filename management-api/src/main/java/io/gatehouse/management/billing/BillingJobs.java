@@ -18,7 +18,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The billing thread: one thread runs every billing job (Stripe calls block, and one thread means no two runs of a
- * job overlap). Every {@code sendEvery}: send due meter events, apply payment standing. Every {@code meterEvery}:
+ * job overlap); a job hands its Stripe calls to the Stripe workers and waits for them, so at most
+ * {@code GATEHOUSE_STRIPE_CONCURRENCY} requests are in flight whichever job runs. Every {@code sendEvery}: send due meter events, apply payment standing. Every {@code meterEvery}:
  * make the Stripe objects new paid subscriptions need (and move changed plans), then put new overage in the outbox,
  * then cancel at Stripe the subscriptions that ended and have nothing left to send. Without a Stripe key only
  * payment standing runs.
@@ -88,9 +89,13 @@ public class BillingJobs {
     }
 
     /** Stripe objects first, so the events enqueued next have a customer to go to. */
-    private void meterStep() {
+    private void meterStep() throws InterruptedException {
         if (state.stripeEnabled()) {
-            provisioner.provision(Instant.now());
+            long started = System.nanoTime();
+            int made = provisioner.provision(Instant.now());
+            if (made > 0) {
+                LOG.infof("provisioning: %d Stripe subscriptions made in %d ms", made, (System.nanoTime() - started) / 1_000_000);
+            }
             // Events are stamped after provisioning: Stripe bills a subscription only the events from its creation on.
             meter.enqueue(Instant.now()).await().atMost(Duration.ofMinutes(5));
             // After metering: a subscription that ended is cancelled at Stripe only once its last overage was answered.

@@ -9,6 +9,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +31,7 @@ import java.util.stream.Collectors;
  */
 @ApplicationScoped
 public class OverageMeter {
+    private static final Logger LOG = Logger.getLogger(OverageMeter.class);
     /** Usage reports may count hours up to 8 days back (NodeMessageRules), so the previous period is still looked at. */
     static final Duration LATE_USAGE = Duration.ofDays(8);
 
@@ -40,6 +42,7 @@ public class OverageMeter {
 
     /** Enqueues what is new; returns the number of events added. */
     public Uni<Integer> enqueue(Instant now) {
+        long started = System.nanoTime();
         return charges.subscriptions(null).chain(subs -> {
             List<Charges.Priced> soft = subs.stream().filter(s -> "SOFT".equals(s.quotaMode())).toList();
             return charges.periodsOf(soft, s -> QuotaPeriod.containing(now, s.anchor()))
@@ -51,8 +54,16 @@ public class OverageMeter {
                                 late.stream().filter(l -> !seen.contains(l.subscriptionId() + "@" + l.periodStart())).forEach(all::add);
                                 return all;
                             }));
-        }).chain(rows -> sumInTurn(rows.stream().filter(row -> row.sent() && row.overageUnits() > 0).toList(),
-                row -> enqueue(row, now)));
+        }).chain(rows -> {
+            long rated = System.nanoTime();
+            return sumInTurn(rows.stream().filter(row -> row.sent() && row.overageUnits() > 0).toList(), row -> enqueue(row, now))
+                    .invoke(events -> {
+                        if (events > 0) {
+                            LOG.infof("metering: %d subscription periods read and rated in %d ms, %d meter events enqueued in %d ms", rows.size(),
+                                    (rated - started) / 1_000_000, events, (System.nanoTime() - rated) / 1_000_000);
+                        }
+                    });
+        });
     }
 
     /**

@@ -18,20 +18,23 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Makes the Stripe objects paid subscriptions need, on the billing thread (Stripe calls block): a customer per consumer
- * on its first paid subscription, a meter slot for each paid subscription (the lowest no other live subscription of
- * the consumer holds: a Stripe meter sums per customer, so two subscriptions of one consumer must not share one), the
- * slot's meter, a product and prices per plan price version and slot, and a Stripe subscription per paid subscription.
+ * Makes the Stripe objects paid subscriptions need, from the billing thread on the Stripe workers (Stripe calls block;
+ * {@link BillingState#inParallel}): a customer per consumer on its first paid subscription, a meter slot for each paid
+ * subscription (the lowest no other live subscription of the consumer holds: a Stripe meter sums per customer, so two
+ * subscriptions of one consumer must not share one), the slot's meter, a product and prices per plan price version
+ * and slot, and a Stripe subscription per paid subscription.
  * Each create carries an idempotency key made from Gatehouse ids and its result is stored after; a crash between the
- * two makes the next run get the same object back from Stripe. Subscriptions are provisioned oldest first, so the
- * slot a subscription gets after a crash is the one it was getting before.
+ * two makes the next run get the same object back from Stripe. A consumer's subscriptions are provisioned oldest
+ * first, so the slot a subscription gets after a crash is the one it was getting before.
  */
 @ApplicationScoped
 public class StripeProvisioner {
@@ -45,55 +48,117 @@ public class StripeProvisioner {
     @Inject
     Charges charges;
 
-    /** Provisions what is missing; returns how many Stripe subscriptions it made. Blocking. */
-    public int provision(Instant now) {
+    /**
+     * Provisions what is missing; returns how many Stripe subscriptions it made. Blocking; on the billing thread. Consumers
+     * are provisioned several at once on the Stripe workers (each consumer's subscriptions one after another, oldest
+     * first, so its customer is made once and its slots are taken in order); the objects consumers share, meters and
+     * prices, are made once by whichever worker needs them first while the others wait for it.
+     */
+    public int provision(Instant now) throws InterruptedException {
         StripeBilling stripe = state.stripe();
-        int made = 0;
+        AtomicInteger made = new AtomicInteger();
         Map<UUID, Provisioned> provisioned = new HashMap<>();
         pool.query("select subscription_id, stripe_subscription_id, plan_id, price_version, meter_slot, status from billing_subscriptions")
                 .execute().await().atMost(DB).forEach(r -> provisioned.put(r.getUUID(0), new Provisioned(r.getString(1), r.getUUID(2),
                         r.getInteger(3), r.getInteger(4), r.getString(5))));
         List<Charges.Priced> subscriptions = new ArrayList<>(charges.subscriptions(null).await().atMost(DB));
         subscriptions.sort(Comparator.comparing(Charges.Priced::createdAt).thenComparing(Charges.Priced::subscriptionId));
+        Map<UUID, List<Charges.Priced>> byConsumer = new LinkedHashMap<>();
         for (Charges.Priced s : subscriptions) {
             if (!"ACTIVE".equals(s.status())) {
                 continue;
             }
-            QuotaPeriod period = QuotaPeriod.containing(now, s.anchor());
-            Charges.Version effective = Charges.versionOf(s, period);
+            Charges.Version effective = Charges.versionOf(s, QuotaPeriod.containing(now, s.anchor()));
             if (effective == null || !effective.pricing().paid()) {
                 continue;
             }
-            Pricing pricing = effective.pricing();
-            int version = effective.number();
             Provisioned known = provisioned.get(s.subscriptionId());
-            if (known != null) {
-                if ("ACTIVE".equals(known.status()) && !known.planId().equals(s.planId())) {
-                    newPlan(stripe, s, known, version, pricing);
-                } else if ("ACTIVE".equals(known.status()) && known.planId().equals(s.planId()) && known.version() < version) {
-                    newPrices(stripe, s, known, version, pricing);
-                }
+            if (known != null && !("ACTIVE".equals(known.status()) && (!known.planId().equals(s.planId()) || known.version() < effective.number()))) {
                 continue;
             }
-            try {
-                String customer = customer(stripe, s);
-                int slot = freeSlot(s.consumerId());
-                String meter = meter(stripe, slot);
-                StripeBilling.PlanPrices prices = prices(stripe, s, version, slot, pricing, meter);
-                String subscription = stripe.createSubscription(s.subscriptionId().toString(), customer, prices, slot, period.end());
-                pool.preparedQuery("""
-                                insert into billing_subscriptions (subscription_id, consumer_id, plan_id, price_version, stripe_subscription_id, status,
-                                    created_at, meter_slot)
-                                values ($1, $2, $3, $4, $5, 'ACTIVE', $6, $7) on conflict do nothing""")
-                        .execute(Tuple.tuple(List.of(s.subscriptionId(), s.consumerId(), s.planId(), version, subscription,
-                                now.atOffset(ZoneOffset.UTC), slot))).await().atMost(DB);
-                made++;
-            } catch (StripeException e) {
-                // Tried again on the next run; the idempotency keys make the retry return what was made.
-                LOG.warnf("Stripe refused provisioning subscription %s: %s (%s)", s.subscriptionId(), e.getMessage(), e.getCode());
-            }
+            byConsumer.computeIfAbsent(s.consumerId(), c -> new ArrayList<>()).add(s);
         }
-        return made;
+        Shared shared = new Shared(stripe);
+        List<BillingState.StripeTask> tasks = new ArrayList<>(byConsumer.size());
+        for (List<Charges.Priced> ofConsumer : byConsumer.values()) {
+            tasks.add(() -> {
+                for (Charges.Priced s : ofConsumer) {
+                    if (provisionOne(stripe, shared, s, provisioned.get(s.subscriptionId()), now)) {
+                        made.incrementAndGet();
+                    }
+                }
+            });
+        }
+        state.inParallel(tasks);
+        return made.get();
+    }
+
+    /** One subscription: moved to its new plan or prices when known, else its Stripe objects made. True when made. */
+    private boolean provisionOne(StripeBilling stripe, Shared shared, Charges.Priced s, Provisioned known, Instant now) {
+        QuotaPeriod period = QuotaPeriod.containing(now, s.anchor());
+        Charges.Version effective = Charges.versionOf(s, period);
+        Pricing pricing = effective.pricing();
+        int version = effective.number();
+        if (known != null) {
+            if (!known.planId().equals(s.planId())) {
+                newPlan(stripe, shared, s, known, version, pricing);
+            } else {
+                newPrices(stripe, shared, s, known, version, pricing);
+            }
+            return false;
+        }
+        try {
+            String customer = customer(stripe, s);
+            int slot = freeSlot(s.consumerId());
+            String meter = shared.meter(slot);
+            StripeBilling.PlanPrices prices = shared.prices(s, version, slot, pricing, meter);
+            String subscription = stripe.createSubscription(s.subscriptionId().toString(), customer, prices, slot, period.end());
+            pool.preparedQuery("""
+                            insert into billing_subscriptions (subscription_id, consumer_id, plan_id, price_version, stripe_subscription_id, status,
+                                created_at, meter_slot)
+                            values ($1, $2, $3, $4, $5, 'ACTIVE', $6, $7) on conflict do nothing""")
+                    .execute(Tuple.tuple(List.of(s.subscriptionId(), s.consumerId(), s.planId(), version, subscription,
+                            now.atOffset(ZoneOffset.UTC), slot))).await().atMost(DB);
+            return true;
+        } catch (StripeException e) {
+            // Tried again on the next run; the idempotency keys make the retry return what was made.
+            LOG.warnf("Stripe refused provisioning subscription %s: %s (%s)", s.subscriptionId(), e.getMessage(), e.getCode());
+            return false;
+        }
+    }
+
+    /**
+     * The Stripe objects many consumers' subscriptions share, made or looked up once per run: the meter of a slot, the
+     * prices of a plan's price version on a slot. Stripe answers two concurrent requests with one idempotency key with
+     * 409, so one worker makes each while the others needing it wait.
+     */
+    private final class Shared {
+        private final StripeBilling stripe;
+        private final Map<Integer, String> meters = new HashMap<>();
+        private final Map<String, StripeBilling.PlanPrices> prices = new HashMap<>();
+
+        Shared(StripeBilling stripe) {
+            this.stripe = stripe;
+        }
+
+        synchronized String meter(int slot) throws StripeException {
+            String known = meters.get(slot);
+            if (known == null) {
+                known = StripeProvisioner.this.meter(stripe, slot);
+                meters.put(slot, known);
+            }
+            return known;
+        }
+
+        synchronized StripeBilling.PlanPrices prices(Charges.Priced s, int version, int slot, Pricing pricing, String meter) throws StripeException {
+            String key = s.planId() + "/" + version + "/" + slot;
+            StripeBilling.PlanPrices known = prices.get(key);
+            if (known == null) {
+                known = StripeProvisioner.this.prices(stripe, s, version, slot, pricing, meter);
+                prices.put(key, known);
+            }
+            return known;
+        }
     }
 
     /** What Gatehouse recorded of a Stripe subscription it made. */
@@ -104,7 +169,7 @@ public class StripeProvisioner {
      * A price version whose first period has begun for this subscription: its Stripe subscription moves to the
      * version's prices (on the same meter slot), so Stripe invoices this period as Gatehouse rates it.
      */
-    private void newPrices(StripeBilling stripe, Charges.Priced s, Provisioned known, int version, Pricing pricing) {
+    private void newPrices(StripeBilling stripe, Shared shared, Charges.Priced s, Provisioned known, int version, Pricing pricing) {
         try {
             var rows = pool.preparedQuery("""
                             select stripe_product_id, stripe_base_price_id, stripe_usage_price_id from billing_prices
@@ -117,7 +182,7 @@ public class StripeProvisioner {
             }
             Row r = rows.iterator().next();
             StripeBilling.PlanPrices from = new StripeBilling.PlanPrices(r.getString(0), r.getString(1), r.getString(2));
-            StripeBilling.PlanPrices to = prices(stripe, s, version, known.slot(), pricing, meter(stripe, known.slot()));
+            StripeBilling.PlanPrices to = shared.prices(s, version, known.slot(), pricing, shared.meter(known.slot()));
             stripe.changePrices(known.stripeSubscriptionId(), s.subscriptionId().toString(), from, to, version);
             pool.preparedQuery("update billing_subscriptions set price_version = $2 where subscription_id = $1 and price_version < $2")
                     .execute(Tuple.of(s.subscriptionId(), version)).await().atMost(DB);
@@ -134,7 +199,7 @@ public class StripeProvisioner {
      * idempotency key carries the number of the subscription's plan change (its count in the append-only change
      * history), so a crash repeats the same request and a later change is a new one.
      */
-    private void newPlan(StripeBilling stripe, Charges.Priced s, Provisioned known, int version, Pricing pricing) {
+    private void newPlan(StripeBilling stripe, Shared shared, Charges.Priced s, Provisioned known, int version, Pricing pricing) {
         try {
             StripeBilling.PlanPrices from = recordedPrices(known.planId(), known.version(), known.slot());
             if (from == null) {
@@ -144,7 +209,7 @@ public class StripeProvisioner {
             }
             long change = pool.preparedQuery("select count(*) from change_records where entity_id = $1 and action = 'change_plan'")
                     .execute(Tuple.of(s.subscriptionId().toString())).await().atMost(DB).iterator().next().getLong(0);
-            StripeBilling.PlanPrices to = prices(stripe, s, version, known.slot(), pricing, meter(stripe, known.slot()));
+            StripeBilling.PlanPrices to = shared.prices(s, version, known.slot(), pricing, shared.meter(known.slot()));
             boolean sent = stripe.changePlan(known.stripeSubscriptionId(), s.subscriptionId().toString(), from, to, s.planId().toString(), version, change);
             pool.preparedQuery("update billing_subscriptions set plan_id = $2, price_version = $3 where subscription_id = $1 and status = 'ACTIVE'")
                     .execute(Tuple.of(s.subscriptionId(), s.planId(), version)).await().atMost(DB);
@@ -161,9 +226,10 @@ public class StripeProvisioner {
      * nodes' last usage reports have arrived and been metered), or moved to a plan without a price, once every meter
      * event of it has been answered by Stripe (none pending or in flight), so the final invoice Stripe makes at the
      * cancel holds all of the last period's usage. Run after metering: overage metered in this run is pending and
-     * waits for the next run. Returns how many were cancelled. Blocking.
+     * waits for the next run. Returns how many were cancelled. Blocking; the cancels run several at once on the Stripe
+     * workers.
      */
-    public int cancelEnded(Instant now) {
+    public int cancelEnded(Instant now) throws InterruptedException {
         StripeBilling stripe = state.stripe();
         Instant closedBefore = now.minus(state.settings().cancelAfter());
         List<Row> ended = new ArrayList<>();
@@ -179,23 +245,27 @@ public class StripeProvisioner {
                                           and o.state in ('PENDING', 'SENT'))
                         order by s.cancelled_at nulls last, bs.subscription_id""")
                 .execute(Tuple.of(closedBefore.atOffset(ZoneOffset.UTC))).await().atMost(DB).forEach(ended::add);
-        int cancelled = 0;
+        AtomicInteger cancelled = new AtomicInteger();
+        List<BillingState.StripeTask> tasks = new ArrayList<>(ended.size());
         for (Row r : ended) {
             UUID subscription = r.getUUID(0);
             String stripeSubscription = r.getString(1);
-            try {
-                boolean sent = stripe.cancelSubscription(stripeSubscription, subscription.toString());
-                pool.preparedQuery("update billing_subscriptions set status = 'DELETED', deleted_at = $2 where subscription_id = $1 and status = 'ACTIVE'")
-                        .execute(Tuple.of(subscription, now.atOffset(ZoneOffset.UTC))).await().atMost(DB);
-                LOG.infof("subscription %s ended: Stripe subscription %s %s", subscription, stripeSubscription,
-                        sent ? "cancelled with a final invoice" : "was already cancelled");
-                cancelled++;
-            } catch (StripeException e) {
-                LOG.warnf("Stripe refused cancelling subscription %s (%s): %s (%s); tried again next run",
-                        subscription, stripeSubscription, e.getMessage(), e.getCode());
-            }
+            tasks.add(() -> {
+                try {
+                    boolean sent = stripe.cancelSubscription(stripeSubscription, subscription.toString());
+                    pool.preparedQuery("update billing_subscriptions set status = 'DELETED', deleted_at = $2 where subscription_id = $1 and status = 'ACTIVE'")
+                            .execute(Tuple.of(subscription, now.atOffset(ZoneOffset.UTC))).await().atMost(DB);
+                    LOG.infof("subscription %s ended: Stripe subscription %s %s", subscription, stripeSubscription,
+                            sent ? "cancelled with a final invoice" : "was already cancelled");
+                    cancelled.incrementAndGet();
+                } catch (StripeException e) {
+                    LOG.warnf("Stripe refused cancelling subscription %s (%s): %s (%s); tried again next run",
+                            subscription, stripeSubscription, e.getMessage(), e.getCode());
+                }
+            });
         }
-        return cancelled;
+        state.inParallel(tasks);
+        return cancelled.get();
     }
 
     private StripeBilling.PlanPrices recordedPrices(UUID planId, int version, int slot) {

@@ -84,6 +84,15 @@ final class BillingFixture {
         return new BillingFixture(api, plan, consumerId, consumerName, app, subscription);
     }
 
+    /** Another consumer, with an application, subscribed to the same API on the same plan. */
+    BillingFixture anotherConsumer() {
+        String name = unique("acme");
+        String consumer = create("/admin/consumers", Map.of("username", name, "email", name + "@example.test"));
+        String app = create("/admin/consumers/" + consumer + "/applications", Map.of("name", "backend"));
+        String subscription = create("/admin/subscriptions", Map.of("applicationId", app, "apiId", apiId, "planId", planId));
+        return new BillingFixture(apiId, planId, consumer, name, app, subscription);
+    }
+
     /** Reports admitted requests in the current hour, as a node's usage report (one new sequence each time). */
     void report(UsageStore usage, long admitted) {
         UsageRecord record = new UsageRecord(subscriptionId, consumerId, applicationId, apiId, planId,

@@ -51,6 +51,8 @@ class StripeBillingTest {
     Pool pool;
     @Inject
     Accounts accounts;
+    @Inject
+    OverageMeter meter;
 
     private FakeStripe stripe() {
         return StripeTestResource.stripe;
@@ -430,6 +432,84 @@ class StripeBillingTest {
         assertThat(stripe().rateLimitedAnswers() - limitedBefore).as("only the injected burst: the pacer kept under Stripe's limiter").isEqualTo(4);
         assertThat(stripe().mostRequestsInASecond()).as("never more than the configured rate in any second, over the whole class")
                 .isLessThanOrEqualTo(StripeTestResource.REQUESTS_PER_SECOND);
+    }
+
+    @Test
+    void aSlowStripeGetsSeveralRequestsAtOnceWithinTheBoundOnePerCustomerMeterAndEachUnitOnceThroughFailures() throws Exception {
+        BillingFixture first = BillingFixture.subscribed("SOFT", 100, PRICING);
+        List<BillingFixture> developers = new java.util.ArrayList<>(List.of(first));
+        for (int i = 1; i < 16; i++) {
+            developers.add(first.anotherConsumer());
+        }
+        // Stripe answers every request after 150 ms: one request at a time would manage about 6 a second.
+        stripe().answerAfter(Duration.ofMillis(150));
+        try {
+            stripe().resetMostInFlight();
+            long start = System.nanoTime();
+            jobs.runNow(Duration.ofSeconds(60));
+            int provisioning = stripe().mostInFlight();
+            LOG.infof("16 consumers provisioned in %s, at most %d requests in flight", Duration.ofNanos(System.nanoTime() - start), provisioning);
+            for (BillingFixture f : developers) {
+                assertThat(stripe().customerOf(f.consumerId)).as("every consumer provisioned in the one run").isNotNull();
+            }
+            assertThat(provisioning).as("consumers provisioned several at once, never more than the bound")
+                    .isGreaterThan(1).isLessThanOrEqualTo(StripeTestResource.CONCURRENCY);
+
+            // Overage for everyone at once, through two 500s and two 429s (each 429 holds every sender back for its Retry-After).
+            for (int i = 0; i < developers.size(); i++) {
+                developers.get(i).report(usage, 100 + i + 1);
+            }
+            stripe().failNext(2, FakeStripe.Failure.SERVER_ERROR);
+            stripe().failNext(2, FakeStripe.Failure.RATE_LIMITED);
+            stripe().resetMostInFlight();
+            start = System.nanoTime();
+            jobs.runNow(Duration.ofSeconds(60));
+            for (BillingFixture f : developers) {
+                await("acknowledged", Duration.ofSeconds(30), () -> unacknowledged(f) == 0);
+            }
+            int sending = stripe().mostInFlight();
+            LOG.infof("16 meter events acknowledged %s after metering through 2 500s and 2 429s, at most %d in flight",
+                    Duration.ofNanos(System.nanoTime() - start), sending);
+            assertThat(sending).as("events sent several at once, never more than the bound")
+                    .isGreaterThan(1).isLessThanOrEqualTo(StripeTestResource.CONCURRENCY);
+
+            // Usage keeps arriving while a send waits on Stripe: three developers get three new events each, all due
+            // together, in the order they were metered (one of each developer per run): more events of one customer
+            // and meter than there are developers, so only sending each customer's events in turn keeps them apart.
+            String stuck = stripe().customerOf(first.consumerId);
+            java.util.concurrent.CompletableFuture<String> held = stripe().holdNextAnswer(stuck);
+            first.report(usage, 10);
+            meter.enqueue(Instant.now()).await().atMost(Duration.ofSeconds(30));
+            held.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            List<BillingFixture> busy = developers.subList(0, 3);
+            for (int round = 0; round < 3; round++) {
+                for (BillingFixture f : busy) {
+                    f.report(usage, 5 + round);
+                }
+                meter.enqueue(Instant.now()).await().atMost(Duration.ofSeconds(30));
+            }
+            assertThat(busy).allSatisfy(f -> assertThat(unacknowledged(f)).as("three new events each, waiting").isGreaterThanOrEqualTo(3));
+            stripe().failNext(1, FakeStripe.Failure.SERVER_ERROR);
+            stripe().failNext(1, FakeStripe.Failure.RATE_LIMITED);
+            stripe().resetMostInFlight();
+            stripe().release();
+            for (BillingFixture f : busy) {
+                await("acknowledged", Duration.ofSeconds(30), () -> unacknowledged(f) == 0);
+            }
+            LOG.infof("the backlog went at most %d in flight", stripe().mostInFlight());
+            assertThat(stripe().mostInFlight()).isLessThanOrEqualTo(StripeTestResource.CONCURRENCY);
+            assertThat(stripe().concurrentCallsForOneCustomerMeter()).as("never two calls for one customer and meter at once").isZero();
+            for (int i = 0; i < developers.size(); i++) {
+                BillingFixture f = developers.get(i);
+                long expected = (i + 1) + (i < 3 ? 5 + 6 + 7 : 0) + (i == 0 ? 10 : 0);
+                assertThat(stripe().meterEventTotal(stripe().customerOf(f.consumerId))).as("every unit of developer %d once", i).isEqualTo(expected);
+                assertThat(outbox("select coalesce(sum(units), 0) from meter_event_outbox where subscription_id = $1 and state = 'ACKNOWLEDGED'",
+                        f.subscriptionId)).isEqualTo(expected);
+            }
+        } finally {
+            stripe().answerAfter(Duration.ZERO);
+            stripe().release();
+        }
     }
 
     @Test

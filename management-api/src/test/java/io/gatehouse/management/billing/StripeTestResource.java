@@ -13,6 +13,8 @@ public class StripeTestResource implements QuarkusTestResourceLifecycleManager {
     public static final String API_KEY = "sk_test_gatehouse_billing";
     public static final String WEBHOOK_SECRET = "whsec_gatehouse_test";
     public static final int REQUESTS_PER_SECOND = 20;
+    /** Stripe requests the control plane keeps in flight at once (fewer than its default, so a test sees the bound reached). */
+    public static final int CONCURRENCY = 4;
     static volatile FakeStripe stripe;
 
     @Override
@@ -34,6 +36,7 @@ public class StripeTestResource implements QuarkusTestResourceLifecycleManager {
                 Map.entry("gatehouse.billing.resend-after", "PT2S"),
                 Map.entry("gatehouse.billing.events-per-second", "50"),
                 Map.entry("gatehouse.billing.stripe.requests-per-second", Integer.toString(REQUESTS_PER_SECOND)),
+                Map.entry("gatehouse.billing.stripe.concurrency", Integer.toString(CONCURRENCY)),
                 // A closed subscription is cancelled at Stripe as soon as its last overage is answered.
                 Map.entry("gatehouse.billing.cancel-after", "PT0S"));
     }
