@@ -12,7 +12,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -178,7 +177,7 @@ class MultipleControlPlanesTest {
         for (GatewayNode node : List.of(onFirst, onSecond)) {
             for (int i = 0; i < 40; i++) {
                 String[] headers = i % 4 == 0 ? new String[] {"X-API-Key", tenant.key(), "X-Beta", "true"} : new String[] {"X-API-Key", tenant.key()};
-                HttpResponse<String> response = call(node, "POST", path, "{\"sku\":" + i + "}", headers);
+                Http.Response response = call(node, "POST", path, "{\"sku\":" + i + "}", headers);
                 assertThat(response.statusCode()).isEqualTo(200);
                 assertThat(response.headers().firstValue("X-Gatehouse-Variant")).contains(i % 4 == 0 ? "canary" : "stable");
             }

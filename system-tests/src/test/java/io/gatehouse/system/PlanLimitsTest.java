@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -55,7 +54,7 @@ class PlanLimitsTest {
         long quota = 300;
         Platform.Tenant tenant = tenant("quota", Map.of("monthlyQuota", quota, "quotaMode", "HARD"));
         String path = tenant.basePath() + "/q";
-        HttpResponse<String> first = call(nodes.get(0), "GET", path, null, "X-API-Key", tenant.key());
+        Http.Response first = call(nodes.get(0), "GET", path, null, "X-API-Key", tenant.key());
         assertThat(first.statusCode()).isEqualTo(200);
         assertThat(first.headers().firstValue("X-Quota-Limit")).contains(String.valueOf(quota));
         assertThat(Long.parseLong(first.headers().firstValue("X-Quota-Remaining").orElseThrow())).isBetween(0L, quota - 1);
@@ -69,7 +68,7 @@ class PlanLimitsTest {
         for (GatewayNode node : nodes) {
             int inARow = 0;
             while (inARow < 25) {
-                HttpResponse<String> response = call(node, "GET", path, null, "X-API-Key", tenant.key());
+                Http.Response response = call(node, "GET", path, null, "X-API-Key", tenant.key());
                 if (response.statusCode() == 200) {
                     more++;
                     inARow = 0;
@@ -122,9 +121,9 @@ class PlanLimitsTest {
             assertThat(load.admittedBy(node)).as("admitted by " + node.settings().nodeId()).isPositive();
         }
 
-        HttpResponse<String> refused = null;
+        Http.Response refused = null;
         for (int i = 0; i < 200 && refused == null; i++) {
-            HttpResponse<String> response = call(nodes.get(0), "GET", path, null, "X-API-Key", tenant.key());
+            Http.Response response = call(nodes.get(0), "GET", path, null, "X-API-Key", tenant.key());
             if (response.statusCode() == 429) {
                 refused = response;
             } else {
@@ -190,7 +189,7 @@ class PlanLimitsTest {
         try {
             await(Duration.ofSeconds(5), "the node to notice", () -> !json(Http.nodeStatus(node, "/status")).path("controlPlane").path("connected").asBoolean());
             int held = 0;
-            HttpResponse<String> response = call(node, "GET", closed.basePath(), null, "X-API-Key", closed.key());
+            Http.Response response = call(node, "GET", closed.basePath(), null, "X-API-Key", closed.key());
             while (response.statusCode() == 200 && held < 5_000) {
                 held++;
                 response = call(node, "GET", closed.basePath(), null, "X-API-Key", closed.key());

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,7 +48,7 @@ class PlatformEndToEndTest {
         GatewayNode gateway = platform.startGateway("node-journey");
         await(Duration.ofSeconds(10), "the gateway to serve the new API", () -> status(gateway, tenant.basePath() + "/items", tenant.key()) == 200);
 
-        HttpResponse<String> response = call(gateway, "POST", tenant.basePath() + "/items/7?expand=stock&x=%20y",
+        Http.Response response = call(gateway, "POST", tenant.basePath() + "/items/7?expand=stock&x=%20y",
                 "{\"sku\":\"A-1\"}", "X-API-Key", tenant.key(), "Content-Type", "application/json", "X-Trace", "t-1");
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode echo = json(response);
@@ -222,7 +221,7 @@ class PlatformEndToEndTest {
         return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
     }
 
-    private static void assertCode(HttpResponse<String> response, int status, String code) {
+    private static void assertCode(Http.Response response, int status, String code) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
         assertThat(json(response).path("code").asText()).isEqualTo(code);
     }
