@@ -65,6 +65,22 @@ class PlatformEndToEndTest {
     }
 
     @Test
+    void theFirstStartMigratesANewDatabaseWithoutAWarning() {
+        List<String> output = platform.controlPlaneOutput();
+        int migrated = -1;
+        for (int i = 0; i < output.size() && migrated < 0; i++) {
+            if (output.get(i).contains("[DbMigrate] Successfully applied")) {
+                migrated = i;
+            }
+        }
+        assertThat(migrated).as("Flyway's report of the migrations it applied, in: " + output).isNotNegative();
+        List<String> migrating = output.subList(0, migrated + 1);
+        assertThat(migrating).as("the schema built from empty").anyMatch(line -> line.contains("<< Empty Schema >>"));
+        assertThat(migrating).as("what an operator reads while the schema is built")
+                .noneMatch(line -> line.contains(" WARN ") || line.contains(" ERROR "));
+    }
+
+    @Test
     void aRevokedKeyIsRefusedAndANewKeyAcceptedWithinASecond() {
         Platform.Tenant tenant = platform.newTenant("revocation");
         GatewayNode gateway = platform.startGateway("node-revocation");
