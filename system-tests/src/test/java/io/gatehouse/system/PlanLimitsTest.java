@@ -101,25 +101,7 @@ class PlanLimitsTest {
         Platform.Tenant tenant = tenant("rate", Map.of("ratePerSecond", rate, "burst", burst));
         String path = tenant.basePath() + "/r";
 
-        double loadBefore = Load.loadPerCore();
-        long upstreamBefore = platform.upstream.requests();
-        Load load = new Load().run(nodes, 2, path, tenant.key(), 1_000_000, Duration.ofSeconds(6), () -> false);
-        long reachedUpstream = platform.upstream.requests() - upstreamBefore;
-        double busiest = Math.max(loadBefore, Load.loadPerCore());
-        double seconds = (load.lastAdmittedNanos.get() - load.firstSentNanos.get()) / 1e9;
-        double ceiling = rate * seconds + burst;
-        double floor = Load.admittedFloor(busiest);
-        System.out.printf("rate %d/s burst %d through 3 nodes for %.2f s: admitted %d, ceiling %.1f, %.1f%% of it (floor %.0f%% at load %.1f per core; %s)%n",
-                rate, burst, seconds, load.ok(), ceiling, 100.0 * load.ok() / ceiling, 100 * floor, busiest, load);
-        assertThat(seconds).isGreaterThan(5.0);
-        assertThat(load.ok() + load.count("429 rate_limited")).as("every request is answered, with a pass or a rate refusal: " + load)
-                .isEqualTo(load.sent.sum());
-        assertThat(reachedUpstream).as("the upstream received exactly the requests the clients saw admitted").isEqualTo(load.ok());
-        assertThat((double) load.ok()).as("never above the plan's rate").isLessThanOrEqualTo(ceiling);
-        assertThat((double) load.ok()).as("the rate is usable").isGreaterThanOrEqualTo(floor * ceiling);
-        for (GatewayNode node : nodes) {
-            assertThat(load.admittedBy(node)).as("admitted by " + node.settings().nodeId()).isPositive();
-        }
+        new Load().runAgainstRate(nodes, "through 3 nodes", path, tenant.key(), rate, burst, platform.upstream::requests);
 
         Http.Response refused = null;
         for (int i = 0; i < 200 && refused == null; i++) {
