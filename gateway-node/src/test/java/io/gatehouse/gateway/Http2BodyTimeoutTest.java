@@ -11,7 +11,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.SSLContext;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,8 +38,6 @@ class Http2BodyTimeoutTest {
     static Path dir;
     static EchoUpstream upstream;
     static TlsGateway gateway;
-    static GatewayNode node;
-    static SSLContext trusting;
 
     @BeforeAll
     static void start() throws Exception {
@@ -49,20 +46,18 @@ class Http2BodyTimeoutTest {
                 List.of(PLAN), List.of(key("k1", KEY, "app-1", null)),
                 List.of(new SubscriptionGrant("sub-1", "app-1", "uploads", PLAN.id(), null)));
         gateway = TlsGateway.start(dir, snapshot, Map.of("gatehouse.client.body-timeout-ms", String.valueOf(BODY_TIMEOUT_MS)));
-        node = gateway.node();
-        trusting = gateway.trusting();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        node.stop();
+        gateway.node().stop();
         upstream.close();
     }
 
     @Test
     void aStalledStreamIsAnswered408AndResetWhileItsConnectionAndOtherClientsAreServed() throws Exception {
         int port = gateway.port();
-        try (RawH2 h2 = new RawH2(trusting, port); RawH2 other = new RawH2(trusting, port)) {
+        try (RawH2 h2 = new RawH2(gateway.trusting(), port); RawH2 other = new RawH2(gateway.trusting(), port)) {
             long opened = System.nanoTime();
             h2.headers(1, RawH2.request("POST", "/uploads/stalled", "x-api-key", KEY, "x-request-id", "stalled-upload",
                     "content-length", "1000"), false);
@@ -120,7 +115,7 @@ class Http2BodyTimeoutTest {
             h2.headers(7, RawH2.request("GET", "/uploads/after", "x-api-key", KEY), true);
             assertThat(Streams.read(h2, 7).status()).as("the connection serves on after the reset").isEqualTo("200");
         }
-        awaitTrue(Duration.ofSeconds(10), "the consumer's in-flight slots given back", () -> node.pendingRequestsOf("consumer-of-app-1") == 0);
+        awaitTrue(Duration.ofSeconds(10), "the consumer's in-flight slots given back", () -> gateway.node().pendingRequestsOf("consumer-of-app-1") == 0);
         awaitTrue(Duration.ofSeconds(10), "the stalled request's access log line", () -> linesOf("stalled-upload").size() == 1);
         JsonObject line = linesOf("stalled-upload").get(0);
         assertThat(line.getInteger("status")).isEqualTo(408);

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.SSLContext;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,8 +47,6 @@ class Http2ConformanceTest {
     /** The well-behaved client's API has an upstream of its own, so the other upstream counts only the tests' requests. */
     static EchoUpstream otherUpstream;
     static TlsGateway gateway;
-    static GatewayNode node;
-    static SSLContext trusting;
 
     final AtomicBoolean calling = new AtomicBoolean();
     final ConcurrentLinkedQueue<Integer> otherStatuses = new ConcurrentLinkedQueue<>();
@@ -67,13 +64,11 @@ class Http2ConformanceTest {
         gateway = TlsGateway.start(dir, snapshot, Map.of(
                 "gatehouse.h2.max-concurrent-streams", String.valueOf(MAX_STREAMS),
                 "gatehouse.h2.max-header-list-bytes", "4096"));
-        node = gateway.node();
-        trusting = gateway.trusting();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        node.stop();
+        gateway.node().stop();
         upstream.close();
         otherUpstream.close();
     }
@@ -81,7 +76,7 @@ class Http2ConformanceTest {
     /** The well-behaved client: its own HTTP/2 connection, one call after another, for the length of each test. */
     @BeforeEach
     void otherClientKeepsCalling() throws Exception {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(trusting)
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(gateway.trusting())
                 .connectTimeout(Duration.ofSeconds(30)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create(https("/other/calls"))).header("X-API-Key", OTHER_KEY)
                 .timeout(Duration.ofSeconds(30)).build();
@@ -112,7 +107,7 @@ class Http2ConformanceTest {
     }
 
     static RawH2 connect() throws Exception {
-        return new RawH2(trusting, gateway.port());
+        return new RawH2(gateway.trusting(), gateway.port());
     }
 
     /** Reads frames until one for this stream that ends it: its response HEADERS, or a reset. */
@@ -156,10 +151,10 @@ class Http2ConformanceTest {
             h2.headers(3, RawH2.request("POST", "/orders/whole", "x-api-key", KEY, "x-request-id", "reset-whole",
                     "content-length", "2000"), false);
             h2.data(3, new byte[500], false);
-            awaitTrue(Duration.ofSeconds(30), "both requests in flight", () -> node.pendingRequestsOf("consumer-of-app-1") == 2);
+            awaitTrue(Duration.ofSeconds(30), "both requests in flight", () -> gateway.node().pendingRequestsOf("consumer-of-app-1") == 2);
             h2.reset(1, 0x8); // CANCEL
             h2.reset(3, 0x8);
-            awaitTrue(Duration.ofSeconds(30), "the consumer's in-flight slots given back", () -> node.pendingRequestsOf("consumer-of-app-1") == 0);
+            awaitTrue(Duration.ofSeconds(30), "the consumer's in-flight slots given back", () -> gateway.node().pendingRequestsOf("consumer-of-app-1") == 0);
             h2.headers(5, RawH2.request("POST", "/orders/after", "x-api-key", KEY, "content-length", "3"), false);
             h2.data(5, "abc".getBytes(), true);
             assertThat(answerTo(h2, 5).status()).as("the connection serves on after the resets").isEqualTo("200");
