@@ -11,9 +11,6 @@ import io.gatehouse.protocol.config.PlanDefinition;
 import io.gatehouse.protocol.config.SubscriptionGrant;
 import io.gatehouse.protocol.config.UpstreamTarget;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,8 +26,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A real gateway node process started on a large disk copy with its control plane away: time to ready
@@ -38,7 +33,8 @@ import java.util.regex.Pattern;
  * after a full GC. The disk copy is written by the node's own code (snapshot plus 1,000 logged single-key deltas),
  * so a jar of an earlier release measures that release's format. Run by bench/node-coldstart.sh.
  *
- * java -Xmx1500m -cp GATEWAY_JAR bench/NodeColdStart.java GATEWAY_JAR [keys] [rounds]
+ * java -Xmx1500m -cp GATEWAY_JAR:PROBE_CLASSES bench/NodeColdStart.java GATEWAY_JAR [keys] [rounds]
+ * (PROBE_CLASSES: bench/support/ProcessProbe.java compiled, as the script does)
  * env: NODE_JAVA_OPTS  the node's JVM options (default: the ones docs/operations.md gives for a million keys)
  *      MALLOC_ARENA_MAX  the node's glibc malloc arenas (default 2, as the manifests set it)
  *      BENCH_NMT=1     also print the JVM's native memory summary at the end of each round
@@ -68,8 +64,8 @@ public class NodeColdStart {
         System.gc();
 
         for (int round = 1; round <= rounds; round++) {
-            int proxyPort = freePort();
-            int statusPort = freePort();
+            int proxyPort = ProcessProbe.freePort();
+            int statusPort = ProcessProbe.freePort();
             List<String> command = new ArrayList<>();
             command.add(ProcessHandle.current().info().command().orElse("java"));
             command.addAll(List.of(opts.trim().split("\\s+")));
@@ -82,7 +78,7 @@ public class NodeColdStart {
             env.put("GATEHOUSE_PROXY_HOST", "127.0.0.1");
             env.put("GATEHOUSE_PROXY_PORT", String.valueOf(proxyPort));
             env.put("GATEHOUSE_STATUS_PORT", String.valueOf(statusPort));
-            env.put("GATEHOUSE_CONTROL_PLANE_URL", "http://127.0.0.1:" + freePort()); // nobody listens: the node serves its disk copy
+            env.put("GATEHOUSE_CONTROL_PLANE_URL", "http://127.0.0.1:" + ProcessProbe.freePort()); // nobody listens: the node serves its disk copy
             env.put("GATEHOUSE_NODE_TOKEN", "bench-token");
             env.put("GATEHOUSE_NODE_ID", "cold-start");
             env.put("GATEHOUSE_DATA_DIR", data.toString());
@@ -94,24 +90,24 @@ public class NodeColdStart {
             long started = System.nanoTime();
             Process node = builder.start();
             try {
-                await(Duration.ofMinutes(3), () -> status("http://127.0.0.1:" + statusPort + "/status/ready", null) == 200);
+                ProcessProbe.await(Duration.ofMinutes(3), () -> status("http://127.0.0.1:" + statusPort + "/status/ready", null) == 200);
                 long ready = System.nanoTime() - started;
-                long rssReady = rss(node.pid());
+                long rssReady = ProcessProbe.rss(node.pid());
                 long cpuReady = cpuMillis(node.pid());
                 // The upstream does not listen: an accepted key gets the upstream's failure, not 401 or not_ready.
-                await(Duration.ofMinutes(1), () -> {
+                ProcessProbe.await(Duration.ofMinutes(1), () -> {
                     String answer = answer("http://127.0.0.1:" + proxyPort + "/api-0/x", SECRET);
                     return answer != null && !answer.startsWith("401") && !answer.contains("not_ready");
                 });
                 long keyAccepted = System.nanoTime() - started;
-                long heap = heapAfterGc(node.pid());
-                long rssAfterGc = rss(node.pid());
+                long heap = ProcessProbe.heapAfterGc(node.pid());
+                long rssAfterGc = ProcessProbe.rss(node.pid());
                 System.out.printf("RESULT round=%d keys=%d ready_ms=%d cpu_at_ready_ms=%d key_accepted_ms=%d rss_at_ready_mb=%d heap_after_gc_mb=%d "
                                 + "rss_after_gc_mb=%d load=\"%s\" opts=\"%s\"%n", round, keys, ready / 1_000_000, cpuReady, keyAccepted / 1_000_000,
                         rssReady >> 20, heap >> 20,
                         rssAfterGc >> 20, loadAverage(), opts);
                 if ("1".equals(System.getenv("BENCH_NMT"))) {
-                    System.out.println(run("jcmd", String.valueOf(node.pid()), "VM.native_memory", "summary"));
+                    System.out.println(ProcessProbe.run("jcmd", String.valueOf(node.pid()), "VM.native_memory", "summary"));
                 }
             } finally {
                 node.destroy();
@@ -216,25 +212,6 @@ public class NodeColdStart {
         }
     }
 
-    static void await(Duration timeout, java.util.function.BooleanSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("condition not met within " + timeout);
-            }
-            Thread.sleep(10);
-        }
-    }
-
-    static long rss(long pid) throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-        }
-        return -1;
-    }
-
     /** CPU the process has used (all its threads: JIT and GC included), from /proc/<pid>/stat. */
     static long cpuMillis(long pid) throws Exception {
         String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
@@ -243,38 +220,8 @@ public class NodeColdStart {
         return ticks * 1000 / 100; // USER_HZ is 100 on Linux
     }
 
-    static long heapAfterGc(long pid) throws Exception {
-        run("jcmd", String.valueOf(pid), "GC.run");
-        String info = run("jcmd", String.valueOf(pid), "GC.heap_info");
-        long total = 0;
-        // Serial and Parallel: "def new generation total …, used N K" / "PSYoungGen …used N K", then the old generation's.
-        Matcher used = Pattern.compile("(?:new generation|PSYoungGen|tenured generation|ParOldGen|garbage-first heap)\\s+total \\d+K, used (\\d+)K").matcher(info);
-        while (used.find()) {
-            total += Long.parseLong(used.group(1)) * 1024;
-        }
-        return total;
-    }
-
     static String loadAverage() throws Exception {
         return Files.readString(Path.of("/proc/loadavg")).trim();
     }
 
-    static String run(String... command) throws Exception {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        StringBuilder out = new StringBuilder();
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                out.append(line).append('\n');
-            }
-        }
-        process.waitFor();
-        return out.toString();
-    }
-
-    static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -1,10 +1,6 @@
 import io.gatehouse.local.ControlPlaneProcess;
 import io.gatehouse.local.EmbeddedDatabase;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,7 +48,7 @@ public class ScaleBench {
         List<Process> processes = new ArrayList<>();
         ControlPlaneProcess[] started = new ControlPlaneProcess[1];
         try (EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("db"), 0, password)) {
-            int cpPort = freePort();
+            int cpPort = ProcessProbe.freePort();
             Map<String, String> env = new HashMap<>(database.controlPlaneEnvironment());
             env.put("GATEHOUSE_ADMIN_TOKEN", ADMIN);
             env.put("GATEHOUSE_CONTROL_PLANE_HEAP", env("BENCH_CONTROL_PLANE_HEAP", "512m"));
@@ -66,7 +62,7 @@ public class ScaleBench {
             controlPlane.awaitReady(Duration.ofSeconds(120));
 
             // A tenant the benchmark calls with: one API on a local upstream, a plan with limits never reached.
-            int upstreamPort = freePort();
+            int upstreamPort = ProcessProbe.freePort();
             com.sun.net.httpserver.HttpServer upstream = com.sun.net.httpserver.HttpServer.create(
                     new java.net.InetSocketAddress("127.0.0.1", upstreamPort), 64);
             upstream.createContext("/", exchange -> {
@@ -106,7 +102,7 @@ public class ScaleBench {
             }
             long seeded = System.nanoTime();
             long expectedKeys = (long) Math.max(1, keys / consumers) * consumers;
-            await(Duration.ofMinutes(30), () -> longField(get(cp, "/admin/config"), "keys") >= expectedKeys);
+            ProcessProbe.await(Duration.ofMinutes(30), () -> longField(get(cp, "/admin/config"), "keys") >= expectedKeys);
             long published = System.nanoTime();
             log("seeded %d keys, %d consumers and subscriptions, %d APIs in %d s; published in %d s", expectedKeys, consumers, apis,
                     secs(seeded - seeding), secs(published - seeded));
@@ -118,7 +114,7 @@ public class ScaleBench {
             }
             String tenantKey = field(post(cp, "/admin/applications/" + appId + "/keys", "{}"), "key");
             for (Node node : nodes) {
-                await(Duration.ofMinutes(10), () -> node.status(tenantKey) == 200);
+                ProcessProbe.await(Duration.ofMinutes(10), () -> node.status(tenantKey) == 200);
             }
             long fullSnapshot = System.nanoTime() - snapshotStart;
             log("three new nodes serving every key %d ms after they started", millis(fullSnapshot));
@@ -130,36 +126,36 @@ public class ScaleBench {
                 String issued = post(cp, "/admin/applications/" + appId + "/keys", "{}");
                 String key = field(issued, "key");
                 for (Node node : nodes) {
-                    await(Duration.ofSeconds(30), () -> node.status(key) == 200);
+                    ProcessProbe.await(Duration.ofSeconds(30), () -> node.status(key) == 200);
                 }
                 issue.add(System.nanoTime() - start);
                 start = System.nanoTime();
                 post(cp, "/admin/keys/" + field(issued, "id") + "/revoke", "{}");
                 for (Node node : nodes) {
-                    await(Duration.ofSeconds(30), () -> node.status(key) == 401);
+                    ProcessProbe.await(Duration.ofSeconds(30), () -> node.status(key) == 401);
                 }
                 revoke.add(System.nanoTime() - start);
             }
 
-            long cpHeap = heapAfterGc(controlPlane.pid());
-            long cpRss = rss(controlPlane.pid());
-            long nodeHeap = heapAfterGc(nodes.get(0).process.pid());
-            long nodeRss = rss(nodes.get(0).process.pid());
+            long cpHeap = ProcessProbe.heapAfterGc(controlPlane.pid());
+            long cpRss = ProcessProbe.rss(controlPlane.pid());
+            long nodeHeap = ProcessProbe.heapAfterGc(nodes.get(0).process.pid());
+            long nodeRss = ProcessProbe.rss(nodes.get(0).process.pid());
 
             // Cold start: the first node stops, then starts again with the control plane unreachable.
             Node first = nodes.get(0);
             first.process.destroy();
             first.process.waitFor();
             long coldStart = System.nanoTime();
-            Node restarted = Node.start(gatewayJar, "http://127.0.0.1:" + freePort(), "scale-1", work, processes);
-            await(Duration.ofMinutes(5), restarted::ready);
+            Node restarted = Node.start(gatewayJar, "http://127.0.0.1:" + ProcessProbe.freePort(), "scale-1", work, processes);
+            ProcessProbe.await(Duration.ofMinutes(5), restarted::ready);
             long cold = System.nanoTime() - coldStart;
-            await(Duration.ofMinutes(5), () -> restarted.status(tenantKey) == 200);
+            ProcessProbe.await(Duration.ofMinutes(5), () -> restarted.status(tenantKey) == 200);
             long coldServing = System.nanoTime() - coldStart;
 
             long newNodeStart = System.nanoTime();
             Node fresh = Node.start(gatewayJar, cp, "scale-4", work, processes);
-            await(Duration.ofMinutes(10), fresh::ready);
+            ProcessProbe.await(Duration.ofMinutes(10), fresh::ready);
             long newNode = System.nanoTime() - newNodeStart;
 
             upstream.stop(0);
@@ -184,8 +180,8 @@ public class ScaleBench {
     record Node(Process process, int proxyPort, int statusPort) {
         static Node start(Path jar, String controlPlane, String nodeId, Path work, List<Process> processes) throws Exception {
             String token = nodeId.equals("none") ? "" : credential(controlPlane, nodeId);
-            int proxyPort = freePort();
-            int statusPort = freePort();
+            int proxyPort = ProcessProbe.freePort();
+            int statusPort = ProcessProbe.freePort();
             // The JVM options docs/operations.md gives for a node at a million keys, so RSS is measured as deployed.
             List<String> command = new java.util.ArrayList<>(List.of(javaBin()));
             command.addAll(List.of(env("BENCH_NODE_OPTS", "-Xms128m -Xmx" + env("BENCH_NODE_HEAP", "320m")
@@ -246,59 +242,11 @@ public class ScaleBench {
         return token;
     }
 
-    static long heapAfterGc(long pid) throws Exception {
-        run("jcmd", String.valueOf(pid), "GC.run");
-        String info = run("jcmd", String.valueOf(pid), "GC.heap_info");
-        Matcher used = Pattern.compile("used (\\d+)K").matcher(info);
-        long total = 0;
-        while (used.find()) {
-            total += Long.parseLong(used.group(1)) * 1024;
-            break; // the first "used" is the whole heap's (young + old for the serial and parallel collectors)
-        }
-        Matcher old = Pattern.compile("(?:tenured generation|ParOldGen)\\s+total \\d+K, used (\\d+)K").matcher(info);
-        if (old.find()) {
-            total += Long.parseLong(old.group(1)) * 1024;
-        }
-        return total;
-    }
-
-    static long rss(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-        }
-        return -1;
-    }
-
-    static String run(String... command) throws Exception {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        StringBuilder out = new StringBuilder();
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                out.append(line).append('\n');
-            }
-        }
-        process.waitFor();
-        return out.toString();
-    }
-
     static long pct(List<Long> nanos, int percentile) {
         List<Long> sorted = new ArrayList<>(nanos);
         Collections.sort(sorted);
         int index = (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1;
         return millis(sorted.get(Math.max(0, index)));
-    }
-
-    static void await(Duration timeout, java.util.function.BooleanSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("condition not met within " + timeout);
-            }
-            Thread.sleep(5);
-        }
     }
 
     static String post(String base, String path, String json) throws Exception {
@@ -330,12 +278,6 @@ public class ScaleBench {
     static long longField(String json, String name) {
         Matcher m = Pattern.compile("\"" + name + "\"\\s*:\\s*(\\d+)").matcher(json);
         return m.find() ? Long.parseLong(m.group(1)) : -1;
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     static String javaBin() {

@@ -14,5 +14,8 @@ if [ ! -f "$jar" ]; then
   (cd "$root" && ./mvnw -B -ntp -DskipTests -pl gateway-node -am package)
 fi
 uptime
-java -Xmx1500m -cp "$jar" "$root/bench/NodeColdStart.java" "$jar" "${1:-1000000}" "${2:-3}"
+probe=$(mktemp -d)
+trap 'rm -rf "$probe"' EXIT
+javac -d "$probe" "$root/bench/support/ProcessProbe.java"
+java -Xmx1500m -cp "$jar:$probe" "$root/bench/NodeColdStart.java" "$jar" "${1:-1000000}" "${2:-3}"
 uptime

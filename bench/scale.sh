@@ -19,6 +19,9 @@ app="$root/management-api/target/quarkus-app/quarkus-run.jar"
 if [ ! -f "$gateway" ] || [ ! -f "$local_jar" ] || [ ! -f "$app" ]; then
   (cd "$root" && ./mvnw -B -ntp -q -DskipTests package)
 fi
+probe=$(mktemp -d)
+trap 'rm -rf "$probe"' EXIT
+javac -d "$probe" "$root/bench/support/ProcessProbe.java"
 for size in ${BENCH_SIZES:-1000000}; do
-  BENCH_KEYS=$size java -Xmx1g -cp "$local_jar" "$root/bench/ScaleBench.java" "$gateway" "$app"
+  BENCH_KEYS=$size java -Xmx1g -cp "$local_jar:$probe" "$root/bench/ScaleBench.java" "$gateway" "$app"
 done

@@ -1,8 +1,6 @@
 package io.gatehouse.gateway;
 
 import io.gatehouse.gateway.tls.RawH2;
-import io.gatehouse.gateway.tls.TestCertificates;
-import io.gatehouse.protocol.Json;
 import io.gatehouse.protocol.config.ConfigSnapshot;
 import io.gatehouse.protocol.config.PlanDefinition;
 import io.gatehouse.protocol.config.SubscriptionGrant;
@@ -13,9 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.SSLContext;
 import java.io.ByteArrayOutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,41 +37,27 @@ class Http2BodyTimeoutTest {
     @TempDir
     static Path dir;
     static EchoUpstream upstream;
-    static GatewayNode node;
-    static SSLContext trusting;
-    static Path log;
+    static TlsGateway gateway;
 
     @BeforeAll
     static void start() throws Exception {
-        TestCertificates.Issued ca = TestCertificates.ca("Gatehouse Test CA");
-        trusting = TestCertificates.trusting(ca);
-        Path cert = TestCertificates.server(ca, "127.0.0.1").write(dir.resolve("tls"), "gateway");
         upstream = new EchoUpstream("uploads");
         ConfigSnapshot snapshot = ConfigSnapshot.of(1, Instant.now(), List.of(api("uploads", null, "/uploads", upstream.url())),
                 List.of(PLAN), List.of(key("k1", KEY, "app-1", null)),
                 List.of(new SubscriptionGrant("sub-1", "app-1", "uploads", PLAN.id(), null)));
-        Path file = dir.resolve("snapshot.json");
-        Files.writeString(file, Json.write(snapshot));
-        log = dir.resolve("access.log");
-        node = new GatewayNode(settings(dir.resolve("data"), Map.of(
-                "gatehouse.snapshot-file", file.toString(),
-                "gatehouse.access-log", log.toString(),
-                "gatehouse.client.body-timeout-ms", String.valueOf(BODY_TIMEOUT_MS),
-                "gatehouse.tls.port", String.valueOf(freePort()),
-                "gatehouse.tls.cert-file", cert.toString(),
-                "gatehouse.tls.key-file", dir.resolve("tls/gateway.key").toString()))).start();
+        gateway = TlsGateway.start(dir, snapshot, Map.of("gatehouse.client.body-timeout-ms", String.valueOf(BODY_TIMEOUT_MS)));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        node.stop();
+        gateway.node().stop();
         upstream.close();
     }
 
     @Test
     void aStalledStreamIsAnswered408AndResetWhileItsConnectionAndOtherClientsAreServed() throws Exception {
-        int port = node.settings().tls().port();
-        try (RawH2 h2 = new RawH2(trusting, port); RawH2 other = new RawH2(trusting, port)) {
+        int port = gateway.port();
+        try (RawH2 h2 = new RawH2(gateway.trusting(), port); RawH2 other = new RawH2(gateway.trusting(), port)) {
             long opened = System.nanoTime();
             h2.headers(1, RawH2.request("POST", "/uploads/stalled", "x-api-key", KEY, "x-request-id", "stalled-upload",
                     "content-length", "1000"), false);
@@ -133,7 +115,7 @@ class Http2BodyTimeoutTest {
             h2.headers(7, RawH2.request("GET", "/uploads/after", "x-api-key", KEY), true);
             assertThat(Streams.read(h2, 7).status()).as("the connection serves on after the reset").isEqualTo("200");
         }
-        awaitTrue(Duration.ofSeconds(10), "the consumer's in-flight slots given back", () -> node.pendingRequestsOf("consumer-of-app-1") == 0);
+        awaitTrue(Duration.ofSeconds(10), "the consumer's in-flight slots given back", () -> gateway.node().pendingRequestsOf("consumer-of-app-1") == 0);
         awaitTrue(Duration.ofSeconds(10), "the stalled request's access log line", () -> linesOf("stalled-upload").size() == 1);
         JsonObject line = linesOf("stalled-upload").get(0);
         assertThat(line.getInteger("status")).isEqualTo(408);
@@ -186,11 +168,6 @@ class Http2BodyTimeoutTest {
     }
 
     static List<JsonObject> linesOf(String requestId) {
-        try {
-            return Files.readAllLines(log).stream().filter(l -> !l.isBlank()).map(JsonObject::new)
-                    .filter(l -> requestId.equals(l.getString("requestId"))).toList();
-        } catch (Exception e) {
-            return List.of();
-        }
+        return gateway.accessLogLines(requestId);
     }
 }

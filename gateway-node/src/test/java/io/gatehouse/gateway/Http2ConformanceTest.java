@@ -1,8 +1,6 @@
 package io.gatehouse.gateway;
 
 import io.gatehouse.gateway.tls.RawH2;
-import io.gatehouse.gateway.tls.TestCertificates;
-import io.gatehouse.protocol.Json;
 import io.gatehouse.protocol.config.ConfigSnapshot;
 import io.gatehouse.protocol.config.PlanDefinition;
 import io.gatehouse.protocol.config.SubscriptionGrant;
@@ -15,12 +13,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.SSLContext;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,9 +46,7 @@ class Http2ConformanceTest {
     static EchoUpstream upstream;
     /** The well-behaved client's API has an upstream of its own, so the other upstream counts only the tests' requests. */
     static EchoUpstream otherUpstream;
-    static GatewayNode node;
-    static SSLContext trusting;
-    static Path log;
+    static TlsGateway gateway;
 
     final AtomicBoolean calling = new AtomicBoolean();
     final ConcurrentLinkedQueue<Integer> otherStatuses = new ConcurrentLinkedQueue<>();
@@ -60,9 +54,6 @@ class Http2ConformanceTest {
 
     @BeforeAll
     static void start() throws Exception {
-        TestCertificates.Issued ca = TestCertificates.ca("Gatehouse Test CA");
-        trusting = TestCertificates.trusting(ca);
-        Path cert = TestCertificates.server(ca, "127.0.0.1").write(dir.resolve("tls"), "gateway");
         upstream = new EchoUpstream("orders");
         otherUpstream = new EchoUpstream("other");
         ConfigSnapshot snapshot = ConfigSnapshot.of(1, Instant.now(),
@@ -70,22 +61,14 @@ class Http2ConformanceTest {
                 List.of(PLAN), List.of(key("k1", KEY, "app-1", null), key("k2", OTHER_KEY, "app-2", null)),
                 List.of(new SubscriptionGrant("sub-1", "app-1", "orders", PLAN.id(), null),
                         new SubscriptionGrant("sub-2", "app-2", "other", PLAN.id(), null)));
-        Path file = dir.resolve("snapshot.json");
-        Files.writeString(file, Json.write(snapshot));
-        log = dir.resolve("access.log");
-        node = new GatewayNode(settings(dir.resolve("data"), Map.of(
-                "gatehouse.snapshot-file", file.toString(),
-                "gatehouse.access-log", log.toString(),
-                "gatehouse.tls.port", String.valueOf(freePort()),
-                "gatehouse.tls.cert-file", cert.toString(),
-                "gatehouse.tls.key-file", dir.resolve("tls/gateway.key").toString(),
+        gateway = TlsGateway.start(dir, snapshot, Map.of(
                 "gatehouse.h2.max-concurrent-streams", String.valueOf(MAX_STREAMS),
-                "gatehouse.h2.max-header-list-bytes", "4096"))).start();
+                "gatehouse.h2.max-header-list-bytes", "4096"));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        node.stop();
+        gateway.node().stop();
         upstream.close();
         otherUpstream.close();
     }
@@ -93,7 +76,7 @@ class Http2ConformanceTest {
     /** The well-behaved client: its own HTTP/2 connection, one call after another, for the length of each test. */
     @BeforeEach
     void otherClientKeepsCalling() throws Exception {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(trusting)
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(gateway.trusting())
                 .connectTimeout(Duration.ofSeconds(30)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create(https("/other/calls"))).header("X-API-Key", OTHER_KEY)
                 .timeout(Duration.ofSeconds(30)).build();
@@ -120,11 +103,11 @@ class Http2ConformanceTest {
     }
 
     static String https(String path) {
-        return "https://127.0.0.1:" + node.settings().tls().port() + path;
+        return "https://127.0.0.1:" + gateway.port() + path;
     }
 
     static RawH2 connect() throws Exception {
-        return new RawH2(trusting, node.settings().tls().port());
+        return new RawH2(gateway.trusting(), gateway.port());
     }
 
     /** Reads frames until one for this stream that ends it: its response HEADERS, or a reset. */
@@ -168,10 +151,10 @@ class Http2ConformanceTest {
             h2.headers(3, RawH2.request("POST", "/orders/whole", "x-api-key", KEY, "x-request-id", "reset-whole",
                     "content-length", "2000"), false);
             h2.data(3, new byte[500], false);
-            awaitTrue(Duration.ofSeconds(30), "both requests in flight", () -> node.pendingRequestsOf("consumer-of-app-1") == 2);
+            awaitTrue(Duration.ofSeconds(30), "both requests in flight", () -> gateway.node().pendingRequestsOf("consumer-of-app-1") == 2);
             h2.reset(1, 0x8); // CANCEL
             h2.reset(3, 0x8);
-            awaitTrue(Duration.ofSeconds(30), "the consumer's in-flight slots given back", () -> node.pendingRequestsOf("consumer-of-app-1") == 0);
+            awaitTrue(Duration.ofSeconds(30), "the consumer's in-flight slots given back", () -> gateway.node().pendingRequestsOf("consumer-of-app-1") == 0);
             h2.headers(5, RawH2.request("POST", "/orders/after", "x-api-key", KEY, "content-length", "3"), false);
             h2.data(5, "abc".getBytes(), true);
             assertThat(answerTo(h2, 5).status()).as("the connection serves on after the resets").isEqualTo("200");
@@ -273,11 +256,6 @@ class Http2ConformanceTest {
     }
 
     static List<JsonObject> linesOf(String requestId) {
-        try {
-            return Files.readAllLines(log).stream().filter(l -> !l.isBlank()).map(JsonObject::new)
-                    .filter(l -> requestId.equals(l.getString("requestId"))).toList();
-        } catch (Exception e) {
-            return List.of();
-        }
+        return gateway.accessLogLines(requestId);
     }
 }

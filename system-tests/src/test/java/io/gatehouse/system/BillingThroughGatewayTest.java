@@ -78,7 +78,7 @@ class BillingThroughGatewayTest {
     }
 
     /** An order posted through the gateway with the tenant's key. */
-    private HttpResponse<String> order(Platform.Tenant tenant) {
+    private Http.Response order(Platform.Tenant tenant) {
         return Http.call(node, "POST", tenant.basePath() + "/orders", "{\"sku\":\"A-17\",\"quantity\":2}",
                 "X-API-Key", tenant.key(), "Content-Type", "application/json");
     }
@@ -142,7 +142,7 @@ class BillingThroughGatewayTest {
         Duration suspendedAfter = Duration.ofNanos(System.nanoTime() - failedAt);
         System.out.println("402 at the gateway " + suspendedAfter + " after the failed payment (grace period " + GRACE + ")");
         assertThat(suspendedAfter).as("not before the grace period ended").isGreaterThanOrEqualTo(GRACE);
-        HttpResponse<String> refused = order(late);
+        Http.Response refused = order(late);
         assertThat(refused.statusCode()).isEqualTo(402);
         JsonNode body = Json.read(refused.body(), JsonNode.class);
         assertThat(body.path("code").asText()).isEqualTo("payment_required");

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -49,7 +48,7 @@ class CanaryManagementTest {
         all[0] = "X-API-Key";
         all[1] = key;
         System.arraycopy(headers, 0, all, 2, headers.length);
-        HttpResponse<String> response = call(gateway, "GET", path, null, all);
+        Http.Response response = call(gateway, "GET", path, null, all);
         assertThat(response.statusCode()).isEqualTo(200);
         return Http.json(response).path("service").asText();
     }

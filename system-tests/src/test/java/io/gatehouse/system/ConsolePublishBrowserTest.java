@@ -151,10 +151,10 @@ class ConsolePublishBrowserTest {
         assertThat(received.contentType()).isEqualTo("application/json; charset=utf-8");
         assertThat(received.body()).as("the body reaches the upstream byte for byte").isEqualTo(order);
 
-        HttpResponse<String> undocumented = call(gateway, "GET", basePath + "/admin/export", null, "X-API-Key", key);
+        Http.Response undocumented = call(gateway, "GET", basePath + "/admin/export", null, "X-API-Key", key);
         assertThat(undocumented.statusCode()).isEqualTo(404);
         assertThat(json(undocumented).path("code").asText()).isEqualTo("no_route");
-        HttpResponse<String> wrongMethod = call(gateway, "DELETE", basePath + "/orders", null, "X-API-Key", key);
+        Http.Response wrongMethod = call(gateway, "DELETE", basePath + "/orders", null, "X-API-Key", key);
         assertThat(wrongMethod.statusCode()).isEqualTo(405);
         assertThat(json(wrongMethod).path("code").asText()).isEqualTo("method_not_allowed");
         assertThat(wrongMethod.headers().firstValue("Allow")).contains("POST");

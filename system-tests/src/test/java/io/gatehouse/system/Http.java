@@ -5,51 +5,48 @@ import io.gatehouse.gateway.GatewayNode;
 import io.gatehouse.protocol.Json;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.http.HttpHeaders;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
-/** Plain HTTP calls to gateways, as a client would make them. */
+/**
+ * Plain HTTP calls to gateways, as a client would make them: each request on a connection of its own, written on a
+ * plain socket ({@link KeepAliveConnection}) rather than with java.net.http, whose connection pool on JDK 17 can lose
+ * a reused connection's answer and fail or silently retry the request. A failed call here is the gateway's doing.
+ */
 final class Http {
-    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final int CALL_TIMEOUT_MS = 10_000;
+    private static final int STATUS_TIMEOUT_MS = 5_000;
 
     private Http() {
     }
 
-    static HttpResponse<String> call(GatewayNode node, String method, String pathAndQuery, String body, String... headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.settings().proxyPort() + pathAndQuery))
-                .timeout(Duration.ofSeconds(10))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        for (int i = 0; i < headers.length; i += 2) {
-            request.header(headers[i], headers[i + 1]);
-        }
-        return send(request);
+    /** An answer: its status, its header fields (looked up in any case), its body. */
+    record Response(int statusCode, HttpHeaders headers, String body) {
+    }
+
+    static Response call(GatewayNode node, String method, String pathAndQuery, String body, String... headers) {
+        return exchange(node.settings().proxyPort(), CALL_TIMEOUT_MS, method, pathAndQuery, body, headers);
     }
 
     static int status(GatewayNode node, String path, String key) {
         return call(node, "GET", path, null, "X-API-Key", key).statusCode();
     }
 
-    static HttpResponse<String> nodeStatus(GatewayNode node, String path) {
-        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.settings().statusPort() + path)).timeout(Duration.ofSeconds(5)));
+    static Response nodeStatus(GatewayNode node, String path) {
+        return exchange(node.settings().statusPort(), STATUS_TIMEOUT_MS, "GET", path, null);
     }
 
-    static JsonNode json(HttpResponse<String> response) {
+    static JsonNode json(Response response) {
         return Json.read(response.body(), JsonNode.class);
     }
 
-    private static HttpResponse<String> send(HttpRequest.Builder request) {
-        try {
-            return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    private static Response exchange(int port, int timeoutMs, String method, String pathAndQuery, String body, String... headers) {
+        try (KeepAliveConnection connection = new KeepAliveConnection("127.0.0.1", port, timeoutMs)) {
+            KeepAliveConnection.Answer answer = connection.exchange(method, pathAndQuery, body, headers);
+            return new Response(answer.status(), HttpHeaders.of(answer.headers(), (name, value) -> true), answer.body());
         } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            throw new IllegalStateException(method + " " + pathAndQuery + " on port " + port + ": " + e, e);
         }
     }
 

@@ -9,7 +9,11 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One load client's HTTP/1.1 connection to a gateway, kept alive from request to request the way load generators
@@ -20,8 +24,8 @@ import java.util.Locale;
  * no complete answer, or bytes the gateway sent after a complete answer, is always the gateway's doing.
  */
 final class KeepAliveConnection implements AutoCloseable {
-    /** A complete answer: its status and body. */
-    record Answer(int status, String body) {
+    /** A complete answer: its status, its header fields by name in any case (each name's values in order), its body. */
+    record Answer(int status, Map<String, List<String>> headers, String body) {
     }
 
     /** The gateway sent bytes that belong to no request. */
@@ -95,11 +99,13 @@ final class KeepAliveConnection implements AutoCloseable {
         long length = -1;
         boolean chunked = false;
         boolean close = false;
+        Map<String, List<String>> fields = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         for (String header = line(); !header.isEmpty(); header = line()) {
             int colon = header.indexOf(':');
-            String name = header.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+            String name = header.substring(0, colon).trim();
             String value = header.substring(colon + 1).trim();
-            switch (name) {
+            fields.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
+            switch (name.toLowerCase(Locale.ROOT)) {
                 case "content-length" -> length = Long.parseLong(value);
                 case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
                 case "connection" -> close = value.equalsIgnoreCase("close");
@@ -125,7 +131,7 @@ final class KeepAliveConnection implements AutoCloseable {
         if (close) {
             close();
         }
-        return new Answer(status, body.toString(StandardCharsets.UTF_8));
+        return new Answer(status, fields, body.toString(StandardCharsets.UTF_8));
     }
 
     private void copy(long count, ByteArrayOutputStream into) throws IOException {

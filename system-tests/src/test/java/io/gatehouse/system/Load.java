@@ -15,6 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Concurrent clients spread over several gateway nodes, counting answers by status and error code. Each client keeps
@@ -101,6 +104,35 @@ final class Load {
             throw new IllegalStateException("load run failed: " + e, e);
         } finally {
             pool.shutdownNow();
+        }
+        return this;
+    }
+
+    /**
+     * A rate test: two clients per node for six seconds against a plan of {@code rate} requests a second with
+     * {@code burst}, asserting what a rate limit must hold however the nodes are spread: every request answered with a
+     * pass or a rate refusal, the upstream reached by exactly the passes, never more than the plan allows over the
+     * run, enough of it to be usable ({@link #admittedFloor}), and a share admitted by every node.
+     */
+    Load runAgainstRate(List<GatewayNode> nodes, String where, String path, String key, long rate, long burst, LongSupplier upstreamRequests) {
+        double loadBefore = loadPerCore();
+        long upstreamBefore = upstreamRequests.getAsLong();
+        run(nodes, 2, path, key, 1_000_000, Duration.ofSeconds(6), () -> false);
+        long reachedUpstream = upstreamRequests.getAsLong() - upstreamBefore;
+        double busiest = Math.max(loadBefore, loadPerCore());
+        double seconds = (lastAdmittedNanos.get() - firstSentNanos.get()) / 1e9;
+        double ceiling = rate * seconds + burst;
+        double floor = admittedFloor(busiest);
+        System.out.printf("rate %d/s burst %d %s for %.2f s: admitted %d, ceiling %.1f, %.1f%% of it (floor %.0f%% at load %.1f per core; %s)%n",
+                rate, burst, where, seconds, ok(), ceiling, 100.0 * ok() / ceiling, 100 * floor, busiest, this);
+        assertThat(seconds).isGreaterThan(5.0);
+        assertThat(ok() + count("429 rate_limited")).as("every request is answered, with a pass or a rate refusal: " + this)
+                .isEqualTo(sent.sum());
+        assertThat(reachedUpstream).as("the upstream received exactly the requests the clients saw admitted").isEqualTo(ok());
+        assertThat((double) ok()).as("never above the plan's rate").isLessThanOrEqualTo(ceiling);
+        assertThat((double) ok()).as("the rate is usable").isGreaterThanOrEqualTo(floor * ceiling);
+        for (GatewayNode node : nodes) {
+            assertThat(admittedBy(node)).as("admitted by " + node.settings().nodeId()).isPositive();
         }
         return this;
     }

@@ -12,7 +12,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -136,28 +135,9 @@ class MultipleControlPlanesTest {
                 "monthlyQuota", 1_000_000, "quotaMode", "HARD"));
         String path = tenant.basePath() + "/orders";
 
-        double loadBefore = Load.loadPerCore();
-        long upstreamBefore = platform.upstream.requests();
-        Load load = new Load().posting("{\"item\":\"sku-42\",\"quantity\":3}")
-                .run(nodes, 2, path, tenant.key(), 1_000_000, Duration.ofSeconds(6), () -> false);
-        long reachedUpstream = platform.upstream.requests() - upstreamBefore;
-        double busiest = Math.max(loadBefore, Load.loadPerCore());
-        double seconds = (load.lastAdmittedNanos.get() - load.firstSentNanos.get()) / 1e9;
-        double ceiling = rate * seconds + burst;
-        double floor = Load.admittedFloor(busiest);
-        System.out.printf("rate %d/s burst %d through 3 nodes on 2 control plane instances for %.2f s: admitted %d, ceiling %.1f, %.1f%% of it"
-                        + " (floor %.0f%% at load %.1f per core; %s)%n",
-                rate, burst, seconds, load.ok(), ceiling, 100.0 * load.ok() / ceiling, 100 * floor, busiest, load);
-        assertThat(seconds).isGreaterThan(5.0);
-        assertThat(load.ok() + load.count("429 rate_limited")).as("every request is answered, with a pass or a rate refusal: " + load)
-                .isEqualTo(load.sent.sum());
-        assertThat(reachedUpstream).as("the upstream received exactly the requests the clients saw admitted").isEqualTo(load.ok());
-        assertThat((double) load.ok()).as("never above the plan's rate").isLessThanOrEqualTo(ceiling);
-        assertThat((double) load.ok()).as("the rate is usable").isGreaterThanOrEqualTo(floor * ceiling);
-        // Every node had its share: none was starved by shares held through the other instance.
-        for (GatewayNode node : nodes) {
-            assertThat(load.admittedBy(node)).as("admitted by " + node.settings().nodeId()).isPositive();
-        }
+        // Every node must admit its share: none starved by shares held through the other instance.
+        new Load().posting("{\"item\":\"sku-42\",\"quantity\":3}")
+                .runAgainstRate(nodes, "through 3 nodes on 2 control plane instances", path, tenant.key(), rate, burst, platform.upstream::requests);
     }
 
     @Test
@@ -178,7 +158,7 @@ class MultipleControlPlanesTest {
         for (GatewayNode node : List.of(onFirst, onSecond)) {
             for (int i = 0; i < 40; i++) {
                 String[] headers = i % 4 == 0 ? new String[] {"X-API-Key", tenant.key(), "X-Beta", "true"} : new String[] {"X-API-Key", tenant.key()};
-                HttpResponse<String> response = call(node, "POST", path, "{\"sku\":" + i + "}", headers);
+                Http.Response response = call(node, "POST", path, "{\"sku\":" + i + "}", headers);
                 assertThat(response.statusCode()).isEqualTo(200);
                 assertThat(response.headers().firstValue("X-Gatehouse-Variant")).contains(i % 4 == 0 ? "canary" : "stable");
             }

@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -55,7 +54,7 @@ class PlanLimitsTest {
         long quota = 300;
         Platform.Tenant tenant = tenant("quota", Map.of("monthlyQuota", quota, "quotaMode", "HARD"));
         String path = tenant.basePath() + "/q";
-        HttpResponse<String> first = call(nodes.get(0), "GET", path, null, "X-API-Key", tenant.key());
+        Http.Response first = call(nodes.get(0), "GET", path, null, "X-API-Key", tenant.key());
         assertThat(first.statusCode()).isEqualTo(200);
         assertThat(first.headers().firstValue("X-Quota-Limit")).contains(String.valueOf(quota));
         assertThat(Long.parseLong(first.headers().firstValue("X-Quota-Remaining").orElseThrow())).isBetween(0L, quota - 1);
@@ -69,7 +68,7 @@ class PlanLimitsTest {
         for (GatewayNode node : nodes) {
             int inARow = 0;
             while (inARow < 25) {
-                HttpResponse<String> response = call(node, "GET", path, null, "X-API-Key", tenant.key());
+                Http.Response response = call(node, "GET", path, null, "X-API-Key", tenant.key());
                 if (response.statusCode() == 200) {
                     more++;
                     inARow = 0;
@@ -102,29 +101,11 @@ class PlanLimitsTest {
         Platform.Tenant tenant = tenant("rate", Map.of("ratePerSecond", rate, "burst", burst));
         String path = tenant.basePath() + "/r";
 
-        double loadBefore = Load.loadPerCore();
-        long upstreamBefore = platform.upstream.requests();
-        Load load = new Load().run(nodes, 2, path, tenant.key(), 1_000_000, Duration.ofSeconds(6), () -> false);
-        long reachedUpstream = platform.upstream.requests() - upstreamBefore;
-        double busiest = Math.max(loadBefore, Load.loadPerCore());
-        double seconds = (load.lastAdmittedNanos.get() - load.firstSentNanos.get()) / 1e9;
-        double ceiling = rate * seconds + burst;
-        double floor = Load.admittedFloor(busiest);
-        System.out.printf("rate %d/s burst %d through 3 nodes for %.2f s: admitted %d, ceiling %.1f, %.1f%% of it (floor %.0f%% at load %.1f per core; %s)%n",
-                rate, burst, seconds, load.ok(), ceiling, 100.0 * load.ok() / ceiling, 100 * floor, busiest, load);
-        assertThat(seconds).isGreaterThan(5.0);
-        assertThat(load.ok() + load.count("429 rate_limited")).as("every request is answered, with a pass or a rate refusal: " + load)
-                .isEqualTo(load.sent.sum());
-        assertThat(reachedUpstream).as("the upstream received exactly the requests the clients saw admitted").isEqualTo(load.ok());
-        assertThat((double) load.ok()).as("never above the plan's rate").isLessThanOrEqualTo(ceiling);
-        assertThat((double) load.ok()).as("the rate is usable").isGreaterThanOrEqualTo(floor * ceiling);
-        for (GatewayNode node : nodes) {
-            assertThat(load.admittedBy(node)).as("admitted by " + node.settings().nodeId()).isPositive();
-        }
+        new Load().runAgainstRate(nodes, "through 3 nodes", path, tenant.key(), rate, burst, platform.upstream::requests);
 
-        HttpResponse<String> refused = null;
+        Http.Response refused = null;
         for (int i = 0; i < 200 && refused == null; i++) {
-            HttpResponse<String> response = call(nodes.get(0), "GET", path, null, "X-API-Key", tenant.key());
+            Http.Response response = call(nodes.get(0), "GET", path, null, "X-API-Key", tenant.key());
             if (response.statusCode() == 429) {
                 refused = response;
             } else {
@@ -190,7 +171,7 @@ class PlanLimitsTest {
         try {
             await(Duration.ofSeconds(5), "the node to notice", () -> !json(Http.nodeStatus(node, "/status")).path("controlPlane").path("connected").asBoolean());
             int held = 0;
-            HttpResponse<String> response = call(node, "GET", closed.basePath(), null, "X-API-Key", closed.key());
+            Http.Response response = call(node, "GET", closed.basePath(), null, "X-API-Key", closed.key());
             while (response.statusCode() == 200 && held < 5_000) {
                 held++;
                 response = call(node, "GET", closed.basePath(), null, "X-API-Key", closed.key());

@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -38,6 +39,8 @@ final class Platform implements AutoCloseable {
     final int controlPlanePort = freePort();
     final AdminClient admin;
     private final PrintWriter controlPlaneLog;
+    /** What this platform's control plane printed, start after start, for tests of what an operator reads. */
+    private final List<String> controlPlaneOutput = new CopyOnWriteArrayList<>();
     private final List<GatewayNode> gateways = new ArrayList<>();
     /** Each node id's credential, issued once: a restarted node presents the same one. */
     private final Map<String, String> credentials = new HashMap<>();
@@ -65,7 +68,10 @@ final class Platform implements AutoCloseable {
         env.put("GATEHOUSE_ADMIN_TOKEN", ADMIN_TOKEN);
         env.putAll(controlPlaneSettings);
         try {
-            controlPlane = ControlPlaneProcess.start(ControlPlaneProcess.locateApp(), controlPlanePort, env, controlPlaneLog::println);
+            controlPlane = ControlPlaneProcess.start(ControlPlaneProcess.locateApp(), controlPlanePort, env, line -> {
+                controlPlaneLog.println(line);
+                controlPlaneOutput.add(line);
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -95,6 +101,11 @@ final class Platform implements AutoCloseable {
     void killControlPlane() {
         ProcessHandle.of(controlPlane.pid()).ifPresent(ProcessHandle::destroyForcibly);
         Http.await(Duration.ofSeconds(30), "the killed control plane to be gone", () -> !controlPlane.alive());
+    }
+
+    /** The lines the control plane printed so far, from its first start on this platform's new database. */
+    List<String> controlPlaneOutput() {
+        return List.copyOf(controlPlaneOutput);
     }
 
     String controlPlaneUrl() {

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,7 +48,7 @@ class PlatformEndToEndTest {
         GatewayNode gateway = platform.startGateway("node-journey");
         await(Duration.ofSeconds(10), "the gateway to serve the new API", () -> status(gateway, tenant.basePath() + "/items", tenant.key()) == 200);
 
-        HttpResponse<String> response = call(gateway, "POST", tenant.basePath() + "/items/7?expand=stock&x=%20y",
+        Http.Response response = call(gateway, "POST", tenant.basePath() + "/items/7?expand=stock&x=%20y",
                 "{\"sku\":\"A-1\"}", "X-API-Key", tenant.key(), "Content-Type", "application/json", "X-Trace", "t-1");
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode echo = json(response);
@@ -63,6 +62,22 @@ class PlatformEndToEndTest {
         assertThat(echo.path("headers").path("x-gatehouse-application-id").asText()).isEqualTo(tenant.applicationId());
         assertThat(echo.path("headers").has("x-api-key")).isFalse();
         assertThat(echo.path("headers").path("x-request-id").asText()).isEqualTo(response.headers().firstValue("X-Request-Id").orElseThrow());
+    }
+
+    @Test
+    void theFirstStartMigratesANewDatabaseWithoutAWarning() {
+        List<String> output = platform.controlPlaneOutput();
+        int migrated = -1;
+        for (int i = 0; i < output.size() && migrated < 0; i++) {
+            if (output.get(i).contains("[DbMigrate] Successfully applied")) {
+                migrated = i;
+            }
+        }
+        assertThat(migrated).as("Flyway's report of the migrations it applied, in: " + output).isNotNegative();
+        List<String> migrating = output.subList(0, migrated + 1);
+        assertThat(migrating).as("the schema built from empty").anyMatch(line -> line.contains("<< Empty Schema >>"));
+        assertThat(migrating).as("what an operator reads while the schema is built")
+                .noneMatch(line -> line.contains(" WARN ") || line.contains(" ERROR "));
     }
 
     @Test
@@ -222,7 +237,7 @@ class PlatformEndToEndTest {
         return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
     }
 
-    private static void assertCode(HttpResponse<String> response, int status, String code) {
+    private static void assertCode(Http.Response response, int status, String code) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
         assertThat(json(response).path("code").asText()).isEqualTo(code);
     }

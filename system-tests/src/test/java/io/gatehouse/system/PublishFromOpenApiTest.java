@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -92,13 +91,13 @@ class PublishFromOpenApiTest {
                 () -> status(gateway, basePath + "/items/A-1", key) == 200);
         System.out.printf("documented operation served %d ms after the key was issued, %d ms after the import was sent%n",
                 routed.toMillis(), Duration.between(sent, Instant.now()).toMillis());
-        HttpResponse<String> item = call(gateway, "GET", basePath + "/items/A-1", null, "X-API-Key", key);
+        Http.Response item = call(gateway, "GET", basePath + "/items/A-1", null, "X-API-Key", key);
         assertThat(json(item).path("path").asText()).isEqualTo("/inventory/items/A-1");
 
-        HttpResponse<String> undocumented = call(gateway, "GET", basePath + "/admin/secrets", null, "X-API-Key", key);
+        Http.Response undocumented = call(gateway, "GET", basePath + "/admin/secrets", null, "X-API-Key", key);
         assertThat(undocumented.statusCode()).isEqualTo(404);
         assertThat(json(undocumented).path("code").asText()).isEqualTo("no_route");
-        HttpResponse<String> wrongMethod = call(gateway, "DELETE", basePath + "/items/A-1", null, "X-API-Key", key);
+        Http.Response wrongMethod = call(gateway, "DELETE", basePath + "/items/A-1", null, "X-API-Key", key);
         assertThat(wrongMethod.statusCode()).isEqualTo(405);
         assertThat(json(wrongMethod).path("code").asText()).isEqualTo("method_not_allowed");
         assertThat(wrongMethod.headers().firstValue("Allow")).contains("GET, HEAD");

@@ -241,6 +241,11 @@ public final class ConfigStore implements AutoCloseable {
             loggedEntries = 0;
             gen = generation;
         }
+        startCompaction(gen);
+    }
+
+    /** Merges the set-aside log into a new snapshot on the compactor thread; a failure leaves both files as they are. */
+    private void startCompaction(long gen) {
         compacting_ = true;
         compactor.execute(() -> {
             try {
@@ -413,16 +418,7 @@ public final class ConfigStore implements AutoCloseable {
             synchronized (files) {
                 gen = generation;
             }
-            compacting_ = true;
-            compactor.execute(() -> {
-                try {
-                    compact(gen);
-                } catch (IOException | RuntimeException e) {
-                    LOG.warn("compacting the config log failed ({}); the snapshot and log stay as they are", e.toString());
-                } finally {
-                    compacting_ = false;
-                }
-            });
+            startCompaction(gen);
         }
         return Optional.of(config);
     }

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32C;
@@ -424,22 +425,22 @@ final class SnapshotFile {
         return java.util.UUID.fromString(id);
     }
 
-    /** Parses 64 lowercase hex digits into four longs; false for anything else. */
+    /**
+     * Parses 64 lowercase hex digits into four longs; false for anything else. Uppercase is refused although it would
+     * parse: the key index prints a hash back in lowercase, and a compact key must come back exactly as it was sent.
+     */
     static boolean hexSha256(String hex, long[] into) {
         if (hex == null || hex.length() != 64) {
             return false;
         }
-        for (int l = 0; l < 4; l++) {
-            long value = 0;
-            for (int i = 0; i < 16; i++) {
-                char c = hex.charAt(l * 16 + i);
-                int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-                if (digit < 0) {
-                    return false;
-                }
-                value = (value << 4) | digit;
+        for (int i = 0; i < 64; i++) {
+            char c = hex.charAt(i);
+            if (!HexFormat.isHexDigit(c) || Character.isUpperCase(c)) {
+                return false;
             }
-            into[l] = value;
+        }
+        for (int l = 0; l < 4; l++) {
+            into[l] = HexFormat.fromHexDigitsToLong(hex, l * 16, l * 16 + 16);
         }
         return true;
     }
