@@ -74,19 +74,24 @@ public final class BatchSigner {
             leaves = new byte[n * MerkleTree.HASH_BYTES];
             proofAt = new int[n];
         }
+        // Each digest() leaves the digest reset; one reset here covers a batch that failed half way before.
+        sha.reset();
         for (int i = 0; i < n; i++) {
             AuditRecord record = records.get(i);
             if (!record.nodeId().equals(nodeId)) {
                 throw new IllegalArgumentException("record " + record.requestId() + " is of node " + record.nodeId() + ", not " + nodeId);
             }
-            int canonicalLength = record.canonicalSize();
-            int size = SignedAuditRecord.batchSignedSize(canonicalLength, MerkleTree.pathLength(i, n), SIGNATURE_BYTES);
-            int at = out.begin(size);
+            // Room for the longest the record could be; the entry ends where its bytes do. The strings are read once.
+            int hashes = MerkleTree.pathLength(i, n);
+            int at = out.begin(SignedAuditRecord.batchSignedSize(record.maxCanonicalSize(), hashes, SIGNATURE_BYTES));
             byte[] buffer = out.array();
-            int canonicalAt = SignedAuditRecord.writeBatchSignedHead(buffer, at, canonicalLength);
-            proofAt[i] = record.writeCanonical(buffer, canonicalAt);
-            MerkleTree.leafHash(sha, buffer, canonicalAt, canonicalLength, leaves, i * MerkleTree.HASH_BYTES);
-            out.end(at + size);
+            int canonicalAt = SignedAuditRecord.batchSignedCanonicalOffset(at);
+            int canonicalEnd = record.writeCanonical(buffer, canonicalAt);
+            int canonicalLength = canonicalEnd - canonicalAt;
+            SignedAuditRecord.writeBatchSignedHead(buffer, at, canonicalLength);
+            MerkleTree.leafHashFresh(sha, buffer, canonicalAt, canonicalLength, leaves, i * MerkleTree.HASH_BYTES);
+            proofAt[i] = canonicalEnd;
+            out.end(at + SignedAuditRecord.batchSignedSize(canonicalLength, hashes, SIGNATURE_BYTES));
         }
         MerkleTree tree = new MerkleTree(leaves, n, sha);
         long batchId = nextBatchId();

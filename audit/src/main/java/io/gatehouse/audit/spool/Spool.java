@@ -332,8 +332,9 @@ public final class Spool implements Closeable {
         synchronized (this) {
             int from = 0;
             int start = 0;
+            // Looked up once, and again only after a rotation: lastEntry() makes an entry object per call.
+            Segment segment = segments.lastEntry().getValue();
             for (int i = 0; i < entries.count; i++) {
-                Segment segment = segments.lastEntry().getValue();
                 if (segment.bytes >= segmentBytes) {
                     writeAll(entries.buffer, from, start);
                     from = start;

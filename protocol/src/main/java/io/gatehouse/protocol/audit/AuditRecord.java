@@ -152,8 +152,22 @@ public record AuditRecord(
     }
 
     /**
-     * Writes the canonical bytes into {@code out} from {@code at}, which must have {@link #canonicalSize()} bytes of
-     * room, and returns where they end. A node's spool writer encodes each record straight into the entry it spools,
+     * At least {@link #canonicalSize()}, found without reading the strings (UTF-8 spends at most 3 bytes on a char):
+     * room for {@link #writeCanonical} when the exact size is only needed after writing.
+     */
+    public int maxCanonicalSize() {
+        return FIXED_BYTES + maxSized(requestId) + maxSized(nodeId) + maxSized(consumerId) + maxSized(applicationId)
+                + maxSized(apiId) + maxSized(operation) + maxSized(method) + maxSized(path) + maxSized(errorCode)
+                + maxSized(clientAddress);
+    }
+
+    private static int maxSized(String value) {
+        return 4 + (value == null ? 0 : 3 * value.length());
+    }
+
+    /**
+     * Writes the canonical bytes into {@code out} from {@code at}, which must have {@link #maxCanonicalSize()} bytes
+     * of room (or exactly {@link #canonicalSize()}), and returns where they end. A node's spool writer encodes each record straight into the entry it spools,
      * so the canonical form is neither built in a buffer of its own nor copied.
      */
     public int writeCanonical(byte[] out, int at) {

@@ -47,6 +47,7 @@ public final class MerkleTree {
             throw new IllegalArgumentException(count + " leaves need " + count * HASH_BYTES + " bytes");
         }
         this.leafCount = count;
+        sha.reset();
         int depth = 1;
         for (int n = count; n > 1; n = (n + 1) >>> 1) {
             depth++;
@@ -61,8 +62,8 @@ public final class MerkleTree {
             for (int i = 0; i < here; i++) {
                 int left = 2 * i;
                 if (left + 1 < below) {
-                    // Left and right lie side by side in the level below: one update of 64 bytes.
-                    sha.reset();
+                    // Left and right lie side by side in the level below: one update of 64 bytes. The digest is
+                    // reset by the digest() before (or by the caller, before the first).
                     sha.update(INNER);
                     sha.update(from, left * HASH_BYTES, 2 * HASH_BYTES);
                     digestInto(sha, to, i * HASH_BYTES);
@@ -190,6 +191,14 @@ public final class MerkleTree {
      */
     public static void leafHash(MessageDigest sha, byte[] bytes, int offset, int length, byte[] out, int outAt) {
         sha.reset();
+        leafHashFresh(sha, bytes, offset, length, out, outAt);
+    }
+
+    /**
+     * As {@link #leafHash(MessageDigest, byte[], int, int, byte[], int)} with a digest known to be reset (new, or
+     * just after a digest()), which spares a reset per record: a batch's leaves are hashed one after another.
+     */
+    public static void leafHashFresh(MessageDigest sha, byte[] bytes, int offset, int length, byte[] out, int outAt) {
         sha.update(LEAF);
         sha.update(bytes, offset, length);
         digestInto(sha, out, outAt);

@@ -85,6 +85,11 @@ public record SignedAuditRecord(AuditRecord record, byte[] canonical, byte[] sig
                 + signatureLength;
     }
 
+    /** Where the canonical record of a batch-signed message written from {@code at} goes. */
+    public static int batchSignedCanonicalOffset(int at) {
+        return at + BATCH_MAGIC.length + 1 + 4;
+    }
+
     /** Writes {@code "GHSB" ‖ 02 ‖ int32 length}; returns where the canonical record goes. */
     public static int writeBatchSignedHead(byte[] out, int at, int canonicalLength) {
         System.arraycopy(BATCH_MAGIC, 0, out, at, BATCH_MAGIC.length);
