@@ -3,7 +3,6 @@ package io.gatehouse.audit.spool;
 import io.gatehouse.audit.signing.BatchSigner;
 import io.gatehouse.audit.signing.NodeKeys;
 import io.gatehouse.protocol.audit.AuditRecord;
-import io.gatehouse.protocol.audit.SignedAuditRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,16 +85,22 @@ public final class AuditWriter implements AutoCloseable {
     private void run() {
         int perAppend = batchRecords * BATCHES_PER_APPEND;
         List<AuditRecord> batch = new ArrayList<>(perAppend);
-        List<byte[]> encoded = new ArrayList<>(perAppend);
+        // One buffer for every entry of an append, reused: records are encoded, signed and spooled in place.
+        Spool.Entries entries = new Spool.Entries(perAppend * 512);
         long openedAt = 0;
         while (running || !queue.isEmpty() || !batch.isEmpty()) {
             AuditRecord record;
+            int taken = 0;
             while (batch.size() < perAppend && (record = queue.poll()) != null) {
-                queued.decrementAndGet();
                 if (batch.isEmpty()) {
                     openedAt = System.nanoTime();
                 }
                 batch.add(record);
+                taken++;
+            }
+            if (taken > 0) {
+                // One update of the shared count per drain, not one per record.
+                queued.addAndGet(-taken);
             }
             if (batch.isEmpty()) {
                 // A millisecond's nap instead of a wake-up per offer: offer stays a single CAS and a queue insert.
@@ -108,15 +113,15 @@ public final class AuditWriter implements AutoCloseable {
                 continue;
             }
             try {
-                sign(batch, encoded);
-                spool.append(encoded);
+                sign(batch, entries);
+                spool.append(entries);
                 written.add(batch.size());
             } catch (Exception e) {
                 refused.add(batch.size());
                 LOG.error("audit batch not signed or spooled, {} records lost: {}", batch.size(), e.toString());
             }
             batch.clear();
-            encoded.clear();
+            entries.clear();
         }
     }
 
@@ -124,13 +129,11 @@ public final class AuditWriter implements AutoCloseable {
      * Signs what was gathered, one signature per {@code batchRecords} records or per run of records of one node (a
      * node's writer only ever sees its own).
      */
-    private void sign(List<AuditRecord> batch, List<byte[]> encoded) {
+    private void sign(List<AuditRecord> batch, Spool.Entries entries) {
         int from = 0;
         for (int i = 1; i <= batch.size(); i++) {
             if (i == batch.size() || i - from == batchRecords || !batch.get(i).nodeId().equals(batch.get(from).nodeId())) {
-                for (SignedAuditRecord signed : signer.sign(batch.get(from).nodeId(), batch.subList(from, i))) {
-                    encoded.add(signed.encode());
-                }
+                signer.seal(batch.get(from).nodeId(), batch.subList(from, i), entries);
                 batches.increment();
                 from = i;
             }

@@ -196,58 +196,173 @@ public final class Spool implements Closeable {
         return (int) crc.getValue();
     }
 
+    /**
+     * Entries laid out end to end in one buffer, headers included, by the one thread that appends: a writer builds
+     * each payload in place ({@link #begin}, write into {@link #array()}, {@link #end}), and {@link #append(Entries)}
+     * stamps the headers and writes the buffer as it is. Reused from one append to the next: nothing is allocated per
+     * entry, and no payload is copied on its way to the file.
+     */
+    public static final class Entries {
+        private byte[] buffer;
+        private int position;
+        private int[] ends = new int[256];
+        private int count;
+        private int open = -1;
+        private final CRC32C crc = new CRC32C();
+
+        public Entries(int initialBytes) {
+            buffer = new byte[Math.max(HEADER, initialBytes)];
+        }
+
+        /** Starts an entry whose payload will take at most {@code maxPayload} bytes; returns where the payload starts. */
+        public int begin(int maxPayload) {
+            if (open >= 0) {
+                throw new IllegalStateException("an entry is already open");
+            }
+            if (maxPayload < 0 || maxPayload > MAX_ENTRY) {
+                throw new IllegalArgumentException("spool entry of " + maxPayload + " bytes");
+            }
+            ensure(HEADER + maxPayload);
+            open = position;
+            position += HEADER;
+            return position;
+        }
+
+        /** Ends the open entry: its payload is what lies between {@link #begin}'s answer and {@code payloadEnd}. */
+        public void end(int payloadEnd) {
+            if (open < 0 || payloadEnd < open + HEADER || payloadEnd > buffer.length || payloadEnd - open - HEADER > MAX_ENTRY) {
+                throw new IllegalStateException("no open entry ending at " + payloadEnd);
+            }
+            if (count == ends.length) {
+                ends = java.util.Arrays.copyOf(ends, count * 2);
+            }
+            ends[count++] = payloadEnd;
+            position = payloadEnd;
+            open = -1;
+        }
+
+        /** An entry holding {@code payload}. */
+        public void add(byte[] payload) {
+            int at = begin(payload.length);
+            System.arraycopy(payload, 0, buffer, at, payload.length);
+            end(at + payload.length);
+        }
+
+        /** The buffer entries are written into; valid until the next {@link #begin} (which may replace it). */
+        public byte[] array() {
+            return buffer;
+        }
+
+        public int count() {
+            return count;
+        }
+
+        public void clear() {
+            position = 0;
+            count = 0;
+            open = -1;
+        }
+
+        private void ensure(int more) {
+            if (buffer.length - position < more) {
+                buffer = java.util.Arrays.copyOf(buffer, Math.max(buffer.length * 2, position + more));
+            }
+        }
+
+        /** Fills every header: length, CRC-32C over the time and the payload (which lie side by side), time. */
+        private void stamp(long now) {
+            int start = 0;
+            for (int i = 0; i < count; i++) {
+                int end = ends[i];
+                putInt(buffer, start, end - start - HEADER);
+                putLong(buffer, start + 8, now);
+                crc.reset();
+                crc.update(buffer, start + 8, end - start - 8);
+                putInt(buffer, start + 4, (int) crc.getValue());
+                start = end;
+            }
+        }
+
+        private static void putInt(byte[] out, int at, int v) {
+            out[at] = (byte) (v >>> 24);
+            out[at + 1] = (byte) (v >>> 16);
+            out[at + 2] = (byte) (v >>> 8);
+            out[at + 3] = (byte) v;
+        }
+
+        private static void putLong(byte[] out, int at, long v) {
+            putInt(out, at, (int) (v >>> 32));
+            putInt(out, at + 4, (int) v);
+        }
+    }
+
     /** Appends a batch and fsyncs it once. Returns when the batch is on disk. */
     public void append(List<byte[]> payloads) throws IOException {
         if (payloads.isEmpty()) {
             return;
         }
+        int bytes = 0;
         for (byte[] payload : payloads) {
             if (payload.length > MAX_ENTRY) {
                 throw new IllegalArgumentException("spool entry of " + payload.length + " bytes");
             }
+            bytes += HEADER + payload.length;
         }
+        Entries entries = new Entries(bytes);
+        for (byte[] payload : payloads) {
+            entries.add(payload);
+        }
+        append(entries);
+    }
+
+    /**
+     * Appends the entries and fsyncs them once; returns when they are on disk, and clears them for reuse. The file
+     * gets the buffer as it is: one write per segment it lands in, not one per entry.
+     */
+    public void append(Entries entries) throws IOException {
+        if (entries.open >= 0) {
+            throw new IllegalStateException("an entry is still open");
+        }
+        if (entries.count == 0) {
+            return;
+        }
+        // Headers and CRCs are the appending thread's work; the lock only covers the file and the counts.
+        entries.stamp(System.currentTimeMillis());
         FileChannel written;
         synchronized (this) {
-            long now = System.currentTimeMillis();
-            // Entries go to the file in gathering writes, a few system calls per batch rather than one per entry.
-            List<ByteBuffer> unwritten = new ArrayList<>(payloads.size());
-            for (byte[] payload : payloads) {
-                Segment segment = segments.lastEntry().getValue();
+            int from = 0;
+            int start = 0;
+            // Looked up once, and again only after a rotation: lastEntry() makes an entry object per call.
+            Segment segment = segments.lastEntry().getValue();
+            for (int i = 0; i < entries.count; i++) {
                 if (segment.bytes >= segmentBytes) {
-                    writeAll(unwritten);
+                    writeAll(entries.buffer, from, start);
+                    from = start;
                     active.force(false);
                     openSegment(nextSeq);
                     segment = segments.lastEntry().getValue();
                 }
-                ByteBuffer entry = ByteBuffer.allocate(HEADER + payload.length);
-                entry.putInt(payload.length).putInt(crc(now, payload)).putLong(now).put(payload).flip();
-                unwritten.add(entry);
+                int size = entries.ends[i] - start;
                 segment.count++;
-                segment.bytes += HEADER + payload.length;
-                totalBytes += HEADER + payload.length;
+                segment.bytes += size;
+                totalBytes += size;
                 nextSeq++;
+                start = entries.ends[i];
             }
-            writeAll(unwritten);
+            writeAll(entries.buffer, from, start);
             enforceBound();
             written = active;
         }
+        entries.clear();
         // Outside the lock: the reader need not wait for the disk. Only this thread rotates or closes `active`.
         written.force(false);
     }
 
-    private void writeAll(List<ByteBuffer> entries) throws IOException {
-        if (entries.isEmpty()) {
-            return;
+    private void writeAll(byte[] buffer, int from, int to) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(buffer, from, to - from);
+        while (bytes.hasRemaining()) {
+            active.write(bytes);
         }
-        ByteBuffer[] buffers = entries.toArray(new ByteBuffer[0]);
-        // A channel takes at most IOV_MAX buffers a call; the last buffer decides when all are written.
-        for (int from = 0; from < buffers.length; ) {
-            active.write(buffers, from, Math.min(1_024, buffers.length - from));
-            while (from < buffers.length && !buffers[from].hasRemaining()) {
-                from++;
-            }
-        }
-        entries.clear();
     }
 
     private void enforceBound() throws IOException {

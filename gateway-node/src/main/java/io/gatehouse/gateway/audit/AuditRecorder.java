@@ -41,13 +41,14 @@ final class AuditRecorder implements AuditEmitter {
         HttpServerResponse response = request.response();
         long latencyMicros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - exchange.startNanos());
         Instant now = Instant.now();
-        Instant arrived = now.minusNanos(latencyMicros * 1_000);
+        // Made at microsecond precision, so the record keeps this Instant as it is (no truncated copy).
+        Instant arrived = AuditRecord.fromEpochMicros(now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000 - latencyMicros);
         Credential credential = exchange.credential();
         GatewayError error = exchange.error();
         boolean complete = response.ended();
         String errorCode = error != null ? error.code() : complete ? null : INCOMPLETE;
         int status = response.headWritten() ? response.getStatusCode() : 0;
-        String client = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+        String client = ClientAddresses.of(request);
         writer.offer(new AuditRecord(exchange.requestId(), arrived, nodeId,
                 credential == null ? null : credential.consumerId(),
                 credential == null ? null : credential.applicationId(),
@@ -61,7 +62,7 @@ final class AuditRecorder implements AuditEmitter {
                 request.bytesRead(),
                 response.bytesWritten(),
                 client,
-                bodies.requestSha256(),
-                bodies.responseSha256()));
+                bodies.requestDigest(),
+                bodies.responseDigest()));
     }
 }

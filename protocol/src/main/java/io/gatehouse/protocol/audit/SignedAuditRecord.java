@@ -65,12 +65,68 @@ public record SignedAuditRecord(AuditRecord record, byte[] canonical, byte[] sig
             return out.array();
         }
         byte[] path = proof.path();
-        ByteBuffer out = ByteBuffer.allocate(5 + 4 + canonical.length + 8 + 4 + 4 + 1 + path.length + 1 + signature.length);
-        out.put(BATCH_MAGIC).put(BATCH_VERSION).putInt(canonical.length).put(canonical)
-                .putLong(proof.batchId()).putInt(proof.leafIndex()).putInt(proof.leafCount())
-                .put((byte) (path.length / MerkleTree.HASH_BYTES)).put(path)
-                .put((byte) signature.length).put(signature);
-        return out.array();
+        int hashes = path.length / MerkleTree.HASH_BYTES;
+        byte[] out = new byte[batchSignedSize(canonical.length, hashes, signature.length)];
+        int at = writeBatchSignedHead(out, 0, canonical.length);
+        System.arraycopy(canonical, 0, out, at, canonical.length);
+        at = writeBatchSignedProof(out, at + canonical.length, proof.batchId(), proof.leafIndex(), proof.leafCount(), hashes);
+        System.arraycopy(path, 0, out, at, path.length);
+        writeSignature(out, at + path.length, signature);
+        return out;
+    }
+
+    // The batch-signed form in pieces, for a writer that lays it out in its own buffer (a node's spool writer encodes
+    // the canonical record in place, then fills in the proof once the batch's tree is built and signed). encode()
+    // is made of the same pieces, so there is one definition of the layout.
+
+    /** Bytes of a batch-signed message whose canonical record, path and signature have these lengths. */
+    public static int batchSignedSize(int canonicalLength, int pathHashes, int signatureLength) {
+        return BATCH_MAGIC.length + 1 + 4 + canonicalLength + 8 + 4 + 4 + 1 + pathHashes * MerkleTree.HASH_BYTES + 1
+                + signatureLength;
+    }
+
+    /** Where the canonical record of a batch-signed message written from {@code at} goes. */
+    public static int batchSignedCanonicalOffset(int at) {
+        return at + BATCH_MAGIC.length + 1 + 4;
+    }
+
+    /** Writes {@code "GHSB" ‖ 02 ‖ int32 length}; returns where the canonical record goes. */
+    public static int writeBatchSignedHead(byte[] out, int at, int canonicalLength) {
+        System.arraycopy(BATCH_MAGIC, 0, out, at, BATCH_MAGIC.length);
+        at += BATCH_MAGIC.length;
+        out[at++] = BATCH_VERSION;
+        return putInt(out, at, canonicalLength);
+    }
+
+    /**
+     * Writes {@code int64 batch id ‖ int32 leaf index ‖ int32 leaf count ‖ uint8 path hashes}, right after the
+     * canonical record; returns where the path's hashes go (then {@link #writeSignature} after them).
+     */
+    public static int writeBatchSignedProof(byte[] out, int at, long batchId, int leafIndex, int leafCount, int pathHashes) {
+        if (pathHashes > 255) {
+            throw new IllegalArgumentException("a Merkle path of " + pathHashes + " hashes");
+        }
+        at = putInt(out, at, (int) (batchId >>> 32));
+        at = putInt(out, at, (int) batchId);
+        at = putInt(out, at, leafIndex);
+        at = putInt(out, at, leafCount);
+        out[at] = (byte) pathHashes;
+        return at + 1;
+    }
+
+    /** Writes {@code uint8 length ‖ signature}; returns where the message ends. */
+    public static int writeSignature(byte[] out, int at, byte[] signature) {
+        out[at] = (byte) signature.length;
+        System.arraycopy(signature, 0, out, at + 1, signature.length);
+        return at + 1 + signature.length;
+    }
+
+    private static int putInt(byte[] out, int at, int v) {
+        out[at] = (byte) (v >>> 24);
+        out[at + 1] = (byte) (v >>> 16);
+        out[at + 2] = (byte) (v >>> 8);
+        out[at + 3] = (byte) v;
+        return at + 4;
     }
 
     public static SignedAuditRecord decode(byte[] bytes) {

@@ -109,4 +109,99 @@ class AuditRecordTest {
         byte[] cut = java.util.Arrays.copyOf(signed.encode(), 40);
         assertThatThrownBy(() -> SignedAuditRecord.decode(cut)).isInstanceOf(MalformedAuditRecordException.class);
     }
+
+    /** The canonical form as it was first written (a ByteBuffer, getBytes per string, hex decoded), kept as a reference. */
+    private static byte[] referenceCanonical(AuditRecord r) {
+        java.util.List<byte[]> strings = new java.util.ArrayList<>();
+        for (String s : new String[] {r.requestId(), r.nodeId(), r.consumerId(), r.applicationId(), r.apiId(), r.operation(),
+                r.method(), r.path(), r.errorCode(), r.clientAddress()}) {
+            strings.add(s == null ? null : s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(4096);
+        out.put("GHAR".getBytes()).put((byte) 1);
+        put(out, strings.get(0));
+        out.putLong(r.epochMicros());
+        for (int i = 1; i <= 7; i++) {
+            put(out, strings.get(i));
+        }
+        out.putInt(r.status());
+        put(out, strings.get(8));
+        out.putLong(r.latencyMicros()).putLong(r.bytesIn()).putLong(r.bytesOut());
+        put(out, strings.get(9));
+        out.put(Hex.decode(r.requestBodySha256())).put(Hex.decode(r.responseBodySha256()));
+        return java.util.Arrays.copyOf(out.array(), out.position());
+    }
+
+    private static void put(java.nio.ByteBuffer out, byte[] utf8) {
+        if (utf8 == null) {
+            out.putInt(-1);
+        } else {
+            out.putInt(utf8.length).put(utf8);
+        }
+    }
+
+    @Test
+    void recordsWrittenInPlaceHaveTheCanonicalBytesWhateverTheirCharacters() {
+        // ASCII, accented Latin-1, CJK, an emoji (a surrogate pair) and a lone surrogate (which UTF-8 spells '?').
+        String[] texts = {"/orders/7", "/café/crème", "/注文/7", "/orders/\uD83D\uDE00", "/broken/\uD800x", ""};
+        for (String text : texts) {
+            AuditRecord record = new AuditRecord("req-" + text, Instant.parse("2026-11-30T02:00:00.123456Z"), "node-é",
+                    text, null, "api-1", "GET " + text, "GET", text, 200, null, 1, 2, 3, "2001:db8::1",
+                    AuditRecord.EMPTY_SHA256, "ab".repeat(32));
+            byte[] expected = referenceCanonical(record);
+            assertThat(record.canonical()).as(text).isEqualTo(expected);
+            assertThat(record.canonicalSize()).as(text).isEqualTo(expected.length);
+            byte[] room = new byte[expected.length + 10];
+            java.util.Arrays.fill(room, (byte) 0x55);
+            assertThat(record.writeCanonical(room, 7)).isEqualTo(7 + expected.length);
+            assertThat(java.util.Arrays.copyOfRange(room, 7, 7 + expected.length)).as(text).isEqualTo(expected);
+            assertThat(room[6]).as("nothing written before its place").isEqualTo((byte) 0x55);
+            assertThat(room[7 + expected.length]).as("nothing written after its end").isEqualTo((byte) 0x55);
+            // Read back and written again, the bytes stay (a lone surrogate was already '?' in the signed form).
+            assertThat(AuditRecord.fromCanonical(expected).canonical()).as(text).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void bodyHashesGivenAsBytesOrHexMakeTheSameRecord() throws Exception {
+        byte[] body = "{\"item\":7}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(body);
+        byte[] empty = MessageDigest.getInstance("SHA-256").digest();
+        AuditRecord fromBytes = new AuditRecord("r", Instant.EPOCH, "n", null, null, null, null, "POST", "/", 200, null,
+                0, body.length, 0, null, digest, empty);
+        AuditRecord fromHex = new AuditRecord("r", Instant.EPOCH, "n", null, null, null, null, "POST", "/", 200, null,
+                0, body.length, 0, null, Hex.encode(digest), AuditRecord.EMPTY_SHA256);
+        assertThat(fromBytes).isEqualTo(fromHex).hasSameHashCodeAs(fromHex);
+        assertThat(fromBytes.canonical()).isEqualTo(fromHex.canonical());
+        assertThat(fromBytes.requestBodySha256()).isEqualTo(Hex.encode(digest));
+        assertThat(fromBytes.responseBodySha256()).isEqualTo(AuditRecord.EMPTY_SHA256);
+        assertThat(fromBytes.toString()).contains(Hex.encode(digest));
+        // What the accessor hands out is a copy: changing it changes nothing signed.
+        fromBytes.requestBodyDigest()[0] ^= 1;
+        assertThat(fromBytes.canonical()).isEqualTo(fromHex.canonical());
+        assertThatThrownBy(() -> new AuditRecord("r", Instant.EPOCH, "n", null, null, null, null, "GET", "/", 200, null,
+                0, 0, 0, null, new byte[31], empty)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new AuditRecord("r", Instant.EPOCH, "n", null, null, null, null, "GET", "/", 200, null,
+                0, 0, 0, null, "g".repeat(64), AuditRecord.EMPTY_SHA256)).hasMessageContaining("requestBodySha256");
+    }
+
+    @Test
+    void aBatchSignedMessageIsTheSameBytesWhicheverWayItIsWritten() {
+        AuditRecord record = sample();
+        byte[] canonical = record.canonical();
+        byte[] path = new byte[3 * MerkleTree.HASH_BYTES];
+        for (int i = 0; i < path.length; i++) {
+            path[i] = (byte) i;
+        }
+        byte[] signature = new byte[64];
+        java.util.Arrays.fill(signature, (byte) 7);
+        SignedAuditRecord signed = new SignedAuditRecord(record, canonical, signature, new BatchProof(42L << 33, 5, 8, path));
+        byte[] encoded = signed.encode();
+        assertThat(encoded).hasSize(SignedAuditRecord.batchSignedSize(canonical.length, 3, 64));
+        SignedAuditRecord back = SignedAuditRecord.decode(encoded);
+        assertThat(back.record()).isEqualTo(record);
+        assertThat(back.proof()).isEqualTo(signed.proof());
+        assertThat(back.signature()).isEqualTo(signature);
+        assertThat(back.encode()).isEqualTo(encoded);
+    }
 }

@@ -130,4 +130,29 @@ class MerkleTreeTest {
         assertThat(BatchProof.statement("n", 2, 3, root)).isNotEqualTo(BatchProof.statement("m", 2, 3, root));
         assertThat(BatchProof.statement("n", 2, 3, root)).isNotEqualTo(BatchProof.statement("n", 2, 4, root));
     }
+
+    @Test
+    void aTreeOverLeavesLaidEndToEndIsTheSameTree() throws Exception {
+        for (int n : new int[] {1, 2, 3, 7, 64, 100, 1024, 1025}) {
+            List<byte[]> leaves = leaves(n);
+            byte[] flat = new byte[n * MerkleTree.HASH_BYTES + 32];
+            for (int i = 0; i < n; i++) {
+                byte[] record = ("record " + i).getBytes();
+                // Each leaf hashed where its record lies in a larger buffer, written where the tree wants it.
+                byte[] around = new byte[record.length + 9];
+                System.arraycopy(record, 0, around, 4, record.length);
+                MerkleTree.leafHash(MessageDigest.getInstance("SHA-256"), around, 4, record.length, flat, i * MerkleTree.HASH_BYTES);
+            }
+            MerkleTree listed = new MerkleTree(leaves);
+            MerkleTree laid = new MerkleTree(flat, n, MessageDigest.getInstance("SHA-256"));
+            assertThat(laid.root()).as("root of %d", n).isEqualTo(listed.root()).isEqualTo(referenceRoot(leaves));
+            for (int i = 0; i < n; i++) {
+                byte[] path = laid.path(i);
+                assertThat(path).as("path of %d in %d", i, n).isEqualTo(listed.path(i));
+                byte[] out = new byte[path.length + 2];
+                assertThat(laid.writePath(i, out, 1)).isEqualTo(1 + path.length);
+                assertThat(Arrays.copyOfRange(out, 1, 1 + path.length)).isEqualTo(path);
+            }
+        }
+    }
 }
