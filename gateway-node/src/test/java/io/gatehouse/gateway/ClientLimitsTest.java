@@ -26,9 +26,10 @@ class ClientLimitsTest extends StandaloneGateway {
     static final Duration WAIT = Duration.ofSeconds(10);
 
     int port;
+    EchoUpstream demo;
 
     void start(Map<String, String> limits) throws Exception {
-        EchoUpstream demo = upstream("demo", "127.0.0.1", 0, 0);
+        demo = upstream("demo", "127.0.0.1", 0, 0);
         startNode(snapshot(1, List.of(api("demo", null, "/demo", demo.url())),
                 List.of(key("ka", KEY_A, "app-a", null), key("kb", KEY_B, "app-b", null)),
                 List.of(subscription("app-a", "demo"), subscription("app-b", "demo"))), limits);
@@ -70,6 +71,33 @@ class ClientLimitsTest extends StandaloneGateway {
             assertThat(idle.closed()).isTrue();
             assertThat(idle.text()).isEmpty();
             assertThat(took).isBetween(Duration.ofMillis(100), Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void aPipelinedRequestLeavesNoHeaderClockRunningOnTheQuietConnectionAfterIt() throws Exception {
+        start(Map.of("gatehouse.client.header-timeout-ms", "300", "gatehouse.client.idle-timeout-ms", "5000"));
+        try (RawHttp client = new RawHttp(port)) {
+            client.send(get("/demo/slow?ms=500", KEY_A));
+            awaitTrue(WAIT, "the first request at the upstream", () -> demo.inFlight.get() >= 1);
+            // The second request's bytes arrive while the first waits for its answer, and are read right after it.
+            client.send(get("/demo/second", KEY_A));
+            StringBuilder answers = new StringBuilder();
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (new RawHttp.Answer(answers.toString(), false).responses() < 2 && System.nanoTime() < deadline) {
+                RawHttp.Answer part = client.read(WAIT);
+                answers.append(part.text());
+                if (part.closed()) {
+                    break;
+                }
+            }
+            assertThat(new RawHttp.Answer(answers.toString(), false).responses()).as(answers.toString()).isEqualTo(2);
+            assertThat(answers.toString()).doesNotContain("request_timeout");
+
+            // Both answered, nothing more sent: the connection is idle (5 s), not a request head late by 300 ms.
+            RawHttp.Answer quiet = client.read(Duration.ofSeconds(2));
+            assertThat(quiet.text()).as("no 408 on a quiet keep-alive connection").isEmpty();
+            assertThat(quiet.closed()).isFalse();
         }
     }
 

@@ -123,6 +123,9 @@ public final class ClientConnections {
             return true;
         }
         watch.request = request;
+        if (watch.undispatched > 0) {
+            watch.undispatched--;
+        }
         if (watch.brokenBody) {
             watch.answerAndClose(request, GatewayError.MALFORMED_REQUEST);
             return false;
@@ -172,6 +175,12 @@ public final class ClientConnections {
         private long since;
         private long lastRead;
         private boolean bytesWaiting;
+        /**
+         * Requests decoded but not yet handed to the chain. A client may send its next request before the answer to
+         * the one before (pipelining): Netty decodes it at once, Vert.x holds it until that answer ends, and until
+         * then the connection is still busy with the first, whatever {@code request} says.
+         */
+        private int undispatched;
         private boolean brokenBody;
         private boolean closing;
         private HttpServerRequest request;
@@ -202,6 +211,8 @@ public final class ClientConnections {
         }
 
         void requestDecoded() {
+            undispatched++;
+            bytesWaiting = false; // what was waiting is this request
             phase = Phase.BODY;
             request = null;
             brokenBody = false;
@@ -257,7 +268,7 @@ public final class ClientConnections {
                     }
                 }
                 case AWAITING_ANSWER -> {
-                    if (request == null || request.response().ended() || request.response().closed()) {
+                    if (undispatched == 0 && (request == null || request.response().ended() || request.response().closed())) {
                         phase = bytesWaiting ? Phase.HEADERS : Phase.IDLE;
                         bytesWaiting = false;
                         since = now;

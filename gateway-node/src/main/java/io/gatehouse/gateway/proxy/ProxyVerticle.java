@@ -145,11 +145,20 @@ public final class ProxyVerticle extends VerticleBase {
         } else if (tls.plainHttp() == TlsSettings.PlainHttp.REDIRECT) {
             server = vertx.createHttpServer(plain);
             listening.add(server.connectionHandler(connections::accepted)
-                    .requestHandler(new HttpsRedirect(tls.redirectPort()))
+                    .requestHandler(redirecting(new HttpsRedirect(tls.redirectPort())))
                     .invalidRequestHandler(RequestGuardPolicy::undecodable)
                     .listen(settings.proxyPort(), settings.proxyHost()));
         }
         return Future.all(listening);
+    }
+
+    /** The redirect listener's requests are watched like the proxy's: each is counted as handed on. */
+    private io.vertx.core.Handler<HttpServerRequest> redirecting(HttpsRedirect redirect) {
+        return request -> {
+            if (connections.dispatched(request)) {
+                redirect.handle(request);
+            }
+        };
     }
 
     private HttpServer serve(HttpServer listener) {
