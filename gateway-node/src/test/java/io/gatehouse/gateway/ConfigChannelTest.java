@@ -11,12 +11,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -31,36 +27,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The node's side of the config channel, against a control plane scripted by the test over a real WebSocket:
  * the test decides exactly what is pushed, including what a real control plane would never send.
  */
-class ConfigChannelTest {
+class ConfigChannelTest extends NodeOnScriptedControlPlane {
     static final String KEY = ApiKeys.generate();
 
-    @TempDir
-    Path dir;
-    EchoUpstream upstream;
-    ScriptedControlPlane controlPlane;
-    GatewayNode node;
-
-    @BeforeEach
-    void start() throws Exception {
-        upstream = new EchoUpstream("orders");
-        controlPlane = new ScriptedControlPlane();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (node != null) node.stop();
-        controlPlane.close();
-        upstream.close();
-    }
-
     GatewayNode startNode() {
-        return new GatewayNode(settings(dir.resolve("data"), Map.of(
-                "gatehouse.control-plane.url", "http://127.0.0.1:" + controlPlane.port(),
-                "gatehouse.node.token", "node-secret",
-                "gatehouse.node.id", "node-under-test",
-                // Redials stay under a second apart, so a control plane back after a slow restart is found well
-                // within the tests' 10 s wait (the default ceiling is 15 s).
-                "gatehouse.reconnect.max-ms", "1000"))).start();
+        return startNode("node-under-test", Map.of());
     }
 
     ConfigSnapshot v1() {

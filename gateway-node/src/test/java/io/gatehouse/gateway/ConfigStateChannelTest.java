@@ -10,10 +10,7 @@ import io.gatehouse.protocol.keys.ApiKeys;
 import io.gatehouse.protocol.sync.ControlMessage;
 import io.gatehouse.protocol.sync.NodeMessage;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -34,37 +31,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * plane: snapshots in parts, deltas back to back, the disk copy as a snapshot plus a log, and keys suspended for
  * payment.
  */
-class ConfigStateChannelTest {
+class ConfigStateChannelTest extends NodeOnScriptedControlPlane {
     static final String KEY = ApiKeys.generate();
-
-    @TempDir
-    Path dir;
-    EchoUpstream upstream;
-    ScriptedControlPlane controlPlane;
-    GatewayNode node;
     final Map<String, String> extra = new HashMap<>();
 
-    @BeforeEach
-    void start() throws Exception {
-        upstream = new EchoUpstream("orders");
-        controlPlane = new ScriptedControlPlane();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (node != null) node.stop();
-        controlPlane.close();
-        upstream.close();
-    }
-
     GatewayNode startNode() {
-        Map<String, String> settings = new HashMap<>(Map.of(
-                "gatehouse.control-plane.url", "http://127.0.0.1:" + controlPlane.port(),
-                "gatehouse.node.token", "node-secret",
-                "gatehouse.node.id", "node-under-test",
-                "gatehouse.reconnect.max-ms", "1000"));
-        settings.putAll(extra);
-        return new GatewayNode(settings(dir.resolve("data"), settings)).start();
+        return startNode("node-under-test", extra);
     }
 
     /** The node's next word about config (hello, ACK, NACK), past the usage reports that share the channel. */

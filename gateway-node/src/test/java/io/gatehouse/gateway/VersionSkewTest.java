@@ -10,12 +10,8 @@ import io.gatehouse.protocol.keys.ApiKeys;
 import io.gatehouse.protocol.sync.ControlMessage;
 import io.gatehouse.protocol.sync.NodeMessage;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -31,39 +27,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * them with the control plane's hash, serves them, and keeps them across a restart from its disk copy; a config that
  * does not match its hash is still refused.
  */
-class VersionSkewTest {
+class VersionSkewTest extends NodeOnScriptedControlPlane {
     static final String KEY = ApiKeys.generate();
     static final String SECOND_KEY = ApiKeys.generate();
     /** No limits here: this control plane is scripted and grants no leases (UnknownFieldSkewTest covers a limited plan). */
     static final PlanDefinition PLAN = TestSupport.GOLD;
 
-    @TempDir
-    Path dir;
-    EchoUpstream upstream;
-    ScriptedControlPlane controlPlane;
-    GatewayNode node;
-
-    @BeforeEach
-    void start() throws Exception {
-        upstream = new EchoUpstream("orders");
-        controlPlane = new ScriptedControlPlane();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (node != null) node.stop();
-        controlPlane.close();
-        upstream.close();
-    }
-
     GatewayNode startNode() {
-        return new GatewayNode(settings(dir.resolve("data"), Map.of(
-                "gatehouse.control-plane.url", "http://127.0.0.1:" + controlPlane.port(),
-                "gatehouse.node.token", "node-secret",
-                "gatehouse.node.id", "node-behind",
-                "gatehouse.reconnect.max-ms", "1000",
-                // This control plane acknowledges no usage: a stopping node need not wait for it.
-                "gatehouse.drain.flush-timeout-ms", "200"))).start();
+        // This control plane acknowledges no usage: a stopping node need not wait for it.
+        return startNode("node-behind", Map.of("gatehouse.drain.flush-timeout-ms", "200"));
     }
 
     ConfigSnapshot snapshot(long version, String basePath, List<KeyGrant> keys) {

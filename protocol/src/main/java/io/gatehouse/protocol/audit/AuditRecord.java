@@ -234,7 +234,8 @@ public record AuditRecord(
         return start + n;
     }
 
-    private static int putInt(byte[] out, int at, int v) {
+    /** Big-endian, as the canonical form and the signed message write every number. */
+    static int putInt(byte[] out, int at, int v) {
         out[at] = (byte) (v >>> 24);
         out[at + 1] = (byte) (v >>> 16);
         out[at + 2] = (byte) (v >>> 8);

@@ -95,7 +95,7 @@ public record SignedAuditRecord(AuditRecord record, byte[] canonical, byte[] sig
         System.arraycopy(BATCH_MAGIC, 0, out, at, BATCH_MAGIC.length);
         at += BATCH_MAGIC.length;
         out[at++] = BATCH_VERSION;
-        return putInt(out, at, canonicalLength);
+        return AuditRecord.putInt(out, at, canonicalLength);
     }
 
     /**
@@ -106,10 +106,10 @@ public record SignedAuditRecord(AuditRecord record, byte[] canonical, byte[] sig
         if (pathHashes > 255) {
             throw new IllegalArgumentException("a Merkle path of " + pathHashes + " hashes");
         }
-        at = putInt(out, at, (int) (batchId >>> 32));
-        at = putInt(out, at, (int) batchId);
-        at = putInt(out, at, leafIndex);
-        at = putInt(out, at, leafCount);
+        at = AuditRecord.putInt(out, at, (int) (batchId >>> 32));
+        at = AuditRecord.putInt(out, at, (int) batchId);
+        at = AuditRecord.putInt(out, at, leafIndex);
+        at = AuditRecord.putInt(out, at, leafCount);
         out[at] = (byte) pathHashes;
         return at + 1;
     }
@@ -119,14 +119,6 @@ public record SignedAuditRecord(AuditRecord record, byte[] canonical, byte[] sig
         out[at] = (byte) signature.length;
         System.arraycopy(signature, 0, out, at + 1, signature.length);
         return at + 1 + signature.length;
-    }
-
-    private static int putInt(byte[] out, int at, int v) {
-        out[at] = (byte) (v >>> 24);
-        out[at + 1] = (byte) (v >>> 16);
-        out[at + 2] = (byte) (v >>> 8);
-        out[at + 3] = (byte) v;
-        return at + 4;
     }
 
     public static SignedAuditRecord decode(byte[] bytes) {
