@@ -4,7 +4,6 @@ import io.gatehouse.gateway.auth.Credential;
 import io.gatehouse.gateway.proxy.Completion;
 import io.gatehouse.gateway.proxy.Exchange;
 import io.gatehouse.gateway.proxy.GatewayError;
-import io.vertx.core.net.SocketAddress;
 
 import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
@@ -121,8 +120,7 @@ public final class AccessLog implements Completion.Listener, AutoCloseable {
         }
         b.append(",\"bytesIn\":").append(exchange.bytesIn());
         b.append(",\"bytesOut\":").append(exchange.bytesOut());
-        SocketAddress client = exchange.request().remoteAddress();
-        field(b, "client", client == null ? null : client.hostAddress());
+        field(b, "client", io.gatehouse.gateway.guard.ClientAddresses.of(exchange.request()));
         return b.append("}\n").toString();
     }
 

@@ -48,7 +48,7 @@ final class AuditRecorder implements AuditEmitter {
         boolean complete = response.ended();
         String errorCode = error != null ? error.code() : complete ? null : INCOMPLETE;
         int status = response.headWritten() ? response.getStatusCode() : 0;
-        String client = ClientAddresses.of(request);
+        String client = io.gatehouse.gateway.guard.ClientAddresses.of(request);
         writer.offer(new AuditRecord(exchange.requestId(), arrived, nodeId,
                 credential == null ? null : credential.consumerId(),
                 credential == null ? null : credential.applicationId(),

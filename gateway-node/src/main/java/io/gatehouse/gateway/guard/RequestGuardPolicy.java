@@ -51,8 +51,8 @@ public final class RequestGuardPolicy implements Policy {
         }
         exchange.normalisedPath(path);
         if (!trustedProxies.isEmpty()) {
-            var peer = request.remoteAddress();
-            exchange.fromTrustedProxy(peer != null && trustedProxies.trusts(peer.hostAddress()));
+            String peer = ClientAddresses.of(request);
+            exchange.fromTrustedProxy(peer != null && trustedProxies.trusts(peer));
         }
         exchange.next();
     }

@@ -37,7 +37,7 @@ public final class ProxyHeaders {
      * since a client could otherwise pick the address an upstream's allow-list or audit log believes.
      */
     static void setForwarded(HttpServerRequest request, MultiMap headers, boolean fromTrustedProxy) {
-        String client = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+        String client = io.gatehouse.gateway.guard.ClientAddresses.of(request);
         if (client != null) {
             String chain = fromTrustedProxy ? joined(request.headers().getAll(FORWARDED_FOR)) : null;
             headers.set(FORWARDED_FOR, chain == null ? client : chain + ", " + client);

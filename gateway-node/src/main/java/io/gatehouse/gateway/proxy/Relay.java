@@ -83,6 +83,7 @@ final class Relay {
                     response.end().onFailure(this::left);
                 }
             });
+            response.drainHandler(v -> body.resume());
             body.handler(this);
             body.resume();
         }
@@ -94,8 +95,7 @@ final class Relay {
             }
             response.write(chunk).onFailure(this::left);
             if (!clientLeft && response.writeQueueFull()) {
-                body.pause();
-                response.drainHandler(v -> body.resume());
+                body.pause(); // resumed by the drain handler set once at the start
             }
         }
 
