@@ -110,6 +110,7 @@ public final class TestExchange {
                     case "isEnded" -> false;
                     case "isSSL" -> false;
                     case "remoteAddress" -> null;
+                    case "connection" -> null; // no socket behind a test request
                     case "bytesRead" -> 0L;
                     case "getCookie" -> cookie((String) args[0]);
                     case "pause" -> {
