@@ -3,7 +3,7 @@ package io.gatehouse.gateway.proxy;
 import io.gatehouse.gateway.auth.Credential;
 import io.gatehouse.gateway.routing.Route;
 import io.gatehouse.gateway.routing.TargetState;
-import io.vertx.core.MultiMap;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpClient;
@@ -47,34 +47,39 @@ public final class DispatchPolicy implements Policy {
     private final Relay relay;
     private final UpstreamDeadlines deadlines = new UpstreamDeadlines();
     private boolean sweeping;
-    private final HttpClient shared;
+    private final UpstreamConnections connections;
     private final java.util.function.IntFunction<HttpClient> capped;
     /** Clients of APIs with their own connection cap, by API and cap; this event loop's only. */
     private final java.util.Map<String, HttpClient> cappedClients = new java.util.HashMap<>();
 
     /**
-     * @param shared the event loop's upstream client
-     * @param capped makes a client whose pool holds at most the given connections per target, on this event loop
+     * @param connections the event loop's upstream connections
+     * @param capped      makes a client whose pool holds at most the given connections per target, on this event loop
      */
-    public DispatchPolicy(Config config, HttpClient shared, java.util.function.IntFunction<HttpClient> capped) {
+    DispatchPolicy(Config config, UpstreamConnections connections, java.util.function.IntFunction<HttpClient> capped) {
         this.config = config;
         this.relay = new Relay(config.aggregateBelowBytes());
-        this.shared = shared;
+        this.connections = connections;
         this.capped = capped;
     }
 
     /**
-     * The client for an API: the shared one, or one whose pool enforces the API's connection cap. The cap is per
+     * The upstream request for the exchange's target, without headers yet: on one of the event loop's
+     * connections, or, for an API with its own connection cap, from a client whose pool enforces it. The cap is per
      * node, so each of the node's event loops gets its part of it (at least one).
      */
-    private HttpClient clientFor(Route route) {
+    private Future<HttpClientRequest> upstreamRequest(Exchange exchange) {
+        Route route = exchange.route();
         Integer cap = route.connections().maxPerTarget();
+        RequestOptions options = UpstreamRequest.target(exchange);
+        Future<HttpClientRequest> made;
         if (cap == null) {
-            return shared;
+            made = connections.request(exchange, options);
+        } else {
+            int perLoop = Math.max(1, cap / Math.max(1, config.eventLoops()));
+            made = cappedClients.computeIfAbsent(route.apiId() + "/" + perLoop, key -> capped.apply(perLoop)).request(options);
         }
-        int loops = Math.max(1, config.eventLoops());
-        int perLoop = Math.max(1, cap / loops);
-        return cappedClients.computeIfAbsent(route.apiId() + "/" + perLoop, key -> capped.apply(perLoop));
+        return made;
     }
 
     @Override
@@ -109,7 +114,7 @@ public final class DispatchPolicy implements Policy {
             // A streamed body can be sent once only: such requests are never retried.
             exchange.holdBody();
             exchange.attemptStarted();
-            clientFor(exchange.route()).request(UpstreamRequest.options(exchange)).onComplete(ready -> {
+            upstreamRequest(exchange).onComplete(ready -> {
                 if (ready.failed()) {
                     exchange.attemptFailed();
                     exchange.releaseBody();
@@ -117,6 +122,7 @@ public final class DispatchPolicy implements Policy {
                 } else if (exchange.completed()) {
                     ready.result().reset();
                 } else {
+                    UpstreamRequest.headers(exchange, ready.result().headers());
                     stream(exchange, ready.result(), length);
                 }
             });
@@ -150,9 +156,11 @@ public final class DispatchPolicy implements Policy {
     private void attempt(Exchange exchange) {
         Buffer body = exchange.body();
         exchange.attemptStarted();
-        clientFor(exchange.route()).request(UpstreamRequest.options(exchange))
+        upstreamRequest(exchange)
                 .compose(upstream -> {
+                    UpstreamRequest.headers(exchange, upstream.headers());
                     watch(exchange, upstream);
+                    exchange.upstreamRequestSent();
                     return body == null ? upstream.send() : upstream.send(body);
                 })
                 .onComplete(result -> {
@@ -232,6 +240,7 @@ public final class DispatchPolicy implements Policy {
         });
         request.endHandler(v -> {
             UpstreamDeadlines.touched(exchange);
+            exchange.upstreamRequestSent();
             upstream.end();
         });
         request.exceptionHandler(e -> upstream.reset());

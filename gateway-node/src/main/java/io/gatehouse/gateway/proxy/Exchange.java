@@ -77,6 +77,11 @@ public final class Exchange implements Handler<Void> {
     private HttpClientResponse heldAnswer;
     private Throwable heldFailure;
     private GatewayError error;
+    /** The upstream connection the attempt in flight was lent, null if it came from the client's pool. */
+    private UpstreamConnections.Lease lease;
+    /** Whether the attempt's request went upstream whole, and its answer was read to the end. */
+    private boolean leaseRequestSent;
+    private boolean leaseAnswerRead;
     /** The consumer's in-flight count this request holds a slot of, given back at completion; null if none. */
     private java.util.concurrent.atomic.AtomicInteger consumerSlot;
 
@@ -313,6 +318,11 @@ public final class Exchange implements Handler<Void> {
      * attempt that is retried, and by the completion for the last one.
      */
     public void endAttempt() {
+        UpstreamConnections.Lease lent = lease;
+        if (lent != null) {
+            lease = null;
+            lent.giveBack(leaseRequestSent && leaseAnswerRead);
+        }
         TargetState target = attemptTarget;
         if (target == null) {
             return;
@@ -322,6 +332,26 @@ public final class Exchange implements Handler<Void> {
         if (attemptStatus != NO_ANSWER) {
             UpstreamOutcome.attemptEnded(route, target, attemptStatus, circuitTrial);
             circuitTrial = false;
+        }
+    }
+
+    /** The attempt in flight runs on this connection, given back (or closed) when the attempt ends. */
+    void lend(UpstreamConnections.Lease lent) {
+        lease = lent;
+        leaseRequestSent = false;
+        leaseAnswerRead = false;
+    }
+
+    /** The attempt's request, body included, was handed to the upstream connection whole. */
+    void upstreamRequestSent() {
+        leaseRequestSent = true;
+    }
+
+    /** The attempt's answer was read to its end: its connection may be lent again. */
+    void upstreamAnswerRead(io.vertx.core.http.HttpClientResponse answer) {
+        if (lease != null) {
+            lease.answerRead(answer);
+            leaseAnswerRead = true;
         }
     }
 

@@ -21,6 +21,7 @@ import io.gatehouse.gateway.routing.UpstreamOutcome;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -47,7 +48,8 @@ public final class ProxyVerticle extends VerticleBase {
     private final io.gatehouse.gateway.accesslog.AccessLog accessLog;
     private final io.gatehouse.gateway.metrics.GatewayMetrics metrics;
     private final io.gatehouse.gateway.drain.Drain drain;
-    private HttpClient client;
+    private HttpClientAgent client;
+    private UpstreamConnections upstreams;
     /** The plain-HTTP listener (serving or redirecting), null when it is off. */
     private HttpServer server;
     /** The TLS listener, null when no certificate is configured. */
@@ -84,8 +86,8 @@ public final class ProxyVerticle extends VerticleBase {
      * The request path, in order. Adding a policy means adding it here, and nowhere else. Admission comes before the
      * limits so that a request the upstream cannot take spends no quota; retries go back to the balancing.
      */
-    static Policy[] chain(NodeSettings settings, HttpClient client, java.util.function.IntFunction<HttpClient> capped, Limits limits,
-                          NodeGuard node) {
+    static Policy[] chain(NodeSettings settings, HttpClient client, UpstreamConnections connections,
+                          java.util.function.IntFunction<HttpClient> capped, Limits limits, NodeGuard node) {
         return new Policy[] {
                 new RequestGuardPolicy(new RequestGuardPolicy.Config(TrustedProxies.parse(settings.client().trustedProxies()))),
                 new RoutePolicy(new RoutePolicy.Config()),
@@ -96,8 +98,8 @@ public final class ProxyVerticle extends VerticleBase {
                 new LimitsPolicy(new LimitsPolicy.Config(limits, settings.leaseWaitMs())),
                 new BalancePolicy(new BalancePolicy.Config()),
                 new ShadowPolicy(new ShadowPolicy.Config(AGGREGATE_BELOW_BYTES), client),
-                new DispatchPolicy(new DispatchPolicy.Config(settings.maxBodyBytes(), AGGREGATE_BELOW_BYTES, settings.eventLoops()), client,
-                        capped)
+                new DispatchPolicy(new DispatchPolicy.Config(settings.maxBodyBytes(), AGGREGATE_BELOW_BYTES, settings.eventLoops()),
+                        connections, capped)
         };
     }
 
@@ -125,8 +127,10 @@ public final class ProxyVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         client = upstreamClient(settings.upstreamPoolSize());
+        upstreams = new UpstreamConnections(client, settings.upstreamPoolSize());
+        upstreams.start(vertx);
         NodeGuard node = NodeGuard.of(vertx);
-        chain = chain(settings, client, this::upstreamClient, limits, node);
+        chain = chain(settings, client, upstreams, this::upstreamClient, limits, node);
         completion = completion(limits, audit, accessLog, metrics);
         HttpServerOptions plain = Listeners.plain();
         // Client timeouts and the connection cap are ClientConnections' (no idle timeout here: Vert.x's would also
@@ -168,7 +172,7 @@ public final class ProxyVerticle extends VerticleBase {
     }
 
     /** An upstream client on this event loop, with at most {@code poolSize} connections per target. */
-    private HttpClient upstreamClient(int poolSize) {
+    private HttpClientAgent upstreamClient(int poolSize) {
         return vertx.createHttpClient(PeerVerification.upstream(new HttpClientOptions()
                         .setKeepAlive(true)
                         .setKeepAliveTimeout(60)
@@ -222,7 +226,11 @@ public final class ProxyVerticle extends VerticleBase {
         // closes once its answer is sent (Vert.x 5's shutdown), or when the drain time is up. Otherwise: at once.
         Future<Void> plainClosed = server == null ? Future.succeededFuture() : close(server);
         Future<Void> tlsClosed = tlsServer == null ? Future.succeededFuture() : close(tlsServer);
-        return Future.all(plainClosed, tlsClosed).eventually(() -> client.close());
+        return Future.all(plainClosed, tlsClosed).eventually(() -> {
+            upstreams.stop(vertx);
+            upstreams.closeIdle();
+            return client.close();
+        });
     }
 
     private Future<Void> close(HttpServer listener) {

@@ -33,6 +33,7 @@ final class Relay {
         if (length >= 0 && length <= aggregateBelowBytes) {
             upstream.body().onComplete(body -> {
                 if (body.succeeded()) {
+                    exchange.upstreamAnswerRead(upstream);
                     exchange.bodies().responseChunk(body.result());
                     response.end(body.result());
                 } else {
@@ -79,6 +80,7 @@ final class Relay {
                 discard(upstream);
             });
             body.endHandler(v -> {
+                exchange.upstreamAnswerRead(upstream);
                 if (!clientLeft && !response.ended()) {
                     response.end().onFailure(this::left);
                 }

@@ -14,14 +14,37 @@ final class UpstreamRequest {
     private UpstreamRequest() {
     }
 
+    /** Where the request goes and its headers in one, for a request made from options alone (the shadow's). */
     static RequestOptions options(Exchange exchange) {
+        MultiMap headers = HttpHeaders.headers();
+        headers(exchange, headers);
+        return target(exchange).setHeaders(headers);
+    }
+
+    /**
+     * Method, target and URI, without headers: the dispatch writes those straight into the upstream request's own
+     * map ({@link #headers}), since headers in the options are copied into it once more.
+     */
+    static RequestOptions target(Exchange exchange) {
         HttpServerRequest request = exchange.request();
         Route route = exchange.route();
         TargetState target = exchange.upstream();
         String query = request.query();
         String path = route.upstreamPath(target, exchange.path());
+        return new RequestOptions()
+                .setMethod(request.method())
+                .setHost(target.url().host())
+                .setPort(target.url().port())
+                .setSsl(target.url().ssl())
+                .setURI(query == null ? path : path + '?' + query)
+                // The read timeout is UpstreamDeadlines' sweep, not a timer per request.
+                .setConnectTimeout(route.connectTimeoutMs());
+    }
 
-        MultiMap headers = HttpHeaders.headers();
+    /** The end-to-end headers of the client's request and the gateway's own, written into {@code headers}. */
+    static void headers(Exchange exchange, MultiMap headers) {
+        HttpServerRequest request = exchange.request();
+        TargetState target = exchange.upstream();
         ProxyHeaders.copyRequestHeaders(request.headers(), headers, exchange.credentialHeader());
         if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
             ProxyHeaders.joinCookies(headers);
@@ -43,14 +66,5 @@ final class UpstreamRequest {
         if (target.authority() != null) {
             headers.set(HttpHeaders.HOST, target.authority());
         }
-        return new RequestOptions()
-                .setMethod(request.method())
-                .setHost(target.url().host())
-                .setPort(target.url().port())
-                .setSsl(target.url().ssl())
-                .setURI(query == null ? path : path + '?' + query)
-                .setHeaders(headers)
-                // The read timeout is UpstreamDeadlines' sweep, not a timer per request.
-                .setConnectTimeout(route.connectTimeoutMs());
     }
 }

@@ -14,6 +14,8 @@ public final class TargetState {
     private final UpstreamUrl url;
     private final int weight;
     private final String authority;
+    /** Scheme, host and port: the upstream connections this target can share with others. */
+    private final String origin;
     final AtomicInteger outstanding = new AtomicInteger();
     final AtomicInteger consecutiveFailures = new AtomicInteger();
     final AtomicBoolean probing = new AtomicBoolean();
@@ -36,6 +38,12 @@ public final class TargetState {
         this.url = url;
         this.weight = Math.max(1, weight);
         this.authority = authority;
+        this.origin = (url.ssl() ? "https://" : "http://") + url.host() + ':' + url.port();
+    }
+
+    /** Scheme, host and port, for sharing connections among targets that differ only in their path. */
+    public String origin() {
+        return origin;
     }
 
     /** The Host header for this target; null to derive it from the URL. */

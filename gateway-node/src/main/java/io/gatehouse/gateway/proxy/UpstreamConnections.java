@@ -1,0 +1,219 @@
+package io.gatehouse.gateway.proxy;
+
+import io.gatehouse.gateway.routing.TargetState;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientConnection;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpConnectOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.RequestOptions;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * One event loop's keep-alive connections to upstream origins, each lent to one request at a time and given back
+ * when that request's exchange with the upstream ended cleanly.
+ *
+ * <p>Why not the HTTP client's own pool: taking a connection from it costs every request a trip through its
+ * resource manager and combiner executor, about a tenth of an event loop's time under load (docs/benchmarks.md).
+ * Here a connection is popped from a per-origin stack on the loop that owns it, with no lock and no future until
+ * the request itself. The most recently used connection goes first, so the ones a quieter moment no longer needs
+ * sit at the bottom and are closed by the sweep once idle for the keep-alive time.
+ *
+ * <p>At most {@code maxPerOrigin} connections per origin are kept here; a request that finds them all busy goes
+ * through the client's pool instead, which holds the same cap and queues what is over it. A connection is given
+ * back only when its request was sent whole and its answer read to the end; anything else (a reset, a timeout, a
+ * client that left, an answer cut short) closes it, so a connection in the middle of an abandoned exchange is never
+ * lent again. One the upstream or Vert.x closed is marked so by its close handler and skipped.
+ *
+ * <p>Event-loop confined, like the verticle that owns it.
+ */
+final class UpstreamConnections {
+    /** How long a connection may sit unused before the sweep closes it: the client's keep-alive time. */
+    static final long IDLE_MS = 60_000;
+    private static final long SWEEP_MS = 5_000;
+
+    private final HttpClientAgent client;
+    private final int maxPerOrigin;
+    private final Map<String, Origin> origins = new HashMap<>();
+    private long sweepTimer = -1;
+
+    UpstreamConnections(HttpClientAgent client, int maxPerOrigin) {
+        this.client = client;
+        this.maxPerOrigin = maxPerOrigin;
+    }
+
+    void start(Vertx vertx) {
+        sweepTimer = vertx.setPeriodic(SWEEP_MS, id -> sweep(System.nanoTime()));
+    }
+
+    void stop(Vertx vertx) {
+        if (sweepTimer >= 0) {
+            vertx.cancelTimer(sweepTimer);
+        }
+    }
+
+    /**
+     * A request to the exchange's target on a connection of this loop, lent to the exchange until its attempt ends
+     * ({@link Exchange#endAttempt()}); over the cap, a request from the client's pool.
+     */
+    Future<HttpClientRequest> request(Exchange exchange, RequestOptions options) {
+        TargetState target = exchange.upstream();
+        Origin origin = origins.computeIfAbsent(target.origin(), key -> new Origin());
+        Lease idle = origin.take(System.nanoTime());
+        if (idle != null) {
+            exchange.lend(idle);
+            return idle.connection.request(options);
+        }
+        if (origin.open >= maxPerOrigin) {
+            return client.request(options);
+        }
+        origin.open++;
+        HttpConnectOptions connect = new HttpConnectOptions()
+                .setHost(options.getHost())
+                .setPort(options.getPort())
+                .setSsl(options.isSsl())
+                .setConnectTimeout(options.getConnectTimeout());
+        return client.connect(connect).transform(connected -> {
+            if (connected.failed()) {
+                origin.open--;
+                return Future.failedFuture(connected.cause());
+            }
+            Lease lease = new Lease(origin, connected.result());
+            connected.result().closeHandler(lease);
+            if (exchange.completed()) {
+                // Nobody is left to send for: the new connection waits for the next request.
+                lease.giveBack(true);
+                return Future.failedFuture(new IllegalStateException("the exchange ended while its upstream connection opened"));
+            }
+            exchange.lend(lease);
+            return lease.connection.request(options);
+        });
+    }
+
+    /** Closes connections idle for longer than the keep-alive time (they sit at the bottom of their stacks). */
+    void sweep(long now) {
+        for (Iterator<Origin> it = origins.values().iterator(); it.hasNext(); ) {
+            Origin origin = it.next();
+            for (Lease oldest; (oldest = origin.idle.peekFirst()) != null; ) {
+                if (!oldest.closed && now - oldest.idleSinceNanos < oldest.idleLimitNanos) {
+                    break;
+                }
+                origin.idle.pollFirst();
+                oldest.close();
+            }
+            if (origin.open == 0 && origin.idle.isEmpty()) {
+                it.remove();
+            }
+        }
+    }
+
+    /** Closes every idle connection, when the verticle stops; lent ones close with their exchanges. */
+    void closeIdle() {
+        for (Origin origin : origins.values()) {
+            for (Lease lease; (lease = origin.idle.pollFirst()) != null; ) {
+                lease.close();
+            }
+        }
+    }
+
+    private static final CharSequence KEEP_ALIVE = HttpHeaders.createOptimized("Keep-Alive");
+
+    /** The {@code timeout} parameter of a Keep-Alive header in seconds, or -1 if it has none. */
+    static long keepAliveTimeout(String header) {
+        int at = header.toLowerCase(java.util.Locale.ROOT).indexOf("timeout=");
+        if (at < 0) {
+            return -1;
+        }
+        long seconds = 0;
+        int digits = 0;
+        for (int i = at + 8; i < header.length() && Character.isDigit(header.charAt(i)) && digits < 9; i++, digits++) {
+            seconds = seconds * 10 + (header.charAt(i) - '0');
+        }
+        return digits == 0 ? -1 : seconds;
+    }
+
+    /** The connections to one scheme, host and port. */
+    private static final class Origin {
+        /** Idle connections, most recently used last. */
+        final ArrayDeque<Lease> idle = new ArrayDeque<>();
+        /** Connections open or opening, lent or idle. */
+        int open;
+
+        Lease take(long now) {
+            for (Lease lease; (lease = idle.pollLast()) != null; ) {
+                if (!lease.closed && now - lease.idleSinceNanos < lease.idleLimitNanos) {
+                    return lease;
+                }
+                lease.close();
+            }
+            return null;
+        }
+    }
+
+    /** One connection, lent to one exchange at a time. */
+    static final class Lease implements Handler<Void> {
+        private final Origin origin;
+        final HttpClientConnection connection;
+        private boolean closed;
+        private long idleSinceNanos;
+        private long idleLimitNanos = IDLE_MS * 1_000_000L;
+
+        private Lease(Origin origin, HttpClientConnection connection) {
+            this.origin = origin;
+            this.connection = connection;
+        }
+
+        /** The connection closed, whoever closed it. */
+        @Override
+        public void handle(Void closed) {
+            if (!this.closed) {
+                this.closed = true;
+                origin.open--;
+            }
+        }
+
+        /**
+         * The answer was read to its end on this connection. One that asked to close it (Connection: close, HTTP/1.0
+         * without keep-alive) needs nothing here: Vert.x closes the connection as the answer ends, before the end
+         * reaches the gateway, so it is already marked closed. A {@code Keep-Alive: timeout=N} shortens how long it may
+         * sit idle, so it is not lent just as the upstream closes it.
+         */
+        void answerRead(HttpClientResponse answer) {
+            String keepAlive = answer.getHeader(KEEP_ALIVE);
+            if (keepAlive != null) {
+                long seconds = keepAliveTimeout(keepAlive);
+                if (seconds >= 0) {
+                    // A second's margin: the upstream's clock for it started as it sent the answer.
+                    idleLimitNanos = Math.min(IDLE_MS * 1_000_000L, Math.max(0, seconds - 1) * 1_000_000_000L);
+                }
+            }
+        }
+
+        /** Back to the idle stack when the exchange with the upstream ended cleanly, otherwise closed. */
+        void giveBack(boolean reusable) {
+            if (closed) {
+                return;
+            }
+            if (!reusable) {
+                close();
+                return;
+            }
+            idleSinceNanos = System.nanoTime();
+            origin.idle.addLast(this);
+        }
+
+        private void close() {
+            if (!closed) {
+                connection.close();
+            }
+        }
+    }
+}
