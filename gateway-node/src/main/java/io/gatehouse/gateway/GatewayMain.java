@@ -8,6 +8,7 @@ public final class GatewayMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        GatewayNode.runtimeDefaults();
         NodeSettings settings;
         try {
             settings = NodeSettings.load(System.getenv());

@@ -43,6 +43,18 @@ public final class GatewayNode {
     private io.gatehouse.gateway.tls.ServerCertificates certificates;
     private io.gatehouse.gateway.accesslog.AccessLog accessLog = io.gatehouse.gateway.accesslog.AccessLog.OFF;
 
+    /**
+     * A library default the request path measured faster without (docs/benchmarks.md), for a launcher to set before
+     * Netty reads it (once, when its allocator class loads); a value given on the command line wins: Netty's pooled
+     * allocator, with per-thread caches, instead of 4.2's adaptive one, whose buffers go back through a shared queue
+     * and grow a step at a time while headers are encoded. The gateway's tests run with the same (gateway-node/pom.xml).
+     */
+    public static void runtimeDefaults() {
+        if (System.getProperty("io.netty.allocator.type") == null) {
+            System.setProperty("io.netty.allocator.type", "pooled");
+        }
+    }
+
     public GatewayNode(NodeSettings settings) {
         this.settings = settings;
         this.metrics = settings.metricsEnabled() ? io.gatehouse.gateway.metrics.GatewayMetrics.on() : io.gatehouse.gateway.metrics.GatewayMetrics.off();

@@ -140,6 +140,16 @@ class RequestGuardTest {
     }
 
     @Test
+    void aVersionOtherThanHttp10And11Gets505AndAClosedConnection() throws Exception {
+        for (String version : new String[] {"HTTP/1.2", "HTTP/3.0"}) {
+            RawHttp.Answer answer = raw("GET /demo/x " + version + "\r\nHost: 127.0.0.1\r\nX-API-Key: " + KEY + "\r\n\r\n");
+            assertThat(answer.status()).as(version).isEqualTo(505);
+            assertThat(answer.text()).contains("\"code\":\"http_version_not_supported\"");
+            assertThat(answer.closed()).isTrue();
+        }
+    }
+
+    @Test
     void hostIsRequiredOnceAndMustMatchAnAbsoluteTarget() throws Exception {
         RawHttp.Answer none = raw("GET /demo/x HTTP/1.1\r\nX-API-Key: " + KEY + "\r\n\r\n");
         assertThat(none.status()).isEqualTo(400);

@@ -41,6 +41,7 @@ public final class LocalPlatform {
     public static void main(String[] args) throws Exception {
         // The embedded PostgreSQL narrates its start line by line; its warnings and errors are what a user needs.
         System.setProperty("org.slf4j.simpleLogger.log.io.zonky", System.getProperty("org.slf4j.simpleLogger.log.io.zonky", "warn"));
+        io.gatehouse.gateway.GatewayNode.runtimeDefaults(); // before the demo upstream's Vert.x loads Netty
         LocalPlatform platform = new LocalPlatform(System.getenv());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -53,12 +53,34 @@ final class GuardedRequestDecoder extends VertxHttpRequestDecoder {
                 watch.undecodableBody();
                 return;
             }
-            if (decoded instanceof HttpRequest) {
+            if (decoded instanceof HttpRequest request) {
+                unsupportedVersion(request);
                 watch.requestDecoded();
             }
             if (decoded instanceof LastHttpContent) {
                 watch.bodyComplete();
             }
+        }
+    }
+
+    /**
+     * A request line of HTTP/1.2 or HTTP/3.0 is decoded like any other, and Vert.x answers it 501 with the client's
+     * version in the status line. It is marked undecodable instead, as HTTP/1.1, so the guard's 505 (RFC 9110,
+     * 15.6.6) goes out with a status line the client can read, and the connection is closed.
+     */
+    private static void unsupportedVersion(HttpRequest request) {
+        io.netty.handler.codec.http.HttpVersion version = request.protocolVersion();
+        if (!version.equals(io.netty.handler.codec.http.HttpVersion.HTTP_1_1) && !version.equals(io.netty.handler.codec.http.HttpVersion.HTTP_1_0)
+                && request.decoderResult().isSuccess()) {
+            request.setProtocolVersion(io.netty.handler.codec.http.HttpVersion.HTTP_1_1);
+            request.setDecoderResult(io.netty.handler.codec.DecoderResult.failure(new UnsupportedVersion(version.text())));
+        }
+    }
+
+    /** Why a request was refused with 505; no stack trace, since it is an expected answer to a client's input. */
+    static final class UnsupportedVersion extends Exception {
+        UnsupportedVersion(String version) {
+            super("unsupported HTTP version " + version, null, false, false);
         }
     }
 

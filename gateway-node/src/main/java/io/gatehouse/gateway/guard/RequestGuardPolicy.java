@@ -76,6 +76,7 @@ public final class RequestGuardPolicy implements Policy {
         Throwable cause = request.decoderResult().cause();
         GatewayError error = cause instanceof TooLongHttpLineException ? GatewayError.URI_TOO_LONG
                 : cause instanceof TooLongHttpHeaderException ? GatewayError.HEADERS_TOO_LARGE
+                : cause instanceof GuardedRequestDecoder.UnsupportedVersion ? GatewayError.HTTP_VERSION_NOT_SUPPORTED
                 : GatewayError.MALFORMED_REQUEST;
         request.response().setStatusCode(error.status())
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")

@@ -21,6 +21,7 @@ public enum GatewayError {
     TOO_MANY_PENDING(429, "too_many_pending", "This consumer has as many requests in flight as the gateway allows; retry when one has finished."),
     HEADERS_TOO_LARGE(431, "headers_too_large", "The request headers are larger than this gateway accepts."),
     UNSUPPORTED_TRANSFER_CODING(501, "unsupported_transfer_coding", "The only transfer coding the gateway accepts on requests is chunked."),
+    HTTP_VERSION_NOT_SUPPORTED(505, "http_version_not_supported", "The gateway speaks HTTP/1.0 and HTTP/1.1, and HTTP/2 over TLS."),
     UPSTREAM_UNAVAILABLE(502, "upstream_unavailable", "The upstream service could not be reached."),
     UPSTREAM_TLS_FAILED(502, "upstream_tls_failed", "The upstream service's TLS certificate is not trusted by this gateway, or its TLS handshake failed."),
     MALFORMED_HEADER(400, "malformed_header", "A request header field carries a character HTTP forbids in it (CR, LF or NUL)."),

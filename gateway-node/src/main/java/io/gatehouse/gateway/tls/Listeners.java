@@ -15,11 +15,17 @@ public final class Listeners {
     private Listeners() {
     }
 
-    /** HTTP/1.1 only: clients that try the h2c upgrade stay on HTTP/1.1 (HTTP/2 is offered over TLS only). */
+    /**
+     * HTTP/1.1 only: clients that try the h2c upgrade stay on HTTP/1.1 (HTTP/2 is offered over TLS only). The
+     * gateway serves no WebSockets, so no WebSocket extension handler sits in every connection's pipeline looking at
+     * every request for an upgrade.
+     */
     public static HttpServerOptions plain() {
         return new HttpServerOptions()
                 .setTcpNoDelay(true)
                 .setHttp2ClearTextEnabled(false)
+                .setPerFrameWebSocketCompressionSupported(false)
+                .setPerMessageWebSocketCompressionSupported(false)
                 .setCompressionSupported(false)
                 .setHandle100ContinueAutomatically(true);
     }
