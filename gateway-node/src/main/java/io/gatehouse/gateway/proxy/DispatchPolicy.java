@@ -72,14 +72,11 @@ public final class DispatchPolicy implements Policy {
         Route route = exchange.route();
         Integer cap = route.connections().maxPerTarget();
         RequestOptions options = UpstreamRequest.target(exchange);
-        Future<HttpClientRequest> made;
         if (cap == null) {
-            made = connections.request(exchange, options);
-        } else {
-            int perLoop = Math.max(1, cap / Math.max(1, config.eventLoops()));
-            made = cappedClients.computeIfAbsent(route.apiId() + "/" + perLoop, key -> capped.apply(perLoop)).request(options);
+            return connections.request(exchange, options);
         }
-        return made;
+        int perLoop = Math.max(1, cap / Math.max(1, config.eventLoops()));
+        return cappedClients.computeIfAbsent(route.apiId() + "/" + perLoop, key -> capped.apply(perLoop)).request(options);
     }
 
     @Override
