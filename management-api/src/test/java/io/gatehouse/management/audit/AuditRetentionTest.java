@@ -123,6 +123,9 @@ class AuditRetentionTest {
 
         // Kafka redelivers a January record after the drop: it is not stored, and January does not come back.
         assertThat(store.ingest(january.subList(0, 1))).isEqualTo(new AuditStore.Outcome(0, 0, 0, 1));
+        // In one batch with a new May record (sent twice): the January ones expire, May's is stored once.
+        byte[] lateMay = month(run + "-may-late", Instant.parse("2001-05-20T00:00:00Z"), 1).get(0);
+        assertThat(store.ingest(List.of(january.get(1), lateMay, january.get(2), lateMay))).isEqualTo(new AuditStore.Outcome(1, 1, 0, 2));
         try (Connection c = jdbc()) {
             assertThat(tableExists(c, "audit_records_2001_01")).isFalse();
             assertThat(StoreVerifier.verify(c).ok()).isTrue();

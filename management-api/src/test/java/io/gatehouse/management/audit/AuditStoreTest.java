@@ -9,6 +9,7 @@ import io.gatehouse.audit.verify.Verification;
 import io.gatehouse.management.EmbeddedPostgresResource;
 import io.gatehouse.protocol.audit.AuditRecord;
 import io.gatehouse.protocol.audit.BatchProof;
+import io.gatehouse.protocol.audit.Hex;
 import io.gatehouse.protocol.audit.SignedAuditRecord;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -265,6 +266,135 @@ class AuditStoreTest {
             assertThat(result.ok()).as(sql).isFalse();
             System.out.println("tampered: " + result.describe());
             return result.describe();
+        }
+    }
+
+    private static long count(String sql) throws Exception {
+        try (Connection c = jdbc(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** The month's rows as "seq request prev chain", in chain order. */
+    private static List<String> chainOf(String partition) throws Exception {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = jdbc(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "select seq, request_id, prev_hash, chain_hash from audit_records where partition_month = '" + partition + "' order by seq")) {
+            while (rs.next()) {
+                rows.add(rs.getLong(1) + " " + rs.getString(2) + " " + Hex.encode(rs.getBytes(3)) + " " + Hex.encode(rs.getBytes(4)));
+            }
+        }
+        return rows;
+    }
+
+    private static String headOf(String partition) throws Exception {
+        try (Connection c = jdbc(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "select seq, head_hash from audit_chain_heads where partition_month = '" + partition + "'")) {
+            return rs.next() ? rs.getLong(1) + " " + Hex.encode(rs.getBytes(2)) : null;
+        }
+    }
+
+    @Test
+    void aRequestRepeatedWithinABatchAndAcrossBatchesIsStoredOnce() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        Instant start = Instant.parse("2033-01-10T00:00:00Z");
+        List<byte[]> first = month(run, start, 10, "orders");
+        List<byte[]> batch = new ArrayList<>(first);
+        batch.add(4, first.get(3));     // redelivered right after itself
+        batch.add(first.get(5));        // and again at the end of the batch
+        // The same request id with another time, of a month nothing else is in: a duplicate, and no month made for it.
+        batch.add(signed(NODE, NODE_ID, run + "-2", Instant.parse("2033-03-03T00:00:00Z"), "orders"));
+        assertThat(store.ingest(batch)).isEqualTo(new AuditStore.Outcome(10, 3, 0));
+
+        List<byte[]> second = new ArrayList<>(first.subList(0, 5));
+        byte[] late = signed(NODE, NODE_ID, run + "-10", start.plusSeconds(10), "orders");
+        second.add(late);
+        second.add(late);
+        assertThat(store.ingest(second)).isEqualTo(new AuditStore.Outcome(1, 6, 0));
+
+        assertThat(count("select count(*) from audit_records where request_id like '" + run + "-%'")).isEqualTo(11);
+        assertThat(count("select count(distinct request_id) from audit_records where request_id like '" + run + "-%'")).isEqualTo(11);
+        assertThat(count("select count(*) from audit_request_ids where request_id like '" + run + "-%'")).isEqualTo(11);
+        assertThat(chainOf("2033-01")).extracting(row -> row.split(" ")[0] + " " + row.split(" ")[1])
+                .as("each request once, in arrival order")
+                .containsExactly("1 " + run + "-0", "2 " + run + "-1", "3 " + run + "-2", "4 " + run + "-3", "5 " + run + "-4",
+                        "6 " + run + "-5", "7 " + run + "-6", "8 " + run + "-7", "9 " + run + "-8", "10 " + run + "-9", "11 " + run + "-10");
+        assertThat(headOf("2033-03")).as("a month only duplicates named gets no chain").isNull();
+        assertThat(count("select count(*) from pg_class where relname = 'audit_records_2033_03'")).isZero();
+        try (Connection c = jdbc()) {
+            Verification clean = StoreVerifier.verify(c);
+            assertThat(clean.ok()).as(clean.describe()).isTrue();
+        }
+    }
+
+    @Test
+    void aBatchOfTwoMonthsChainsEachMonthInArrivalOrderAsRecordByRecordWould() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        // Two nodes' traffic interleaved: batch-signed records of May and June, and single-signed ones of May.
+        List<SignedAuditRecord> may = batch(NODE, run + "-may", Instant.parse("2033-05-31T23:59:00Z"), 30);
+        List<SignedAuditRecord> june = batch(NODE, run + "-jun", Instant.parse("2033-06-01T00:00:00Z"), 20);
+        List<SignedAuditRecord> arrival = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            arrival.add(may.get(i));
+            if (i < 20) {
+                arrival.add(june.get(19 - i));   // June's batch arrives last leaf first
+            }
+            if (i % 10 == 0) {
+                AuditRecord single = recordOf(NODE_ID, run + "-single-" + i, Instant.parse("2033-05-15T00:00:00Z").plusSeconds(i), 200);
+                arrival.add(SignedAuditRecord.of(single, NODE.sign(single.canonical())));
+            }
+        }
+        // Stored as two polls, the second chained onto the heads the first left.
+        assertThat(store.ingest(encoded(arrival.subList(0, 21)))).isEqualTo(new AuditStore.Outcome(21, 0, 0));
+        assertThat(store.ingest(encoded(arrival.subList(21, arrival.size())))).isEqualTo(new AuditStore.Outcome(arrival.size() - 21, 0, 0));
+
+        for (String month : List.of("2033-05", "2033-06")) {
+            List<String> expected = new ArrayList<>();
+            byte[] previous = new byte[32];
+            long seq = 0;
+            for (SignedAuditRecord record : arrival) {
+                if (!java.time.YearMonth.from(record.record().time().atOffset(java.time.ZoneOffset.UTC)).toString().equals(month)) {
+                    continue;
+                }
+                java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+                sha.update(previous);
+                sha.update(record.record().canonical());
+                byte[] hash = sha.digest();
+                expected.add(++seq + " " + record.record().requestId() + " " + Hex.encode(previous) + " " + Hex.encode(hash));
+                previous = hash;
+            }
+            assertThat(expected).hasSize(month.equals("2033-05") ? 33 : 20);
+            assertThat(chainOf(month)).as("month %s", month).containsExactlyElementsOf(expected);
+            assertThat(headOf(month)).isEqualTo(seq + " " + Hex.encode(previous));
+        }
+        try (Connection c = jdbc()) {
+            Verification clean = StoreVerifier.verify(c);
+            assertThat(clean.ok()).as(clean.describe()).isTrue();
+        }
+    }
+
+    @Test
+    void oneForgedRecordInABatchIsKeptAsideAndTheRestOfTheBatchIsStored() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        List<SignedAuditRecord> records = new ArrayList<>(batch(NODE, run, Instant.parse("2033-02-10T00:00:00Z"), 20));
+        SignedAuditRecord genuine = records.get(7);
+        AuditRecord changed = recordOf(NODE_ID, genuine.record().requestId(), genuine.record().time(), 503);
+        records.set(7, new SignedAuditRecord(changed, changed.canonical(), genuine.signature(), genuine.proof()));
+        long rejected = store.rejected();
+        assertThat(store.ingest(encoded(records))).isEqualTo(new AuditStore.Outcome(19, 0, 1));
+        assertThat(store.rejected() - rejected).isEqualTo(1);
+        assertThat(quarantineReason(run + "-7")).contains("signature does not verify", "node " + NODE_ID);
+        assertThat(count("select count(*) from audit_quarantine where request_id like '" + run + "-%'")).isEqualTo(1);
+        List<String> chain = chainOf("2033-02");
+        assertThat(chain).hasSize(19).noneMatch(row -> row.split(" ")[1].equals(run + "-7"));
+        assertThat(chain.get(7)).as("the next record takes the refused one's place in the chain").startsWith("8 " + run + "-8 ");
+        // The genuine record, redelivered, joins the chain after the rest.
+        assertThat(store.ingest(encoded(List.of(genuine)))).isEqualTo(new AuditStore.Outcome(1, 0, 0));
+        assertThat(chainOf("2033-02").get(19)).startsWith("20 " + run + "-7 ");
+        try (Connection c = jdbc()) {
+            Verification clean = StoreVerifier.verify(c);
+            assertThat(clean.ok()).as(clean.describe()).isTrue();
         }
     }
 
