@@ -311,7 +311,8 @@ class AuditStoreTest {
         byte[] late = signed(NODE, NODE_ID, run + "-10", start.plusSeconds(10), "orders");
         second.add(late);
         second.add(late);
-        assertThat(store.ingest(second)).isEqualTo(new AuditStore.Outcome(1, 6, 0));
+        second.add(signed(NODE, NODE_ID, run + "-7", Instant.parse("2033-03-04T00:00:00Z"), "orders"));   // alone in its batch and month this time
+        assertThat(store.ingest(second)).isEqualTo(new AuditStore.Outcome(1, 7, 0));
 
         assertThat(count("select count(*) from audit_records where request_id like '" + run + "-%'")).isEqualTo(11);
         assertThat(count("select count(distinct request_id) from audit_records where request_id like '" + run + "-%'")).isEqualTo(11);
