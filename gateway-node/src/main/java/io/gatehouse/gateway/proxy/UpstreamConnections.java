@@ -103,7 +103,7 @@ final class UpstreamConnections {
         for (Iterator<Origin> it = origins.values().iterator(); it.hasNext(); ) {
             Origin origin = it.next();
             for (Lease oldest; (oldest = origin.idle.peekFirst()) != null; ) {
-                if (!oldest.closed && now - oldest.idleSinceNanos < oldest.idleLimitNanos) {
+                if (oldest.usable(now)) {
                     break;
                 }
                 origin.idle.pollFirst();
@@ -149,7 +149,7 @@ final class UpstreamConnections {
 
         Lease take(long now) {
             for (Lease lease; (lease = idle.pollLast()) != null; ) {
-                if (!lease.closed && now - lease.idleSinceNanos < lease.idleLimitNanos) {
+                if (lease.usable(now)) {
                     return lease;
                 }
                 lease.close();
@@ -169,6 +169,11 @@ final class UpstreamConnections {
         private Lease(Origin origin, HttpClientConnection connection) {
             this.origin = origin;
             this.connection = connection;
+        }
+
+        /** Open, and idle for less than its limit: safe to lend. */
+        boolean usable(long now) {
+            return !closed && now - idleSinceNanos < idleLimitNanos;
         }
 
         /** The connection closed, whoever closed it. */
