@@ -86,7 +86,7 @@ public final class Limits {
         long since = now - rate.lastLeaseRequestNanos;
         rate.lastLeaseRequestNanos = now;
         double seconds = Math.max(0.05, Math.min(5.0, since / 1e9));
-        double demand = rate.demand.sumThenReset() / seconds;
+        double demand = rate.drainDemand() / seconds;
         l.send(new NodeMessage.RateLeaseRequest(requestIds.incrementAndGet(), limits.subscription.id(), demand, rate.appliedLeaseId));
     }
 
@@ -170,7 +170,7 @@ public final class Limits {
         for (SubscriptionLimits limits : bySubscription.values()) {
             RateLimiter rate = limits.rate;
             // Shares in use are renewed; an idle one lapses, and its part of the rate goes to the nodes that need it.
-            if (rate != null && rate.demand.sum() > 0) {
+            if (rate != null && rate.demanded()) {
                 requestRate(limits, now);
             }
             QuotaAccount account = limits.currentQuota();

@@ -1,7 +1,8 @@
 package io.gatehouse.gateway.limits;
 
+import io.gatehouse.gateway.metrics.LaneCounters;
+
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * GCRA over this node's share of one subscription's rate limit. Lock-free: one CAS on the theoretical arrival time
@@ -27,7 +28,7 @@ final class RateLimiter {
     private final AtomicLong tat = new AtomicLong();
     private volatile Share share;
     /** Requests asked of this node since the last lease request: the demand reported to the control plane. */
-    final LongAdder demand = new LongAdder();
+    private final LaneCounters demand = new LaneCounters(1);
     volatile long lastLeaseRequestNanos;
     /** The control plane's id of the installed lease, acknowledged in the next request. */
     volatile long appliedLeaseId;
@@ -37,7 +38,7 @@ final class RateLimiter {
      *         {@link #NO_SHARE} when this node holds no valid share
      */
     long tryAcquire(long now) {
-        demand.increment();
+        demand.increment(0);
         Share s = share;
         if (s == null || now >= s.expiresAtNanos()) {
             return NO_SHARE;
@@ -74,6 +75,15 @@ final class RateLimiter {
         // tat = now + capacity - tokens: the bucket holds exactly the carried tokens.
         tat.set(now + next.capacityNanos() - carriedTokensNanos);
         share = next;
+    }
+
+    /** Requests asked of this node since the previous call. */
+    long drainDemand() {
+        return demand.drain(0);
+    }
+
+    boolean demanded() {
+        return demand.undrained(0) > 0;
     }
 
     Share share() {

@@ -1,5 +1,6 @@
 package io.gatehouse.gateway.limits;
 
+import io.gatehouse.gateway.metrics.LaneCounters;
 import io.gatehouse.protocol.config.PlanDefinition;
 import io.gatehouse.protocol.config.SubscriptionGrant;
 import io.gatehouse.protocol.limits.QuotaPeriod;
@@ -10,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Everything this node tracks for one subscription under one plan: rate share, quota units, usage counters. Public
@@ -73,13 +73,13 @@ public final class SubscriptionLimits {
     /** @param status the status answered; 0 when the client left before any */
     void admitted(long nowMillis, int status) {
         HourCounters c = counters(nowMillis);
-        c.admitted.increment();
+        c.counts.increment(HourCounters.ADMITTED);
         c.answered(status);
     }
 
     void refused(long nowMillis, int status) {
         HourCounters c = counters(nowMillis);
-        c.refused.increment();
+        c.counts.increment(HourCounters.REFUSED);
         c.answered(status);
     }
 
@@ -115,12 +115,12 @@ public final class SubscriptionLimits {
         }
         all.add(counters);
         for (HourCounters c : all) {
-            long admitted = c.admitted.sumThenReset();
-            long refused = c.refused.sumThenReset();
+            long admitted = c.counts.drain(HourCounters.ADMITTED);
+            long refused = c.counts.drain(HourCounters.REFUSED);
             long[] classes = new long[UsageRecord.STATUS_CLASSES];
             long answered = 0;
             for (int i = 0; i < classes.length; i++) {
-                classes[i] = c.byStatusClass[i].sumThenReset();
+                classes[i] = c.counts.drain(HourCounters.STATUS_CLASS + i);
                 answered += classes[i];
             }
             if (admitted > 0 || refused > 0 || answered > 0) {
@@ -131,28 +131,26 @@ public final class SubscriptionLimits {
     }
 
     /**
-     * Counts of one clock hour. A request counted while the flusher reads is not lost: LongAdder.sumThenReset may
-     * only move it to the next report.
+     * Counts of one clock hour. A request counted while the flusher reads is not lost: a drain reports what was
+     * counted since the one before, so a count that races with it only moves to the next report.
      */
     static final class HourCounters {
-        final long hourStartMillis;
-        final LongAdder admitted = new LongAdder();
-        final LongAdder refused = new LongAdder();
+        static final int ADMITTED = 0;
+        static final int REFUSED = 1;
         /** The same requests by status class, 1xx to 5xx: what the developer's usage chart splits days by. */
-        final LongAdder[] byStatusClass = new LongAdder[UsageRecord.STATUS_CLASSES];
+        static final int STATUS_CLASS = 2;
+        final long hourStartMillis;
+        final LaneCounters counts = new LaneCounters(STATUS_CLASS + UsageRecord.STATUS_CLASSES);
         volatile long retiredAtMillis;
 
         HourCounters(long hourStartMillis) {
             this.hourStartMillis = hourStartMillis;
-            for (int i = 0; i < byStatusClass.length; i++) {
-                byStatusClass[i] = new LongAdder();
-            }
         }
 
         void answered(int status) {
             int statusClass = status / 100;
             if (statusClass >= 1 && statusClass <= UsageRecord.STATUS_CLASSES) {
-                byStatusClass[statusClass - 1].increment();
+                counts.increment(STATUS_CLASS + statusClass - 1);
             }
         }
     }

@@ -2,14 +2,11 @@ package io.gatehouse.gateway.metrics;
 
 import io.gatehouse.gateway.proxy.GatewayError;
 
-import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.concurrent.atomic.LongAdder;
-
 /**
  * One API's meters on this node. Resolved once, when the API's runtime is built (not per request), and kept by API
- * id across config versions, so a changed definition does not reset its counters. Every field is a {@link LongAdder}
- * or a {@link LatencyHistogram}: the event loops record without locks, and nothing is allocated per request but
- * the first counter of a (status class, code) pair.
+ * id across config versions, so a changed definition does not reset its counters. The counts are one bank of
+ * {@link LaneCounters} and two {@link LatencyHistogram}s: the event loops record without locks or atomic
+ * instructions, and nothing is allocated per request.
  */
 public final class ApiMeters {
     /** Status classes: index 0 for no status (the client left before an answer), then 1xx to 5xx. */
@@ -24,14 +21,16 @@ public final class ApiMeters {
 
     final String apiId;
     private final boolean enabled;
-    private final AtomicReferenceArray<LongAdder> requests = new AtomicReferenceArray<>(STATUS_CLASSES.length * CODES);
+    /** Answered requests by (status class, code) first, then the counters below. */
+    private static final int REQUESTS = STATUS_CLASSES.length * CODES;
+    private static final int IN_FLIGHT = REQUESTS;
+    static final int LEASE_WAITS = REQUESTS + 1;
+    static final int RATE_LIMITED = REQUESTS + 2;
+    static final int QUOTA_EXCEEDED = REQUESTS + 3;
+    static final int LIMITS_UNAVAILABLE = REQUESTS + 4;
+    private final LaneCounters counts = new LaneCounters(REQUESTS + 5);
     final LatencyHistogram duration = new LatencyHistogram();
     final LatencyHistogram upstreamDuration = new LatencyHistogram();
-    final LongAdder inFlight = new LongAdder();
-    final LongAdder leaseWaits = new LongAdder();
-    final LongAdder rateLimited = new LongAdder();
-    final LongAdder quotaExceeded = new LongAdder();
-    final LongAdder limitsUnavailable = new LongAdder();
 
     ApiMeters(String apiId, boolean enabled) {
         this.apiId = apiId;
@@ -41,7 +40,7 @@ public final class ApiMeters {
     /** A request was routed to this API: it is in flight until its completion. */
     public void started() {
         if (enabled) {
-            inFlight.increment();
+            counts.increment(IN_FLIGHT);
         }
     }
 
@@ -61,37 +60,35 @@ public final class ApiMeters {
             return;
         }
         if (routed) {
-            inFlight.decrement();
+            counts.add(IN_FLIGHT, -1);
         }
         int statusClass = status >= 100 && status < 600 ? status / 100 : 0;
         int code = error != null ? error.ordinal() + 1 : clientGone ? CLIENT_GONE : 0;
-        int index = statusClass * CODES + code;
-        LongAdder counter = requests.get(index);
-        if (counter == null) {
-            requests.compareAndSet(index, null, new LongAdder());
-            counter = requests.get(index);
-        }
-        counter.increment();
+        counts.increment(statusClass * CODES + code);
         duration.record(durationNanos);
         if (upstreamNanos >= 0) {
             upstreamDuration.record(upstreamNanos);
         }
         if (waitedForLease) {
-            leaseWaits.increment();
+            counts.increment(LEASE_WAITS);
         }
         if (error == GatewayError.RATE_LIMITED) {
-            rateLimited.increment();
+            counts.increment(RATE_LIMITED);
         } else if (error == GatewayError.QUOTA_EXCEEDED) {
-            quotaExceeded.increment();
+            counts.increment(QUOTA_EXCEEDED);
         } else if (error == GatewayError.LIMITS_UNAVAILABLE) {
-            limitsUnavailable.increment();
+            counts.increment(LIMITS_UNAVAILABLE);
         }
     }
 
     /** Requests answered with this status class and code so far; 0 if none. */
     long requests(int statusClass, int code) {
-        LongAdder counter = requests.get(statusClass * CODES + code);
-        return counter == null ? 0 : counter.sum();
+        return counts.sum(statusClass * CODES + code);
+    }
+
+    /** One of the counters named by the constants above: {@link #LEASE_WAITS}, {@link #RATE_LIMITED} and so on. */
+    long count(int counter) {
+        return counts.sum(counter);
     }
 
     static String code(int index) {
@@ -99,6 +96,6 @@ public final class ApiMeters {
     }
 
     public long inFlight() {
-        return inFlight.sum();
+        return counts.sum(IN_FLIGHT);
     }
 }

@@ -1,10 +1,8 @@
 package io.gatehouse.gateway.metrics;
 
-import java.util.concurrent.atomic.LongAdder;
-
 /**
- * A latency histogram with fixed bounds: recording is a short scan of a constant array and one {@link LongAdder}
- * increment per bucket and sum, so every event loop records without a lock and without allocating. Buckets hold
+ * A latency histogram with fixed bounds: recording is a short scan of a constant array and two {@link LaneCounters}
+ * additions (bucket and sum), so every event loop records without a lock, an atomic instruction or an allocation. Buckets hold
  * their own counts; they are summed into Prometheus's cumulative buckets only when scraped.
  */
 public final class LatencyHistogram {
@@ -22,14 +20,10 @@ public final class LatencyHistogram {
     }
 
     /** Count per bucket (not cumulative); the last one is above every bound. */
-    private final LongAdder[] buckets = new LongAdder[BOUNDS_NANOS.length + 1];
-    private final LongAdder sumNanos = new LongAdder();
-
-    public LatencyHistogram() {
-        for (int i = 0; i < buckets.length; i++) {
-            buckets[i] = new LongAdder();
-        }
-    }
+    private static final int BUCKETS = BOUNDS_NANOS.length + 1;
+    /** The buckets' counts, then the sum of the values recorded, in nanoseconds. */
+    private static final int SUM = BUCKETS;
+    private final LaneCounters counts = new LaneCounters(BUCKETS + 1);
 
     public void record(long nanos) {
         long value = Math.max(0, nanos);
@@ -37,29 +31,29 @@ public final class LatencyHistogram {
         while (i < BOUNDS_NANOS.length && value > BOUNDS_NANOS[i]) {
             i++;
         }
-        buckets[i].increment();
-        sumNanos.add(value);
+        counts.increment(i);
+        counts.add(SUM, value);
     }
 
     /** Cumulative counts by bucket, the last being the total: one consistent read for {@code _bucket} and {@code _count}. */
     long[] cumulative() {
-        long[] counts = new long[buckets.length];
+        long[] cumulative = new long[BUCKETS];
         long running = 0;
-        for (int i = 0; i < buckets.length; i++) {
-            running += buckets[i].sum();
-            counts[i] = running;
+        for (int i = 0; i < BUCKETS; i++) {
+            running += counts.sum(i);
+            cumulative[i] = running;
         }
-        return counts;
+        return cumulative;
     }
 
     double sumSeconds() {
-        return sumNanos.sum() / 1e9;
+        return counts.sum(SUM) / 1e9;
     }
 
     public long count() {
         long total = 0;
-        for (LongAdder bucket : buckets) {
-            total += bucket.sum();
+        for (int i = 0; i < BUCKETS; i++) {
+            total += counts.sum(i);
         }
         return total;
     }

@@ -106,14 +106,14 @@ public final class MetricsScrape {
         }
         out.family("gatehouse_gateway_lease_waits_total", "counter", "Requests held for a rate or quota lease.");
         for (int i = 1; i < meters.size(); i++) {
-            out.sample("gatehouse_gateway_lease_waits_total", meters.get(i).leaseWaits.sum(), apis.get(i));
+            out.sample("gatehouse_gateway_lease_waits_total", meters.get(i).count(ApiMeters.LEASE_WAITS), apis.get(i));
         }
         out.family("gatehouse_gateway_lease_refusals_total", "counter", "Requests refused by the plan's limits, by reason.");
         for (int i = 1; i < meters.size(); i++) {
             ApiMeters m = meters.get(i);
-            out.sample("gatehouse_gateway_lease_refusals_total", m.rateLimited.sum(), with(apis.get(i), "reason", "rate_limited"));
-            out.sample("gatehouse_gateway_lease_refusals_total", m.quotaExceeded.sum(), with(apis.get(i), "reason", "quota_exceeded"));
-            out.sample("gatehouse_gateway_lease_refusals_total", m.limitsUnavailable.sum(), with(apis.get(i), "reason", "limits_unavailable"));
+            out.sample("gatehouse_gateway_lease_refusals_total", m.count(ApiMeters.RATE_LIMITED), with(apis.get(i), "reason", "rate_limited"));
+            out.sample("gatehouse_gateway_lease_refusals_total", m.count(ApiMeters.QUOTA_EXCEEDED), with(apis.get(i), "reason", "quota_exceeded"));
+            out.sample("gatehouse_gateway_lease_refusals_total", m.count(ApiMeters.LIMITS_UNAVAILABLE), with(apis.get(i), "reason", "limits_unavailable"));
         }
     }
 

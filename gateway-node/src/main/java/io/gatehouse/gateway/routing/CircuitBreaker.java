@@ -1,26 +1,29 @@
 package io.gatehouse.gateway.routing;
 
+import io.gatehouse.gateway.metrics.LaneCounters;
 import io.gatehouse.protocol.config.UpstreamPolicy;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A circuit breaker over an API's upstream: when too many requests fail (connect failures, timeouts, 5xx) within a
  * window, the gateway stops sending and answers 503 at once, sparing both the clients' time and the failing service.
  * After the open time one trial request goes through: its success closes the circuit, its failure opens it again.
- * Lock-free: the window is a pair of adders and a start time; state changes are single writes or CAS.
+ * Lock-free: outcomes are counted in {@link LaneCounters} that are never reset; a window is its start time and the
+ * counts it started from, replaced by one CAS when it is over. State changes are single writes or CAS.
  */
 final class CircuitBreaker {
     private final int failurePercent;
     private final int minRequests;
     private final long windowNanos;
     private final long openNanos;
-    private final AtomicLong windowStart = new AtomicLong(System.nanoTime());
-    private final LongAdder succeeded = new LongAdder();
-    private final LongAdder failed = new LongAdder();
+    private static final int SUCCEEDED = 0;
+    private static final int FAILED = 1;
+    /** Outcomes since the breaker was made; a window reads them against the counts it started from. */
+    private final LaneCounters outcomes = new LaneCounters(2);
+    private final AtomicReference<Window> window = new AtomicReference<>(new Window(System.nanoTime(), 0, 0));
     private final AtomicBoolean trialInFlight = new AtomicBoolean();
     /** 0 while closed; otherwise when the circuit opened. */
     private volatile long openedAtNanos;
@@ -72,9 +75,7 @@ final class CircuitBreaker {
         if (openedAtNanos != 0) {
             if (trial) {
                 if (success) {
-                    succeeded.reset();
-                    failed.reset();
-                    windowStart.set(now);
+                    window.set(newWindow(now));
                     openedAtNanos = 0;
                 } else {
                     openedAtNanos = now;
@@ -83,18 +84,26 @@ final class CircuitBreaker {
             }
             return;
         }
-        long start = windowStart.get();
-        if (now - start > windowNanos && windowStart.compareAndSet(start, now)) {
-            succeeded.reset();
-            failed.reset();
+        Window w = window.get();
+        if (now - w.startNanos > windowNanos) {
+            Window next = newWindow(now);
+            w = window.compareAndSet(w, next) ? next : window.get();
         }
-        (success ? succeeded : failed).increment();
+        outcomes.increment(success ? SUCCEEDED : FAILED);
         if (!success) {
-            long bad = failed.sum();
-            long total = bad + succeeded.sum();
+            long bad = outcomes.sum(FAILED) - w.failedBefore;
+            long total = bad + outcomes.sum(SUCCEEDED) - w.succeededBefore;
             if (total >= minRequests && bad * 100 >= (long) failurePercent * total) {
                 openedAtNanos = now;
             }
         }
+    }
+
+    /** A window starting now: it counts the outcomes recorded from here on. */
+    private Window newWindow(long now) {
+        return new Window(now, outcomes.sum(SUCCEEDED), outcomes.sum(FAILED));
+    }
+
+    private record Window(long startNanos, long succeededBefore, long failedBefore) {
     }
 }

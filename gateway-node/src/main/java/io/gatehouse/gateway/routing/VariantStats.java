@@ -1,6 +1,6 @@
 package io.gatehouse.gateway.routing;
 
-import java.util.concurrent.atomic.LongAdder;
+import io.gatehouse.gateway.metrics.LaneCounters;
 
 /**
  * Requests, errors and latency of one variant of an API on this node, for the owner deciding on a canary.
@@ -8,37 +8,31 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class VariantStats {
     private static final long[] BUCKET_BOUNDS_MS = io.gatehouse.protocol.usage.VariantCounts.BUCKET_BOUNDS_MS;
-    private final LongAdder requests = new LongAdder();
-    private final LongAdder errors = new LongAdder();
-    private final LongAdder[] buckets = new LongAdder[BUCKET_BOUNDS_MS.length];
-
-    public VariantStats() {
-        for (int i = 0; i < buckets.length; i++) {
-            buckets[i] = new LongAdder();
-        }
-    }
+    private static final int REQUESTS = 0;
+    private static final int ERRORS = 1;
+    private static final int BUCKETS = 2;
+    /** Requests, errors, then one count per latency bucket: the layout {@link #drain} reports. */
+    private final LaneCounters counts = new LaneCounters(BUCKETS + BUCKET_BOUNDS_MS.length);
 
     /** @param error a 5xx answer, or no answer at all */
     public void record(long latencyNanos, boolean error) {
-        requests.increment();
+        counts.increment(REQUESTS);
         if (error) {
-            errors.increment();
+            counts.increment(ERRORS);
         }
         long ms = latencyNanos / 1_000_000;
         int i = 0;
         while (ms > BUCKET_BOUNDS_MS[i]) {
             i++;
         }
-        buckets[i].increment();
+        counts.increment(BUCKETS + i);
     }
 
     /** Counts since the last call: requests, errors, then one count per latency bucket. */
     public long[] drain() {
-        long[] out = new long[2 + buckets.length];
-        out[0] = requests.sumThenReset();
-        out[1] = errors.sumThenReset();
-        for (int i = 0; i < buckets.length; i++) {
-            out[2 + i] = buckets[i].sumThenReset();
+        long[] out = new long[BUCKETS + BUCKET_BOUNDS_MS.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = counts.drain(i);
         }
         return out;
     }
