@@ -1,5 +1,6 @@
 package io.gatehouse.gateway.accesslog;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -9,6 +10,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class Traceparent {
     public static final String HEADER = "traceparent";
+    private static final byte[] DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private Traceparent() {
     }
@@ -25,12 +27,39 @@ public final class Traceparent {
         return zero(header, 3, 35) || zero(header, 36, 52) ? null : trace;
     }
 
-    /** A new sampled traceparent for this request. */
+    /**
+     * A new sampled traceparent for this request. Built in one byte array and made a Latin-1 string in one copy: it
+     * is written on every request that arrives without one.
+     */
     public static String start(String requestId) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        String trace = requestId != null && requestId.length() == 32 && hex(requestId, 0, 32) && !zero(requestId, 0, 32)
-                ? requestId : hex16(random.nextLong()) + hex16(random.nextLong() | 1);
-        return "00-" + trace + "-" + hex16(random.nextLong() | 1) + "-01";
+        byte[] header = new byte[55];
+        header[0] = '0';
+        header[1] = '0';
+        header[2] = '-';
+        if (requestId != null && requestId.length() == 32 && hex(requestId, 0, 32) && !zero(requestId, 0, 32)) {
+            for (int i = 0; i < 32; i++) {
+                header[3 + i] = (byte) requestId.charAt(i);
+            }
+        } else {
+            putHex16(header, 3, random.nextLong());
+            putHex16(header, 19, random.nextLong() | 1);
+        }
+        header[35] = '-';
+        putHex16(header, 36, random.nextLong() | 1);
+        header[52] = '-';
+        header[53] = '0';
+        header[54] = '1';
+        return new String(header, StandardCharsets.ISO_8859_1);
+    }
+
+    /** A new id of 32 random lower-case hex digits, never all zero: a valid trace id, used as the request id. */
+    public static String newId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        byte[] id = new byte[32];
+        putHex16(id, 0, random.nextLong());
+        putHex16(id, 16, random.nextLong() | 1);
+        return new String(id, StandardCharsets.ISO_8859_1);
     }
 
     private static boolean hex(String s, int from, int to) {
@@ -54,7 +83,15 @@ public final class Traceparent {
 
     /** 16 lower-case hex digits, zero-padded: the unit of request ids, trace ids and span ids. */
     public static String hex16(long value) {
-        String hex = Long.toHexString(value);
-        return hex.length() == 16 ? hex : "0".repeat(16 - hex.length()) + hex;
+        byte[] hex = new byte[16];
+        putHex16(hex, 0, value);
+        return new String(hex, StandardCharsets.ISO_8859_1);
+    }
+
+    private static void putHex16(byte[] into, int at, long value) {
+        for (int i = 15; i >= 0; i--) {
+            into[at + i] = DIGITS[(int) value & 0xf];
+            value >>>= 4;
+        }
     }
 }

@@ -33,8 +33,6 @@ import io.gatehouse.gateway.tls.PeerVerification;
 import io.gatehouse.gateway.tls.ServerCertificates;
 import io.gatehouse.gateway.tls.TlsSettings;
 
-import java.util.concurrent.ThreadLocalRandom;
-
 /**
  * One event loop's share of the gateway: an HTTP server and its own upstream client. Keeping both on one loop means
  * a request never hops threads between its client side and its upstream side, which is what keeps the tail short.
@@ -205,8 +203,7 @@ public final class ProxyVerticle extends VerticleBase {
         if (incoming != null && !incoming.isEmpty() && incoming.length() <= MAX_INCOMING_REQUEST_ID && isToken(incoming)) {
             return incoming;
         }
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        return Traceparent.hex16(random.nextLong()) + Traceparent.hex16(random.nextLong());
+        return Traceparent.newId();
     }
 
     private static boolean isToken(String value) {

@@ -31,5 +31,21 @@ class AccessLogFormatTest {
         assertThat(Traceparent.traceId(started)).isEqualTo("0123456789abcdef0123456789abcdef");
         assertThat(Traceparent.traceId(Traceparent.start("not-hex"))).hasSize(32);
         assertThat(Traceparent.hex16(255)).isEqualTo("00000000000000ff");
+        assertThat(Traceparent.hex16(0xfedcba9876543210L)).isEqualTo("fedcba9876543210");
+    }
+
+    @Test
+    void newIdsAreValidTraceIdsAndStartTracesOfTheirOwn() {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 1000; i++) {
+            String id = Traceparent.newId();
+            assertThat(id).matches("[0-9a-f]{32}");
+            assertThat(seen.add(id)).isTrue();
+            String started = Traceparent.start(id);
+            assertThat(started).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01");
+            assertThat(Traceparent.traceId(started)).isEqualTo(id);
+        }
+        // Random digits reach every hex digit in both halves: none is stuck.
+        assertThat(String.join("", seen).chars().distinct().count()).isEqualTo(16);
     }
 }
