@@ -96,8 +96,11 @@ public final class GatewayNode {
         }
         certificates = tlsCertificates;
         io.gatehouse.gateway.tls.PeerVerification.warnIfTrustingAll(settings.tls());
+        // The node is one class loader: swapping each event's thread context class loader in and out (Vert.x's
+        // default, for containers with several) is two needless writes per event, several events per request.
         vertx = Vertx.builder()
-                .with(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(Math.max(1, settings.eventLoops())))
+                .with(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(Math.max(1, settings.eventLoops()))
+                        .setDisableTCCL(true))
                 .build();
         if (!vertx.isNativeTransportEnabled()) {
             LOG.info("native transport unavailable, using NIO: {}", String.valueOf(vertx.unavailableNativeTransportCause()));
