@@ -203,6 +203,26 @@ class UpstreamConnectionReuseTest extends StandaloneGateway {
         assertThat(opened.get()).isEqualTo(2);
     }
 
+    /**
+     * An upstream that closes idle connections silently (no Keep-Alive header), sooner than the gateway's default
+     * keeps them, would race requests sent as it closes: the operator sets the gateway's idle time below the
+     * upstream's, and the gateway then closes the connection itself.
+     */
+    @Test
+    void theGatewayClosesAConnectionIdleForItsIdleTimeout() throws Exception {
+        String base = gateway(startUpstream(0), 5_000, Map.of("gatehouse.upstream.idle-timeout-ms", "1000"));
+        assertThat(call(base + "/plain").statusCode()).isEqualTo(200);
+        long answered = System.nanoTime();
+        awaitTrue(Duration.ofSeconds(10), "the gateway to close its idle upstream connection", () -> closed.get() == 1);
+        long idleMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - answered);
+        System.out.println("idle upstream connection closed after about " + idleMs + " ms");
+        // Not before its idle time: the connection sat idle from before the client had its answer.
+        assertThat(idleMs).isGreaterThanOrEqualTo(1_000);
+        HttpResponse<String> next = call(base + "/plain");
+        assertThat(next.statusCode()).isEqualTo(200);
+        assertThat(opened.get()).isEqualTo(2);
+    }
+
     @Test
     void moreConcurrentRequestsThanThePoolHoldsAreAllAnsweredWithinTheCap() throws Exception {
         String base = gateway(startUpstream(0), 5_000, Map.of("gatehouse.upstream.pool-size", "2",

@@ -125,7 +125,7 @@ public final class ProxyVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         client = upstreamClient(settings.upstreamPoolSize());
-        upstreams = new UpstreamConnections(client, settings.upstreamPoolSize());
+        upstreams = new UpstreamConnections(client, settings.upstreamPoolSize(), settings.upstreamIdleTimeoutMs());
         upstreams.start(vertx);
         NodeGuard node = NodeGuard.of(vertx);
         chain = chain(settings, client, upstreams, this::upstreamClient, limits, node);
@@ -173,7 +173,8 @@ public final class ProxyVerticle extends VerticleBase {
     private HttpClientAgent upstreamClient(int poolSize) {
         return vertx.createHttpClient(PeerVerification.upstream(new HttpClientOptions()
                         .setKeepAlive(true)
-                        .setKeepAliveTimeout(60)
+                        // Whole seconds, rounded up: Vert.x counts this one in seconds.
+                        .setKeepAliveTimeout((int) Math.min(Integer.MAX_VALUE, (settings.upstreamIdleTimeoutMs() + 999) / 1000))
                         .setPipelining(false)
                         .setTcpNoDelay(true)
                         .setDecompressionSupported(false)

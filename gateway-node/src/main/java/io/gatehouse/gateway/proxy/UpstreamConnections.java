@@ -36,22 +36,29 @@ import java.util.Map;
  * <p>Event-loop confined, like the verticle that owns it.
  */
 final class UpstreamConnections {
-    /** How long a connection may sit unused before the sweep closes it: the client's keep-alive time. */
-    static final long IDLE_MS = 60_000;
     private static final long SWEEP_MS = 5_000;
 
     private final HttpClientAgent client;
     private final int maxPerOrigin;
+    /**
+     * How long a connection may sit unused before it is no longer lent, and closed (GATEHOUSE_UPSTREAM_IDLE_TIMEOUT_MS).
+     * Below the upstream's own keep-alive time, so that the upstream never closes a connection just as a request is
+     * sent on it: a POST lost that way cannot be repeated.
+     */
+    private final long idleNanos;
+    private final long sweepMs;
     private final Map<String, Origin> origins = new HashMap<>();
     private long sweepTimer = -1;
 
-    UpstreamConnections(HttpClientAgent client, int maxPerOrigin) {
+    UpstreamConnections(HttpClientAgent client, int maxPerOrigin, long idleMs) {
         this.client = client;
         this.maxPerOrigin = maxPerOrigin;
+        this.idleNanos = idleMs * 1_000_000L;
+        this.sweepMs = Math.max(100, Math.min(SWEEP_MS, idleMs / 2));
     }
 
     void start(Vertx vertx) {
-        sweepTimer = vertx.setPeriodic(SWEEP_MS, id -> sweep(System.nanoTime()));
+        sweepTimer = vertx.setPeriodic(sweepMs, id -> sweep(System.nanoTime()));
     }
 
     void stop(Vertx vertx) {
@@ -66,7 +73,7 @@ final class UpstreamConnections {
      */
     Future<HttpClientRequest> request(Exchange exchange, RequestOptions options) {
         TargetState target = exchange.upstream();
-        Origin origin = origins.computeIfAbsent(target.origin(), key -> new Origin());
+        Origin origin = origins.computeIfAbsent(target.origin(), key -> new Origin(idleNanos));
         Lease idle = origin.take(System.nanoTime());
         if (idle != null) {
             exchange.lend(idle);
@@ -146,6 +153,11 @@ final class UpstreamConnections {
         final ArrayDeque<Lease> idle = new ArrayDeque<>();
         /** Connections open or opening, lent or idle. */
         int open;
+        final long idleNanos;
+
+        Origin(long idleNanos) {
+            this.idleNanos = idleNanos;
+        }
 
         Lease take(long now) {
             for (Lease lease; (lease = idle.pollLast()) != null; ) {
@@ -164,11 +176,12 @@ final class UpstreamConnections {
         final HttpClientConnection connection;
         private boolean closed;
         private long idleSinceNanos;
-        private long idleLimitNanos = IDLE_MS * 1_000_000L;
+        private long idleLimitNanos;
 
         private Lease(Origin origin, HttpClientConnection connection) {
             this.origin = origin;
             this.connection = connection;
+            this.idleLimitNanos = origin.idleNanos;
         }
 
         /** Open, and idle for less than its limit: safe to lend. */
@@ -197,7 +210,7 @@ final class UpstreamConnections {
                 long seconds = keepAliveTimeout(keepAlive);
                 if (seconds >= 0) {
                     // A second's margin: the upstream's clock for it started as it sent the answer.
-                    idleLimitNanos = Math.min(IDLE_MS * 1_000_000L, Math.max(0, seconds - 1) * 1_000_000_000L);
+                    idleLimitNanos = Math.min(origin.idleNanos, Math.max(0, seconds - 1) * 1_000_000_000L);
                 }
             }
         }
