@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LaneCountersTest {
 
@@ -17,21 +18,12 @@ class LaneCountersTest {
         LaneCounters counters = new LaneCounters(3);
         int threads = LaneCounters.LANES + 6;
         int perThread = 20_000;
-        CountDownLatch start = new CountDownLatch(1);
-        List<Thread> all = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            Thread thread = new Thread(() -> {
-                await(start);
-                for (int i = 0; i < perThread; i++) {
-                    counters.increment(0);
-                    counters.add(2, 3);
-                }
-            });
-            thread.start();
-            all.add(thread);
-        }
-        start.countDown();
-        for (Thread thread : all) {
+        for (Thread thread : counting(threads, () -> {
+            for (int i = 0; i < perThread; i++) {
+                counters.increment(0);
+                counters.add(2, 3);
+            }
+        })) {
             thread.join();
         }
         assertEquals((long) threads * perThread, counters.sum(0));
@@ -45,22 +37,14 @@ class LaneCountersTest {
         LaneCounters counters = new LaneCounters(1);
         int threads = 4;
         int perThread = 200_000;
-        CountDownLatch start = new CountDownLatch(1);
-        List<Thread> all = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            Thread thread = new Thread(() -> {
-                await(start);
-                for (int i = 0; i < perThread; i++) {
-                    counters.increment(0);
-                }
-            });
-            thread.start();
-            all.add(thread);
-        }
+        List<Thread> all = counting(threads, () -> {
+            for (int i = 0; i < perThread; i++) {
+                counters.increment(0);
+            }
+        });
         AtomicBoolean counting = new AtomicBoolean(true);
         long drained = 0;
         int drains = 0;
-        start.countDown();
         Thread watcher = new Thread(() -> {
             for (Thread thread : all) {
                 try {
@@ -74,7 +58,7 @@ class LaneCountersTest {
         watcher.start();
         while (counting.get()) {
             long part = counters.drain(0);
-            assertEquals(true, part >= 0, "a drain never goes back");
+            assertTrue(part >= 0, "a drain never goes back");
             drained += part;
             drains++;
         }
@@ -92,6 +76,22 @@ class LaneCountersTest {
         counters.increment(0);
         counters.add(0, -1);
         assertEquals(1, counters.sum(0));
+    }
+
+    /** Threads that all run {@code work} from the same moment, already started. */
+    private static List<Thread> counting(int threads, Runnable work) {
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> all = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            Thread thread = new Thread(() -> {
+                await(start);
+                work.run();
+            });
+            thread.start();
+            all.add(thread);
+        }
+        start.countDown();
+        return all;
     }
 
     private static void await(CountDownLatch latch) {
