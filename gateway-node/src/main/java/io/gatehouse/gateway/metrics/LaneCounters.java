@@ -37,7 +37,10 @@ public final class LaneCounters {
     };
 
     private final int size;
-    /** One array per lane, made by its owner on its first count; the last is the shared lane. */
+    /**
+     * One array per lane, made by its owner on its first count; the last is the shared lane. A bank costs its size in
+     * longs for each thread that counts into it, and nothing for the others.
+     */
     private final long[][] lanes = new long[LANES + 1][];
     /** The sums last reported by {@link #drain}; guarded by this bank's monitor, which only readers take. */
     private final long[] drained;
@@ -45,7 +48,6 @@ public final class LaneCounters {
     public LaneCounters(int size) {
         this.size = size;
         this.drained = new long[size];
-        lanes[SHARED] = new long[size + PAD];
     }
 
     public void increment(int counter) {
@@ -55,7 +57,13 @@ public final class LaneCounters {
     public void add(int counter, long value) {
         int lane = LANE.get();
         if (lane == SHARED) {
-            LONGS.getAndAdd(lanes[SHARED], counter, value);
+            long[] shared = (long[]) LANE_ARRAYS.getAcquire(lanes, SHARED);
+            if (shared == null) {
+                // Made only when a thread beyond the lanes counts: most banks never need it.
+                LANE_ARRAYS.compareAndSet(lanes, SHARED, null, new long[size + PAD]);
+                shared = (long[]) LANE_ARRAYS.getAcquire(lanes, SHARED);
+            }
+            LONGS.getAndAdd(shared, counter, value);
             return;
         }
         long[] own = (long[]) LANE_ARRAYS.getAcquire(lanes, lane);
