@@ -16,11 +16,6 @@ public final class ApiMeters {
     static final int CODES = ERRORS.length + 2;
     static final int CLIENT_GONE = ERRORS.length + 1;
 
-    /** The meters of a node with metrics off: recording into them is skipped. */
-    static final ApiMeters OFF = new ApiMeters("", false);
-
-    final String apiId;
-    private final boolean enabled;
     /** Answered requests by (status class, code) first, then the counters below. */
     private static final int REQUESTS = STATUS_CLASSES.length * CODES;
     private static final int IN_FLIGHT = REQUESTS;
@@ -28,6 +23,12 @@ public final class ApiMeters {
     static final int RATE_LIMITED = REQUESTS + 2;
     static final int QUOTA_EXCEEDED = REQUESTS + 3;
     static final int LIMITS_UNAVAILABLE = REQUESTS + 4;
+
+    /** The meters of a node with metrics off: recording into them is skipped. */
+    static final ApiMeters OFF = new ApiMeters("", false);
+
+    final String apiId;
+    private final boolean enabled;
     private final LaneCounters counts = new LaneCounters(REQUESTS + 5);
     final LatencyHistogram duration = new LatencyHistogram();
     final LatencyHistogram upstreamDuration = new LatencyHistogram();

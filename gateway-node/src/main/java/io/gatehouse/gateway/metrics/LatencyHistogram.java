@@ -1,8 +1,9 @@
 package io.gatehouse.gateway.metrics;
 
 /**
- * A latency histogram with fixed bounds: recording is a short scan of a constant array and two {@link LaneCounters}
- * additions (bucket and sum), so every event loop records without a lock, an atomic instruction or an allocation. Buckets hold
+ * A latency histogram with fixed bounds: recording is a short scan of a constant array and two
+ * {@link LaneCounters} additions (bucket and sum), so every event loop records without a lock, an atomic
+ * instruction or an allocation. Buckets hold
  * their own counts; they are summed into Prometheus's cumulative buckets only when scraped.
  */
 public final class LatencyHistogram {

@@ -1,31 +1,45 @@
 package io.gatehouse.gateway.metrics;
 
+import io.netty.util.concurrent.FastThreadLocalThread;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LaneCountersTest {
 
-    /** More threads than lanes: the last ones share a lane, and every count is kept all the same. */
+    /**
+     * Lanes chosen by the test, so both paths are certain to run whatever other tests took: the first threads own a
+     * lane each, the rest share the last one.
+     */
+    private static IntSupplier lanesInOrderOfFirstCount(int owned) {
+        AtomicInteger next = new AtomicInteger();
+        ThreadLocal<Integer> lane = ThreadLocal.withInitial(() -> {
+            int n = next.getAndIncrement();
+            return n < owned ? n : LaneCounters.SHARED;
+        });
+        return lane::get;
+    }
+
     @Test
-    void countsFromMoreThreadsThanLanesAddUpExactly() throws Exception {
-        LaneCounters counters = new LaneCounters(3);
-        int threads = LaneCounters.LANES + 6;
+    void countsOnOwnedAndSharedLanesAddUpExactly() throws Exception {
+        LaneCounters counters = new LaneCounters(3, lanesInOrderOfFirstCount(4));
+        int threads = 10;
         int perThread = 20_000;
-        for (Thread thread : counting(threads, () -> {
+        join(counting(threads, () -> {
             for (int i = 0; i < perThread; i++) {
                 counters.increment(0);
                 counters.add(2, 3);
             }
-        })) {
-            thread.join();
-        }
+        }));
         assertEquals((long) threads * perThread, counters.sum(0));
         assertEquals(0, counters.sum(1));
         assertEquals(3L * threads * perThread, counters.sum(2));
@@ -34,29 +48,23 @@ class LaneCountersTest {
     /** Drains taken while threads count report every count once: none lost, none twice. */
     @Test
     void drainsDuringCountingLoseNothingAndCountNothingTwice() throws Exception {
-        LaneCounters counters = new LaneCounters(1);
-        int threads = 4;
+        LaneCounters counters = new LaneCounters(1, lanesInOrderOfFirstCount(3));
+        int threads = 5;
         int perThread = 200_000;
         List<Thread> all = counting(threads, () -> {
             for (int i = 0; i < perThread; i++) {
                 counters.increment(0);
             }
         });
-        AtomicBoolean counting = new AtomicBoolean(true);
-        long drained = 0;
-        int drains = 0;
+        AtomicBoolean running = new AtomicBoolean(true);
         Thread watcher = new Thread(() -> {
-            for (Thread thread : all) {
-                try {
-                    thread.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            counting.set(false);
+            join(all);
+            running.set(false);
         });
         watcher.start();
-        while (counting.get()) {
+        long drained = 0;
+        int drains = 0;
+        while (running.get()) {
             long part = counters.drain(0);
             assertTrue(part >= 0, "a drain never goes back");
             drained += part;
@@ -67,6 +75,32 @@ class LaneCountersTest {
         assertEquals((long) threads * perThread, drained, "over " + drains + " drains");
         assertEquals(0, counters.undrained(0));
         assertEquals((long) threads * perThread, counters.sum(0), "a drain does not reset the sum");
+    }
+
+    /** The lanes event loops get: Netty threads count on lanes of their own, and hand them on when they end. */
+    @Test
+    void aLaneOfAThreadThatEndedGoesToTheNextThreadWithItsCounts() throws Exception {
+        LaneCounters counters = new LaneCounters(1);
+        int[] lanes = new int[2];
+        Thread first = new FastThreadLocalThread(() -> {
+            lanes[0] = LaneCounters.laneOfCurrentThread();
+            for (int i = 0; i < 1_000; i++) {
+                counters.increment(0);
+            }
+        });
+        first.start();
+        first.join();
+        Thread second = new FastThreadLocalThread(() -> {
+            lanes[1] = LaneCounters.laneOfCurrentThread();
+            for (int i = 0; i < 500; i++) {
+                counters.increment(0);
+            }
+        });
+        second.start();
+        second.join();
+        assertNotEquals(LaneCounters.SHARED, lanes[0], "lanes left for event loops");
+        assertEquals(lanes[0], lanes[1], "the second thread took over the first one's lane");
+        assertEquals(1_500, counters.sum(0), "the lane kept the first thread's counts and added the second's");
     }
 
     @Test
@@ -84,7 +118,12 @@ class LaneCountersTest {
         List<Thread> all = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             Thread thread = new Thread(() -> {
-                await(start);
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
                 work.run();
             });
             thread.start();
@@ -94,11 +133,13 @@ class LaneCountersTest {
         return all;
     }
 
-    private static void await(CountDownLatch latch) {
-        try {
-            latch.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    private static void join(List<Thread> threads) {
+        for (Thread thread : threads) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
