@@ -42,8 +42,7 @@ public final class Traceparent {
                 header[3 + i] = (byte) requestId.charAt(i);
             }
         } else {
-            putHex16(header, 3, random.nextLong());
-            putHex16(header, 19, random.nextLong() | 1);
+            putRandomId(header, 3, random);
         }
         header[35] = '-';
         putHex16(header, 36, random.nextLong() | 1);
@@ -55,11 +54,21 @@ public final class Traceparent {
 
     /** A new id of 32 random lower-case hex digits, never all zero: a valid trace id, used as the request id. */
     public static String newId() {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
         byte[] id = new byte[32];
-        putHex16(id, 0, random.nextLong());
-        putHex16(id, 16, random.nextLong() | 1);
+        putRandomId(id, 0, ThreadLocalRandom.current());
         return new String(id, StandardCharsets.ISO_8859_1);
+    }
+
+    /** 32 random hex digits; all zero (1 in 2^128, and invalid as a trace id) is drawn again. */
+    private static void putRandomId(byte[] into, int at, ThreadLocalRandom random) {
+        long high;
+        long low;
+        do {
+            high = random.nextLong();
+            low = random.nextLong();
+        } while ((high | low) == 0);
+        putHex16(into, at, high);
+        putHex16(into, at + 16, low);
     }
 
     private static boolean hex(String s, int from, int to) {

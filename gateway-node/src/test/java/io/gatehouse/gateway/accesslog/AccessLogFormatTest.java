@@ -45,7 +45,9 @@ class AccessLogFormatTest {
             assertThat(started).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01");
             assertThat(Traceparent.traceId(started)).isEqualTo(id);
         }
-        // Random digits reach every hex digit in both halves: none is stuck.
-        assertThat(String.join("", seen).chars().distinct().count()).isEqualTo(16);
+        // Random digits reach every hex digit in both halves and at the last place: none is stuck.
+        assertThat(seen.stream().map(id -> id.substring(0, 16)).collect(java.util.stream.Collectors.joining()).chars().distinct().count()).isEqualTo(16);
+        assertThat(seen.stream().map(id -> id.substring(16)).collect(java.util.stream.Collectors.joining()).chars().distinct().count()).isEqualTo(16);
+        assertThat(seen.stream().map(id -> id.charAt(31)).distinct().count()).isEqualTo(16);
     }
 }
