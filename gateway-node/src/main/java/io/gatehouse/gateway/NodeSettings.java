@@ -90,7 +90,7 @@ public record NodeSettings(
                 s.integer("gatehouse.event-loops", Runtime.getRuntime().availableProcessors()),
                 s.longValue("gatehouse.max-body-bytes", 10L * 1024 * 1024),
                 s.integer("gatehouse.upstream.pool-size", 128),
-                s.positive("gatehouse.upstream.idle-timeout-ms", 60_000),
+                s.between("gatehouse.upstream.idle-timeout-ms", 60_000, 1, 86_400_000),
                 s.longValue("gatehouse.reconnect.min-ms", 500),
                 s.longValue("gatehouse.reconnect.max-ms", 15_000),
                 s.longValue("gatehouse.heartbeat-ms", 5_000),
@@ -177,6 +177,14 @@ public record NodeSettings(
             long value = longValue(property, fallback);
             if (value <= 0) {
                 throw new IllegalArgumentException(property + " (" + envName(property) + ") must be above 0, got " + value);
+            }
+            return value;
+        }
+
+        long between(String property, long fallback, long min, long max) {
+            long value = longValue(property, fallback);
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(property + " (" + envName(property) + ") must be " + min + " to " + max + ", got " + value);
             }
             return value;
         }

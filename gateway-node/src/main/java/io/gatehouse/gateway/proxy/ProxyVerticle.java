@@ -173,8 +173,9 @@ public final class ProxyVerticle extends VerticleBase {
     private HttpClientAgent upstreamClient(int poolSize) {
         return vertx.createHttpClient(PeerVerification.upstream(new HttpClientOptions()
                         .setKeepAlive(true)
-                        // Whole seconds, rounded up: Vert.x counts this one in seconds.
-                        .setKeepAliveTimeout((int) Math.min(Integer.MAX_VALUE, (settings.upstreamIdleTimeoutMs() + 999) / 1000))
+                        // Vert.x counts whole seconds: rounded down, so a pooled connection never outlives the
+                        // idle time set below an upstream's own (a second at least, as 0 would mean forever).
+                        .setKeepAliveTimeout((int) Math.max(1, settings.upstreamIdleTimeoutMs() / 1000))
                         .setPipelining(false)
                         .setTcpNoDelay(true)
                         .setDecompressionSupported(false)
