@@ -158,6 +158,13 @@ public interface GatehouseConfig {
         /** How long an expired key stays in the config, so a caller hears "expired" rather than "invalid". */
         Duration expiredKeyGrace();
 
+        /**
+         * How long a node may send nothing (nodes send a heartbeat every few seconds) before its connection is closed
+         * as that of a hung node.
+         */
+        @io.smallrye.config.WithDefault("PT30S")
+        Duration nodeSilenceTimeout();
+
         /** Full snapshots this instance streams at once; nodes asking beyond it wait their turn. */
         @io.smallrye.config.WithDefault("4")
         int maxSnapshotStreams();

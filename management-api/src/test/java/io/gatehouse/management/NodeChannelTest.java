@@ -152,6 +152,42 @@ class NodeChannelTest {
         }
     }
 
+    @jakarta.inject.Inject
+    io.gatehouse.management.sync.NodeRegistry registry;
+
+    /**
+     * A hung node keeps its TCP connection open: silence is the only sign. The sweep that runs every third of the
+     * silence timeout closes the connections of nodes silent since its cutoff; called here with a cutoff between
+     * one node's last message and the other's.
+     */
+    @Test
+    void aNodeSilentSinceTheCutoffIsDisconnectedAndOneThatSpokeIsKept() throws Exception {
+        Credential quietOne = issue(unique("quiet"));
+        Credential chattyOne = issue(unique("chatty"));
+        try (TestNode quiet = connect(quietOne); TestNode chatty = connect(chattyOne)) {
+            quiet.next(ControlMessage.Snapshot.class);
+            chatty.next(ControlMessage.Snapshot.class);
+            Instant quietLastSeen = registry.list(null).stream().filter(v -> v.nodeId().equals(quietOne.nodeId())).findFirst()
+                    .orElseThrow().lastSeen();
+            Instant cutoff = Instant.now();
+            while (!cutoff.isAfter(quietLastSeen)) {
+                cutoff = Instant.now();
+            }
+            chatty.send(new NodeMessage.Heartbeat(0));
+            // Answered in order: once the lease comes back, the heartbeat before it has been taken in.
+            chatty.send(new NodeMessage.QuotaLeaseRequest(3, UUID.randomUUID().toString(), periodStart(), 1));
+            assertThat(chatty.next(ControlMessage.QuotaLease.class).requestId()).isEqualTo(3);
+
+            assertThat(registry.closeSilent(cutoff)).contains(quietOne.nodeId()).doesNotContain(chattyOne.nodeId());
+            quiet.awaitClosed();
+            assertThat(chatty.open()).isTrue();
+            assertThat(admin().get("/admin/nodes").jsonPath().getList("items.findAll { it.nodeId == '" + quietOne.nodeId() + "' }.connected"))
+                    .containsExactly(false);
+            assertThat(admin().get("/admin/nodes").jsonPath().getList("items.findAll { it.nodeId == '" + chattyOne.nodeId() + "' }.connected"))
+                    .containsExactly(true);
+        }
+    }
+
     @Test
     void revokingACredentialDisconnectsItsNodeAtOnceAndForGood() throws Exception {
         Credential edge = issue(unique("edge"));

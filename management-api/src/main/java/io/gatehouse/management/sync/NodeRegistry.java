@@ -10,11 +10,18 @@ import io.gatehouse.management.usage.UsageStore;
 import io.gatehouse.protocol.Json;
 import io.gatehouse.protocol.sync.ControlMessage;
 import io.gatehouse.protocol.sync.NodeMessage;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +54,45 @@ public class NodeRegistry {
     NodeCredentials credentials;
     @Inject
     io.gatehouse.management.metrics.ControlPlaneMetrics metrics;
+    @Inject
+    io.gatehouse.management.GatehouseConfig config;
+    @Inject
+    Vertx vertx;
+    private long silenceTimer = -1;
+
+    /**
+     * A node that hung (a paused process, a partition that drops packets without a reset) keeps its TCP connection
+     * open here for as long as the operating system does, and would be listed as connected. Nodes send a heartbeat
+     * every few seconds, so one silent for the silence timeout is taken for gone and its connection closed: the
+     * node list shows it disconnected, and a node that was only slow dials again.
+     */
+    void onStart(@Observes StartupEvent event) {
+        Duration timeout = config.sync().nodeSilenceTimeout();
+        long everyMs = Math.max(1_000, timeout.toMillis() / 3);
+        silenceTimer = vertx.setPeriodic(everyMs, id -> closeSilent(Instant.now().minus(timeout)));
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (silenceTimer >= 0) {
+            vertx.cancelTimer(silenceTimer);
+        }
+    }
+
+    /** Closes the connections of nodes that sent nothing since {@code cutoff}; the ids of those nodes. */
+    public List<String> closeSilent(Instant cutoff) {
+        List<String> closed = new ArrayList<>();
+        for (NodeSession session : byConnection.values()) {
+            Instant lastSeen = session.lastSeen();
+            if (lastSeen.isBefore(cutoff)) {
+                LOG.warnf("node %s sent nothing since %s (silence timeout %s): closing its connection", session.nodeId(), lastSeen,
+                        config.sync().nodeSilenceTimeout());
+                session.disconnected();
+                session.connection().close().subscribe().with(v -> { }, e -> { });
+                closed.add(session.nodeId());
+            }
+        }
+        return closed;
+    }
 
     /** Nodes connected to this instance now. */
     public int connectedCount() {

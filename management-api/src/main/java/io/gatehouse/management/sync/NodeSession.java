@@ -258,6 +258,10 @@ final class NodeSession {
         lastSeen = Instant.now();
     }
 
+    Instant lastSeen() {
+        return lastSeen;
+    }
+
     synchronized void disconnected() {
         status = Status.DISCONNECTED;
         generation++;
