@@ -83,10 +83,10 @@ public class NodeRegistry {
         List<String> closed = new ArrayList<>();
         for (NodeSession session : byConnection.values()) {
             Instant lastSeen = session.lastSeen();
-            if (lastSeen.isBefore(cutoff)) {
+            // Once per session: its close may take a while to complete, and later sweeps still find it here.
+            if (lastSeen.isBefore(cutoff) && session.disconnectedOnce()) {
                 LOG.warnf("node %s sent nothing since %s (silence timeout %s): closing its connection", session.nodeId(), lastSeen,
                         config.sync().nodeSilenceTimeout());
-                session.disconnected();
                 session.connection().close().subscribe().with(v -> { }, e -> { });
                 closed.add(session.nodeId());
             }

@@ -268,6 +268,18 @@ final class NodeSession {
         catchingUp = false;
     }
 
+    /**
+     * Marks the session disconnected; false if it already was. Closing a hung node's WebSocket waits for a close
+     * frame that does not come (for Vert.x's closing timeout), and the session stays registered meanwhile.
+     */
+    synchronized boolean disconnectedOnce() {
+        if (status == Status.DISCONNECTED) {
+            return false;
+        }
+        disconnected();
+        return true;
+    }
+
     synchronized NodeView view(ConfigHead current) {
         return view(current, null);
     }
