@@ -7,7 +7,6 @@ import java.lang.invoke.VarHandle;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntSupplier;
 
 /**
  * A fixed bank of counters that every request adds to, with one lane per thread: a thread owns its lane and adds with
@@ -15,69 +14,85 @@ import java.util.function.IntSupplier;
  * Readers (scrapes, usage flushes, lease requests) sum the lanes. {@link java.util.concurrent.atomic.LongAdder} did
  * this job before and cost one locked instruction per count, several per request.
  *
- * <p>Lanes are handed out to threads as they first count, up to {@link #LANES}, and handed back when a Netty thread
- * (every Vert.x event loop) ends, for the next thread to take over with the counts the lane holds. Threads beyond the
- * lanes share one more lane and add to it atomically, so every count is kept either way. A lane's counters sit in
- * their own array, padded so that two lanes never share a cache line.
+ * <p>Lanes are handed out to threads as they first count ({@link Lanes}), and handed back when a Netty thread (every
+ * Vert.x event loop) ends, for the next thread to take over with the counts the lane holds. Threads beyond the lanes
+ * share one more lane and add to it atomically, so every count is kept either way. A lane's counters sit in their own
+ * array, padded so that two lanes never share a cache line.
  *
  * <p>Counters are never reset: {@link #drain} reports what was added since the previous drain, which makes a drain
  * lose nothing however it interleaves with counting.
  */
 public final class LaneCounters {
-    /** Lanes owned by one thread each: room for every event loop of a node with its default settings, and then some. */
-    static final int LANES = Math.max(8, Runtime.getRuntime().availableProcessors() * 2);
-    static final int SHARED = LANES;
     /** 128 bytes of padding after each lane's counters: two cache lines, as adjacent-line prefetch pairs them. */
     private static final int PAD = 16;
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle LANE_ARRAYS = MethodHandles.arrayElementVarHandle(long[][].class);
-    private static final AtomicInteger NEXT_LANE = new AtomicInteger();
+
     /**
-     * Lanes whose threads ended. The queue orders the last writes of the old owner before the first read of the new
-     * one, which carries on from the counts the lane holds: one writer at a time, nothing lost.
+     * Lane numbers for threads: handed out as threads first count, and handed back when a Netty thread (every Vert.x
+     * event loop) ends. Threads beyond {@link #owned} lanes get the shared lane, numbered {@link #owned}.
      */
-    private static final Queue<Integer> FREE_LANES = new ConcurrentLinkedQueue<>();
-    private static final FastThreadLocal<Integer> LANE = new FastThreadLocal<>() {
-        @Override
-        protected Integer initialValue() {
-            Integer free = FREE_LANES.poll();
-            if (free != null) {
-                return free;
+    static final class Lanes {
+        /** The node's lanes: room for every event loop with the default settings, and then some. */
+        static final Lanes NODE = new Lanes(Math.max(8, Runtime.getRuntime().availableProcessors() * 2));
+
+        final int owned;
+        private final AtomicInteger next = new AtomicInteger();
+        /**
+         * Lanes whose threads ended. The queue orders the last writes of the old owner before the first read of the
+         * new one, which carries on from the counts the lane holds: one writer at a time, nothing lost.
+         */
+        private final Queue<Integer> free = new ConcurrentLinkedQueue<>();
+        private final FastThreadLocal<Integer> lane = new FastThreadLocal<>() {
+            @Override
+            protected Integer initialValue() {
+                Integer handedBack = free.poll();
+                if (handedBack != null) {
+                    return handedBack;
+                }
+                int n = next.getAndUpdate(taken -> taken < owned ? taken + 1 : taken);
+                return n < owned ? n : owned;
             }
-            int lane = NEXT_LANE.getAndUpdate(next -> next < LANES ? next + 1 : next);
-            return lane < LANES ? lane : SHARED;
+
+            @Override
+            protected void onRemoval(Integer number) {
+                if (number != owned) {
+                    free.offer(number);
+                }
+            }
+        };
+
+        Lanes(int owned) {
+            this.owned = owned;
         }
 
-        @Override
-        protected void onRemoval(Integer lane) {
-            if (lane != SHARED) {
-                FREE_LANES.offer(lane);
-            }
+        /** This thread's lane. */
+        int current() {
+            return lane.get();
         }
-    };
+    }
 
     private final int size;
-    private final IntSupplier laneOfThisThread;
+    private final Lanes laneNumbers;
+    private final int shared;
     /**
      * One array per lane, made by its owner on its first count; the last is the shared lane. A bank costs its size in
      * longs for each thread that counts into it, and nothing for the others.
      */
-    private final long[][] lanes = new long[LANES + 1][];
+    private final long[][] lanes;
     /** The sums last reported by {@link #drain}, made by the first drain; guarded by this bank's monitor. */
     private long[] drained;
 
     public LaneCounters(int size) {
-        this(size, LaneCounters::laneOfCurrentThread);
+        this(size, Lanes.NODE);
     }
 
-    /** With lanes given by {@code laneOfThisThread} (0 to {@link #LANES}, the last shared): tests choose them. */
-    LaneCounters(int size, IntSupplier laneOfThisThread) {
+    /** With lanes numbered from {@code laneNumbers}: tests use their own, out of reach of other tests' threads. */
+    LaneCounters(int size, Lanes laneNumbers) {
         this.size = size;
-        this.laneOfThisThread = laneOfThisThread;
-    }
-
-    static int laneOfCurrentThread() {
-        return LANE.get();
+        this.laneNumbers = laneNumbers;
+        this.shared = laneNumbers.owned;
+        this.lanes = new long[laneNumbers.owned + 1][];
     }
 
     public void increment(int counter) {
@@ -85,15 +100,15 @@ public final class LaneCounters {
     }
 
     public void add(int counter, long value) {
-        int lane = laneOfThisThread.getAsInt();
-        if (lane == SHARED) {
-            long[] shared = (long[]) LANE_ARRAYS.getAcquire(lanes, SHARED);
-            if (shared == null) {
+        int lane = laneNumbers.current();
+        if (lane == shared) {
+            long[] common = (long[]) LANE_ARRAYS.getAcquire(lanes, shared);
+            if (common == null) {
                 // Made only when a thread beyond the lanes counts: most banks never need it.
-                LANE_ARRAYS.compareAndSet(lanes, SHARED, null, new long[size + PAD]);
-                shared = (long[]) LANE_ARRAYS.getAcquire(lanes, SHARED);
+                LANE_ARRAYS.compareAndSet(lanes, shared, null, new long[size + PAD]);
+                common = (long[]) LANE_ARRAYS.getAcquire(lanes, shared);
             }
-            LONGS.getAndAdd(shared, counter, value);
+            LONGS.getAndAdd(common, counter, value);
             return;
         }
         long[] own = (long[]) LANE_ARRAYS.getAcquire(lanes, lane);
@@ -109,7 +124,7 @@ public final class LaneCounters {
     /** Everything counted so far. */
     public long sum(int counter) {
         long total = 0;
-        for (int lane = 0; lane <= LANES; lane++) {
+        for (int lane = 0; lane < lanes.length; lane++) {
             long[] counts = (long[]) LANE_ARRAYS.getAcquire(lanes, lane);
             if (counts != null) {
                 total += (long) LONGS.getOpaque(counts, counter);

@@ -7,31 +7,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LaneCountersTest {
 
-    /**
-     * Lanes chosen by the test, so both paths are certain to run whatever other tests took: the first threads own a
-     * lane each, the rest share the last one.
-     */
-    private static IntSupplier lanesInOrderOfFirstCount(int owned) {
-        AtomicInteger next = new AtomicInteger();
-        ThreadLocal<Integer> lane = ThreadLocal.withInitial(() -> {
-            int n = next.getAndIncrement();
-            return n < owned ? n : LaneCounters.SHARED;
-        });
-        return lane::get;
-    }
-
+    /** Ten threads on four lanes of a numbering of the test's own: four own a lane each, six share the last one. */
     @Test
     void countsOnOwnedAndSharedLanesAddUpExactly() throws Exception {
-        LaneCounters counters = new LaneCounters(3, lanesInOrderOfFirstCount(4));
+        LaneCounters counters = new LaneCounters(3, new LaneCounters.Lanes(4));
         int threads = 10;
         int perThread = 20_000;
         join(counting(threads, () -> {
@@ -48,7 +33,7 @@ class LaneCountersTest {
     /** Drains taken while threads count report every count once: none lost, none twice. */
     @Test
     void drainsDuringCountingLoseNothingAndCountNothingTwice() throws Exception {
-        LaneCounters counters = new LaneCounters(1, lanesInOrderOfFirstCount(3));
+        LaneCounters counters = new LaneCounters(1, new LaneCounters.Lanes(3));
         int threads = 5;
         int perThread = 200_000;
         List<Thread> all = counting(threads, () -> {
@@ -80,27 +65,28 @@ class LaneCountersTest {
     /** The lanes event loops get: Netty threads count on lanes of their own, and hand them on when they end. */
     @Test
     void aLaneOfAThreadThatEndedGoesToTheNextThreadWithItsCounts() throws Exception {
-        LaneCounters counters = new LaneCounters(1);
-        int[] lanes = new int[2];
-        Thread first = new FastThreadLocalThread(() -> {
-            lanes[0] = LaneCounters.laneOfCurrentThread();
-            for (int i = 0; i < 1_000; i++) {
-                counters.increment(0);
-            }
-        });
-        first.start();
-        first.join();
-        Thread second = new FastThreadLocalThread(() -> {
-            lanes[1] = LaneCounters.laneOfCurrentThread();
-            for (int i = 0; i < 500; i++) {
-                counters.increment(0);
-            }
-        });
-        second.start();
-        second.join();
-        assertNotEquals(LaneCounters.SHARED, lanes[0], "lanes left for event loops");
-        assertEquals(lanes[0], lanes[1], "the second thread took over the first one's lane");
+        LaneCounters.Lanes numbering = new LaneCounters.Lanes(2);
+        LaneCounters counters = new LaneCounters(1, numbering);
+        int first = laneOfANettyThreadThatCounted(numbering, counters, 1_000);
+        int second = laneOfANettyThreadThatCounted(numbering, counters, 500);
+        assertEquals(0, first);
+        assertEquals(first, second, "the second thread took over the first one's lane, not the next one");
         assertEquals(1_500, counters.sum(0), "the lane kept the first thread's counts and added the second's");
+    }
+
+    /** Starts a Netty thread that counts {@code times} and ends; the lane it counted on. */
+    private static int laneOfANettyThreadThatCounted(LaneCounters.Lanes numbering, LaneCounters counters, int times)
+            throws InterruptedException {
+        int[] lane = new int[1];
+        Thread thread = new FastThreadLocalThread(() -> {
+            lane[0] = numbering.current();
+            for (int i = 0; i < times; i++) {
+                counters.increment(0);
+            }
+        });
+        thread.start();
+        thread.join();
+        return lane[0];
     }
 
     @Test
