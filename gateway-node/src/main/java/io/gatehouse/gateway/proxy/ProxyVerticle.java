@@ -227,7 +227,6 @@ public final class ProxyVerticle extends VerticleBase {
         Future<Void> tlsClosed = tlsServer == null ? Future.succeededFuture() : close(tlsServer);
         return Future.all(plainClosed, tlsClosed).eventually(() -> {
             upstreams.stop(vertx);
-            upstreams.closeIdle();
             return client.close();
         });
     }

@@ -61,9 +61,15 @@ final class UpstreamConnections {
         sweepTimer = vertx.setPeriodic(sweepMs, id -> sweep(System.nanoTime()));
     }
 
+    /** When the verticle stops: no more sweeps, and every idle connection closed; lent ones close with their exchanges. */
     void stop(Vertx vertx) {
         if (sweepTimer >= 0) {
             vertx.cancelTimer(sweepTimer);
+        }
+        for (Origin origin : origins.values()) {
+            for (Lease lease; (lease = origin.idle.pollFirst()) != null; ) {
+                lease.close();
+            }
         }
     }
 
@@ -118,15 +124,6 @@ final class UpstreamConnections {
             }
             if (origin.open == 0 && origin.idle.isEmpty()) {
                 it.remove();
-            }
-        }
-    }
-
-    /** Closes every idle connection, when the verticle stops; lent ones close with their exchanges. */
-    void closeIdle() {
-        for (Origin origin : origins.values()) {
-            for (Lease lease; (lease = origin.idle.pollFirst()) != null; ) {
-                lease.close();
             }
         }
     }
