@@ -87,11 +87,16 @@ public class NodeRegistry {
             if (lastSeen.isBefore(cutoff) && session.disconnectedOnce()) {
                 LOG.warnf("node %s sent nothing since %s (silence timeout %s): closing its connection", session.nodeId(), lastSeen,
                         config.sync().nodeSilenceTimeout());
-                session.connection().close().subscribe().with(v -> { }, e -> { });
+                close(session.connection());
                 closed.add(session.nodeId());
             }
         }
         return closed;
+    }
+
+    /** Closes a node's connection; its close handler ({@link #closed}) does the rest. A failed close needs nothing more. */
+    private static void close(WebSocketConnection connection) {
+        connection.close().subscribe().with(v -> { }, e -> { });
     }
 
     /** Nodes connected to this instance now. */
@@ -103,7 +108,7 @@ public class NodeRegistry {
         NodeCredentials.Credential credential = credentials.verified(NodeCredentials.bearer(connection.handshakeRequest().header("Authorization")));
         if (credential == null) {
             // Revoked between the upgrade check and now.
-            connection.close().subscribe().with(v -> { }, e -> { });
+            close(connection);
             return;
         }
         NodeSession session = new NodeSession(connection, credential.nodeId(), credential.id(), connection.handshakeRequest().remoteAddress());
@@ -111,7 +116,7 @@ public class NodeRegistry {
         NodeSession previous = byNode.put(credential.nodeId(), session);
         if (previous != null && previous.connection() != connection && previous.connection().isOpen()) {
             LOG.infof("node %s connected again; closing its previous connection", credential.nodeId());
-            previous.connection().close().subscribe().with(v -> { }, e -> { });
+            close(previous.connection());
         }
         LOG.infof("node %s connected from %s (credential %s)", credential.nodeId(), session.view(null).address(), credential.id());
     }
@@ -137,10 +142,9 @@ public class NodeRegistry {
     /** Closes every connection opened with this credential (it was revoked). */
     public void disconnectCredential(String credentialId) {
         for (NodeSession session : byConnection.values()) {
-            if (session.credentialId().equals(credentialId)) {
+            if (session.credentialId().equals(credentialId) && session.disconnectedOnce()) {
                 LOG.infof("node %s: credential %s revoked; disconnecting", session.nodeId(), credentialId);
-                session.disconnected();
-                session.connection().close().subscribe().with(v -> { }, e -> { });
+                close(session.connection());
             }
         }
     }
@@ -162,7 +166,7 @@ public class NodeRegistry {
         } catch (NodeMessageRefused e) {
             refused(session, message, e);
             if (message instanceof NodeMessage.Hello) {
-                connection.close().subscribe().with(v -> { }, f -> { });
+                close(connection);
             }
             return;
         }
