@@ -9,7 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * when that is one (32 lower-case hex digits, not all zero), so the two ids line up in logs.
  */
 public final class Traceparent {
-    public static final String HEADER = "traceparent";
+    public static final CharSequence HEADER = io.vertx.core.http.HttpHeaders.createOptimized("traceparent");
     private static final byte[] DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private Traceparent() {

@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 
 import java.util.concurrent.TimeUnit;
 
@@ -30,13 +31,16 @@ public final class LimitsPolicy implements Policy {
     public record Config(Limits limits, long leaseWaitMs) {
     }
 
-    private static final CharSequence RATE_LIMIT = "RateLimit-Limit";
-    private static final CharSequence RATE_REMAINING = "RateLimit-Remaining";
-    private static final CharSequence RATE_RESET = "RateLimit-Reset";
-    private static final CharSequence QUOTA_LIMIT = "X-Quota-Limit";
-    private static final CharSequence QUOTA_REMAINING = "X-Quota-Remaining";
-    private static final CharSequence QUOTA_RESET = "X-Quota-Reset";
-    private static final CharSequence RETRY_AFTER = "Retry-After";
+    // Names and fixed values as optimized header strings: hashed once, written to the wire as bytes, not per character.
+    private static final CharSequence RATE_LIMIT = HttpHeaders.createOptimized("RateLimit-Limit");
+    private static final CharSequence RATE_REMAINING = HttpHeaders.createOptimized("RateLimit-Remaining");
+    private static final CharSequence RATE_RESET = HttpHeaders.createOptimized("RateLimit-Reset");
+    private static final CharSequence QUOTA_LIMIT = HttpHeaders.createOptimized("X-Quota-Limit");
+    private static final CharSequence QUOTA_REMAINING = HttpHeaders.createOptimized("X-Quota-Remaining");
+    private static final CharSequence QUOTA_RESET = HttpHeaders.createOptimized("X-Quota-Reset");
+    private static final CharSequence RETRY_AFTER = HttpHeaders.createOptimized("Retry-After");
+    private static final CharSequence ZERO = HttpHeaders.createOptimized("0");
+    private static final CharSequence ONE = HttpHeaders.createOptimized("1");
 
     private final Config config;
 
@@ -110,7 +114,7 @@ public final class LimitsPolicy implements Policy {
                 exchange.usage(limits, null);
                 long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
                 headers.set(RATE_LIMIT, limits.rateLimitHeader);
-                headers.set(RATE_REMAINING, "0");
+                headers.set(RATE_REMAINING, ZERO);
                 headers.set(RATE_RESET, Long.toString(seconds));
                 headers.set(RETRY_AFTER, Long.toString(seconds));
                 exchange.reject(GatewayError.RATE_LIMITED);
@@ -118,7 +122,7 @@ public final class LimitsPolicy implements Policy {
             } else {
                 headers.set(RATE_LIMIT, limits.rateLimitHeader);
                 headers.set(RATE_REMAINING, Long.toString(outcome));
-                headers.set(RATE_RESET, "1");
+                headers.set(RATE_RESET, ONE);
             }
         }
 

@@ -24,8 +24,8 @@ public final class SubscriptionLimits {
     final String consumerId;
     final RateLimiter rate;
     /** The limit header values, made once: they are the same on every response. */
-    final String rateLimitHeader;
-    final String quotaLimitHeader;
+    final CharSequence rateLimitHeader;
+    final CharSequence quotaLimitHeader;
     private volatile QuotaAccount quota;
     private volatile HourCounters counters;
     private final Queue<HourCounters> retired = new ConcurrentLinkedQueue<>();
@@ -38,8 +38,8 @@ public final class SubscriptionLimits {
         this.plan = plan;
         this.consumerId = consumerId;
         this.rate = plan.ratePerSecond() == null ? null : new RateLimiter();
-        this.rateLimitHeader = plan.ratePerSecond() == null ? null : Long.toString(plan.ratePerSecond());
-        this.quotaLimitHeader = plan.monthlyQuota() == null ? null : Long.toString(plan.monthlyQuota());
+        this.rateLimitHeader = plan.ratePerSecond() == null ? null : io.vertx.core.http.HttpHeaders.createOptimized(Long.toString(plan.ratePerSecond()));
+        this.quotaLimitHeader = plan.monthlyQuota() == null ? null : io.vertx.core.http.HttpHeaders.createOptimized(Long.toString(plan.monthlyQuota()));
         this.counters = new HourCounters(nowMillis - Math.floorMod(nowMillis, HOUR_MILLIS));
     }
 

@@ -1,10 +1,12 @@
 package io.gatehouse.gateway.proxy;
 
+import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.HostAndPort;
 
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -16,6 +18,8 @@ public final class ProxyHeaders {
     public static final CharSequence FORWARDED_HOST = HttpHeaders.createOptimized("X-Forwarded-Host");
     public static final CharSequence CONSUMER_ID = HttpHeaders.createOptimized("X-Gatehouse-Consumer-Id");
     public static final CharSequence APPLICATION_ID = HttpHeaders.createOptimized("X-Gatehouse-Application-Id");
+    private static final CharSequence HTTPS = HttpHeaders.createOptimized("https");
+    private static final CharSequence HTTP = HttpHeaders.createOptimized("http");
     private static final CharSequence ACCESS_CONTROL_ALLOW_ORIGIN = HttpHeaders.createOptimized("Access-Control-Allow-Origin");
     /** Every header the gateway sets for its upstreams starts with this; none may come from a client. */
     private static final String INTERNAL_PREFIX = "x-gatehouse-";
@@ -32,24 +36,25 @@ public final class ProxyHeaders {
     }
 
     /**
-     * Sets X-Forwarded-For, -Proto and -Host. From a trusted proxy (docs/configuration.md, GATEHOUSE_TRUSTED_PROXIES)
-     * the chain it sent is extended and the protocol and host it saw are kept; from anyone else they are replaced,
-     * since a client could otherwise pick the address an upstream's allow-list or audit log believes.
+     * Adds X-Forwarded-For, -Proto and -Host to headers that hold none (the request copy leaves them out). From a
+     * trusted proxy (docs/configuration.md, GATEHOUSE_TRUSTED_PROXIES) the chain it sent is extended and the protocol
+     * and host it saw are kept; from anyone else they are replaced, since a client could otherwise pick the address
+     * an upstream's allow-list or audit log believes.
      */
-    static void setForwarded(HttpServerRequest request, MultiMap headers, boolean fromTrustedProxy) {
+    static void addForwarded(HttpServerRequest request, MultiMap headers, boolean fromTrustedProxy) {
         String client = io.gatehouse.gateway.guard.ClientAddresses.of(request);
         if (client != null) {
             String chain = fromTrustedProxy ? joined(request.headers().getAll(FORWARDED_FOR)) : null;
-            headers.set(FORWARDED_FOR, chain == null ? client : chain + ", " + client);
+            headers.add(FORWARDED_FOR, chain == null ? client : chain + ", " + client);
         }
         String proto = fromTrustedProxy ? request.getHeader(FORWARDED_PROTO) : null;
-        headers.set(FORWARDED_PROTO, proto != null ? proto : request.isSSL() ? "https" : "http");
+        headers.add(FORWARDED_PROTO, proto != null ? proto : request.isSSL() ? HTTPS : HTTP);
         String host = fromTrustedProxy ? request.getHeader(FORWARDED_HOST) : null;
         HostAndPort authority = request.authority();
         if (host != null) {
-            headers.set(FORWARDED_HOST, host);
+            headers.add(FORWARDED_HOST, host);
         } else if (authority != null) {
-            headers.set(FORWARDED_HOST, authority.port() > 0 ? authority.host() + ':' + authority.port() : authority.host());
+            headers.add(FORWARDED_HOST, authority.port() > 0 ? authority.host() + ':' + authority.port() : authority.host());
         }
     }
 
@@ -81,9 +86,14 @@ public final class ProxyHeaders {
         int connectionHeaders = 0;
         // The gateway answered CORS for this request: the upstream's own CORS headers would contradict or double it.
         boolean gatewayCors = !request && to.contains(ACCESS_CONTROL_ALLOW_ORIGIN);
-        for (Map.Entry<String, String> header : from) {
-            String name = header.getKey();
-            if (gatewayCors && name.regionMatches(true, 0, "access-control-", 0, 15)) {
+        // Vert.x's own header maps are walked as they hold the names (the decoder's byte strings), so no name is
+        // copied into a String and each is written out again as bytes.
+        Iterator<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> headers =
+                from instanceof io.netty.handler.codec.http.HttpHeaders held ? held.iteratorCharSequence() : from.iterator();
+        while (headers.hasNext()) {
+            Map.Entry<? extends CharSequence, ? extends CharSequence> header = headers.next();
+            CharSequence name = header.getKey();
+            if (gatewayCors && AsciiString.regionMatches(name, true, 0, "access-control-", 0, 15)) {
                 continue;
             }
             if (hopByHop(name)) {
@@ -92,7 +102,7 @@ public final class ProxyHeaders {
                 }
                 continue;
             }
-            if ((request && setByGateway(name)) || (alsoSkip != null && name.equalsIgnoreCase(alsoSkip))) {
+            if ((request && setByGateway(name)) || (alsoSkip != null && AsciiString.contentEqualsIgnoreCase(name, alsoSkip))) {
                 continue;
             }
             if (named != null && namedIn(named, name)) {
@@ -129,9 +139,9 @@ public final class ProxyHeaders {
         return names.isEmpty() ? null : names.toArray(new String[0]);
     }
 
-    private static boolean namedIn(String[] named, String name) {
+    private static boolean namedIn(String[] named, CharSequence name) {
         for (String n : named) {
-            if (n.equalsIgnoreCase(name)) {
+            if (AsciiString.contentEqualsIgnoreCase(n, name)) {
                 return true;
             }
         }
@@ -142,15 +152,15 @@ public final class ProxyHeaders {
         return name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase("transfer-encoding") || name.equalsIgnoreCase("host");
     }
 
-    static boolean hopByHop(String name) {
+    static boolean hopByHop(CharSequence name) {
         return switch (name.length()) {
-            case 2 -> name.equalsIgnoreCase("te");
-            case 7 -> name.equalsIgnoreCase("trailer") || name.equalsIgnoreCase("upgrade");
-            case 10 -> name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive");
-            case 16 -> name.equalsIgnoreCase("proxy-connection");
-            case 17 -> name.equalsIgnoreCase("transfer-encoding");
-            case 18 -> name.equalsIgnoreCase("proxy-authenticate");
-            case 19 -> name.equalsIgnoreCase("proxy-authorization");
+            case 2 -> same(name, "te");
+            case 7 -> same(name, "trailer") || same(name, "upgrade");
+            case 10 -> same(name, "connection") || same(name, "keep-alive");
+            case 16 -> same(name, "proxy-connection");
+            case 17 -> same(name, "transfer-encoding");
+            case 18 -> same(name, "proxy-authenticate");
+            case 19 -> same(name, "proxy-authorization");
             default -> false;
         };
     }
@@ -159,14 +169,14 @@ public final class ProxyHeaders {
      * Headers only the gateway may set. '_' is compared as '-': servers that map headers to CGI-style variables
      * (PHP, WSGI, many frameworks) read {@code X_Forwarded_For} and {@code X-Forwarded-For} as the same name.
      */
-    static boolean setByGateway(String name) {
+    static boolean setByGateway(CharSequence name) {
         int length = name.length();
         if (length > INTERNAL_PREFIX.length() && sameName(name, INTERNAL_PREFIX, INTERNAL_PREFIX.length())) {
             return true;
         }
         return switch (length) {
-            case 4 -> name.equalsIgnoreCase("host");
-            case 9 -> name.equalsIgnoreCase("forwarded");
+            case 4 -> same(name, "host");
+            case 9 -> same(name, "forwarded");
             case 12 -> sameName(name, "x-request-id", 12);
             case 15 -> sameName(name, "x-forwarded-for", 15);
             case 16 -> sameName(name, "x-forwarded-host", 16);
@@ -175,8 +185,12 @@ public final class ProxyHeaders {
         };
     }
 
+    private static boolean same(CharSequence name, String lowerCase) {
+        return AsciiString.contentEqualsIgnoreCase(name, lowerCase);
+    }
+
     /** Whether the first {@code length} characters of {@code name} spell {@code lowerCase}, ignoring case and '_'/'-'. */
-    private static boolean sameName(String name, String lowerCase, int length) {
+    private static boolean sameName(CharSequence name, String lowerCase, int length) {
         for (int i = 0; i < length; i++) {
             char c = name.charAt(i);
             char expected = lowerCase.charAt(i);

@@ -25,7 +25,10 @@ final class Relay {
             discard(upstream);
             return;
         }
-        response.setStatusCode(upstream.statusCode());
+        int status = upstream.statusCode();
+        if (status != response.getStatusCode()) {
+            response.setStatusCode(status); // looks the status up again; most answers keep the default 200
+        }
         ProxyHeaders.copyResponseHeaders(upstream.headers(), response.headers());
         response.putHeader(ProxyHeaders.REQUEST_ID, exchange.requestId());
         exchange.drain().closeAfter(response);

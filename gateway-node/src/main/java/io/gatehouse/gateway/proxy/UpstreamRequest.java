@@ -49,8 +49,10 @@ final class UpstreamRequest {
         if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
             ProxyHeaders.joinCookies(headers);
         }
-        ProxyHeaders.setForwarded(request, headers, exchange.fromTrustedProxy());
-        headers.set(ProxyHeaders.REQUEST_ID, exchange.requestId());
+        // The copy left out every header set below (ProxyHeaders.setByGateway), so they are added, not set: a set
+        // looks for an earlier value first.
+        ProxyHeaders.addForwarded(request, headers, exchange.fromTrustedProxy());
+        headers.add(ProxyHeaders.REQUEST_ID, exchange.requestId());
         // One trace across client, gateway and upstream: the client's if it sent a valid one, else a new one.
         String incoming = request.getHeader(Traceparent.HEADER);
         String trace = Traceparent.traceId(incoming) != null ? incoming : Traceparent.start(exchange.requestId());
@@ -60,11 +62,11 @@ final class UpstreamRequest {
         exchange.traceparent(trace);
         Credential credential = exchange.credential();
         if (credential != null) {
-            headers.set(ProxyHeaders.CONSUMER_ID, credential.consumerId());
-            headers.set(ProxyHeaders.APPLICATION_ID, credential.applicationId());
+            headers.add(ProxyHeaders.CONSUMER_ID, credential.consumerId());
+            headers.add(ProxyHeaders.APPLICATION_ID, credential.applicationId());
         }
         if (target.authority() != null) {
-            headers.set(HttpHeaders.HOST, target.authority());
+            headers.add(HttpHeaders.HOST, target.authority());
         }
     }
 }
