@@ -95,7 +95,7 @@ public final class AccessLog implements Completion.Listener, AutoCloseable {
     private String line(Exchange exchange, int status) {
         StringBuilder b = new StringBuilder(384);
         b.append("{\"time\":\"").append(Instant.now()).append('"');
-        field(b, "requestId", exchange.requestId());
+        field(b, "requestId", exchange.requestId().toString());
         field(b, "traceId", Traceparent.traceId(exchange.traceparent()));
         field(b, "node", nodeId);
         field(b, "method", exchange.request().method().name());

@@ -1,5 +1,7 @@
 package io.gatehouse.gateway.accesslog;
 
+import io.netty.util.AsciiString;
+
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -16,22 +18,22 @@ public final class Traceparent {
     }
 
     /** The trace id of a valid version-00 header, or null. */
-    public static String traceId(String header) {
-        if (header == null || header.length() != 55 || !header.startsWith("00-") || header.charAt(35) != '-' || header.charAt(52) != '-') {
+    public static String traceId(CharSequence header) {
+        if (header == null || header.length() != 55 || header.charAt(0) != '0' || header.charAt(1) != '0' || header.charAt(2) != '-'
+                || header.charAt(35) != '-' || header.charAt(52) != '-') {
             return null;
         }
         if (!hex(header, 3, 35) || !hex(header, 36, 52) || !hex(header, 53, 55)) {
             return null;
         }
-        String trace = header.substring(3, 35);
-        return zero(header, 3, 35) || zero(header, 36, 52) ? null : trace;
+        return zero(header, 3, 35) || zero(header, 36, 52) ? null : header.subSequence(3, 35).toString();
     }
 
     /**
-     * A new sampled traceparent for this request. Built in one byte array and made a Latin-1 string in one copy: it
-     * is written on every request that arrives without one.
+     * A new sampled traceparent for this request, built in one byte array and wrapped without a copy: it is made for
+     * every request that arrives without one, and goes to the wire as those bytes.
      */
-    public static String start(String requestId) {
+    public static AsciiString start(CharSequence requestId) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         byte[] header = new byte[55];
         header[0] = '0';
@@ -49,14 +51,17 @@ public final class Traceparent {
         header[52] = '-';
         header[53] = '0';
         header[54] = '1';
-        return new String(header, StandardCharsets.ISO_8859_1);
+        return new AsciiString(header, false);
     }
 
-    /** A new id of 32 random lower-case hex digits, never all zero: a valid trace id, used as the request id. */
-    public static String newId() {
+    /**
+     * A new id of 32 random lower-case hex digits, never all zero: a valid trace id, used as the request id. A byte
+     * string, since it is written into two headers on every request and made text only for a log line or record.
+     */
+    public static AsciiString newId() {
         byte[] id = new byte[32];
         putRandomId(id, 0, ThreadLocalRandom.current());
-        return new String(id, StandardCharsets.ISO_8859_1);
+        return new AsciiString(id, false);
     }
 
     /** 32 random hex digits; all zero (1 in 2^128, and invalid as a trace id) is drawn again. */
@@ -71,7 +76,7 @@ public final class Traceparent {
         putHex16(into, at + 16, low);
     }
 
-    private static boolean hex(String s, int from, int to) {
+    private static boolean hex(CharSequence s, int from, int to) {
         for (int i = from; i < to; i++) {
             char c = s.charAt(i);
             if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
@@ -81,7 +86,7 @@ public final class Traceparent {
         return true;
     }
 
-    private static boolean zero(String s, int from, int to) {
+    private static boolean zero(CharSequence s, int from, int to) {
         for (int i = from; i < to; i++) {
             if (s.charAt(i) != '0') {
                 return false;

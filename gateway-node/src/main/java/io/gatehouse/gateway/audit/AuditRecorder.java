@@ -49,7 +49,7 @@ final class AuditRecorder implements AuditEmitter {
         String errorCode = error != null ? error.code() : complete ? null : INCOMPLETE;
         int status = response.headWritten() ? response.getStatusCode() : 0;
         String client = io.gatehouse.gateway.guard.ClientAddresses.of(request);
-        writer.offer(new AuditRecord(exchange.requestId(), arrived, nodeId,
+        writer.offer(new AuditRecord(exchange.requestId().toString(), arrived, nodeId,
                 credential == null ? null : credential.consumerId(),
                 credential == null ? null : credential.applicationId(),
                 exchange.route() == null ? null : exchange.route().apiId(),

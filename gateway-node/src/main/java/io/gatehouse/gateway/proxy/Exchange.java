@@ -36,7 +36,7 @@ public final class Exchange implements Handler<Void> {
     private final HttpServerRequest request;
     private final Policy[] chain;
     private final Completion completion;
-    private final String requestId;
+    private final CharSequence requestId;
     private final ActiveConfig config;
     private final long startNanos;
     private final BodyDigests bodies;
@@ -62,7 +62,7 @@ public final class Exchange implements Handler<Void> {
     /** The request path as routing and forwarding see it, set by the request guard; null: the path as received. */
     private String path;
     /** The W3C traceparent sent upstream; null until dispatch (then the client's, if valid, or a new one). */
-    private String traceparent;
+    private CharSequence traceparent;
     /** Whether the direct peer is a trusted proxy whose X-Forwarded-* headers are kept; set by the request guard. */
     private boolean fromTrustedProxy;
 
@@ -110,7 +110,7 @@ public final class Exchange implements Handler<Void> {
         this.drain = null;
     }
 
-    Exchange(HttpServerRequest request, Policy[] chain, Completion completion, String requestId, ActiveConfig config,
+    Exchange(HttpServerRequest request, Policy[] chain, Completion completion, CharSequence requestId, ActiveConfig config,
              BodyDigests bodies, io.gatehouse.gateway.drain.Drain drain) {
         this.bodies = bodies;
         this.drain = drain;
@@ -199,7 +199,7 @@ public final class Exchange implements Handler<Void> {
 
     /** Ends the exchange with a gateway error whose body says more than the catalogue's message (see {@link GatewayError#body(String, String, String)}). */
     public void reject(GatewayError error, String message, String portal) {
-        answer(error, false, error.body(requestId, message, portal));
+        answer(error, false, error.body(requestId.toString(), message, portal));
     }
 
     /**
@@ -238,7 +238,7 @@ public final class Exchange implements Handler<Void> {
         } else {
             drain.closeAfter(response);
         }
-        Buffer answer = Buffer.buffer(body != null ? body : error.body(requestId));
+        Buffer answer = Buffer.buffer(body != null ? body : error.body(requestId.toString()));
         bodies.responseChunk(answer);
         closeWhenDone = close && !h2;
         response.end(answer);
@@ -459,11 +459,11 @@ public final class Exchange implements Handler<Void> {
     }
 
     /** The traceparent of this request: the one sent upstream, else the client's (which may be invalid), else null. */
-    public String traceparent() {
+    public CharSequence traceparent() {
         return traceparent != null ? traceparent : request.getHeader(io.gatehouse.gateway.accesslog.Traceparent.HEADER);
     }
 
-    void traceparent(String sent) {
+    void traceparent(CharSequence sent) {
         this.traceparent = sent;
     }
 
@@ -484,7 +484,7 @@ public final class Exchange implements Handler<Void> {
         return request;
     }
 
-    public String requestId() {
+    public CharSequence requestId() {
         return requestId;
     }
 

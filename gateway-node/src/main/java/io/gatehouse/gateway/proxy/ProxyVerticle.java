@@ -200,7 +200,7 @@ public final class ProxyVerticle extends VerticleBase {
     }
 
     /** Keeps a caller's request id if it is sane, so one id follows a request across systems; otherwise makes one. */
-    private static String requestId(HttpServerRequest request) {
+    private static CharSequence requestId(HttpServerRequest request) {
         String incoming = request.getHeader(ProxyHeaders.REQUEST_ID);
         if (incoming != null && !incoming.isEmpty() && incoming.length() <= MAX_INCOMING_REQUEST_ID && isToken(incoming)) {
             return incoming;

@@ -55,7 +55,7 @@ final class UpstreamRequest {
         headers.add(ProxyHeaders.REQUEST_ID, exchange.requestId());
         // One trace across client, gateway and upstream: the client's if it sent a valid one, else a new one.
         String incoming = request.getHeader(Traceparent.HEADER);
-        String trace = Traceparent.traceId(incoming) != null ? incoming : Traceparent.start(exchange.requestId());
+        CharSequence trace = Traceparent.traceId(incoming) != null ? incoming : Traceparent.start(exchange.requestId());
         if (trace != incoming) {
             headers.set(Traceparent.HEADER, trace);
         }
