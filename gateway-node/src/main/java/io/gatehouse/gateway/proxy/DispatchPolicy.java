@@ -153,43 +153,58 @@ public final class DispatchPolicy implements Policy {
     private void attempt(Exchange exchange) {
         Buffer body = exchange.body();
         exchange.attemptStarted();
-        upstreamRequest(exchange)
-                .compose(upstream -> {
-                    UpstreamRequest.headers(exchange, upstream.headers());
-                    watch(exchange, upstream);
-                    exchange.upstreamRequestSent();
-                    return body == null ? upstream.send() : upstream.send(body);
-                })
-                .onComplete(result -> {
-                    UpstreamDeadlines.answered(exchange);
-                    if (exchange.completed()) {
-                        if (result.succeeded()) {
-                            Relay.discard(result.result()); // nobody to relay it to
-                        }
-                        return;
-                    }
-                    if (result.failed()) {
-                        exchange.attemptFailed();
-                        if (retryableFailure(result.cause()) && mayRetry(exchange)) {
-                            exchange.holdAnswer(null, result.cause());
-                            exchange.endAttempt();
-                            exchange.retry();
-                            return;
-                        }
-                        Relay.fail(exchange, result.cause());
-                        return;
-                    }
-                    HttpClientResponse answer = result.result();
-                    int status = answer.statusCode();
-                    exchange.attemptAnswered(status);
-                    if ((status == 502 || status == 503) && mayRetry(exchange)) {
-                        exchange.holdAnswer(answer, null);
-                        exchange.endAttempt();
-                        exchange.retry();
-                        return;
-                    }
-                    relay.relay(exchange, answer);
-                });
+        // Two plain callbacks rather than a composed future: one future and its listener fewer per request.
+        upstreamRequest(exchange).onComplete(ready -> {
+            if (ready.failed()) {
+                answered(exchange, Future.failedFuture(ready.cause()));
+                return;
+            }
+            HttpClientRequest upstream = ready.result();
+            Future<HttpClientResponse> sent;
+            try {
+                UpstreamRequest.headers(exchange, upstream.headers());
+                watch(exchange, upstream);
+                exchange.upstreamRequestSent();
+                sent = body == null ? upstream.send() : upstream.send(body);
+            } catch (RuntimeException e) {
+                // A header the upstream request refuses: the attempt fails, as any other failure to send.
+                upstream.reset();
+                sent = Future.failedFuture(e);
+            }
+            sent.onComplete(result -> answered(exchange, result));
+        });
+    }
+
+    /** The outcome of an attempt with its body in hand: relayed, retried, or answered with the failure. */
+    private void answered(Exchange exchange, io.vertx.core.AsyncResult<HttpClientResponse> result) {
+        UpstreamDeadlines.answered(exchange);
+        if (exchange.completed()) {
+            if (result.succeeded()) {
+                Relay.discard(result.result()); // nobody to relay it to
+            }
+            return;
+        }
+        if (result.failed()) {
+            exchange.attemptFailed();
+            if (retryableFailure(result.cause()) && mayRetry(exchange)) {
+                exchange.holdAnswer(null, result.cause());
+                exchange.endAttempt();
+                exchange.retry();
+                return;
+            }
+            Relay.fail(exchange, result.cause());
+            return;
+        }
+        HttpClientResponse answer = result.result();
+        int status = answer.statusCode();
+        exchange.attemptAnswered(status);
+        if ((status == 502 || status == 503) && mayRetry(exchange)) {
+            exchange.holdAnswer(answer, null);
+            exchange.endAttempt();
+            exchange.retry();
+            return;
+        }
+        relay.relay(exchange, answer);
     }
 
     private static boolean mayRetry(Exchange exchange) {
