@@ -115,13 +115,13 @@ public final class LimitsPolicy implements Policy {
                 long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
                 headers.set(RATE_LIMIT, limits.rateLimitHeader);
                 headers.set(RATE_REMAINING, ZERO);
-                headers.set(RATE_RESET, Long.toString(seconds));
-                headers.set(RETRY_AFTER, Long.toString(seconds));
+                headers.set(RATE_RESET, digits(seconds));
+                headers.set(RETRY_AFTER, digits(seconds));
                 exchange.reject(GatewayError.RATE_LIMITED);
                 return;
             } else {
                 headers.set(RATE_LIMIT, limits.rateLimitHeader);
-                headers.set(RATE_REMAINING, Long.toString(outcome));
+                headers.set(RATE_REMAINING, digits(outcome));
                 headers.set(RATE_RESET, ONE);
             }
         }
@@ -142,7 +142,7 @@ public final class LimitsPolicy implements Policy {
                     if (!plan.softQuota()) {
                         exchange.usage(limits, null);
                         quotaHeaders(headers, limits, 0, resetSeconds);
-                        headers.set(RETRY_AFTER, Long.toString(resetSeconds));
+                        headers.set(RETRY_AFTER, digits(resetSeconds));
                         exchange.reject(GatewayError.QUOTA_EXCEEDED);
                         return;
                     }
@@ -168,12 +168,26 @@ public final class LimitsPolicy implements Policy {
         exchange.next();
     }
 
+    /** A header value of decimal digits, written as bytes: three or four of these go out with every limited request. */
+    static CharSequence digits(long value) {
+        if (value < 0) {
+            return Long.toString(value);
+        }
+        byte[] text = new byte[19];
+        int at = text.length;
+        do {
+            text[--at] = (byte) ('0' + value % 10);
+            value /= 10;
+        } while (value > 0);
+        return new io.netty.util.AsciiString(text, at, text.length - at, false);
+    }
+
     private static void quotaHeaders(MultiMap headers, SubscriptionLimits limits, long remaining, long resetSeconds) {
         headers.set(QUOTA_LIMIT, limits.quotaLimitHeader);
         if (remaining >= 0) {
-            headers.set(QUOTA_REMAINING, Long.toString(remaining));
+            headers.set(QUOTA_REMAINING, digits(remaining));
         }
-        headers.set(QUOTA_RESET, Long.toString(resetSeconds));
+        headers.set(QUOTA_RESET, digits(resetSeconds));
     }
 
     /**

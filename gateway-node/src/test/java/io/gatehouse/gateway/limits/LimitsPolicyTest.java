@@ -72,6 +72,13 @@ class LimitsPolicyTest {
     }
 
     @Test
+    void limitHeaderValuesAreTheDecimalDigitsOfTheNumber() {
+        for (long n : new long[] {0, 7, 10, 99, 100, 1_234_567_890_123L, Long.MAX_VALUE, -5}) {
+            assertThat(LimitsPolicy.digits(n).toString()).isEqualTo(Long.toString(n));
+        }
+    }
+
+    @Test
     void aRequestWaitingForItsFirstLeasesIsHeldUntilThePoliciesAfterItHaveRun() throws Exception {
         TestExchange t = new TestExchange(config(new PlanDefinition("p", "p", 50L, null, 100_000L, "HARD", "OPEN")), HttpMethod.POST, "/a/x");
         List<String> flowWhenDispatched = new ArrayList<>();
