@@ -61,6 +61,8 @@ final class Relay {
         private final HttpServerResponse response;
         private final HttpClientResponse upstream;
         private final io.vertx.core.streams.ReadStream<io.vertx.core.buffer.Buffer> body;
+        /** Made once: a listener on every chunk's write, as a fresh method reference each time, was one object per chunk. */
+        private final io.vertx.core.Handler<Throwable> writeFailed = this::left;
         private boolean clientLeft;
 
         Streamed(Exchange exchange, HttpServerResponse response, HttpClientResponse upstream) {
@@ -85,7 +87,7 @@ final class Relay {
             body.endHandler(v -> {
                 exchange.upstreamAnswerRead(upstream);
                 if (!clientLeft && !response.ended()) {
-                    response.end().onFailure(this::left);
+                    response.end().onFailure(writeFailed);
                 }
             });
             response.drainHandler(v -> body.resume());
@@ -98,7 +100,7 @@ final class Relay {
             if (clientLeft) {
                 return;
             }
-            response.write(chunk).onFailure(this::left);
+            response.write(chunk).onFailure(writeFailed);
             if (!clientLeft && response.writeQueueFull()) {
                 body.pause(); // resumed by the drain handler set once at the start
             }
