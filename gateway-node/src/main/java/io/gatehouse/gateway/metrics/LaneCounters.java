@@ -146,6 +146,18 @@ public final class LaneCounters {
         }
     }
 
+    /** Longs held by the lanes made so far, padding included. */
+    long footprint() {
+        long longs = 0;
+        for (int lane = 0; lane < lanes.length; lane++) {
+            long[] counts = (long[]) LANE_ARRAYS.getAcquire(lanes, lane);
+            if (counts != null) {
+                longs += counts.length;
+            }
+        }
+        return longs;
+    }
+
     /** What {@link #drain} would report now, without moving it on. */
     public long undrained(int counter) {
         synchronized (this) {
