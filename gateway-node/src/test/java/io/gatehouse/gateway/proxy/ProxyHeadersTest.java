@@ -29,6 +29,31 @@ class ProxyHeadersTest {
         assertThat(to.getAll("Accept")).containsExactly("a", "b");
     }
 
+    /**
+     * The gateway adds its own headers to the copy without looking for earlier values, so the copy must leave out
+     * every spelling a client could forge, from each kind of header map the copy reads: Vert.x's HTTP/1.1 map with
+     * names as the decoder gives them (byte strings) or as Strings, and the adaptor over Netty's map (HTTP/2, answers).
+     */
+    @Test
+    void headersTheGatewaySetsAreLeftOutOfTheCopyWhateverMapTheyArriveIn() {
+        String[] forged = {"X-Forwarded-For", "x_forwarded_for", "X-FORWARDED-PROTO", "X-Forwarded-Host", "X-Request-Id",
+                "X_Request_Id", "x-gatehouse-consumer-id", "X_Gatehouse_Application_Id", "X-Gatehouse-Shadow", "Host", "Forwarded"};
+        MultiMap strings = HttpHeaders.headers();
+        MultiMap decoded = HttpHeaders.headers();
+        MultiMap adapted = new io.vertx.core.http.impl.headers.HeadersAdaptor(new io.netty.handler.codec.http.DefaultHttpHeaders());
+        for (String name : forged) {
+            strings.add(name, "forged");
+            decoded.add(new io.netty.util.AsciiString(name), "forged");
+            adapted.add(name, "forged");
+        }
+        for (MultiMap from : java.util.List.of(strings, decoded, adapted)) {
+            from.add("Accept", "a");
+            MultiMap to = HttpHeaders.headers();
+            ProxyHeaders.copyRequestHeaders(from, to, "x-api-key");
+            assertThat(to.names()).as(from.getClass().getSimpleName()).containsExactly("Accept");
+        }
+    }
+
     @Test
     void anUpstreamsOwnCorsHeadersGiveWayToTheGatewaysAndStayWhenTheGatewayAnsweredNone() {
         MultiMap upstream = HttpHeaders.headers()
