@@ -190,6 +190,83 @@ class NodeChannelTest {
         }
     }
 
+    /**
+     * A node whose connection is reset (its host went away, or a network in between) is shown disconnected and logged
+     * once as a lost connection; and one that hangs up while its credential is being checked is let go quietly. The
+     * WebSocket layer logged both as ERRORs with stack traces.
+     */
+    @Test
+    void aNodeThatHangsUpOrWhoseConnectionIsResetIsLetGoWithoutAnErrorLogged() throws Exception {
+        Credential edge = issue(unique("reset"));
+        List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.addHandler(capture);
+        try {
+            for (int i = 0; i < 5; i++) {
+                try (java.net.Socket hangsUp = upgradeRequest(edge)) {
+                    // closed at once, while the control plane checks the credential
+                }
+            }
+            try (java.net.Socket socket = upgradeRequest(edge)) {
+                String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                        java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+                assertThat(status).startsWith("HTTP/1.1 101");
+                awaitNode(edge.nodeId(), true);
+                socket.setSoLinger(true, 0); // the close sends a reset
+            }
+            awaitNode(edge.nodeId(), false);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (logged(records, "ended before its check completed", null) < 5) {
+                assertThat(System.nanoTime()).as("the five hang-ups let go within 10 s").isLessThan(deadline);
+            }
+            assertThat(logged(records, "connection lost", edge.nodeId())).as("the reset, logged once by the channel").isEqualTo(1);
+            assertThat(records).filteredOn(r -> r.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue())
+                    .extracting(r -> r.getLoggerName() + ": " + r.getMessage()).isEmpty();
+        } finally {
+            root.removeHandler(capture);
+        }
+    }
+
+    /** Records whose message has {@code text}, naming {@code parameter} (in the message or its parameters) when one is given. */
+    private static long logged(List<java.util.logging.LogRecord> records, String text, String parameter) {
+        return records.stream().filter(r -> r.getMessage() != null && r.getMessage().contains(text))
+                .filter(r -> parameter == null || r.getMessage().contains(parameter)
+                        || (r.getParameters() != null && Arrays.asList(r.getParameters()).contains(parameter)))
+                .count();
+    }
+
+    /** A raw upgrade request on the config channel, as a node sends it; the caller reads or drops the answer. */
+    private java.net.Socket upgradeRequest(Credential credential) throws java.io.IOException {
+        java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort());
+        socket.getOutputStream().write(("GET " + SyncChannel.PATH + " HTTP/1.1\r\nHost: " + base.getAuthority()
+                + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer " + credential.token() + "\r\n"
+                + SyncChannel.NODE_ID_HEADER + ": " + credential.nodeId() + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return socket;
+    }
+
+    private static void awaitNode(String nodeId, boolean connected) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!admin().get("/admin/nodes").jsonPath().getList("items.findAll { it.nodeId == '" + nodeId + "' }.connected")
+                .contains(connected)) {
+            assertThat(System.nanoTime()).as("node %s connected=%s within 10 s", nodeId, connected).isLessThan(deadline);
+        }
+    }
+
     @Test
     void revokingACredentialDisconnectsItsNodeAtOnceAndForGood() throws Exception {
         Credential edge = issue(unique("edge"));

@@ -2,6 +2,7 @@ package io.gatehouse.management.sync;
 
 import io.gatehouse.protocol.sync.SyncChannel;
 import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.WebSocket;
@@ -30,5 +31,21 @@ public class NodeChannel {
     @OnClose
     public void close(WebSocketConnection connection) {
         registry.closed(connection);
+    }
+
+    /**
+     * A node's connection reset or broken off (its host went away, or a network in between). Handled here, or the
+     * WebSocket layer logs each as an unhandled ERROR with a stack trace, a node that restarts included. Other
+     * failures (a frame too large, say) keep the WebSocket layer's handling: logged, and closed with the matching code.
+     */
+    @OnError
+    public void lost(WebSocketConnection connection, java.io.IOException failure) {
+        registry.lost(connection, failure);
+    }
+
+    /** The close that follows a lost connection, reported as a failure of its own. */
+    @OnError
+    public void closedUnderneath(WebSocketConnection connection, io.vertx.core.http.HttpClosedException failure) {
+        registry.lost(connection, failure);
     }
 }

@@ -129,6 +129,21 @@ public class NodeRegistry {
         }
     }
 
+    /**
+     * A lost connection: reset or broken off, closed already, so its close handler ({@link #closed}) follows or has
+     * run. Logged once, without a stack trace; the close reported after the loss only at debug level.
+     */
+    void lost(WebSocketConnection connection, Exception failure) {
+        NodeSession session = byConnection.get(connection.id());
+        String claimed = connection.handshakeRequest().header(io.gatehouse.protocol.sync.SyncChannel.NODE_ID_HEADER);
+        String node = session != null ? session.nodeId() : claimed != null ? claimed : "from " + connection.handshakeRequest().remoteAddress();
+        if (failure instanceof io.vertx.core.http.HttpClosedException) {
+            LOG.debugf("node %s: %s", node, failure.toString());
+        } else {
+            LOG.infof("node %s: connection lost (%s)", node, failure.toString());
+        }
+    }
+
     /** Sends a message to a node if it is connected to this instance; false if it is not. */
     public boolean deliver(String nodeId, ControlMessage message) {
         NodeSession session = byNode.get(nodeId);

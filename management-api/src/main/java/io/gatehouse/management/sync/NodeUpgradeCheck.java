@@ -25,6 +25,12 @@ public class NodeUpgradeCheck implements HttpUpgradeCheck {
         String token = NodeCredentials.bearer(context.httpRequest().getHeader("Authorization"));
         String claimed = context.httpRequest().getHeader(SyncChannel.NODE_ID_HEADER);
         return credentials.verify(token).map(credential -> {
+            if (context.httpRequest().isEnded()) {
+                // The node hung up while its credential was checked: there is nothing left to upgrade, and letting
+                // the upgrade go on makes the WebSocket layer fail on the finished request and log it as an ERROR.
+                LOG.infof("a config channel request from %s ended before its check completed", context.httpRequest().remoteAddress());
+                return CheckResult.rejectUpgradeSync(400);
+            }
             if (credential == null) {
                 LOG.warnf("refused a config channel from %s: no node credential in force", context.httpRequest().remoteAddress());
                 return CheckResult.rejectUpgradeSync(401);
