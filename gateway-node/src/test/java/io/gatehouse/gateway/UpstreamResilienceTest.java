@@ -204,6 +204,39 @@ class UpstreamResilienceTest extends StandaloneGateway {
         assertThat(slow.maxInFlight.get()).isBetween(1, 2);
     }
 
+    /**
+     * At its connection cap an API queues requests for a free connection. One whose client leaves meanwhile is not
+     * sent when a connection frees up: the upstream would do its work for nobody, a POST included.
+     */
+    @Test
+    void aQueuedRequestWhoseClientLeftIsNotSentWhenAConnectionFreesUp() throws Exception {
+        EchoUpstream slow = upstream("slow", 0, 0);
+        // A connect timeout longer than the wait: waiting for a pooled connection counts against it.
+        ApiDefinition api = new ApiDefinition("svc", "svc", "1", null, "/svc", true, List.of(new UpstreamTarget(slow.url(), 1)),
+                "X-API-Key", 5_000, 5_000, "PUBLISHED",
+                new UpstreamPolicy(LoadBalancing.P2C, 0, 5, 10_000, "/", 500, null, null, null, null, null, null, null, null, null, 1), null, null);
+        startNode(snapshot(1, List.of(api), List.of(key("k", KEY, "app", null)), List.of(subscription("app", "svc"))),
+                Map.of("gatehouse.event-loops", "1"));
+        String base = "http://127.0.0.1:" + node.settings().proxyPort();
+        String metrics = "http://127.0.0.1:" + node.settings().statusPort() + "/metrics";
+
+        var first = java.net.http.HttpClient.newHttpClient().sendAsync(HttpRequest.newBuilder(URI.create(base + "/svc/slow?ms=1500"))
+                .header("X-API-Key", KEY).GET().build(), HttpResponse.BodyHandlers.ofString());
+        awaitTrue(Duration.ofSeconds(5), "the first request at the upstream", () -> slow.inFlight.get() == 1);
+        try (java.net.Socket leaving = new java.net.Socket("127.0.0.1", node.settings().proxyPort())) {
+            leaving.getOutputStream().write(("POST /svc/order HTTP/1.1\r\nHost: gw\r\nX-API-Key: " + KEY
+                    + "\r\nContent-Length: 2\r\n\r\n{}").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            awaitTrue(Duration.ofSeconds(5), "the second request waiting for the connection", () -> io.gatehouse.testing.ScrapeParser
+                    .parse(get(metrics).body()).sum("gatehouse_gateway_requests_in_flight", Map.of("api", "svc")) == 2);
+        }
+        awaitTrue(Duration.ofSeconds(5), "the departure seen", () -> io.gatehouse.testing.ScrapeParser.parse(get(metrics).body())
+                .sum("gatehouse_gateway_requests_total", Map.of("api", "svc", "code", "client_gone")) == 1);
+        assertThat(first.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        // Queued behind the one that left: answered once that one has had its turn with the connection.
+        assertThat(call("GET").statusCode()).isEqualTo(200);
+        assertThat(slow.requests.get()).as("requests the upstream received: the first and the last, not the one that left").isEqualTo(2);
+    }
+
     @Test
     void powerOfTwoChoicesMovesLoadAwayFromASlowTarget() throws Exception {
         EchoUpstream fast1 = upstream("fast-1", 0, 0);

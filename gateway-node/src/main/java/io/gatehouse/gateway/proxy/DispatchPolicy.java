@@ -160,6 +160,12 @@ public final class DispatchPolicy implements Policy {
                 return;
             }
             HttpClientRequest upstream = ready.result();
+            if (exchange.completed()) {
+                // The client left while the request waited for a connection (an API at its connection cap queues
+                // them): nobody waits for the answer, so the upstream is not asked to do the work.
+                upstream.reset();
+                return;
+            }
             Future<HttpClientResponse> sent;
             try {
                 UpstreamRequest.headers(exchange, upstream.headers());
