@@ -25,7 +25,7 @@ public class NodeUpgradeCheck implements HttpUpgradeCheck {
         String token = NodeCredentials.bearer(context.httpRequest().getHeader("Authorization"));
         String claimed = context.httpRequest().getHeader(SyncChannel.NODE_ID_HEADER);
         return credentials.verify(token).map(credential -> {
-            if (context.httpRequest().isEnded()) {
+            if (context.httpRequest().response().closed() || context.httpRequest().isEnded()) {
                 // The node hung up while its credential was checked: there is nothing left to upgrade, and letting
                 // the upgrade go on makes the WebSocket layer fail on the finished request and log it as an ERROR.
                 LOG.infof("a config channel request from %s ended before its check completed", context.httpRequest().remoteAddress());
