@@ -78,7 +78,7 @@ public record NodeSettings(
         }
         Source s = new Source(env, file);
         String nodeId = s.get("gatehouse.node.id", null);
-        return new NodeSettings(
+        return distinctPorts(new NodeSettings(
                 s.get("gatehouse.proxy.host", "0.0.0.0"),
                 s.integer("gatehouse.proxy.port", 8000),
                 s.integer("gatehouse.status.port", 8100),
@@ -113,7 +113,35 @@ public record NodeSettings(
                 io.gatehouse.gateway.tls.TlsSettings.load(property -> s.get(property, null)),
                 s.bool("gatehouse.metrics", true),
                 s.positive("gatehouse.drain.timeout-ms", 30_000),
-                s.positive("gatehouse.drain.flush-timeout-ms", 10_000));
+                s.positive("gatehouse.drain.flush-timeout-ms", 10_000)));
+    }
+
+    /**
+     * Two listeners of one node on one port would not fail to bind: Vert.x shares a port among the servers of one
+     * instance and hands each new connection to the next of them in turn, so every other client would reach the
+     * status endpoints instead of the proxy.
+     */
+    private static NodeSettings distinctPorts(NodeSettings settings) {
+        Map<Integer, String> taken = new java.util.HashMap<>();
+        java.util.function.BiConsumer<Integer, String> claim = (port, property) -> {
+            if (port == 0) {
+                return; // an ephemeral port: the kernel gives each listener its own
+            }
+            String other = taken.putIfAbsent(port, property);
+            if (other != null) {
+                throw new IllegalArgumentException(other + " (" + envName(other) + ") and " + property + " (" + envName(property)
+                        + ") must differ, both are " + port);
+            }
+        };
+        io.gatehouse.gateway.tls.TlsSettings tls = settings.tls();
+        if (!tls.listenerEnabled() || tls.plainHttp() != io.gatehouse.gateway.tls.TlsSettings.PlainHttp.OFF) {
+            claim.accept(settings.proxyPort(), "gatehouse.proxy.port");
+        }
+        claim.accept(settings.statusPort(), "gatehouse.status.port");
+        if (tls.listenerEnabled()) {
+            claim.accept(tls.port(), "gatehouse.tls.port");
+        }
+        return settings;
     }
 
     static String envName(String property) {

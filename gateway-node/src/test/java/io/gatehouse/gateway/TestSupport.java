@@ -9,7 +9,6 @@ import io.gatehouse.protocol.config.UpstreamTarget;
 import io.gatehouse.protocol.keys.ApiKeys;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,12 +29,7 @@ public final class TestSupport {
     }
 
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return io.gatehouse.testing.FreePorts.next();
     }
 
     public static ApiDefinition api(String id, String host, String basePath, String... upstreamUrls) {
