@@ -188,6 +188,30 @@ class RequestGuardTest {
         assertThat(badChunk.closed()).isTrue();
     }
 
+    /**
+     * RFC 9110 (5.5) allows no control character but HTAB in a field value. Forwarded, one would reach an upstream
+     * that may read it differently. The HTTP/1.1 decoder refuses the message (400, connection closed), on the buffered
+     * path and on the streamed one (a chunked body), and nothing reaches the upstream; HTTP/2 has its own test.
+     */
+    @Test
+    void aControlCharacterInAHeaderValueIsRefusedOnEveryBodyPath() throws Exception {
+        int before = demo.requests.get();
+        for (String character : List.of("\u000b", "\u0001", "\u007f", "\u001b")) {
+            String header = "X-Note: a" + character + "b\r\n";
+            RawHttp.Answer plain = raw("GET /demo/ctl HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + KEY + "\r\n" + header + "\r\n");
+            assertThat(plain.status()).as("GET with %x", (int) character.charAt(0)).isEqualTo(400);
+            RawHttp.Answer streamed = raw("POST /demo/ctl HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + KEY
+                    + "\r\nTransfer-Encoding: chunked\r\n" + header + "\r\n5\r\nhello\r\n0\r\n\r\n");
+            assertThat(streamed.status()).as("chunked POST with %x", (int) character.charAt(0)).isEqualTo(400);
+            assertThat(streamed.closed()).isTrue();
+        }
+        assertThat(demo.requests.get()).isEqualTo(before);
+        // HTAB and bytes above 0x7f (obs-text) are allowed and forwarded as sent.
+        RawHttp.Answer tab = raw("GET /demo/tab HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + KEY + "\r\nX-Note: a\tb\r\n\r\n");
+        assertThat(tab.status()).isEqualTo(200);
+        assertThat(echoOf(tab).getJsonObject("headers").getString("x-note")).isEqualTo("a\tb");
+    }
+
     @Test
     void internalHeadersFromClientsNeverReachTheUpstream() throws Exception {
         RawHttp.Answer answer = raw("GET /demo/h HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + KEY

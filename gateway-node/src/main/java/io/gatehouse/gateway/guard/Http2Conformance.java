@@ -11,7 +11,10 @@ import java.util.Map;
  * a TE other than "trailers", upper-case names and pseudo-headers it does not know, and resets a stream whose DATA
  * disagrees with its content-length; Vert.x maps the pseudo-headers to method, path and authority. What is left is
  * a field value with CR, LF or NUL (RFC 9113, 8.2.1): HPACK carries them, and written into an HTTP/1.1 request they
- * would end the header line early and start a header, or a request, of the client's choosing.
+ * would end the header line early and start a header, or a request, of the client's choosing. Any other control
+ * character but HTAB in a value is refused too (RFC 9110, 5.5), and a name that is not a token (5.1): the HTTP/1.1
+ * decoder refuses them on the other listener, and the upstream request would refuse them as it is written, after the
+ * request had been admitted and counted.
  */
 final class Http2Conformance {
     private Http2Conformance() {
@@ -20,7 +23,7 @@ final class Http2Conformance {
     /** @return the error to answer with, or null when the request may be forwarded */
     static GatewayError check(HttpServerRequest request) {
         for (Map.Entry<String, String> header : request.headers()) {
-            if (forbidden(header.getValue()) || forbidden(header.getKey())) {
+            if (forbidden(header.getValue()) || !token(header.getKey())) {
                 return GatewayError.MALFORMED_HEADER;
             }
         }
@@ -28,10 +31,33 @@ final class Http2Conformance {
         return uri != null && forbidden(uri) ? GatewayError.MALFORMED_HEADER : null;
     }
 
+    /** RFC 9110, 5.1: a field name is a token; anything else cannot be written as an HTTP/1.1 header line. */
+    private static boolean token(String name) {
+        if (name.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c >= 0x80 || !TCHAR[c]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final boolean[] TCHAR = new boolean[0x80];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) TCHAR[c] = true;
+        for (char c = 'a'; c <= 'z'; c++) TCHAR[c] = true;
+        for (char c = 'A'; c <= 'Z'; c++) TCHAR[c] = true;
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) TCHAR[c] = true;
+    }
+
     private static boolean forbidden(String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (c == '\r' || c == '\n' || c == 0) {
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
                 return true;
             }
         }

@@ -119,7 +119,13 @@ public final class DispatchPolicy implements Policy {
                 } else if (exchange.completed()) {
                     ready.result().reset();
                 } else {
-                    UpstreamRequest.headers(exchange, ready.result().headers());
+                    try {
+                        UpstreamRequest.headers(exchange, ready.result().headers());
+                    } catch (RuntimeException e) {
+                        exchange.releaseBody();
+                        unsendable(exchange, ready.result(), e);
+                        return;
+                    }
                     stream(exchange, ready.result(), length);
                 }
             });
@@ -166,19 +172,28 @@ public final class DispatchPolicy implements Policy {
                 upstream.reset();
                 return;
             }
-            Future<HttpClientResponse> sent;
             try {
                 UpstreamRequest.headers(exchange, upstream.headers());
-                watch(exchange, upstream);
-                exchange.upstreamRequestSent();
-                sent = body == null ? upstream.send() : upstream.send(body);
             } catch (RuntimeException e) {
-                // A header the upstream request refuses: the attempt fails, as any other failure to send.
-                upstream.reset();
-                sent = Future.failedFuture(e);
+                unsendable(exchange, upstream, e);
+                return;
             }
-            sent.onComplete(result -> answered(exchange, result));
+            watch(exchange, upstream);
+            exchange.upstreamRequestSent();
+            (body == null ? upstream.send() : upstream.send(body)).onComplete(result -> answered(exchange, result));
         });
+    }
+
+    /**
+     * The upstream request refused a header as it was written. The request guard refuses every client value it would
+     * refuse (control characters), so this is the gateway's own failure: 500, logged, and neither retried nor held
+     * against the upstream's health or circuit, which never saw the request. The value is not logged: it may be a
+     * credential.
+     */
+    private static void unsendable(Exchange exchange, HttpClientRequest upstream, RuntimeException e) {
+        LOG.warn("request {}: the upstream request refused a header ({}); answered 500", exchange.requestId(), e.getClass().getSimpleName());
+        upstream.reset();
+        exchange.reject(GatewayError.INTERNAL_ERROR);
     }
 
     /** The outcome of an attempt with its body in hand: relayed, retried, or answered with the failure. */

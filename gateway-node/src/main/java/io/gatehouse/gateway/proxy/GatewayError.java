@@ -24,7 +24,7 @@ public enum GatewayError {
     HTTP_VERSION_NOT_SUPPORTED(505, "http_version_not_supported", "The gateway speaks HTTP/1.0 and HTTP/1.1, and HTTP/2 over TLS."),
     UPSTREAM_UNAVAILABLE(502, "upstream_unavailable", "The upstream service could not be reached."),
     UPSTREAM_TLS_FAILED(502, "upstream_tls_failed", "The upstream service's TLS certificate is not trusted by this gateway, or its TLS handshake failed."),
-    MALFORMED_HEADER(400, "malformed_header", "A request header field carries a character HTTP forbids in it (CR, LF or NUL)."),
+    MALFORMED_HEADER(400, "malformed_header", "A request header field name is not a token, or its value carries a control character other than HTAB (RFC 9110)."),
     NOT_READY(503, "not_ready", "The gateway has no configuration yet."),
     CIRCUIT_OPEN(503, "circuit_open", "The upstream service is failing; the gateway is not sending it requests for a moment."),
     UPSTREAM_OVERLOADED(503, "upstream_overloaded", "The upstream service has as many requests in flight as this API allows."),

@@ -1,0 +1,54 @@
+package io.gatehouse.gateway;
+
+import io.gatehouse.protocol.config.ConfigSnapshot;
+import io.gatehouse.protocol.config.KeyGrant;
+import io.gatehouse.protocol.keys.ApiKeys;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static io.gatehouse.gateway.TestSupport.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A request whose upstream request refuses one of its headers as it is written. The request guard refuses every
+ * client value that would be (HTTP/2 tests), so what is left is a value of the gateway's own making: here a consumer
+ * id with a control character, as a hand-written snapshot could carry. The request is answered 500 on the buffered
+ * and on the streamed path, never left hanging, and is not held against the upstream, which never saw it.
+ */
+class UnsendableRequestTest extends StandaloneGateway {
+    static final String ODD = ApiKeys.generate();
+    static final String FINE = ApiKeys.generate();
+
+    @Test
+    void aHeaderTheUpstreamRequestRefusesGets500AndLeavesTheUpstreamsHealthAlone() throws Exception {
+        EchoUpstream echo = upstream("echo", "127.0.0.1", 0, 0);
+        ConfigSnapshot config = snapshot(1, List.of(api("echo", null, "/echo", echo.url())),
+                List.of(new KeyGrant("k-odd", ApiKeys.hash(ODD), "app-odd", "consumer\u0001odd", null), key("k-fine", FINE, "app-fine", null)),
+                List.of(subscription("app-odd", "echo"), subscription("app-fine", "echo")));
+        startNode(config, Map.of());
+        String base = "http://127.0.0.1:" + node.settings().proxyPort() + "/echo";
+        for (int i = 0; i < 30; i++) {
+            HttpResponse<String> buffered = get(base + "/get", "X-API-Key", ODD);
+            assertThat(buffered.statusCode()).as("GET %d", i).isEqualTo(500);
+            assertThat(new JsonObject(buffered.body()).getString("code")).isEqualTo("internal_error");
+            // No Content-Length: the body streams.
+            HttpResponse<String> streamed = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/post")).header("X-API-Key", ODD)
+                    .timeout(Duration.ofSeconds(10))
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream("hello".getBytes())))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(streamed.statusCode()).as("streamed POST %d", i).isEqualTo(500);
+        }
+        assertThat(echo.requests.get()).as("nothing was sent").isZero();
+        // Sixty failures of the gateway's own opened no circuit and marked nothing unhealthy.
+        HttpResponse<String> fine = get(base + "/get", "X-API-Key", FINE);
+        assertThat(fine.statusCode()).isEqualTo(200);
+        assertThat(echo.requests.get()).isEqualTo(1);
+    }
+}
