@@ -135,23 +135,31 @@ public final class ClientConnections {
 
     /**
      * Called for each HTTP/2 request once its exchange exists: while its stream still has a body to come, the
-     * stream's body-read clock runs. A request that ended with its headers has nothing to stall.
+     * stream's body-read clock runs (HTTP/1.1's is the connection's). A request that ended with its headers has
+     * nothing to stall: Netty opens a stream whose HEADERS frame ends it already half closed, before Vert.x sees it.
+     *
+     * @return whether a body may follow; false only when the stream is known to have ended with the headers
      */
-    public void streamStarted(Exchange exchange) {
+    public boolean streamStarted(Exchange exchange) {
         HttpServerRequest request = exchange.request();
         Watch watch = watches.get(request.connection());
         if (watch == null || watch.h2 == null) {
-            return;
+            return true;
         }
         Http2Stream stream = watch.h2.connection().stream(request.streamId());
-        if (stream != null && stream.state().remoteSideOpen()) {
+        if (stream == null) {
+            return true;
+        }
+        if (stream.state().remoteSideOpen()) {
             Http2ConnectionDecoder decoder = watch.h2.decoder();
             if (!(decoder.frameListener() instanceof BodyReads)) {
                 // Put in place with the first body, not at accept: Vert.x sets its own listener once SETTINGS are read.
                 decoder.frameListener(new BodyReads(decoder.frameListener(), watch.h2.connection(), watch.streamBodies));
             }
             stream.setProperty(watch.streamBodies, new StreamBody(exchange, System.nanoTime()));
+            return true;
         }
+        return false;
     }
 
     private void sweep() {

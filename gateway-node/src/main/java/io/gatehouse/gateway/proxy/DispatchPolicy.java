@@ -95,7 +95,7 @@ public final class DispatchPolicy implements Policy {
             exchange.reject(GatewayError.PAYLOAD_TOO_LARGE);
             return;
         }
-        if (exchange.body() != null || !RequestBody.present(request, length)) {
+        if (exchange.body() != null || !exchange.bodyFollows(length)) {
             attempt(exchange);
         } else if (length > 0 && length <= config.aggregateBelowBytes()) {
             request.body().onComplete(body -> {

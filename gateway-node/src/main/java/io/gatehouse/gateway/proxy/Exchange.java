@@ -46,6 +46,8 @@ public final class Exchange implements Handler<Void> {
     /** Close the connection as the answer ends, before anything after it on the connection is read as a request. */
     private boolean closeWhenDone;
     private int bodyHolds;
+    /** HTTP/2: the stream ended with the request's headers, so no body follows (HTTP/2 has no Content-Length to say so). */
+    private boolean endedWithHeaders;
 
     private Route route;
     private String operation;
@@ -256,6 +258,27 @@ public final class Exchange implements Handler<Void> {
         if (!response.closed()) {
             response.reset();
         }
+    }
+
+    /** An HTTP/2 request whose stream ended with its headers: it has no body, and is as repeatable as HTTP/1.1's. */
+    public void endedWithHeaders() {
+        endedWithHeaders = true;
+    }
+
+    /**
+     * Whether a body follows the request's head: HTTP/1.1 announces one with Content-Length or Transfer-Encoding;
+     * HTTP/2 has neither and says there is none only by ending the stream with the headers.
+     *
+     * @param length the announced Content-Length, or {@link RequestBody#UNKNOWN}
+     */
+    boolean bodyFollows(long length) {
+        if (length != RequestBody.UNKNOWN) {
+            return length > 0;
+        }
+        if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+            return !endedWithHeaders && !request.isEnded();
+        }
+        return request.headers().contains(io.vertx.core.http.HttpHeaders.TRANSFER_ENCODING);
     }
 
     /** Stops reading the request body until as many {@link #releaseBody()} calls: its bytes wait in the connection. */

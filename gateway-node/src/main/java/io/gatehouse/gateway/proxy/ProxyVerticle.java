@@ -193,8 +193,8 @@ public final class ProxyVerticle extends VerticleBase {
             exchange.reject(GatewayError.NOT_READY);
             return;
         }
-        if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
-            connections.streamStarted(exchange); // its body-read clock: HTTP/1.1's is the connection's
+        if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2 && !connections.streamStarted(exchange)) {
+            exchange.endedWithHeaders();
         }
         exchange.next();
     }

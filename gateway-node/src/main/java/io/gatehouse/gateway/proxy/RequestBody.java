@@ -2,7 +2,6 @@ package io.gatehouse.gateway.proxy;
 
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpVersion;
 
 /** What a request announces about its body. */
 final class RequestBody {
@@ -25,11 +24,5 @@ final class RequestBody {
         } catch (NumberFormatException e) {
             return INVALID;
         }
-    }
-
-    /** HTTP/1.1 announces a body with Content-Length or Transfer-Encoding; HTTP/2 has neither and just sends DATA. */
-    static boolean present(HttpServerRequest request, long length) {
-        return length > 0 || (length == UNKNOWN && (request.headers().contains(HttpHeaders.TRANSFER_ENCODING)
-                || (request.version() == HttpVersion.HTTP_2 && !request.isEnded())));
     }
 }

@@ -41,7 +41,7 @@ public final class ShadowPolicy implements Policy {
         }
         HttpServerRequest request = exchange.request();
         long length = RequestBody.announcedLength(request);
-        boolean copyable = !RequestBody.present(request, length) || (length > 0 && length <= config.aggregateBelowBytes());
+        boolean copyable = !exchange.bodyFollows(length) || (length > 0 && length <= config.aggregateBelowBytes());
         if (!copyable || ThreadLocalRandom.current().nextDouble() * 100 >= route.shadowRule().percent() || !route.tryShadow()) {
             exchange.next();
             return;
