@@ -1,6 +1,9 @@
 package io.gatehouse.gateway;
 
 import io.gatehouse.protocol.config.ApiDefinition;
+import io.gatehouse.protocol.config.ConfigSnapshot;
+import io.gatehouse.protocol.config.PlanDefinition;
+import io.gatehouse.protocol.config.SubscriptionGrant;
 import io.gatehouse.protocol.config.UpstreamPolicy;
 import io.gatehouse.protocol.config.UpstreamTarget;
 import io.gatehouse.protocol.keys.ApiKeys;
@@ -48,7 +51,10 @@ class Http2RetryTest {
         ApiDefinition api = new ApiDefinition("svc", "svc", "1", null, "/svc", true,
                 List.of(new UpstreamTarget(ok.url(), 1), new UpstreamTarget(busy.url(), 1)),
                 "X-API-Key", 1_000, 5_000, "PUBLISHED", UpstreamPolicy.of("ROUND_ROBIN", 1, 1_000, 60_000, "/", 500), null, null);
-        gateway = TlsGateway.start(dir, snapshot(1, List.of(api), List.of(key("k", KEY, "app", null)), List.of(subscription("app", "svc"))), Map.of());
+        // A plan with a rate limit and a quota, as users configure them: a request may wait for a lease first.
+        PlanDefinition plan = new PlanDefinition("plan-limited", "limited", 1_000L, 100L, 1_000_000L, "HARD", "OPEN");
+        gateway = TlsGateway.start(dir, ConfigSnapshot.of(1, java.time.Instant.now(), List.of(api), List.of(plan),
+                List.of(key("k", KEY, "app", null)), List.of(new SubscriptionGrant("sub", "app", "svc", plan.id(), null))), Map.of());
         HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(gateway.trusting())
                 .connectTimeout(Duration.ofSeconds(10)).build();
         URI uri = URI.create("https://127.0.0.1:" + gateway.port() + "/svc/item");

@@ -2,6 +2,8 @@ package io.gatehouse.gateway;
 
 import io.gatehouse.protocol.config.ConfigSnapshot;
 import io.gatehouse.protocol.config.KeyGrant;
+import io.gatehouse.protocol.config.PlanDefinition;
+import io.gatehouse.protocol.config.SubscriptionGrant;
 import io.gatehouse.protocol.keys.ApiKeys;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -29,9 +31,12 @@ class UnsendableRequestTest extends StandaloneGateway {
     @Test
     void aHeaderTheUpstreamRequestRefusesGets500AndLeavesTheUpstreamsHealthAlone() throws Exception {
         EchoUpstream echo = upstream("echo", "127.0.0.1", 0, 0);
-        ConfigSnapshot config = snapshot(1, List.of(api("echo", null, "/echo", echo.url())),
+        // A plan with a rate limit and a quota: the request is admitted (and may wait for a lease) before it is written.
+        PlanDefinition plan = new PlanDefinition("plan-limited", "limited", 1_000L, 100L, 1_000_000L, "HARD", "OPEN");
+        ConfigSnapshot config = ConfigSnapshot.of(1, java.time.Instant.now(), List.of(api("echo", null, "/echo", echo.url())), List.of(plan),
                 List.of(new KeyGrant("k-odd", ApiKeys.hash(ODD), "app-odd", "consumer\u0001odd", null), key("k-fine", FINE, "app-fine", null)),
-                List.of(subscription("app-odd", "echo"), subscription("app-fine", "echo")));
+                List.of(new SubscriptionGrant("sub-odd", "app-odd", "echo", plan.id(), null),
+                        new SubscriptionGrant("sub-fine", "app-fine", "echo", plan.id(), null)));
         startNode(config, Map.of());
         String base = "http://127.0.0.1:" + node.settings().proxyPort() + "/echo";
         for (int i = 0; i < 30; i++) {
