@@ -4,12 +4,12 @@
 # ../shared/bench/proxy-compare.sh; both proxies speak HTTP/1.1 to it. The gateway runs bench/standalone-gateway.sh with
 # the certificate in BENCH_TLS_CERT/BENCH_TLS_KEY (one API, one key checked on every request).
 #
-# usage: bench/h2.sh [-d SECONDS] [-r ROUNDS] [-c CONNECTIONS] [-m STREAMS_PER_CONNECTION]
+# usage: [GATEWAY_JAR=JAR] bench/h2.sh [-d SECONDS] [-r ROUNDS] [-c CONNECTIONS] [-m STREAMS_PER_CONNECTION]
 # needs: nginx, openssl, curl, h2load (Debian: nghttp2-client)
 # Last line: RESULT h2_gateway_vs_nginx_rps=R
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-jar="$root/gateway-node/target/gatehouse-gateway-node-0.1.0-SNAPSHOT-all.jar"
+jar="${GATEWAY_JAR:-$root/gateway-node/target/gatehouse-gateway-node-0.1.0-SNAPSHOT-all.jar}"
 dur=8; rounds=3; conns=16; streams=10
 while [ $# -gt 0 ]; do
   case "$1" in
