@@ -276,6 +276,28 @@ class Http2ConformanceTest {
         }
     }
 
+    /**
+     * A POST whose stream ends with its headers has no body (HTTP/2 carries no Content-Length to say so); one whose
+     * headers are followed by DATA has one. Each reaches the upstream with the body it had, and nothing more.
+     */
+    @Test
+    void aPostThatEndsWithItsHeadersArrivesWithoutABodyAndOneWithDataArrivesWithIt() throws Exception {
+        try (RawH2 h2 = connect()) {
+            h2.headers(1, RawH2.request("POST", "/orders/empty", "x-api-key", KEY), true);
+            assertThat(answerTo(h2, 1).status()).isEqualTo("200");
+            JsonObject empty = new JsonObject(new String(bodyOf(h2, 1)));
+            assertThat(empty.getString("method")).isEqualTo("POST");
+            assertThat(empty.getString("body")).isEmpty();
+
+            h2.headers(3, RawH2.request("POST", "/orders/full", "x-api-key", KEY), false);
+            h2.data(3, "{\"a\":".getBytes(), false);
+            h2.data(3, "1}".getBytes(), false);
+            h2.data(3, new byte[0], true);
+            assertThat(answerTo(h2, 3).status()).isEqualTo("200");
+            assertThat(new JsonObject(new String(bodyOf(h2, 3))).getString("body")).isEqualTo("{\"a\":1}");
+        }
+    }
+
     private static byte[] bodyOf(RawH2 h2, int stream) throws Exception {
         java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
         while (true) {
