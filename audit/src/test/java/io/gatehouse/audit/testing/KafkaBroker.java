@@ -27,7 +27,12 @@ public final class KafkaBroker implements AutoCloseable {
     public KafkaBroker(Path dir) throws IOException {
         this.dir = dir;
         this.brokerPort = freePort();
-        this.controllerPort = freePort();
+        int controller = freePort();
+        while (controller == brokerPort) {
+            // The kernel may hand the port just closed to the very next caller.
+            controller = freePort();
+        }
+        this.controllerPort = controller;
         Files.createDirectories(dir);
         Path config = writeConfig();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
