@@ -249,7 +249,7 @@ class Http2ConformanceTest {
      * on a GET and on a POST whose body streams (no content-length), and nothing reaches the upstream.
      */
     @Test
-    void aControlCharacterInAValueIsRefusedWhetherTheBodyIsBufferedOrStreamed() throws Exception {
+    void aControlCharacterInAValueOrANameThatIsNotATokenIsRefusedBeforeAnythingIsForwarded() throws Exception {
         int forwarded = upstream.requests.get();
         List<String[]> fields = List.of(new String[] {"x-note", "a\u000bb"}, new String[] {"x-note", "a\u0001b"},
                 new String[] {"x-note", "a\u007fb"}, new String[] {"x(note", "v"}, new String[] {"x note", "v"},
@@ -273,6 +273,28 @@ class Http2ConformanceTest {
             h2.headers(1, RawH2.request("GET", "/orders/tab", "x-api-key", KEY, "x-note", "a\tb"), true);
             assertThat(answerTo(h2, 1).status()).isEqualTo("200");
             assertThat(new JsonObject(new String(bodyOf(h2, 1))).getJsonObject("headers").getString("x-note")).isEqualTo("a\tb");
+        }
+    }
+
+    /**
+     * {@code :path} becomes the HTTP/1.1 request line, where whitespace ends the target: a space or HTAB in it (a query
+     * sent unencoded) is refused with 400, as a control character is, and nothing reaches the upstream.
+     */
+    @Test
+    void whitespaceInTheTargetIsRefusedBeforeAnythingIsForwarded() throws Exception {
+        int forwarded = upstream.requests.get();
+        for (String path : List.of("/orders/q?a b", "/orders/q?a\tb", "/orders/a b", "/orders/q?a\u0001b")) {
+            try (RawH2 h2 = connect()) {
+                h2.headers(1, RawH2.request("GET", path, "x-api-key", KEY), true);
+                RawH2.Frame answer = answerTo(h2, 1);
+                assertThat(answer.status()).as(path).isEqualTo("400");
+                assertThat(new JsonObject(new String(bodyOf(h2, 1))).getString("code")).isEqualTo("malformed_header");
+            }
+        }
+        assertThat(upstream.requests.get()).as("no attempt reached the upstream").isEqualTo(forwarded);
+        try (RawH2 h2 = connect()) {
+            h2.headers(1, RawH2.request("GET", "/orders/q?a=%20b", "x-api-key", KEY), true);
+            assertThat(answerTo(h2, 1).status()).as("an encoded space is fine").isEqualTo("200");
         }
     }
 

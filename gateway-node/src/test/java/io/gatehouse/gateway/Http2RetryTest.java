@@ -1,6 +1,7 @@
 package io.gatehouse.gateway;
 
 import io.gatehouse.protocol.config.ApiDefinition;
+import io.gatehouse.protocol.config.LoadBalancing;
 import io.gatehouse.protocol.config.ConfigSnapshot;
 import io.gatehouse.protocol.config.PlanDefinition;
 import io.gatehouse.protocol.config.SubscriptionGrant;
@@ -50,7 +51,10 @@ class Http2RetryTest {
         busy.forcedStatus = 503;
         ApiDefinition api = new ApiDefinition("svc", "svc", "1", null, "/svc", true,
                 List.of(new UpstreamTarget(ok.url(), 1), new UpstreamTarget(busy.url(), 1)),
-                "X-API-Key", 1_000, 5_000, "PUBLISHED", UpstreamPolicy.of("ROUND_ROBIN", 1, 1_000, 60_000, "/", 500), null, null);
+                "X-API-Key", 1_000, 5_000, "PUBLISHED",
+                // One retry; neither ejection nor the circuit may take the busy target out while the test counts on it.
+                new UpstreamPolicy(LoadBalancing.ROUND_ROBIN, 1, 1_000, 60_000, "/", 500, 1_000, 100, 1_000, 60_000, 500,
+                        null, null, null, null, null), null, null);
         // A plan with a rate limit and a quota, as users configure them: a request may wait for a lease first.
         PlanDefinition plan = new PlanDefinition("plan-limited", "limited", 1_000L, 100L, 1_000_000L, "HARD", "OPEN");
         gateway = TlsGateway.start(dir, ConfigSnapshot.of(1, java.time.Instant.now(), List.of(api), List.of(plan),

@@ -28,7 +28,22 @@ final class Http2Conformance {
             }
         }
         String uri = request.uri();
-        return uri != null && forbidden(uri) ? GatewayError.MALFORMED_HEADER : null;
+        return uri != null && !target(uri) ? GatewayError.MALFORMED_HEADER : null;
+    }
+
+    /**
+     * The request target ({@code :path}) becomes the HTTP/1.1 request line, where whitespace separates the target
+     * from the version: a space or HTAB in it (a query sent unencoded) would let the upstream read another target.
+     * RFC 9112 (3.2) allows neither, nor any control character.
+     */
+    private static boolean target(String uri) {
+        for (int i = 0; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c <= 0x20 || c == 0x7f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** RFC 9110, 5.1: a field name is a token; anything else cannot be written as an HTTP/1.1 header line. */

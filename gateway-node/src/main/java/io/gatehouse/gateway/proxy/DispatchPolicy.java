@@ -180,15 +180,25 @@ public final class DispatchPolicy implements Policy {
             }
             watch(exchange, upstream);
             exchange.upstreamRequestSent();
-            (body == null ? upstream.send() : upstream.send(body)).onComplete(result -> answered(exchange, result));
+            Future<HttpClientResponse> sent;
+            try {
+                // On the event loop the head is encoded within send(), so a request line Netty refuses throws here.
+                sent = body == null ? upstream.send() : upstream.send(body);
+            } catch (RuntimeException e) {
+                UpstreamDeadlines.answered(exchange);
+                unsendable(exchange, upstream, e);
+                return;
+            }
+            sent.onComplete(result -> answered(exchange, result));
         });
     }
 
     /**
-     * The upstream request refused a header as it was written. The request guard refuses every client value it would
-     * refuse (control characters), so this is the gateway's own failure: 500, logged, and neither retried nor held
-     * against the upstream's health or circuit, which never saw the request. The value is not logged: it may be a
-     * credential.
+     * The upstream request refused its head as it was written: a header, or the request line. The request guard
+     * refuses every client header field and target that would be refused (control characters, names that are not
+     * tokens, whitespace in the target), so this is the gateway's own failure: 500, logged, and neither retried nor
+     * held against the upstream's health or circuit, which never saw the request. The value is not logged: it may be
+     * a credential.
      */
     private static void unsendable(Exchange exchange, HttpClientRequest upstream, RuntimeException e) {
         LOG.warn("request {}: the upstream request refused a header ({}); answered 500", exchange.requestId(), e.getClass().getSimpleName());

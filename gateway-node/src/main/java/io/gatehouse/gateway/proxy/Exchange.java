@@ -46,7 +46,7 @@ public final class Exchange implements Handler<Void> {
     /** Close the connection as the answer ends, before anything after it on the connection is read as a request. */
     private boolean closeWhenDone;
     private int bodyHolds;
-    /** HTTP/2: the stream ended with the request's headers, so no body follows (HTTP/2 has no Content-Length to say so). */
+    /** HTTP/2: the stream ended with the request's headers, so no body follows (HTTP/2 need not send a Content-Length). */
     private boolean endedWithHeaders;
 
     private Route route;
@@ -267,7 +267,7 @@ public final class Exchange implements Handler<Void> {
 
     /**
      * Whether a body follows the request's head: HTTP/1.1 announces one with Content-Length or Transfer-Encoding;
-     * HTTP/2 has neither and says there is none only by ending the stream with the headers.
+     * HTTP/2 may send a Content-Length, and otherwise says there is none only by ending the stream with the headers.
      *
      * @param length the announced Content-Length, or {@link RequestBody#UNKNOWN}
      */

@@ -193,6 +193,8 @@ public final class ProxyVerticle extends VerticleBase {
             exchange.reject(GatewayError.NOT_READY);
             return;
         }
+        // Read while Netty is still inside the HEADERS frame that opened the stream (Vert.x dispatches a request on its
+        // event loop at once): a stream that frame ended is already half closed; no DATA frame can have come yet.
         if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2 && !connections.streamStarted(exchange)) {
             exchange.endedWithHeaders();
         }

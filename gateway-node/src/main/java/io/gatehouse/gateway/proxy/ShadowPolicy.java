@@ -68,12 +68,20 @@ public final class ShadowPolicy implements Policy {
         UpstreamUrl shadow = route.shadowUrl();
         HttpServerRequest request = exchange.request();
         String path = route.upstreamPath(shadow.pathPrefix(), exchange.path());
-        RequestOptions options = UpstreamRequest.options(exchange)
-                .setHost(shadow.host()).setPort(shadow.port()).setSsl(shadow.ssl())
-                .setURI(request.query() == null ? path : path + '?' + request.query())
-                .putHeader(SHADOW, "true")
-                // Mirrors are off the client's path and rare: Vert.x's own timer per request is fine here.
-                .setIdleTimeout(route.readTimeoutMs());
+        RequestOptions options;
+        try {
+            options = UpstreamRequest.options(exchange)
+                    .setHost(shadow.host()).setPort(shadow.port()).setSsl(shadow.ssl())
+                    .setURI(request.query() == null ? path : path + '?' + request.query())
+                    .putHeader(SHADOW, "true")
+                    // Mirrors are off the client's path and rare: Vert.x's own timer per request is fine here.
+                    .setIdleTimeout(route.readTimeoutMs());
+        } catch (RuntimeException e) {
+            // A header the upstream request refuses (see DispatchPolicy): no mirror, and its slot back, or enough of
+            // these would stop the API's mirroring for good. The dispatch answers the request itself.
+            route.shadowDone();
+            return;
+        }
         client.request(options)
                 .compose(copy -> body == null ? copy.send() : copy.send(body))
                 .compose(HttpClientResponse::body)
