@@ -152,6 +152,38 @@ class NodeChannelTest {
         }
     }
 
+    /**
+     * A node that hangs up while its credential is checked and dials again can see the abandoned dial's upgrade go
+     * through after its new connection is up. That connection never says hello; the node's live one must stay. The
+     * node's place passes to a new connection when it says hello, as a node that really reconnects does at once.
+     */
+    @Test
+    void aConnectionThatNeverSaysHelloDoesNotDisplaceTheNodesLiveOne() throws Exception {
+        Credential credential = issue(unique("redial"));
+        try (TestNode live = connect(credential)) {
+            live.next(ControlMessage.Snapshot.class);
+            try (TestNode late = TestNode.connect(base, credential.token(), credential.nodeId())) {
+                // A refused message and its answer on each: the late connection's open has been handled, and the live
+                // one is still served after it.
+                assertRefused(late);
+                assertRefused(live);
+                assertThat(live.open()).isTrue();
+                assertThat(admin().get("/admin/nodes").jsonPath().getList("items.findAll { it.nodeId == '" + credential.nodeId() + "' }.connected"))
+                        .containsExactly(true);
+                // Once it says hello it is the node's connection, and the other is let go.
+                late.send(new NodeMessage.Hello(credential.nodeId(), 0, null, "test"));
+                late.next(ControlMessage.Snapshot.class);
+                assertThat(live.awaitClosed()).isNotNegative();
+                assertRefused(late);
+            }
+        }
+    }
+
+    private static void assertRefused(TestNode node) throws InterruptedException {
+        node.send(new NodeMessage.RateLeaseRequest(1, "not-a-subscription-id", 1, 0));
+        assertThat(node.next(ControlMessage.Refused.class).refusedType()).isNotNull();
+    }
+
     @jakarta.inject.Inject
     io.gatehouse.management.sync.NodeRegistry registry;
 

@@ -30,7 +30,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The gateway nodes that are, or were, connected to this control plane instance. A node's id is the one its
  * credential is bound to; one connection per node id: a new connection under a credential bound to that id replaces
- * the old one (a node that reconnects after a half-open connection), and no other credential can reach it.
+ * the old one once it says hello (a node that reconnects after a half-open connection), and no other credential can
+ * reach it.
  */
 @ApplicationScoped
 public class NodeRegistry {
@@ -113,12 +114,20 @@ public class NodeRegistry {
         }
         NodeSession session = new NodeSession(connection, credential.nodeId(), credential.id(), connection.handshakeRequest().remoteAddress());
         byConnection.put(connection.id(), session);
-        NodeSession previous = byNode.put(credential.nodeId(), session);
-        if (previous != null && previous.connection() != connection && previous.connection().isOpen()) {
-            LOG.infof("node %s connected again; closing its previous connection", credential.nodeId());
+        // The node's place goes to a new connection only once it says hello (takeOver), unless nothing holds it open.
+        // A dial the node abandoned during its credential check can still open, after the node has dialled again and
+        // said hello; it never says hello itself, so it must not close the node's live connection.
+        byNode.compute(credential.nodeId(), (id, current) -> current == null || !current.connection().isOpen() ? session : current);
+        LOG.infof("node %s connected from %s (credential %s)", credential.nodeId(), session.view(null).address(), credential.id());
+    }
+
+    /** The connection that said hello is the node's: an earlier one still open (half-open, or left behind) is closed. */
+    private void takeOver(NodeSession session) {
+        NodeSession previous = byNode.put(session.nodeId(), session);
+        if (previous != null && previous != session && previous.connection().isOpen()) {
+            LOG.infof("node %s connected again; closing its previous connection", session.nodeId());
             close(previous.connection());
         }
-        LOG.infof("node %s connected from %s (credential %s)", credential.nodeId(), session.view(null).address(), credential.id());
     }
 
     void closed(WebSocketConnection connection) {
@@ -187,6 +196,7 @@ public class NodeRegistry {
         }
         session.seen();
         if (message instanceof NodeMessage.Hello hello) {
+            takeOver(session);
             session.hello(hello, publisher);
         } else if (message instanceof NodeMessage.Ack ack) {
             session.ack(ack, publisher);
