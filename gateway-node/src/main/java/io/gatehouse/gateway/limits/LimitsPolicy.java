@@ -115,8 +115,9 @@ public final class LimitsPolicy implements Policy {
                 long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
                 headers.set(RATE_LIMIT, limits.rateLimitHeader);
                 headers.set(RATE_REMAINING, ZERO);
-                headers.set(RATE_RESET, digits(seconds));
-                headers.set(RETRY_AFTER, digits(seconds));
+                CharSequence wait = digits(seconds);
+                headers.set(RATE_RESET, wait);
+                headers.set(RETRY_AFTER, wait);
                 exchange.reject(GatewayError.RATE_LIMITED);
                 return;
             } else {

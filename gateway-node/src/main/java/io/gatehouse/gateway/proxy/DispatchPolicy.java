@@ -172,20 +172,14 @@ public final class DispatchPolicy implements Policy {
                 upstream.reset();
                 return;
             }
-            try {
-                UpstreamRequest.headers(exchange, upstream.headers());
-            } catch (RuntimeException e) {
-                unsendable(exchange, upstream, e);
-                return;
-            }
-            watch(exchange, upstream);
-            exchange.upstreamRequestSent();
             Future<HttpClientResponse> sent;
             try {
+                UpstreamRequest.headers(exchange, upstream.headers());
+                watch(exchange, upstream);
+                exchange.upstreamRequestSent();
                 // On the event loop the head is encoded within send(), so a request line Netty refuses throws here.
                 sent = body == null ? upstream.send() : upstream.send(body);
             } catch (RuntimeException e) {
-                UpstreamDeadlines.answered(exchange);
                 unsendable(exchange, upstream, e);
                 return;
             }
@@ -201,6 +195,7 @@ public final class DispatchPolicy implements Policy {
      * a credential.
      */
     private static void unsendable(Exchange exchange, HttpClientRequest upstream, RuntimeException e) {
+        UpstreamDeadlines.answered(exchange); // it may have been watched already: nothing is awaited now
         LOG.warn("request {}: the upstream request refused a header ({}); answered 500", exchange.requestId(), e.getClass().getSimpleName());
         upstream.reset();
         exchange.reject(GatewayError.INTERNAL_ERROR);
