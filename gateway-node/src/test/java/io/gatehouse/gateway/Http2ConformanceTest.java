@@ -203,7 +203,8 @@ class Http2ConformanceTest {
     void nothingAnHttp2ClientSendsSmugglesARequestIntoTheHttp11Upstream() throws Exception {
         int forwarded = upstream.requests.get();
         // Connection-specific fields are malformed in HTTP/2 (the codec resets the stream); a CR or LF in a value would
-        // end the header line in HTTP/1.1 and start one of the client's choosing (the request guard answers 400).
+        // end the header line in HTTP/1.1 and start one of the client's choosing (the codec resets that stream too
+        // since Netty 4.2.18; the request guard's 400 stands behind it, Http2ConformanceRulesTest).
         List<io.netty.handler.codec.http2.Http2Headers> attempts = List.of(
                 RawH2.request("POST", "/orders/te", "x-api-key", KEY, "transfer-encoding", "chunked"),
                 RawH2.request("GET", "/orders/conn", "x-api-key", KEY, "connection", "keep-alive, x-api-key"),
@@ -218,11 +219,10 @@ class Http2ConformanceTest {
                 if (withBody) {
                     h2.data(1, "0\r\n\r\nGET /orders/smuggled HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(), true);
                 }
-                RawH2.Frame answer = answerTo(h2, 1);
                 if (attempt.contains("x-note")) {
-                    assertThat(answer.status()).as(attempt.path() + ": refused by the request guard").isEqualTo("400");
-                    assertThat(new JsonObject(new String(bodyOf(h2, 1))).getString("code")).isEqualTo("malformed_header");
+                    refusedAtTheEdge(h2, 1, attempt.path().toString(), "reset");
                 } else {
+                    RawH2.Frame answer = answerTo(h2, 1);
                     assertThat(answer.type()).as(attempt.path() + ": the stream reset by the HTTP/2 codec").isEqualTo(RawH2.RST_STREAM);
                     assertThat(answer.errorCode()).as("PROTOCOL_ERROR").isEqualTo(1);
                 }
@@ -245,8 +245,10 @@ class Http2ConformanceTest {
     /**
      * HPACK carries any byte in a name or value. CR, LF and NUL are refused above; the other control characters in a
      * value (RFC 9110, 5.5 allows only HTAB), and a name that is not a token (RFC 9110, 5.1), would be refused by the
-     * HTTP/1.1 upstream request as it is written. They are refused at the edge instead, as the client's fault: 400,
-     * on a GET and on a POST whose body streams (no content-length), and nothing reaches the upstream.
+     * HTTP/1.1 upstream request as it is written. They are refused at the edge instead, as the client's fault, on a GET
+     * and on a POST whose body streams (no content-length), and nothing reaches the upstream: with Netty 4.2.18 by the
+     * HTTP/2 codec's reset, asserted here so that a Netty release that stops doing it is noticed (the guard then
+     * answers 400, Http2ConformanceRulesTest).
      */
     @Test
     void aControlCharacterInAValueOrANameThatIsNotATokenIsRefusedBeforeAnythingIsForwarded() throws Exception {
@@ -254,20 +256,18 @@ class Http2ConformanceTest {
         List<String[]> fields = List.of(new String[] {"x-note", "a\u000bb"}, new String[] {"x-note", "a\u0001b"},
                 new String[] {"x-note", "a\u007fb"}, new String[] {"x(note", "v"}, new String[] {"x note", "v"},
                 new String[] {"x@note", "v"}, new String[] {"x\"note", "v"}, new String[] {"x{note", "v"});
+        List<String> outcomes = new ArrayList<>();
         for (String[] field : fields) {
             String what = "'" + field[0] + "': '" + field[1] + "'";
             try (RawH2 h2 = connect()) {
                 h2.headers(1, RawH2.request("GET", "/orders/ctl", "x-api-key", KEY, field[0], field[1]), true);
-                RawH2.Frame plain = answerTo(h2, 1);
-                assertThat(plain.status()).as("GET with " + what).isEqualTo("400");
-                assertThat(new JsonObject(new String(bodyOf(h2, 1))).getString("code")).isEqualTo("malformed_header");
+                outcomes.add(what + " " + refusedAtTheEdge(h2, 1, "GET with " + what, "reset"));
                 h2.headers(3, RawH2.request("POST", "/orders/ctl", "x-api-key", KEY, field[0], field[1]), false);
                 h2.data(3, "hello".getBytes(), true);
-                RawH2.Frame streamed = answerTo(h2, 3);
-                assertThat(streamed.status()).as("streamed POST with " + what).isEqualTo("400");
-                assertThat(new JsonObject(new String(bodyOf(h2, 3))).getString("code")).isEqualTo("malformed_header");
+                refusedAtTheEdge(h2, 3, "streamed POST with " + what, "reset");
             }
         }
+        System.out.println("refusals: " + outcomes);
         assertThat(upstream.requests.get()).as("no attempt reached the upstream").isEqualTo(forwarded);
         try (RawH2 h2 = connect()) {
             h2.headers(1, RawH2.request("GET", "/orders/tab", "x-api-key", KEY, "x-note", "a\tb"), true);
@@ -278,7 +278,8 @@ class Http2ConformanceTest {
 
     /**
      * {@code :path} becomes the HTTP/1.1 request line, where whitespace ends the target: a space or HTAB in it (a query
-     * sent unencoded) is refused with 400, as a control character is, and nothing reaches the upstream.
+     * sent unencoded) is refused with 400 by the guard, a control character by the codec's reset, and nothing reaches
+     * the upstream.
      */
     @Test
     void whitespaceInTheTargetIsRefusedBeforeAnythingIsForwarded() throws Exception {
@@ -286,9 +287,8 @@ class Http2ConformanceTest {
         for (String path : List.of("/orders/q?a b", "/orders/q?a\tb", "/orders/a b", "/orders/q?a\u0001b")) {
             try (RawH2 h2 = connect()) {
                 h2.headers(1, RawH2.request("GET", path, "x-api-key", KEY), true);
-                RawH2.Frame answer = answerTo(h2, 1);
-                assertThat(answer.status()).as(path).isEqualTo("400");
-                assertThat(new JsonObject(new String(bodyOf(h2, 1))).getString("code")).isEqualTo("malformed_header");
+                // Whitespace is the guard's own case; a control character the codec resets.
+                refusedAtTheEdge(h2, 1, path, path.contains("\u0001") ? "reset" : "400");
             }
         }
         assertThat(upstream.requests.get()).as("no attempt reached the upstream").isEqualTo(forwarded);
@@ -318,6 +318,31 @@ class Http2ConformanceTest {
             assertThat(answerTo(h2, 3).status()).isEqualTo("200");
             assertThat(new JsonObject(new String(bodyOf(h2, 3))).getString("body")).isEqualTo("{\"a\":1}");
         }
+    }
+
+    /**
+     * Refused at the edge, by whichever layer sees it first: Netty's HTTP/2 codec resets a stream whose field holds a
+     * byte RFC 9113 (8.2.1) makes malformed (PROTOCOL_ERROR, as the RFC asks, and which it does for more bytes from
+     * one Netty release to the next); what it lets through, the request guard answers 400 {@code malformed_header}.
+     * Either way the stream is answered and nothing goes upstream.
+     */
+    static String refusedAtTheEdge(RawH2 h2, int stream, String what) throws Exception {
+        return refusedAtTheEdge(h2, stream, what, null);
+    }
+
+    /** As above, and by the named layer ({@code "reset"} or {@code "400"}) when {@code expected} is given. */
+    static String refusedAtTheEdge(RawH2 h2, int stream, String what, String expected) throws Exception {
+        RawH2.Frame answer = answerTo(h2, stream);
+        if (expected != null) {
+            assertThat(answer.type() == RawH2.RST_STREAM ? "reset" : answer.status()).as(what + ": refused by").isEqualTo(expected);
+        }
+        if (answer.type() == RawH2.RST_STREAM) {
+            assertThat(answer.errorCode()).as(what + ": reset by the HTTP/2 codec as PROTOCOL_ERROR").isEqualTo(1);
+            return "reset";
+        }
+        assertThat(answer.status()).as(what + ": refused by the request guard").isEqualTo("400");
+        assertThat(new JsonObject(new String(bodyOf(h2, stream))).getString("code")).isEqualTo("malformed_header");
+        return "400";
     }
 
     private static byte[] bodyOf(RawH2 h2, int stream) throws Exception {

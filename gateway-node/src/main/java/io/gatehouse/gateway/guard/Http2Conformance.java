@@ -9,12 +9,14 @@ import java.util.Map;
  * What an HTTP/2 request must satisfy before it may be forwarded as HTTP/1.1. Netty already refuses, as RFC 9113
  * (8.2.2) requires, connection-specific fields (Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding, Upgrade),
  * a TE other than "trailers", upper-case names and pseudo-headers it does not know, and resets a stream whose DATA
- * disagrees with its content-length; Vert.x maps the pseudo-headers to method, path and authority. What is left is
- * a field value with CR, LF or NUL (RFC 9113, 8.2.1): HPACK carries them, and written into an HTTP/1.1 request they
- * would end the header line early and start a header, or a request, of the client's choosing. Any other control
- * character but HTAB in a value is refused too (RFC 9110, 5.5), and a name that is not a token (5.1): the HTTP/1.1
- * decoder refuses them on the other listener, and the upstream request would refuse them as it is written, after the
- * request had been admitted and counted.
+ * disagrees with its content-length; Vert.x maps the pseudo-headers to method, path and authority. Since Netty
+ * 4.2.18 its codec also resets a stream whose field value holds a control character or whose name is not a token;
+ * 4.2.9 passed them on. The rules are kept here all the same, so that no Netty release decides them: a value with CR,
+ * LF or NUL (RFC 9113, 8.2.1), written into an HTTP/1.1 request, would end the header line early and start a header,
+ * or a request, of the client's choosing. Any other control character but HTAB in a value is refused too (RFC 9110,
+ * 5.5), and a name that is not a token (5.1): the HTTP/1.1 decoder refuses them on the other listener, and the
+ * upstream request would refuse them as it is written, after the request had been admitted and counted. Whitespace
+ * in the target is the guard's alone to refuse.
  */
 final class Http2Conformance {
     private Http2Conformance() {
