@@ -75,12 +75,28 @@ public final class GatewayNode {
         return vertx == null ? 0 : io.gatehouse.gateway.guard.NodeGuard.of(vertx).pendingOf(consumerId);
     }
 
+    /**
+     * What the event loops actually run on ({@code io_uring}, {@code epoll}, {@code nio}), read back from Vert.x rather
+     * than taken from the choice: Vert.x falls back to NIO without a word when a transport it was given cannot start.
+     */
+    String runningTransport() {
+        String running = ((io.vertx.core.internal.VertxInternal) vertx).transport().getClass().getSimpleName();
+        return switch (running) {
+            case "IoUringTransport" -> NodeTransport.IO_URING.settingValue();
+            case "EpollTransport" -> NodeTransport.EPOLL.settingValue();
+            case "NioTransport" -> NodeTransport.NIO.settingValue();
+            default -> running;
+        };
+    }
+
     public Limits limits() {
         return limits;
     }
 
     /** Starts the node and waits until its ports are open. Blocking: call it from a main thread or a test. */
     public GatewayNode start() {
+        // Before anything is opened: a transport named in the settings that the host cannot use stops the start here.
+        NodeTransport.Choice transport = settings.transport().choose();
         loadInitialConfig();
         audit = GatewayAudit.start(settings.nodeId(), settings.dataDir(), settings.audit());
         accessLog = io.gatehouse.gateway.accesslog.AccessLog.start(settings.accessLog(), settings.nodeId());
@@ -98,14 +114,21 @@ public final class GatewayNode {
         io.gatehouse.gateway.tls.PeerVerification.warnIfTrustingAll(settings.tls());
         // The node is one class loader: swapping each event's thread context class loader in and out (Vert.x's
         // default, for containers with several) is two needless writes per event, several events per request.
-        vertx = Vertx.builder()
-                .with(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(Math.max(1, settings.eventLoops()))
-                        .setDisableTCCL(true))
-                .build();
-        if (!vertx.isNativeTransportEnabled()) {
-            LOG.info("native transport unavailable, using NIO: {}", String.valueOf(vertx.unavailableNativeTransportCause()));
-        }
         try {
+            // Inside the try: each event loop sets up its own io_uring ring as it starts, which can still fail (memory,
+            // descriptors) after the transport was found available; what was opened above is then closed below.
+            vertx = Vertx.builder()
+                    .with(new VertxOptions().setEventLoopPoolSize(Math.max(1, settings.eventLoops())).setDisableTCCL(true))
+                    .withTransport(transport.vertx())
+                    .build();
+            String running = runningTransport();
+            if (!running.equals(transport.transport().settingValue())) {
+                LOG.warn("transport: {} was chosen, but the event loops run on {}", transport.transport().settingValue(), running);
+            } else if (transport.passedOver() == null) {
+                LOG.info("transport: {}", running);
+            } else {
+                LOG.info("transport: {} ({})", running, transport.passedOver());
+            }
             Future<String> proxies = vertx.deployVerticle(() -> new ProxyVerticle(settings, config, limits, audit.emitter(), log, metrics, drain,
                     tlsCertificates),
                     new DeploymentOptions().setInstances(Math.max(1, settings.eventLoops())).setThreadingModel(ThreadingModel.EVENT_LOOP));
@@ -127,9 +150,12 @@ public final class GatewayNode {
                 tlsCertificates.startReloading(vertx);
             }
             new Discovery(config, health).start(vertx, settings.dnsServer(), settings.dnsRefreshMs());
-            vertx.deployVerticle(new StatusVerticle(settings, config, controlPlane, audit, metrics, drain)).await(30, TimeUnit.SECONDS);
+            vertx.deployVerticle(new StatusVerticle(settings, config, controlPlane, audit, metrics, drain, runningTransport()))
+                    .await(30, TimeUnit.SECONDS);
         } catch (Exception e) {
-            vertx.close();
+            if (vertx != null) {
+                vertx.close();
+            }
             audit.close();
             closeStore();
             closeAccessLog();

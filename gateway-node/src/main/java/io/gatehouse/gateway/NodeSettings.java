@@ -43,7 +43,8 @@ public record NodeSettings(
         io.gatehouse.gateway.tls.TlsSettings tls,
         boolean metricsEnabled,
         long drainTimeoutMs,
-        long drainFlushTimeoutMs) {
+        long drainFlushTimeoutMs,
+        NodeTransport transport) {
 
     /**
      * What the node allows each client, so that a slow or greedy one cannot hold what others need.
@@ -113,7 +114,8 @@ public record NodeSettings(
                 io.gatehouse.gateway.tls.TlsSettings.load(property -> s.get(property, null)),
                 s.bool("gatehouse.metrics", true),
                 s.positive("gatehouse.drain.timeout-ms", 30_000),
-                s.positive("gatehouse.drain.flush-timeout-ms", 10_000)));
+                s.positive("gatehouse.drain.flush-timeout-ms", 10_000),
+                NodeTransport.parse(s.get("gatehouse.transport", null))));
     }
 
     /**

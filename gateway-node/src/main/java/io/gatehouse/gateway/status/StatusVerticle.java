@@ -25,8 +25,13 @@ public final class StatusVerticle extends VerticleBase {
     private final io.gatehouse.gateway.drain.Drain drain;
     private HttpServer server;
 
+    /** The event loops' transport ({@code io_uring}, {@code epoll}, {@code nio}): auto may have fallen back. */
+    private final String transport;
+
     public StatusVerticle(NodeSettings settings, ConfigHolder config, ControlPlaneClient controlPlane, GatewayAudit audit,
-                          io.gatehouse.gateway.metrics.GatewayMetrics metrics, io.gatehouse.gateway.drain.Drain drain) {
+                          io.gatehouse.gateway.metrics.GatewayMetrics metrics, io.gatehouse.gateway.drain.Drain drain,
+                          String transport) {
+        this.transport = transport;
         this.metrics = metrics;
         this.drain = drain;
         this.scrape = new io.gatehouse.gateway.metrics.MetricsScrape(metrics, config, controlPlane, audit);
@@ -91,6 +96,7 @@ public final class StatusVerticle extends VerticleBase {
                 .put("nodeId", settings.nodeId())
                 .put("ready", current != null && !drain.draining())
                 .put("draining", drain.draining())
+                .put("transport", transport)
                 .put("configSource", config.source())
                 .put("configVersion", current == null ? null : current.version())
                 .put("configHash", current == null ? null : current.hash())
