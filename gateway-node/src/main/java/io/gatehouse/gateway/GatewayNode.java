@@ -112,11 +112,11 @@ public final class GatewayNode {
         }
         certificates = tlsCertificates;
         io.gatehouse.gateway.tls.PeerVerification.warnIfTrustingAll(settings.tls());
-        // The node is one class loader: swapping each event's thread context class loader in and out (Vert.x's
-        // default, for containers with several) is two needless writes per event, several events per request.
         try {
             // Inside the try: each event loop sets up its own io_uring ring as it starts, which can still fail (memory,
             // descriptors) after the transport was found available; what was opened above is then closed below.
+            // The node is one class loader: swapping each event's thread context class loader in and out (Vert.x's
+            // default, for containers with several) is two needless writes per event, several events per request.
             vertx = Vertx.builder()
                     .with(new VertxOptions().setEventLoopPoolSize(Math.max(1, settings.eventLoops())).setDisableTCCL(true))
                     .withTransport(transport.vertx())

@@ -144,6 +144,33 @@ final class UpstreamConnections {
         return digits == 0 ? -1 : seconds;
     }
 
+    /**
+     * Whether an answer ends its connection (RFC 9112, 9.3 and 9.6): a {@code close} token in any Connection header, or
+     * an HTTP/1.0 answer without {@code keep-alive}.
+     */
+    static boolean closesConnection(HttpClientResponse answer) {
+        io.vertx.core.MultiMap headers = answer.headers();
+        if (headers instanceof io.netty.handler.codec.http.HttpHeaders netty) {
+            // Vert.x's own header map: the tokens of every Connection header are matched in place, with no list or split.
+            return netty.containsValue(HttpHeaders.CONNECTION, CLOSE, true) || answer.version() == io.vertx.core.http.HttpVersion.HTTP_1_0
+                    && !netty.containsValue(HttpHeaders.CONNECTION, KEEP_ALIVE_TOKEN, true);
+        }
+        boolean keepAlive = false;
+        for (String header : headers.getAll(HttpHeaders.CONNECTION)) {
+            for (String token : header.split(",")) {
+                String name = token.trim();
+                if (name.equalsIgnoreCase("close")) {
+                    return true;
+                }
+                keepAlive |= name.equalsIgnoreCase("keep-alive");
+            }
+        }
+        return answer.version() == io.vertx.core.http.HttpVersion.HTTP_1_0 && !keepAlive;
+    }
+
+    private static final CharSequence CLOSE = HttpHeaders.createOptimized("close");
+    private static final CharSequence KEEP_ALIVE_TOKEN = HttpHeaders.createOptimized("keep-alive");
+
     /** The connections to one scheme, host and port. */
     private static final class Origin {
         /** Idle connections, most recently used last. */
@@ -172,6 +199,8 @@ final class UpstreamConnections {
         private final Origin origin;
         final HttpClientConnection connection;
         private boolean closed;
+        /** Its last answer asked for the connection to be closed: Vert.x is closing it. */
+        private boolean closing;
         private long idleSinceNanos;
         private long idleLimitNanos;
 
@@ -197,11 +226,16 @@ final class UpstreamConnections {
 
         /**
          * The answer was read to its end on this connection. One that asked to close it (Connection: close, HTTP/1.0
-         * without keep-alive) needs nothing here: Vert.x closes the connection as the answer ends, before the end
-         * reaches the gateway, so it is already marked closed. A {@code Keep-Alive: timeout=N} shortens how long it may
-         * sit idle, so it is not lent just as the upstream closes it.
+         * without keep-alive) is never lent again: Vert.x starts closing the connection as the answer ends, but its
+         * close handler may run only later (on io_uring the close completes on a later turn of the event loop), and a
+         * request lent the connection in between would fail with it. A {@code Keep-Alive: timeout=N} shortens how long
+         * it may sit idle, so it is not lent just as the upstream closes it.
          */
         void answerRead(HttpClientResponse answer) {
+            if (closesConnection(answer)) {
+                closing = true;
+                return;
+            }
             String keepAlive = answer.getHeader(KEEP_ALIVE);
             if (keepAlive != null) {
                 long seconds = keepAliveTimeout(keepAlive);
@@ -217,7 +251,7 @@ final class UpstreamConnections {
             if (closed) {
                 return;
             }
-            if (!reusable) {
+            if (!reusable || closing) {
                 close();
                 return;
             }
