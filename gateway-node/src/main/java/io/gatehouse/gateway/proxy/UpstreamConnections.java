@@ -145,18 +145,25 @@ final class UpstreamConnections {
     }
 
     /**
-     * Whether an answer ends its connection (RFC 9112, 9.3 and 9.6): a {@code close} token in any Connection header, or
-     * an HTTP/1.0 answer without {@code keep-alive}.
+     * Whether an answer ends its connection (RFC 9112, 9.3 and 9.6): a {@code close} token in a Connection header, or
+     * an HTTP/1.0 answer without {@code keep-alive}. Runs for every answer, so the values nearly every upstream sends
+     * are decided without a list or a split: a Connection header that is exactly {@code close} (in any of them), or a
+     * first one that is exactly {@code keep-alive}. A token list is split only when there is one.
      */
     static boolean closesConnection(HttpClientResponse answer) {
-        io.vertx.core.MultiMap headers = answer.headers();
-        if (headers instanceof io.netty.handler.codec.http.HttpHeaders netty) {
-            // Vert.x's own header map: the tokens of every Connection header are matched in place, with no list or split.
-            return netty.containsValue(HttpHeaders.CONNECTION, CLOSE, true) || answer.version() == io.vertx.core.http.HttpVersion.HTTP_1_0
-                    && !netty.containsValue(HttpHeaders.CONNECTION, KEEP_ALIVE_TOKEN, true);
+        if (answer.headers().contains(HttpHeaders.CONNECTION, CLOSE, true)) {
+            return true;
+        }
+        boolean http10 = answer.version() == io.vertx.core.http.HttpVersion.HTTP_1_0;
+        String first = answer.getHeader(HttpHeaders.CONNECTION);
+        if (first == null) {
+            return http10;
+        }
+        if (first.equalsIgnoreCase("keep-alive")) {
+            return false;
         }
         boolean keepAlive = false;
-        for (String header : headers.getAll(HttpHeaders.CONNECTION)) {
+        for (String header : answer.headers().getAll(HttpHeaders.CONNECTION)) {
             for (String token : header.split(",")) {
                 String name = token.trim();
                 if (name.equalsIgnoreCase("close")) {
@@ -165,11 +172,10 @@ final class UpstreamConnections {
                 keepAlive |= name.equalsIgnoreCase("keep-alive");
             }
         }
-        return answer.version() == io.vertx.core.http.HttpVersion.HTTP_1_0 && !keepAlive;
+        return http10 && !keepAlive;
     }
 
     private static final CharSequence CLOSE = HttpHeaders.createOptimized("close");
-    private static final CharSequence KEEP_ALIVE_TOKEN = HttpHeaders.createOptimized("keep-alive");
 
     /** The connections to one scheme, host and port. */
     private static final class Origin {
